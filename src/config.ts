@@ -1,0 +1,115 @@
+/**
+ * Every runtime option of doclayout in one place: its default, unit, environment variable and
+ * CLI flag. Parse once with `resolveConfig`, which validates, freezes and returns the result;
+ * pass that object down instead of reading `process.env` anywhere else.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { InvalidParamError } from './errors.js';
+
+type Kind = 'string' | 'int' | 'number' | 'boolean';
+
+interface OptionSpec {
+  readonly kind: Kind;
+  readonly default: string | number | boolean | undefined;
+  readonly env: string;
+  readonly flag: string;
+  readonly unit?: string;
+  readonly min?: number;
+  readonly max?: number;
+  readonly choices?: readonly string[];
+  readonly description: string;
+}
+
+function defaultModelDir(): string {
+  const base = process.env.XDG_CACHE_HOME ?? (process.platform === 'win32'
+    ? process.env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local')
+    : path.join(os.homedir(), '.cache'));
+  return path.join(base, 'doclayout', 'models');
+}
+
+export const optionSpecs = {
+  model: { kind: 'string', default: undefined, env: 'DOCLAYOUT_MODEL', flag: '--model <path|name>', description: 'ONNX model file or registry name (default: pp-doclayoutv3 in the model dir)' },
+  modelDir: { kind: 'string', default: defaultModelDir(), env: 'DOCLAYOUT_MODEL_DIR', flag: '--model-dir <dir>', description: 'Cache folder for downloaded models' },
+  devices: { kind: 'string', default: 'auto', env: 'DOCLAYOUT_DEVICES', flag: '--devices <list>', description: 'auto | cpu | cpu:N | 0,1,3 | cuda:0,cuda:2 (webgpu:N, tensorrt:N by name)' },
+  cpuThreads: { kind: 'int', default: 0, env: 'DOCLAYOUT_CPU_THREADS', flag: '--cpu-threads <n>', unit: 'threads', min: 0, description: 'Total intra-op threads split across CPU workers (0 = all cores)' },
+  maxBatch: { kind: 'int', default: 4, env: 'DOCLAYOUT_MAX_BATCH', flag: '--max-batch <n>', unit: 'pages', min: 1, max: 64, description: 'Largest dynamic batch per device' },
+  maxQueueDelayMs: { kind: 'number', default: 5, env: 'DOCLAYOUT_MAX_QUEUE_DELAY_MS', flag: '--max-queue-delay-ms <ms>', unit: 'ms', min: 0, description: 'How long a device waits to fill a batch once it has work' },
+  maxQueue: { kind: 'int', default: 256, env: 'DOCLAYOUT_MAX_QUEUE', flag: '--max-queue <n>', unit: 'pages', min: 1, description: 'Pages waiting for a device before new work gets 429' },
+  maxInflightPerDevice: { kind: 'int', default: 8, env: 'DOCLAYOUT_MAX_INFLIGHT', flag: '--max-inflight <n>', unit: 'pages', min: 1, description: 'Pages sent to one device and not yet answered' },
+  requestTimeoutMs: { kind: 'int', default: 120_000, env: 'DOCLAYOUT_REQUEST_TIMEOUT_MS', flag: '--request-timeout-ms <ms>', unit: 'ms', min: 1, description: 'Default per-request deadline' },
+  maxRetries: { kind: 'int', default: 2, env: 'DOCLAYOUT_MAX_RETRIES', flag: '--max-retries <n>', min: 0, description: 'Re-queues of a page whose worker died under it' },
+  heartbeatIntervalMs: { kind: 'int', default: 1_000, env: 'DOCLAYOUT_HEARTBEAT_MS', flag: '--heartbeat-ms <ms>', unit: 'ms', min: 10, description: 'Worker heartbeat period' },
+  watchdogTimeoutMs: { kind: 'int', default: 60_000, env: 'DOCLAYOUT_WATCHDOG_MS', flag: '--watchdog-ms <ms>', unit: 'ms', min: 50, description: 'A worker silent for this long (no heartbeat) is killed and restarted' },
+  restartBackoffMs: { kind: 'int', default: 200, env: 'DOCLAYOUT_RESTART_BACKOFF_MS', flag: '--restart-backoff-ms <ms>', unit: 'ms', min: 0, description: 'First restart delay; doubles per consecutive failure' },
+  restartBackoffMaxMs: { kind: 'int', default: 30_000, env: 'DOCLAYOUT_RESTART_BACKOFF_MAX_MS', flag: '--restart-backoff-max-ms <ms>', unit: 'ms', min: 0, description: 'Largest restart delay' },
+  recycleAfterPages: { kind: 'int', default: 0, env: 'DOCLAYOUT_RECYCLE_PAGES', flag: '--recycle-pages <n>', unit: 'pages', min: 0, description: 'Restart a worker after this many pages (0 = never)' },
+  recycleRssMb: { kind: 'int', default: 0, env: 'DOCLAYOUT_RECYCLE_RSS_MB', flag: '--recycle-rss-mb <mb>', unit: 'MiB', min: 0, description: 'Restart a worker whose RSS exceeds this (0 = never)' },
+  host: { kind: 'string', default: '0.0.0.0', env: 'DOCLAYOUT_HOST', flag: '--host <addr>', description: 'Listen address' },
+  port: { kind: 'int', default: 8000, env: 'DOCLAYOUT_PORT', flag: '--port <n>', min: 0, max: 65535, description: 'Listen port (0 = any free port)' },
+  maxUploadMb: { kind: 'number', default: 50, env: 'DOCLAYOUT_MAX_UPLOAD_MB', flag: '--max-upload-mb <mb>', unit: 'MB', min: 0.001, description: 'Largest accepted request body' },
+  maxPixels: { kind: 'int', default: 100_000_000, env: 'DOCLAYOUT_MAX_PIXELS', flag: '--max-pixels <n>', unit: 'pixels', min: 1, description: 'Largest accepted image (width × height); decompression-bomb guard' },
+  pdfDpi: { kind: 'number', default: 144, env: 'DOCLAYOUT_PDF_DPI', flag: '--pdf-dpi <dpi>', unit: 'dpi', min: 18, max: 1200, description: 'PDF rasterization resolution' },
+  maxPdfPages: { kind: 'int', default: 0, env: 'DOCLAYOUT_MAX_PDF_PAGES', flag: '--max-pdf-pages <n>', unit: 'pages', min: 0, description: 'Refuse PDFs with more pages than this (0 = no cap); never truncates silently' },
+  eventLoopLagMs: { kind: 'int', default: 1_000, env: 'DOCLAYOUT_MAX_EVENT_LOOP_LAG_MS', flag: '--max-event-loop-lag-ms <ms>', unit: 'ms', min: 0, description: 'Shed new requests (503) while the event loop lags more than this (0 = off)' },
+  drainTimeoutMs: { kind: 'int', default: 60_000, env: 'DOCLAYOUT_DRAIN_TIMEOUT_MS', flag: '--drain-timeout-ms <ms>', unit: 'ms', min: 0, description: 'On SIGTERM, how long in-flight work may take before it is failed' },
+  logLevel: { kind: 'string', default: 'info', env: 'DOCLAYOUT_LOG_LEVEL', flag: '--log-level <level>', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'pino log level' },
+  threshold: { kind: 'number', default: 0.5, env: 'DOCLAYOUT_THRESHOLD', flag: '--threshold <score>', min: 0, max: 1, description: 'Default score threshold' },
+  gpuTelemetryMs: { kind: 'int', default: 5_000, env: 'DOCLAYOUT_GPU_TELEMETRY_MS', flag: '--gpu-telemetry-ms <ms>', unit: 'ms', min: 0, description: 'nvidia-smi polling period (0 = off)' },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof optionSpecs;
+
+type ValueOf<S extends OptionSpec> = S['kind'] extends 'string' ? string : S['kind'] extends 'boolean' ? boolean : number;
+
+export type Config = {
+  readonly [K in OptionName]: (typeof optionSpecs)[K]['default'] extends undefined
+    ? ValueOf<(typeof optionSpecs)[K]> | undefined
+    : ValueOf<(typeof optionSpecs)[K]>;
+};
+
+function coerce(name: string, spec: OptionSpec, raw: unknown): string | number | boolean {
+  let value: string | number | boolean;
+  if (spec.kind === 'string') {
+    value = String(raw);
+  } else if (spec.kind === 'boolean') {
+    if (typeof raw === 'boolean') value = raw;
+    else if (/^(1|true|yes|on)$/i.test(String(raw))) value = true;
+    else if (/^(0|false|no|off)$/i.test(String(raw))) value = false;
+    else throw InvalidParamError(name, `expected a boolean, got "${String(raw)}"`);
+  } else {
+    value = typeof raw === 'number' ? raw : Number(String(raw).trim());
+    if (String(raw).trim() === '' || !Number.isFinite(value)) throw InvalidParamError(name, `expected a number, got "${String(raw)}"`);
+    if (spec.kind === 'int' && !Number.isInteger(value)) throw InvalidParamError(name, `expected an integer, got ${value}`);
+    if (spec.min !== undefined && value < spec.min) throw InvalidParamError(name, `must be ≥ ${spec.min}, got ${value}`);
+    if (spec.max !== undefined && value > spec.max) throw InvalidParamError(name, `must be ≤ ${spec.max}, got ${value}`);
+  }
+  if (spec.choices && !spec.choices.includes(String(value))) {
+    throw InvalidParamError(name, `must be one of ${spec.choices.join(', ')}, got "${String(value)}"`);
+  }
+  return value;
+}
+
+/**
+ * Precedence: explicit overrides (CLI flags, test options) → environment → defaults.
+ * Unknown override keys are rejected so a typo never silently does nothing.
+ */
+export function resolveConfig(overrides: Partial<Record<OptionName, unknown>> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  for (const key of Object.keys(overrides)) {
+    if (!(key in optionSpecs)) throw InvalidParamError(key, 'unknown option');
+  }
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(optionSpecs) as [OptionName, OptionSpec][]) {
+    const override = overrides[name];
+    const fromEnv = env[spec.env];
+    const raw = override !== undefined ? override : fromEnv !== undefined && fromEnv !== '' ? fromEnv : spec.default;
+    out[name] = raw === undefined ? undefined : coerce(name, spec, raw);
+  }
+  return Object.freeze(out) as Config;
+}
+
+/** `--max-batch <n>` → `maxBatch`: lets the CLI map commander's parsed flags onto options. */
+export function optionNameForFlag(flag: string): OptionName | undefined {
+  const long = flag.split(' ')[0];
+  return (Object.keys(optionSpecs) as OptionName[]).find((name) => optionSpecs[name].flag.split(' ')[0] === long);
+}

@@ -1,0 +1,93 @@
+/**
+ * The public face of the device pool: what the server and the CLI see. Implementation lives in
+ * pool.ts and friends; only this file is imported from above.
+ */
+import type { LayoutParams, PageResult } from '../model/types.js';
+
+/** One page to analyze: encoded image bytes (JPEG/PNG/…) as received; decoding happens in the worker. */
+export interface PoolInput {
+  readonly bytes: Uint8Array;
+  /** Display name (file name) used in results and errors. */
+  readonly name: string;
+  /** 1-based page number when the bytes are one page of a PDF (rasterized upstream). */
+  readonly page?: number;
+}
+
+export interface PoolTaskOptions {
+  readonly signal?: AbortSignal;
+  /** Overrides the pool's default deadline for this request, in ms from now. */
+  readonly timeoutMs?: number;
+  /** Returned as-is in events and logs to correlate with the HTTP request. */
+  readonly requestId?: string;
+}
+
+export interface PoolResult extends PageResult {
+  /** The device that answered, e.g. "cpu:0" or "cuda:1". */
+  readonly device: string;
+  /** Index of that device in the pool (the seed API's `gpu_used`). */
+  readonly deviceIndex: number;
+  readonly timing: PageResult['timing'] & { readonly queueMs: number; readonly totalMs: number; readonly batchSize: number };
+}
+
+export type DeviceState = 'starting' | 'ready' | 'busy' | 'draining' | 'restarting' | 'failed' | 'stopped';
+
+export interface DeviceSnapshot {
+  readonly index: number;
+  /** "cpu:0", "cuda:1", … */
+  readonly id: string;
+  readonly kind: 'cpu' | 'cuda' | 'webgpu' | 'tensorrt';
+  readonly state: DeviceState;
+  readonly pid: number | undefined;
+  readonly inflight: number;
+  /** Pages assigned to this device but not yet sent (batch being formed). */
+  readonly queued: number;
+  readonly completed: number;
+  readonly failed: number;
+  readonly restarts: number;
+  /** EWMA of per-page service time, ms; undefined before the first page. */
+  readonly ewmaMs: number | undefined;
+  /** count of batches by size: index = batch size. */
+  readonly batchSizes: readonly number[];
+  readonly maxBatch: number;
+  readonly threads: number;
+  readonly rssMb: number | undefined;
+  readonly lastError: { readonly code: string; readonly message: string; readonly at: string } | undefined;
+}
+
+export interface PoolSnapshot {
+  readonly model: string;
+  readonly state: 'starting' | 'ready' | 'draining' | 'closed';
+  readonly queueDepth: number;
+  readonly maxQueue: number;
+  readonly accepted: number;
+  readonly completed: number;
+  readonly failed: number;
+  readonly rejected: number;
+  readonly timedOut: number;
+  readonly aborted: number;
+  readonly retried: number;
+  readonly devices: readonly DeviceSnapshot[];
+}
+
+/** Events the pool emits (the server logs them with pino and counts them in /metrics). */
+export interface PoolEvents {
+  'device-state': { device: string; index: number; state: DeviceState; reason?: string };
+  'worker-exit': { device: string; index: number; pid: number | undefined; code: number | null; signal: string | null; state: DeviceState; taskIds: readonly string[] };
+  'task-retry': { taskId: string; device: string; attempt: number; reason: string };
+  'batch': { device: string; index: number; size: number; inferMs: number };
+}
+
+export interface LayoutPool {
+  /** Resolves once at least one device is ready (rejects if all failed to start). */
+  ready(): Promise<void>;
+  analyze(input: PoolInput, params?: Partial<LayoutParams>, options?: PoolTaskOptions): Promise<PoolResult>;
+  snapshot(): PoolSnapshot;
+  on<E extends keyof PoolEvents>(event: E, listener: (payload: PoolEvents[E]) => void): this;
+  off<E extends keyof PoolEvents>(event: E, listener: (payload: PoolEvents[E]) => void): this;
+  /** Reloads the model one device at a time without dropping requests. */
+  reload(modelPath?: string): Promise<void>;
+  /** Stops accepting, finishes queued and in-flight work, stops workers. Idempotent. */
+  close(): Promise<void>;
+  /** Fails everything pending with `err` and kills workers at once. Idempotent. */
+  destroy(err?: Error): Promise<void>;
+}
