@@ -1,0 +1,27 @@
+/**
+ * Turns config.ts's option table into commander options, and commander's parsed values back
+ * into config overrides — so a flag, its env name and its default are declared once.
+ */
+import { Option, type Command } from 'commander';
+import { optionSpecs, resolveConfig, type Config, type OptionName } from '../config.js';
+
+export function addConfigOptions(command: Command, names: readonly OptionName[]): Command {
+  for (const name of names) {
+    const spec = optionSpecs[name];
+    const unit = 'unit' in spec && spec.unit ? ` [${spec.unit}]` : '';
+    const fallback = spec.default === undefined ? '' : `; default ${String(spec.default)}`;
+    command.addOption(new Option(spec.flag, `${spec.description}${unit} (env ${spec.env}${fallback})`));
+  }
+  return command;
+}
+
+/** Flags given on the command line win over the environment, which wins over defaults. */
+export function configFromOptions(options: Record<string, unknown>, names: readonly OptionName[]): Config {
+  const overrides: Partial<Record<OptionName, unknown>> = {};
+  for (const name of names) {
+    // commander names the value after the flag (--max-inflight → maxInflight), not the option.
+    const attribute = new Option(optionSpecs[name].flag).attributeName();
+    if (options[attribute] !== undefined) overrides[name] = options[attribute];
+  }
+  return resolveConfig(overrides);
+}

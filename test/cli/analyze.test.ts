@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { before, describe, it } from 'node:test';
+import { PDFDocument } from 'pdf-lib';
+import sharp from 'sharp';
+import { writeFixtureModel } from '../fixtures/fixture-model.js';
+
+const run = promisify(execFile);
+const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/index.js');
+
+async function doclayout(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('doclayout analyze', { timeout: 240_000 }, () => {
+  let model: string;
+  let inputs: string;
+  before(async () => {
+    model = writeFixtureModel({ variant: 'v3' });
+    inputs = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-cli-'));
+    fs.mkdirSync(path.join(inputs, 'sub'));
+    const white = (w: number, h: number) => sharp({ create: { width: w, height: h, channels: 3, background: '#fff' } });
+    await white(800, 1000).jpeg().toFile(path.join(inputs, 'page.jpg'));
+    await white(600, 800).png().toFile(path.join(inputs, 'sub', 'nested.png'));
+    fs.writeFileSync(path.join(inputs, 'broken.png'), 'this is text, not a PNG');
+    const pdf = await PDFDocument.create();
+    pdf.addPage([300, 400]);
+    pdf.addPage([400, 300]);
+    fs.writeFileSync(path.join(inputs, 'doc.pdf'), await pdf.save());
+  });
+
+  it('analyzes a folder recursively, skips the bad file with a message and exits 1', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-out-'));
+    const result = await doclayout(['analyze', inputs, '--out', out, '--model', model]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /broken\.png/);
+    assert.match(result.stderr, /3 ok, 1 failed/);
+    const page = JSON.parse(fs.readFileSync(path.join(out, 'page.jpg.json'), 'utf8'));
+    assert.equal(page.input.width, 800);
+    assert.equal(page.input.height, 1000);
+    assert.ok(page.regions.length > 0);
+    assert.ok(fs.existsSync(path.join(out, 'sub', 'nested.png.json')));
+    const doc = JSON.parse(fs.readFileSync(path.join(out, 'doc.pdf.json'), 'utf8'));
+    assert.equal(doc.input.pageCount, 2);
+    assert.deepEqual(doc.pages.map((p: { input: { page: number; width: number } }) => [p.input.page, p.input.width]), [[1, 600], [2, 800]]);
+    assert.ok(!fs.existsSync(path.join(out, 'broken.png.json')));
+  });
+
+  it('writes JSONL, honours --pages and --threshold, and exits 0 when all inputs succeed', async () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-out-')), 'all.jsonl');
+    const result = await doclayout(['analyze', path.join(inputs, 'doc.pdf'), path.join(inputs, 'page.jpg'), '--jsonl', out, '--model', model, '--pages', '2', '--threshold', '0.89']);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, 2);
+    const pdfPage = lines.find((l) => l.input.name === 'doc.pdf');
+    assert.equal(pdfPage.input.page, 2);
+    for (const line of lines) assert.deepEqual(line.regions.map((r: { label: string }) => r.label).sort(), ['doc_title', 'text']);
+  });
+
+  it('--resume skips inputs whose output exists, --visualize writes overlays', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-out-'));
+    const first = await doclayout(['analyze', path.join(inputs, 'page.jpg'), '--out', out, '--model', model, '--visualize']);
+    assert.equal(first.code, 0, first.stderr);
+    const overlay = await sharp(path.join(out, 'page.jpg.png')).metadata();
+    assert.equal(overlay.width, 800);
+    const before = fs.statSync(path.join(out, 'page.jpg.json')).mtimeMs;
+    const second = await doclayout(['analyze', path.join(inputs, 'page.jpg'), '--out', out, '--model', model, '--resume']);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /1 skipped/);
+    assert.equal(fs.statSync(path.join(out, 'page.jpg.json')).mtimeMs, before);
+  });
+
+  it('says how to get a model when none is configured, and exits non-zero', async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-models-'));
+    const result = await doclayout(['analyze', path.join(inputs, 'page.jpg'), '--out', empty], { DOCLAYOUT_MODEL_DIR: empty, DOCLAYOUT_MODEL: '' });
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /doclayout models pull pp-doclayoutv3/);
+    assert.match(result.stderr, /LAYOUT_ERR_MODEL_NOT_FOUND/);
+  });
+
+  it('rejects a bad parameter with exit code 2', async () => {
+    const result = await doclayout(['analyze', path.join(inputs, 'page.jpg'), '--jsonl', '-', '--model', model, '--threshold', '7']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /threshold/);
+  });
+
+  it('lists known models and resolves paths', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-models-'));
+    const list = await doclayout(['models', 'list', '--json', '--model-dir', dir]);
+    assert.equal(list.code, 0, list.stderr);
+    const rows = JSON.parse(list.stdout);
+    assert.ok(rows.some((r: { name: string; default: boolean }) => r.name === 'pp-doclayoutv3' && r.default));
+    const resolved = await doclayout(['models', 'path', model]);
+    assert.equal(resolved.stdout.trim(), model);
+    const info = await doclayout(['models', 'info', model]);
+    assert.equal(JSON.parse(info.stdout).variant, 'pp-doclayoutv3');
+  });
+});

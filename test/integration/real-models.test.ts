@@ -1,0 +1,55 @@
+/**
+ * Runs every real model placed in ../shared/models/ over the real sample pages. There is no
+ * ground truth: checks are for sanity (regions inside the page, known labels, plausible counts,
+ * identical results on a second run). Skipped, with the reason printed, when no model is there.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { loadModel } from '../../src/model/pipeline.js';
+
+const shared = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared');
+const modelDir = path.join(shared, 'models');
+const sampleDir = path.join(shared, 'samples');
+const models = fs.existsSync(modelDir) ? fs.readdirSync(modelDir).filter((f) => f.endsWith('.onnx')).sort() : [];
+const samples = fs.existsSync(sampleDir) ? fs.readdirSync(sampleDir).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort() : [];
+
+describe('real models on real pages', { timeout: 600_000 }, () => {
+  if (models.length === 0 || samples.length === 0) {
+    const reason = models.length === 0 ? `no *.onnx in ${modelDir}` : `no sample pages in ${sampleDir}`;
+    console.log(`# skipping real-model integration tests: ${reason}`);
+    it.skip(`real-model integration (${reason})`);
+    return;
+  }
+  for (const file of models) {
+    it(`${file}: sane, stable regions on every sample page`, async () => {
+      console.log(`# real model: ${path.join(modelDir, file)}`);
+      const model = await loadModel(path.join(modelDir, file));
+      try {
+        let total = 0;
+        for (const sample of samples) {
+          const bytes = fs.readFileSync(path.join(sampleDir, sample));
+          const first = await model.analyze(bytes, {}, { name: sample });
+          const second = await model.analyze(bytes, {}, { name: sample });
+          assert.deepEqual(second.regions, first.regions, `${sample}: results differ between runs`);
+          for (const region of first.regions) {
+            const [x1, y1, x2, y2] = region.bbox;
+            assert.ok(x1 >= 0 && y1 >= 0 && x2 <= first.input.width && y2 <= first.input.height && x2 > x1 && y2 > y1, `${sample}: ${JSON.stringify(region)}`);
+            assert.ok(model.info.labels.includes(region.label), region.label);
+            assert.ok(region.score > 0 && region.score <= 1);
+          }
+          const ordered = first.regions.filter((r) => r.order !== null).map((r) => r.order);
+          assert.deepEqual(ordered, ordered.map((_, i) => i + 1), `${sample}: order must be 1..n`);
+          assert.ok(first.regions.length < 300, `${sample}: implausible region count ${first.regions.length}`);
+          total += first.regions.length;
+          console.log(`#   ${sample}: ${first.regions.length} regions (${[...new Set(first.regions.map((r) => r.label))].join(', ')})`);
+        }
+        assert.ok(total > samples.length, 'a layout model should find regions on real document pages');
+      } finally {
+        await model.release();
+      }
+    });
+  }
+});

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { loadModel, type LayoutModel } from '../../src/model/pipeline.js';
+import { writeFixtureModel } from '../fixtures/fixture-model.js';
+
+const page = (width: number, height: number, value: number, format: 'png' | 'jpeg' = 'png') =>
+  sharp({ create: { width, height, channels: 3, background: { r: value, g: value, b: value } } })[format]().toBuffer();
+
+describe('pipeline on the fixture model (real onnxruntime session)', () => {
+  let model: LayoutModel;
+  before(async () => {
+    model = await loadModel(writeFixtureModel({ variant: 'v3' }));
+  });
+  after(() => model.release());
+
+  it('returns the result JSON shape with regions in reading order', async () => {
+    const result = await model.analyze(await page(800, 800, 255), {}, { name: 'white.png' });
+    assert.equal(result.model, 'fixture-v3');
+    assert.deepEqual(result.input, { name: 'white.png', page: 1, width: 800, height: 800 });
+    for (const key of ['decodeMs', 'preprocessMs', 'inferMs', 'postprocessMs'] as const) assert.ok(result.timing[key] >= 0);
+    const labels = result.regions.map((r) => r.label);
+    // Row 6 (duplicate) falls to NMS, row 8 (score 0.3) to the threshold.
+    assert.equal(result.regions.length, 7);
+    assert.deepEqual(result.regions.filter((r) => r.order !== null).map((r) => [r.label, r.order]), [
+      ['doc_title', 1], ['text', 2], ['paragraph_title', 3], ['text', 4],
+    ]);
+    for (const label of ['header', 'table', 'image']) {
+      assert.ok(labels.includes(label), label);
+      assert.equal(result.regions.find((r) => r.label === label)!.order, null);
+    }
+    const title = result.regions.find((r) => r.label === 'doc_title')!;
+    assert.deepEqual(title.bbox, [100, 40, 700, 90]);
+    assert.equal(title.labelId, 6);
+    assert.ok(Math.abs(title.score - 0.95) < 1e-6);
+    assert.ok(title.polygon && title.polygon.length >= 4);
+  });
+
+  it('maps boxes back to original pixels on a non-square page', async () => {
+    const result = await model.analyze(await page(1600, 400, 255), {}, { name: 'wide.png' });
+    assert.equal(result.input.width, 1600);
+    assert.equal(result.input.height, 400);
+    const title = result.regions.find((r) => r.label === 'doc_title')!;
+    // x scaled by 1600/800, y by 400/800.
+    assert.deepEqual(title.bbox, [200, 20, 1400, 45]);
+    for (const r of result.regions) {
+      assert.ok(r.bbox[0] >= 0 && r.bbox[2] <= 1600 && r.bbox[1] >= 0 && r.bbox[3] <= 400, JSON.stringify(r.bbox));
+    }
+  });
+
+  it('applies EXIF orientation before measuring the page', async () => {
+    // Stored 400×800, orientation 6 (rotate 90° clockwise) → displayed 800×400.
+    const stored = await sharp({ create: { width: 400, height: 800, channels: 3, background: '#ffffff' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const result = await model.analyze(stored, {}, { name: 'rotated.jpg' });
+    assert.equal(result.input.width, 800);
+    assert.equal(result.input.height, 400);
+    assert.deepEqual(result.regions.find((r) => r.label === 'doc_title')!.bbox, [100, 20, 700, 45]);
+  });
+
+  it('feeds the real pixels through the graph (the brightness-scored region follows the page)', async () => {
+    const white = await model.analyze(await page(800, 800, 255));
+    const black = await model.analyze(await page(800, 800, 0));
+    assert.ok(white.regions.some((r) => r.label === 'image'));
+    assert.ok(!black.regions.some((r) => r.label === 'image'));
+  });
+
+  it('honours per-request parameters', async () => {
+    const bytes = await page(800, 800, 255);
+    const strict = await model.analyze(bytes, { threshold: 0.89 });
+    assert.deepEqual(strict.regions.map((r) => r.label).sort(), ['doc_title', 'text']);
+    const noNms = await model.analyze(bytes, { layoutNms: false, threshold: 0.5 });
+    assert.ok(noNms.regions.length >= 7);
+    const rect = await model.analyze(bytes, { shapeMode: 'rect' });
+    const text = rect.regions.find((r) => r.label === 'text')!;
+    assert.equal(text.polygon!.length, 4);
+  });
+
+  it('fails a bad item alone and answers the rest of the batch', async () => {
+    const outcomes = await model.analyzeBatch([
+      { image: await page(800, 800, 255), name: 'good-1.png' },
+      { image: new TextEncoder().encode('definitely not an image'), name: 'bad.png' },
+      { image: await page(640, 480, 255, 'jpeg'), name: 'good-2.jpg', params: { threshold: 0.89 } },
+    ]);
+    assert.equal(outcomes[0]!.ok, true);
+    assert.equal(outcomes[1]!.ok, false);
+    if (!outcomes[1]!.ok) assert.equal(outcomes[1]!.error.code, 'LAYOUT_ERR_UNSUPPORTED_MEDIA');
+    assert.equal(outcomes[2]!.ok, true);
+    if (outcomes[2]!.ok) {
+      assert.equal(outcomes[2]!.result.input.width, 640);
+      assert.equal(outcomes[2]!.result.regions.length, 2);
+    }
+  });
+
+  it('gives the same regions batched as one by one', async () => {
+    const a = await page(800, 600, 255);
+    const b = await page(500, 900, 255);
+    const single = [await model.analyze(a), await model.analyze(b)];
+    const batched = await model.analyzeBatch([{ image: a, name: 'image' }, { image: b, name: 'image' }]);
+    batched.forEach((outcome, i) => {
+      assert.ok(outcome.ok);
+      if (outcome.ok) assert.deepEqual(outcome.result.regions, single[i]!.regions);
+    });
+  });
+});
