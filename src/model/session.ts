@@ -66,16 +66,24 @@ export async function createSession(modelPath: string, options: SessionOptions =
   } catch (err) {
     throw ModelLoadError(modelPath, deviceName, (err as Error).message);
   }
-  const facts = readOnnxFacts(bytes);
+  let facts;
+  try {
+    facts = readOnnxFacts(bytes);
+  } catch (err) {
+    throw ModelLoadError(modelPath, deviceName, `not a valid ONNX file (${(err as Error).message}). Fix: ${fixFor({ kind: 'cpu', index: 0 })}`);
+  }
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(bytes, {
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: executionProviders(device),
       graphOptimizationLevel: 'all',
-      intraOpNumThreads: options.intraOpNumThreads && options.intraOpNumThreads > 0 ? options.intraOpNumThreads : undefined,
       interOpNumThreads: 1,
+      // Errors only: onnxruntime's warnings (e.g. unused initializers) are noise for users.
       logSeverityLevel: 3,
-    });
+    };
+    // onnxruntime rejects an explicit undefined here, so the key is set only when chosen.
+    if (options.intraOpNumThreads && options.intraOpNumThreads > 0) sessionOptions.intraOpNumThreads = options.intraOpNumThreads;
+    session = await ort.InferenceSession.create(bytes, sessionOptions);
   } catch (err) {
     throw ModelLoadError(modelPath, deviceName, `${(err as Error).message.split('\n')[0]}. Fix: ${fixFor(device)}`);
   }

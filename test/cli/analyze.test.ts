@@ -65,7 +65,7 @@ describe('doclayout analyze', { timeout: 240_000 }, () => {
     assert.equal(lines.length, 2);
     const pdfPage = lines.find((l) => l.input.name === 'doc.pdf');
     assert.equal(pdfPage.input.page, 2);
-    for (const line of lines) assert.deepEqual(line.regions.map((r: { label: string }) => r.label).sort(), ['doc_title', 'text']);
+    for (const line of lines) assert.deepEqual(line.regions.map((r: { label: string }) => r.label).sort(), ['doc_title', 'image', 'text']);
   });
 
   it('--resume skips inputs whose output exists, --visualize writes overlays', async () => {

@@ -66,8 +66,12 @@ describe('pipeline on the fixture model (real onnxruntime session)', () => {
 
   it('honours per-request parameters', async () => {
     const bytes = await page(800, 800, 255);
+    // On a white page the brightness-scored image row scores 1.0 and survives too.
     const strict = await model.analyze(bytes, { threshold: 0.89 });
-    assert.deepEqual(strict.regions.map((r) => r.label).sort(), ['doc_title', 'text']);
+    assert.deepEqual(strict.regions.map((r) => r.label).sort(), ['doc_title', 'image', 'text']);
+    const perClass = await model.analyze(bytes, { threshold: { doc_title: 0.99, text: 0.95 } });
+    assert.ok(!perClass.regions.some((r) => r.label === 'doc_title' || r.label === 'text'));
+    assert.ok(perClass.regions.some((r) => r.label === 'table'));
     const noNms = await model.analyze(bytes, { layoutNms: false, threshold: 0.5 });
     assert.ok(noNms.regions.length >= 7);
     const rect = await model.analyze(bytes, { shapeMode: 'rect' });
@@ -87,7 +91,7 @@ describe('pipeline on the fixture model (real onnxruntime session)', () => {
     assert.equal(outcomes[2]!.ok, true);
     if (outcomes[2]!.ok) {
       assert.equal(outcomes[2]!.result.input.width, 640);
-      assert.equal(outcomes[2]!.result.regions.length, 2);
+      assert.equal(outcomes[2]!.result.regions.length, 3);
     }
   });
 
