@@ -2,17 +2,32 @@
  * Decoded RGB page → the model's float32 CHW input, as PaddleX prepares PP-DocLayoutV2/V3:
  * resize to exactly inputWidth × inputHeight without keeping the aspect ratio (bicubic; skipped
  * when the page already has that size), multiply by 1/255 in float32, then (x − mean) / std
- * (identity for V2/V3), HWC → CHW. This is the hot path next to inference: the resize runs in
- * libvips off the event loop, and the conversion is one pass through a 256-entry table per
- * channel with no per-pixel allocation.
+ * (identity for V2/V3), HWC → CHW. This is the hot path next to inference.
+ *
+ * The resize is OpenCV's INTER_CUBIC reproduced bit for bit (resize-cubic.ts), because that is
+ * what PaddleX feeds the model; it is fused with the conversion, so the page is walked once
+ * through a 256-entry table per channel with no per-pixel allocation. It runs on the calling
+ * thread (~25–30 ms for a 2480×3508 scan). `resize: 'sharp'` uses libvips' cubic instead
+ * (Catmull-Rom, anti-aliased when shrinking, and shifted by half an output pixel when enlarging:
+ * off the event loop and faster on large scans, but not the pixels the model was trained on;
+ * bench/micro/resize.ts measures how far apart the two are).
  */
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { InvalidParamError } from '../errors.js';
 import { decodeImage, type DecodeOptions, type DecodedImage } from './decode.js';
+import { resizeCubicToChw } from './resize-cubic.js';
 import type { ModelInfo, PageGeometry, PreprocessedPage } from './types.js';
 
 export type PreprocessInfo = Pick<ModelInfo, 'inputWidth' | 'inputHeight' | 'mean' | 'std'>;
+
+export interface PreprocessOptions {
+  /**
+   * 'opencv' (default): PaddleX's exact pixels (cv2.resize INTER_CUBIC). 'sharp': libvips' cubic,
+   * off the event loop, close but not identical.
+   */
+  readonly resize?: 'opencv' | 'sharp';
+}
 
 /** PaddleX multiplies by a float32 1/255 (not a division): the same rounding gives equal inputs. */
 const SCALE = Math.fround(1 / 255);
@@ -55,6 +70,7 @@ function checkInfo(info: PreprocessInfo): void {
 export async function preprocessDecoded(
   image: DecodedImage,
   info: PreprocessInfo,
+  options: PreprocessOptions = {},
 ): Promise<{ pixels: Float32Array; geometry: PageGeometry; preprocessMs: number }> {
   const start = performance.now();
   checkInfo(info);
@@ -62,15 +78,22 @@ export async function preprocessDecoded(
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || data.length !== width * height * 3) {
     throw InvalidParamError('image', `expected ${width}×${height} RGB pixels (${width * height * 3} bytes), got ${data.length} bytes`);
   }
+  const resize = options.resize ?? 'opencv';
+  if (resize !== 'opencv' && resize !== 'sharp') throw InvalidParamError('resize', `expected 'opencv' or 'sharp', got ${String(resize)}`);
   const { inputWidth, inputHeight } = info;
-  const rgb = width === inputWidth && height === inputHeight
-    ? data
-    : await sharp(data, { raw: { width, height, channels: 3 }, limitInputPixels: false })
+  const tables = channelTables(info.mean, info.std);
+  let pixels: Float32Array;
+  if (width === inputWidth && height === inputHeight) {
+    pixels = hwcToChw(data, inputWidth * inputHeight, tables);
+  } else if (resize === 'opencv') {
+    pixels = resizeCubicToChw(data, width, height, inputWidth, inputHeight, tables);
+  } else {
+    const rgb = await sharp(data, { raw: { width, height, channels: 3 }, limitInputPixels: false })
       .resize(inputWidth, inputHeight, { fit: 'fill', kernel: 'cubic' })
       .raw()
       .toBuffer();
-
-  const pixels = hwcToChw(rgb, inputWidth * inputHeight, channelTables(info.mean, info.std));
+    pixels = hwcToChw(rgb, inputWidth * inputHeight, tables);
+  }
   const geometry: PageGeometry = {
     width,
     height,
@@ -96,7 +119,11 @@ function hwcToChw(rgb: Uint8Array, area: number, tables: readonly [Float32Array,
 }
 
 /** Decodes (timed as decodeMs; 0 for an already decoded image) and preprocesses one page. */
-export async function preprocess(input: Uint8Array | DecodedImage, info: PreprocessInfo, options?: DecodeOptions): Promise<PreprocessedPage> {
+export async function preprocess(
+  input: Uint8Array | DecodedImage,
+  info: PreprocessInfo,
+  options?: DecodeOptions & PreprocessOptions,
+): Promise<PreprocessedPage> {
   let image: DecodedImage;
   let decodeMs = 0;
   if (input instanceof Uint8Array) {
@@ -106,6 +133,6 @@ export async function preprocess(input: Uint8Array | DecodedImage, info: Preproc
   } else {
     image = input;
   }
-  const { pixels, geometry, preprocessMs } = await preprocessDecoded(image, info);
+  const { pixels, geometry, preprocessMs } = await preprocessDecoded(image, info, options);
   return { pixels, geometry, decodeMs, preprocessMs };
 }
