@@ -1,0 +1,154 @@
+/**
+ * `npm run bench:server`: what HTTP costs. In one run, on the same model and pages:
+ *   1. raw pool throughput — `pool.analyze` called directly by C closed-loop callers;
+ *   2. served throughput — `doclayout serve` in its own process, driven over HTTP by the load
+ *      tool behind `doclayout bench` (`runLoad`) with C connections;
+ * for C in BENCH_CONCURRENCY (default 1,2,4,8), BENCH_DURATION_S seconds each (default 15).
+ * Target: served ≥ 0.95 × pool at every concurrency. Writes bench/results/server-<time>.json.
+ * Uses the first real model in ../shared/models/ when there is one, else the stand-in.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { resolveConfig, type Config } from '../../src/config.js';
+import { runLoad, summarizeLatencies, type LatencySummary, type LoadFile } from '../../src/loadtest/index.js';
+import { createPool } from '../../src/pool/index.js';
+import { benchModels, repoRoot, round, samplePages, writeResults } from '../common/results.js';
+
+const durationS = Number(process.env.BENCH_DURATION_S ?? 15);
+const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,2,4,8').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+const devices = process.env.BENCH_DEVICES ?? 'auto';
+const TARGET_RATIO = 0.95;
+/** How long `serve` may take to load the model on every device, ms. */
+const SERVER_START_TIMEOUT_MS = 180_000;
+
+interface Measurement {
+  readonly pagesPerSec: number;
+  readonly pages: number;
+  readonly errors: number;
+  readonly latencyMs: LatencySummary;
+}
+
+async function measurePool(config: Config, modelPath: string, pages: readonly LoadFile[]): Promise<Map<number, Measurement>> {
+  const pool = await createPool({ config, modelPath });
+  const out = new Map<number, Measurement>();
+  try {
+    await pool.ready();
+    // Warm-up: every device runs a few pages (first runs allocate and autotune).
+    const warm = Math.max(4, pool.snapshot().devices.length * 2);
+    await Promise.all(Array.from({ length: warm }, (_, i) => pool.analyze({ bytes: pages[i % pages.length]!.bytes, name: 'warm-up' })));
+    for (const c of concurrencies) {
+      const latencies: number[] = [];
+      let errors = 0;
+      let next = 0;
+      const start = performance.now();
+      const deadline = start + durationS * 1000;
+      await Promise.all(Array.from({ length: c }, async () => {
+        while (performance.now() < deadline) {
+          const page = pages[next++ % pages.length]!;
+          const t0 = performance.now();
+          try {
+            await pool.analyze({ bytes: page.bytes, name: page.name });
+            latencies.push(performance.now() - t0);
+          } catch {
+            errors++;
+          }
+        }
+      }));
+      const elapsedS = (performance.now() - start) / 1000;
+      out.set(c, { pagesPerSec: round(latencies.length / elapsedS), pages: latencies.length, errors, latencyMs: summarizeLatencies(latencies) });
+      process.stderr.write(`  pool   c=${c}: ${out.get(c)!.pagesPerSec} pages/s\n`);
+    }
+  } finally {
+    await pool.close();
+  }
+  return out;
+}
+
+function startServer(modelPath: string): Promise<{ child: ChildProcess; url: string }> {
+  const cli = path.join(repoRoot, 'dist/src/cli/index.js');
+  const child = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--model', modelPath, '--devices', devices, '--log-level', 'warn', '--gpu-telemetry-ms', '0'], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    const timer = setTimeout(() => reject(new Error(`serve did not start within ${SERVER_START_TIMEOUT_MS} ms:\n${stderr}`)), SERVER_START_TIMEOUT_MS);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1]! });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code}:\n${stderr}`));
+    });
+  });
+}
+
+async function waitReady(url: string): Promise<void> {
+  const until = Date.now() + SERVER_START_TIMEOUT_MS;
+  while (Date.now() < until) {
+    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('server never became ready');
+}
+
+async function measureServer(modelPath: string, pages: readonly LoadFile[]): Promise<Map<number, Measurement>> {
+  const { child, url } = await startServer(modelPath);
+  const out = new Map<number, Measurement>();
+  try {
+    await waitReady(url);
+    await runLoad({ url, files: pages, concurrency: Math.max(...concurrencies), requests: Math.max(4, Math.max(...concurrencies) * 2) });
+    for (const c of concurrencies) {
+      const report = await runLoad({ url, files: pages, concurrency: c, durationS });
+      out.set(c, { pagesPerSec: report.pagesPerSec, pages: report.pages, errors: report.httpErrors + report.transportErrors, latencyMs: report.latencyMs });
+      process.stderr.write(`  served c=${c}: ${report.pagesPerSec} pages/s\n`);
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+  return out;
+}
+
+const model = benchModels()[0]!;
+const pages: LoadFile[] = samplePages();
+const config = resolveConfig({ devices, logLevel: 'warn' });
+process.stderr.write(`bench:server — ${model.kind} model ${model.path}, ${pages.length} pages, devices ${devices}, ${durationS} s per point\n`);
+const pool = await measurePool(config, model.path, pages);
+const served = await measureServer(model.path, pages);
+
+const rows = concurrencies.map((c) => {
+  const p = pool.get(c)!;
+  const s = served.get(c)!;
+  const ratio = p.pagesPerSec > 0 ? round(s.pagesPerSec / p.pagesPerSec, 3) : 0;
+  return { concurrency: c, pool: p, served: s, ratio, targetMet: ratio >= TARGET_RATIO };
+});
+const peakPool = Math.max(...rows.map((r) => r.pool.pagesPerSec));
+const peakServed = Math.max(...rows.map((r) => r.served.pagesPerSec));
+const peakRatio = peakPool > 0 ? round(peakServed / peakPool, 3) : 0;
+
+const ms = (v: number | null): string => (v === null ? '-' : v.toFixed(0));
+process.stdout.write(`\n${model.kind} model ${path.basename(model.path)} — pages/s, latency p50/p95 ms\n`);
+process.stdout.write('  C | pool pages/s | served pages/s | served/pool | pool p50/p95 | served p50/p95\n');
+for (const r of rows) {
+  process.stdout.write(
+    `${String(r.concurrency).padStart(3)} | ${r.pool.pagesPerSec.toFixed(2).padStart(12)} | ${r.served.pagesPerSec.toFixed(2).padStart(14)} | ${r.ratio.toFixed(3).padStart(11)}${r.targetMet ? ' ' : '!'}| ${`${ms(r.pool.latencyMs.p50)}/${ms(r.pool.latencyMs.p95)}`.padStart(12)} | ${`${ms(r.served.latencyMs.p50)}/${ms(r.served.latencyMs.p95)}`.padStart(14)}\n`,
+  );
+}
+process.stdout.write(`peak: pool ${peakPool} pages/s, served ${peakServed} pages/s, ratio ${peakRatio} (target ≥ ${TARGET_RATIO}: ${peakRatio >= TARGET_RATIO ? 'met' : 'NOT met'})\n`);
+const file = writeResults('server', {
+  model: { path: model.path, kind: model.kind },
+  devices,
+  durationS,
+  pages: pages.map((p) => p.name),
+  targetRatio: TARGET_RATIO,
+  rows,
+  peak: { poolPagesPerSec: peakPool, servedPagesPerSec: peakServed, ratio: peakRatio, targetMet: peakRatio >= TARGET_RATIO },
+});
+process.stdout.write(`wrote ${file}\n`);

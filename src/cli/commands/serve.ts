@@ -1,0 +1,103 @@
+/**
+ * `doclayout serve`: where the service's state is built — config → model path → pool → server →
+ * listen — and torn down. Every option of config.ts is a flag here, generated from its table.
+ * SIGTERM/SIGINT drain (readiness 503, in-flight work finishes, exit 0; a second signal or the
+ * drain timeout fails what is left, exit 1); SIGHUP reloads the model device by device.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Command } from 'commander';
+import pino, { type Logger } from 'pino';
+import { optionSpecs, type Config, type OptionName } from '../../config.js';
+import { DeadlineExceededError } from '../../errors.js';
+import { resolveModelPath } from '../../model/resolve.js';
+import { createPool } from '../../pool/index.js';
+import { buildServer } from '../../server/app.js';
+import { reloadModel } from '../../server/routes/admin.js';
+import { createGpuTelemetry, type GpuTelemetry } from '../../telemetry/gpu.js';
+import { addConfigOptions, configFromOptions } from '../config-options.js';
+
+const ALL_OPTIONS = Object.keys(optionSpecs) as OptionName[];
+
+/** After the last log line, how long we let stdout flush before forcing the exit, ms. */
+const EXIT_GRACE_MS = 2_000;
+
+export function registerServeCommand(program: Command): void {
+  addConfigOptions(
+    program
+      .command('serve')
+      .description('Run the HTTP service and web UI (API /v1, /analyze, /object-detection, /layout-parsing; UI at /; docs at /docs)'),
+    ALL_OPTIONS,
+  ).action(async (options: Record<string, unknown>) => {
+    await runServe(configFromOptions(options, ALL_OPTIONS));
+  });
+}
+
+function publicUrl(address: AddressInfo): string {
+  const host = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+export async function runServe(config: Config): Promise<void> {
+  const logger: Logger = pino({ level: config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
+  const modelPath = resolveModelPath(config);
+  const gpuTelemetry: GpuTelemetry | undefined = config.gpuTelemetryMs > 0 ? createGpuTelemetry({ intervalMs: config.gpuTelemetryMs }) : undefined;
+  logger.info({ modelPath, devices: config.devices, maxBatch: config.maxBatch, maxQueue: config.maxQueue }, 'starting pool');
+  const pool = await createPool({ config, modelPath });
+  const app = await buildServer({ config, pool, logger, gpuTelemetry, modelPath });
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string, failed = false): Promise<void> => {
+    if (shuttingDown) {
+      // A second Ctrl-C / SIGTERM: stop waiting for in-flight work.
+      logger.warn({ signal }, 'second signal, failing in-flight work');
+      await pool.destroy(DeadlineExceededError(0));
+      process.exit(1);
+    }
+    shuttingDown = true;
+    app.doclayout.draining = true;
+    logger.info({ signal, drainTimeoutMs: config.drainTimeoutMs }, 'draining');
+    let exitCode = failed ? 1 : 0;
+    const drainTimer = setTimeout(() => {
+      exitCode = 1;
+      logger.error({ drainTimeoutMs: config.drainTimeoutMs }, 'drain timeout, failing in-flight work');
+      void pool.destroy(DeadlineExceededError(config.drainTimeoutMs));
+      app.server.closeAllConnections();
+    }, config.drainTimeoutMs);
+    drainTimer.unref();
+    try {
+      // Stops accepting, waits for in-flight requests, then closes the pool (onClose hook).
+      await app.close();
+    } catch (err) {
+      exitCode = 1;
+      logger.error({ err }, 'error while closing');
+    }
+    clearTimeout(drainTimer);
+    gpuTelemetry?.close();
+    logger.info({ exitCode }, 'stopped');
+    process.exitCode = exitCode;
+    // Nothing should be left running; if something is, do not hang the orchestrator.
+    setTimeout(() => process.exit(exitCode), EXIT_GRACE_MS).unref();
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGHUP', () => {
+    logger.info({ signal: 'SIGHUP' }, 'reloading model');
+    reloadModel(app.doclayout, undefined).then(
+      () => logger.info({ model: pool.snapshot().model }, 'model reloaded'),
+      (err: unknown) => logger.error({ err }, 'model reload failed'),
+    );
+  });
+
+  await app.listen({ host: config.host, port: config.port });
+  const url = publicUrl(app.server.address() as AddressInfo);
+  logger.info({ url }, 'listening');
+  process.stderr.write(`doclayout listening on ${url}  (web UI ${url}/, dashboard ${url}/dashboard, API docs ${url}/docs)\n`);
+
+  pool.ready().then(
+    () => logger.info({ devices: pool.snapshot().devices.map((d) => d.id) }, 'pool ready'),
+    (err: unknown) => {
+      logger.fatal({ err }, 'no device could start');
+      void shutdown('pool-failed', true);
+    },
+  );
+}

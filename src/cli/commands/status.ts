@@ -1,0 +1,98 @@
+/**
+ * `doclayout status [--url URL …] [--watch [SECONDS]] [--json]`: the original guide's monitor
+ * script as a command. Reads each instance's /v1/status and prints instances and devices as
+ * tables (or JSON for scripts). Exit code 1 when any instance is down, draining, or has no
+ * device ready — so `doclayout status --url … && deploy-next` works in a rollout script.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import { fetchAllStatuses, type InstanceStatus } from '../../telemetry/instance-status.js';
+import { statusTable } from '../../telemetry/status-table.js';
+
+const DEFAULT_URL = 'http://127.0.0.1:8000';
+const DEFAULT_WATCH_S = 2;
+/** ANSI: clear the screen and move home, so --watch redraws in place like `watch(1)`. */
+const CLEAR_SCREEN = '\x1b[2J\x1b[H';
+
+interface StatusFlags {
+  url: string[];
+  watch?: true | string;
+  json?: boolean;
+  timeoutMs: number;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+
+function checkUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidArgumentError(`"${url}" is not a URL (expected e.g. ${DEFAULT_URL})`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new InvalidArgumentError(`"${url}" must be http:// or https://`);
+  return url;
+}
+
+function watchSeconds(value: true | string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (value === true) return DEFAULT_WATCH_S;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('--watch must be a number of seconds > 0');
+  return n;
+}
+
+function render(instances: readonly InstanceStatus[], json: boolean, pretty: boolean): string {
+  if (!json) return statusTable(instances);
+  const doc = { time: new Date().toISOString(), healthy: instances.every((i) => i.healthy), instances };
+  return `${JSON.stringify(doc, null, pretty ? 2 : undefined)}\n`;
+}
+
+export function registerStatusCommand(program: Command): void {
+  program
+    .command('status')
+    .description('Show state, load, throughput, latency and GPU figures of running instances (exit 1 if any is down)')
+    .option('--url <url>', `instance base URL; repeat or comma-separate for several (default ${DEFAULT_URL})`, collect, [])
+    .option('-w, --watch [seconds]', `redraw every N seconds (default ${DEFAULT_WATCH_S}) until Ctrl-C`)
+    .option('--json', 'machine-readable output (one JSON document per refresh with --watch)')
+    .option('--timeout-ms <ms>', 'per-instance request limit', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('--timeout-ms must be an integer ≥ 1');
+      return n;
+    }, 3_000)
+    .action(async (flags: StatusFlags) => {
+      const urls = (flags.url.length > 0 ? flags.url : [DEFAULT_URL]).map(checkUrl);
+      const everyS = watchSeconds(flags.watch);
+      const json = Boolean(flags.json);
+      const stop = new AbortController();
+      const once = async (): Promise<boolean> => {
+        const instances = await fetchAllStatuses(urls, { timeoutMs: flags.timeoutMs, signal: stop.signal });
+        if (stop.signal.aborted) return true;
+        const text = render(instances, json, everyS === undefined);
+        process.stdout.write(everyS !== undefined && !json && process.stdout.isTTY ? `${CLEAR_SCREEN}${text}` : text);
+        return instances.every((i) => i.healthy);
+      };
+
+      if (everyS === undefined) {
+        process.exitCode = (await once()) ? 0 : 1;
+        return;
+      }
+      // Ctrl-C ends the watch (and a refresh in progress); the exit code reports the last full refresh.
+      let healthy = true;
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => {
+          stop.abort();
+          clearTimeout(timer);
+          resolve();
+        });
+        const tick = async (): Promise<void> => {
+          const result = await once();
+          if (stop.signal.aborted) return;
+          healthy = result;
+          timer = setTimeout(() => void tick(), everyS * 1000);
+        };
+        void tick();
+      });
+      process.exitCode = healthy ? 0 : 1;
+    });
+}

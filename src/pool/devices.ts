@@ -1,0 +1,114 @@
+/**
+ * Turns `--devices auto|cpu|cpu:N|0,1,3|cuda:0,cuda:2|webgpu:0|tensorrt:0` into one spec per
+ * worker. `auto` asks nvidia-smi (respecting CUDA_VISIBLE_DEVICES) and falls back to the CPU.
+ * Entries can be mixed (`cuda:0,cpu`); CPU workers share `cpuThreads` between them.
+ */
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import { InvalidParamError } from '../errors.js';
+
+export interface DeviceSpec {
+  /** "cpu:0", "cuda:1", … — unique within the pool. */
+  readonly id: string;
+  /** What the session is created on: "cpu", "cuda:1", … */
+  readonly device: string;
+  readonly kind: 'cpu' | 'cuda' | 'webgpu' | 'tensorrt';
+  readonly intraOpNumThreads: number;
+}
+
+/** More CPU workers than this only fight over the same cores. */
+const MAX_CPU_WORKERS = 256;
+
+/** `nvidia-smi -L` lines (`GPU 0: NVIDIA H100 (UUID: GPU-…)`) → index and UUID; MIG lines skipped. */
+export function parseNvidiaSmiList(text: string): Array<{ index: number; uuid: string | undefined }> {
+  const gpus: Array<{ index: number; uuid: string | undefined }> = [];
+  for (const line of text.split('\n')) {
+    const match = /^GPU (\d+):.*?(?:\(UUID: ([^)]+)\))?\s*$/.exec(line.trim());
+    if (match) gpus.push({ index: Number(match[1]), uuid: match[2] });
+  }
+  return gpus;
+}
+
+/**
+ * How many GPUs CUDA shows this process (it numbers them 0..n-1). CUDA_VISIBLE_DEVICES holds
+ * indexes or UUID prefixes; as in the CUDA runtime, the first entry that matches no GPU hides
+ * itself and every entry after it, and an empty value hides every GPU.
+ */
+export function visibleGpuCount(gpus: ReadonlyArray<{ index: number; uuid: string | undefined }>, cudaVisibleDevices: string | undefined): number {
+  if (cudaVisibleDevices === undefined) return gpus.length;
+  const seen = new Set<number>();
+  for (const raw of cudaVisibleDevices.split(',')) {
+    const entry = raw.trim();
+    const gpu = /^\d+$/.test(entry)
+      ? gpus.find((g) => g.index === Number(entry))
+      : entry !== '' ? gpus.find((g) => g.uuid?.startsWith(entry)) : undefined;
+    if (!gpu || seen.has(gpu.index)) break;
+    seen.add(gpu.index);
+  }
+  return seen.size;
+}
+
+/** CUDA ordinals visible to this process, [] when there is no NVIDIA driver or no nvidia-smi. */
+export function detectNvidiaGpus(env: NodeJS.ProcessEnv = process.env): number[] {
+  let out: string;
+  try {
+    // 5 s: nvidia-smi answers in well under a second when the driver is healthy; a wedged
+    // driver must not hold the pool's start-up.
+    out = execFileSync('nvidia-smi', ['-L'], { encoding: 'utf8', timeout: 5_000, stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return [];
+  }
+  return Array.from({ length: visibleGpuCount(parseNvidiaSmiList(out), env.CUDA_VISIBLE_DEVICES) }, (_, i) => i);
+}
+
+/** Splits `total` threads over `workers` as evenly as possible; the first ones get the remainder. */
+export function splitThreads(total: number, workers: number): number[] {
+  return Array.from({ length: workers }, (_, i) => Math.max(1, Math.floor(total / workers) + (i < total % workers ? 1 : 0)));
+}
+
+type Entry = { readonly kind: 'cpu'; readonly workers: number } | { readonly kind: Exclude<DeviceSpec['kind'], 'cpu'>; readonly ordinal: number };
+
+function parseEntry(part: string): Entry {
+  const cpu = /^cpu(?::(\d+))?$/.exec(part);
+  if (cpu) {
+    const workers = cpu[1] === undefined ? 1 : Number(cpu[1]);
+    if (workers < 1 || workers > MAX_CPU_WORKERS) throw InvalidParamError('devices', `cpu:N needs 1 ≤ N ≤ ${MAX_CPU_WORKERS}, got ${workers}`);
+    return { kind: 'cpu', workers };
+  }
+  const gpu = /^(?:(cuda|webgpu|tensorrt):)?(\d+)$/.exec(part);
+  if (!gpu) throw InvalidParamError('devices', `"${part}" is not auto, cpu, cpu:N, a GPU index or cuda:N/webgpu:N/tensorrt:N`);
+  return { kind: (gpu[1] ?? 'cuda') as Exclude<DeviceSpec['kind'], 'cpu'>, ordinal: Number(gpu[2]) };
+}
+
+/**
+ * One spec per worker. CPU workers split `cpuThreads` (0 = every core) as their intra-op threads,
+ * at least one each; GPU workers run one CPU thread (the GPU does the work).
+ */
+export function parseDevices(spec: string, cpuThreads: number, detectGpus: () => number[] = detectNvidiaGpus): DeviceSpec[] {
+  const text = spec.trim().toLowerCase();
+  let entries: Entry[];
+  if (text === 'auto') {
+    const gpus = detectGpus();
+    entries = gpus.length > 0 ? gpus.map((ordinal) => ({ kind: 'cuda', ordinal })) : [{ kind: 'cpu', workers: 1 }];
+  } else {
+    entries = text.split(',').map((p) => p.trim()).filter(Boolean).map(parseEntry);
+    if (entries.length === 0) throw InvalidParamError('devices', 'no device given');
+  }
+
+  const cpuWorkers = entries.reduce((n, e) => n + (e.kind === 'cpu' ? e.workers : 0), 0);
+  const threads = splitThreads(cpuThreads > 0 ? cpuThreads : os.availableParallelism(), Math.max(1, cpuWorkers));
+  const specs: DeviceSpec[] = [];
+  let cpuIndex = 0;
+  for (const entry of entries) {
+    if (entry.kind === 'cpu') {
+      for (let i = 0; i < entry.workers; i++, cpuIndex++) {
+        specs.push({ id: `cpu:${cpuIndex}`, device: 'cpu', kind: 'cpu', intraOpNumThreads: threads[cpuIndex]! });
+      }
+      continue;
+    }
+    const id = `${entry.kind}:${entry.ordinal}`;
+    if (specs.some((s) => s.id === id)) throw InvalidParamError('devices', `${id} is listed twice`);
+    specs.push({ id, device: id, kind: entry.kind, intraOpNumThreads: 1 });
+  }
+  return specs;
+}

@@ -1,0 +1,413 @@
+/**
+ * The device pool: one worker process per device, one bounded admission queue, speed-weighted
+ * least-outstanding dispatch, dynamic batching, deadlines and aborts, and recovery — a worker
+ * that dies has its batch re-queued at the front for the others, so every accepted request is
+ * answered exactly once.
+ */
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import type { Config } from '../config.js';
+import {
+  AbortedError, DeadlineExceededError, errorFromCode, NoDeviceReadyError, PoolClosedError, QueueFullError,
+  RetriesExhaustedError, type LayoutError,
+} from '../errors.js';
+import type { LayoutParams } from '../model/types.js';
+import { parseDevices, type DeviceSpec } from './devices.js';
+import { Dispatcher } from './dispatcher.js';
+import type { WireOutcome, WorkerTestHooks } from './protocol.js';
+import { TaskQueue } from './task-queue.js';
+import type { DeviceSnapshot, LayoutPool, PoolEvents, PoolInput, PoolResult, PoolSnapshot, PoolTaskOptions } from './types.js';
+import { WorkerHandle } from './worker-handle.js';
+
+export interface PoolOptions {
+  readonly config: Config;
+  readonly modelPath: string;
+  /** Overrides config.devices with explicit specs (tests, embedding). */
+  readonly devices?: readonly DeviceSpec[];
+  /** Test-only worker behaviour, by device index. */
+  readonly testHooks?: Readonly<Record<number, WorkerTestHooks>>;
+}
+
+interface PoolTask {
+  readonly id: string;
+  readonly input: PoolInput;
+  readonly params: Partial<LayoutParams>;
+  readonly enqueuedAt: number;
+  readonly resolve: (result: PoolResult) => void;
+  readonly reject: (error: LayoutError) => void;
+  dispatchedAt: number;
+  attempts: number;
+  settled: boolean;
+  queued: boolean;
+  cleanup: () => void;
+}
+
+interface DeviceStats {
+  completed: number;
+  failed: number;
+  batchSizes: number[];
+  reloading: boolean;
+}
+
+interface Batch {
+  readonly handle: WorkerHandle;
+  readonly tasks: PoolTask[];
+  readonly sentAt: number;
+}
+
+let taskCounter = 0;
+
+export class DevicePool extends EventEmitter implements LayoutPool {
+  readonly #config: Config;
+  readonly #handles: WorkerHandle[];
+  readonly #stats: DeviceStats[];
+  readonly #queue: TaskQueue<PoolTask>;
+  readonly #dispatcher: Dispatcher;
+  readonly #batches = new Map<number, Batch>();
+  #batchCounter = 0;
+  #state: PoolSnapshot['state'] = 'starting';
+  #modelName = '';
+  #delayTimer: NodeJS.Timeout | undefined;
+  #closing: Promise<void> | undefined;
+  #idleWaiters: Array<() => void> = [];
+  #readyWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+  #counters = { accepted: 0, completed: 0, failed: 0, rejected: 0, timedOut: 0, aborted: 0, retried: 0 };
+
+  constructor(options: PoolOptions) {
+    super();
+    this.#config = options.config;
+    const specs = options.devices ?? parseDevices(options.config.devices, options.config.cpuThreads);
+    this.#queue = new TaskQueue(options.config.maxQueue);
+    this.#dispatcher = new Dispatcher(specs.length);
+    this.#stats = specs.map(() => ({ completed: 0, failed: 0, batchSizes: new Array(options.config.maxBatch + 1).fill(0), reloading: false }));
+    this.#handles = specs.map((spec, index) => new WorkerHandle(spec, index, options.modelPath, options.config, {
+      onReady: (handle) => this.#onReady(handle),
+      onResult: (handle, batchId, outcomes) => this.#onResult(batchId, outcomes),
+      onExit: (handle, error, batchId) => this.#onWorkerExit(handle, error, batchId),
+      onStateChange: (handle, state, reason) => this.#onStateChange(handle, state, reason),
+    }, options.testHooks?.[index]));
+    for (const handle of this.#handles) handle.start();
+  }
+
+  ready(): Promise<void> {
+    if (this.#handles.some((h) => h.state === 'ready' || h.state === 'busy')) return Promise.resolve();
+    if (this.#allFailed()) return Promise.reject(this.#noDeviceError());
+    return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
+  }
+
+  analyze(input: PoolInput, params: Partial<LayoutParams> = {}, options: PoolTaskOptions = {}): Promise<PoolResult> {
+    if (this.#state === 'draining' || this.#state === 'closed') return Promise.reject(PoolClosedError());
+    if (options.signal?.aborted) {
+      this.#counters.aborted += 1;
+      return Promise.reject(AbortedError());
+    }
+    if (this.#allFailed()) return Promise.reject(this.#noDeviceError());
+    return new Promise<PoolResult>((resolve, reject) => {
+      const task: PoolTask = {
+        id: `${process.pid}-${++taskCounter}`,
+        input,
+        params,
+        enqueuedAt: performance.now(),
+        resolve,
+        reject,
+        dispatchedAt: 0,
+        attempts: 0,
+        settled: false,
+        queued: true,
+        cleanup: () => {},
+      };
+      if (!this.#queue.push(task)) {
+        this.#counters.rejected += 1;
+        reject(QueueFullError(this.#queue.size, { details: { retryAfterSeconds: this.#retryAfterSeconds() } }));
+        return;
+      }
+      this.#counters.accepted += 1;
+      const timeoutMs = options.timeoutMs ?? this.#config.requestTimeoutMs;
+      const timer = setTimeout(() => {
+        this.#counters.timedOut += 1;
+        this.#settle(task, DeadlineExceededError(timeoutMs));
+      }, timeoutMs);
+      const onAbort = (): void => {
+        this.#counters.aborted += 1;
+        this.#settle(task, AbortedError());
+      };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      task.cleanup = () => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+      };
+      this.#pump();
+    });
+  }
+
+  snapshot(): PoolSnapshot {
+    const devices: DeviceSnapshot[] = this.#handles.map((handle, index) => {
+      const stats = this.#stats[index]!;
+      const batch = [...this.#batches.values()].find((b) => b.handle === handle);
+      return {
+        index,
+        id: handle.spec.id,
+        kind: handle.spec.kind,
+        state: stats.reloading && handle.state === 'ready' ? 'draining' : handle.state,
+        pid: handle.pid,
+        inflight: batch?.tasks.length ?? 0,
+        queued: 0,
+        completed: stats.completed,
+        failed: stats.failed,
+        restarts: handle.restarts,
+        ewmaMs: this.#dispatcher.ewma(index),
+        batchSizes: [...stats.batchSizes],
+        maxBatch: handle.batchOk ? this.#batchLimit() : 1,
+        threads: handle.spec.intraOpNumThreads,
+        rssMb: handle.rssMb,
+        lastError: handle.lastError,
+      };
+    });
+    return {
+      model: this.#modelName,
+      state: this.#state,
+      queueDepth: this.#queue.size,
+      maxQueue: this.#queue.capacity,
+      ...this.#counters,
+      devices,
+    };
+  }
+
+  override on<E extends keyof PoolEvents>(event: E, listener: (payload: PoolEvents[E]) => void): this {
+    return super.on(event, listener);
+  }
+
+  override off<E extends keyof PoolEvents>(event: E, listener: (payload: PoolEvents[E]) => void): this {
+    return super.off(event, listener);
+  }
+
+  async reload(modelPath?: string): Promise<void> {
+    for (const [index, handle] of this.#handles.entries()) {
+      if (handle.state === 'failed' && !modelPath) continue;
+      const stats = this.#stats[index]!;
+      stats.reloading = true;
+      try {
+        while (handle.busy) await this.#nextIdle();
+        await handle.stop();
+        const readyOrFailed = new Promise<void>((resolve) => {
+          const check = (payload: PoolEvents['device-state']): void => {
+            if (payload.index === index && (payload.state === 'ready' || payload.state === 'failed')) {
+              this.off('device-state', check);
+              resolve();
+            }
+          };
+          this.on('device-state', check);
+        });
+        handle.start(modelPath);
+        await readyOrFailed;
+      } finally {
+        stats.reloading = false;
+        this.#pump();
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      if (this.#state !== 'closed') this.#state = 'draining';
+      while (this.#queue.size > 0 || this.#batches.size > 0) {
+        if (this.#allFailed()) break;
+        await this.#nextIdle();
+      }
+      this.#state = 'closed';
+      clearTimeout(this.#delayTimer);
+      await Promise.all(this.#handles.map((h) => h.stop()));
+    })();
+    return this.#closing;
+  }
+
+  async destroy(err: Error = PoolClosedError()): Promise<void> {
+    this.#state = 'closed';
+    clearTimeout(this.#delayTimer);
+    const error = err as LayoutError;
+    for (const task of this.#queue.drain()) this.#settle(task, error);
+    for (const batch of this.#batches.values()) for (const task of batch.tasks) this.#settle(task, error);
+    this.#batches.clear();
+    for (const handle of this.#handles) handle.kill();
+    this.#wakeIdle();
+    await Promise.all(this.#handles.map((h) => h.stop()));
+  }
+
+  // --- dispatch --------------------------------------------------------------------------------
+
+  #batchLimit(): number {
+    return Math.max(1, Math.min(this.#config.maxBatch, this.#config.maxInflightPerDevice));
+  }
+
+  #pump(): void {
+    if (this.#state === 'closed') return;
+    while (this.#queue.size > 0) {
+      const alive = this.#handles.filter((h, i) => (h.state === 'ready' || h.state === 'busy') && !this.#stats[i]!.reloading);
+      if (alive.length === 0) {
+        if (this.#allFailed()) this.#failQueued(this.#noDeviceError());
+        return;
+      }
+      const index = this.#dispatcher.pick(alive.map((h) => ({ index: h.index, outstanding: this.#outstanding(h) })));
+      const handle = index === undefined ? undefined : this.#handles[index];
+      // The best device is busy: waiting for it beats sending work to a slower one.
+      if (!handle || !handle.available) return;
+      const limit = handle.batchOk ? this.#batchLimit() : 1;
+      // Dynamic batching: when other work is in flight, give a short batch a moment to fill.
+      // An idle pool sends at once, so a lone request sees no added latency.
+      if (this.#queue.size < limit && this.#batches.size > 0 && this.#config.maxQueueDelayMs > 0) {
+        const waitedMs = performance.now() - this.#queue.peek()!.enqueuedAt;
+        if (waitedMs < this.#config.maxQueueDelayMs) {
+          clearTimeout(this.#delayTimer);
+          this.#delayTimer = setTimeout(() => this.#pump(), this.#config.maxQueueDelayMs - waitedMs + 1);
+          return;
+        }
+      }
+      this.#send(handle, this.#queue.take(limit));
+    }
+  }
+
+  #outstanding(handle: WorkerHandle): number {
+    for (const batch of this.#batches.values()) if (batch.handle === handle) return batch.tasks.length;
+    return 0;
+  }
+
+  #send(handle: WorkerHandle, tasks: PoolTask[]): void {
+    const batchId = ++this.#batchCounter;
+    const now = performance.now();
+    for (const task of tasks) {
+      task.queued = false;
+      task.dispatchedAt = now;
+    }
+    this.#batches.set(batchId, { handle, tasks, sentAt: now });
+    handle.runBatch(batchId, tasks.map((t) => ({ taskId: t.id, bytes: t.input.bytes, name: t.input.name, page: t.input.page ?? 1, params: t.params })));
+  }
+
+  #onResult(batchId: number, outcomes: readonly WireOutcome[]): void {
+    const batch = this.#batches.get(batchId);
+    if (!batch) return;
+    this.#batches.delete(batchId);
+    const { handle, tasks, sentAt } = batch;
+    const now = performance.now();
+    const inferMs = outcomes.reduce((sum, o) => sum + (o.ok ? o.result.timing.inferMs : 0), 0);
+    this.#dispatcher.record(handle.index, (now - sentAt) / Math.max(1, tasks.length));
+    const stats = this.#stats[handle.index]!;
+    stats.batchSizes[tasks.length] = (stats.batchSizes[tasks.length] ?? 0) + 1;
+    this.emit('batch', { device: handle.spec.id, index: handle.index, size: tasks.length, inferMs });
+    const byId = new Map(tasks.map((t) => [t.id, t]));
+    for (const outcome of outcomes) {
+      const task = byId.get(outcome.taskId);
+      if (!task) continue;
+      if (!outcome.ok) {
+        stats.failed += 1;
+        this.#settle(task, errorFromCode(outcome.code, outcome.message));
+        continue;
+      }
+      stats.completed += 1;
+      const { result } = outcome;
+      this.#settle(task, undefined, {
+        ...result,
+        device: handle.spec.id,
+        deviceIndex: handle.index,
+        timing: { ...result.timing, queueMs: task.dispatchedAt - task.enqueuedAt, totalMs: now - task.enqueuedAt, batchSize: tasks.length },
+      });
+    }
+    this.#pump();
+    this.#wakeIdle();
+  }
+
+  #onWorkerExit(handle: WorkerHandle, error: LayoutError, batchId: number | undefined): void {
+    const batch = batchId === undefined ? undefined : this.#batches.get(batchId);
+    if (batchId !== undefined) this.#batches.delete(batchId);
+    const taskIds = batch?.tasks.map((t) => t.id) ?? [];
+    this.emit('worker-exit', {
+      device: handle.spec.id,
+      index: handle.index,
+      pid: handle.pid,
+      code: (error.details?.code as number | null) ?? null,
+      signal: (error.details?.signal as string | null) ?? null,
+      state: handle.state,
+      taskIds,
+    });
+    // Back to the front of the queue, in their original order, for the other devices.
+    for (const task of [...(batch?.tasks ?? [])].reverse()) {
+      if (task.settled) continue;
+      task.attempts += 1;
+      if (task.attempts > this.#config.maxRetries) {
+        this.#stats[handle.index]!.failed += 1;
+        this.#settle(task, RetriesExhaustedError(task.id, task.attempts, error.message));
+        continue;
+      }
+      this.#counters.retried += 1;
+      this.emit('task-retry', { taskId: task.id, device: handle.spec.id, attempt: task.attempts, reason: error.message });
+      task.queued = true;
+      this.#queue.unshift(task);
+    }
+    this.#pump();
+    this.#wakeIdle();
+  }
+
+  #onReady(handle: WorkerHandle): void {
+    this.#modelName ||= handle.modelName;
+    if (this.#state === 'starting') this.#state = 'ready';
+    for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
+    this.#pump();
+  }
+
+  #onStateChange(handle: WorkerHandle, state: DeviceSnapshot['state'], reason?: string): void {
+    this.emit('device-state', { device: handle.spec.id, index: handle.index, state, reason });
+    if (state === 'failed' && this.#allFailed()) {
+      const error = this.#noDeviceError();
+      for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
+      this.#failQueued(error);
+      this.#wakeIdle();
+    }
+  }
+
+  // --- bookkeeping -----------------------------------------------------------------------------
+
+  #settle(task: PoolTask, error: LayoutError | undefined, result?: PoolResult): void {
+    if (task.settled) return;
+    task.settled = true;
+    task.cleanup();
+    if (task.queued) this.#queue.remove(task);
+    if (error) {
+      this.#counters.failed += 1;
+      task.reject(error);
+    } else {
+      this.#counters.completed += 1;
+      task.resolve(result!);
+    }
+  }
+
+  #failQueued(error: LayoutError): void {
+    for (const task of this.#queue.drain()) this.#settle(task, error);
+  }
+
+  #allFailed(): boolean {
+    return this.#handles.length > 0 && this.#handles.every((h) => h.state === 'failed');
+  }
+
+  #noDeviceError(): LayoutError {
+    const reasons = this.#handles.map((h) => `${h.spec.id}: ${h.lastError?.message ?? h.state}`).join('; ');
+    return NoDeviceReadyError(reasons);
+  }
+
+  #retryAfterSeconds(): number {
+    const alive = Math.max(1, this.#handles.filter((h) => h.state === 'ready' || h.state === 'busy').length);
+    const perPageMs = this.#handles.map((h) => this.#dispatcher.ewma(h.index)).filter((v): v is number => v !== undefined);
+    const meanMs = perPageMs.length ? perPageMs.reduce((a, b) => a + b, 0) / perPageMs.length : 1000;
+    return Math.max(1, Math.ceil((this.#queue.size * meanMs) / alive / 1000));
+  }
+
+  #nextIdle(): Promise<void> {
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #wakeIdle(): void {
+    for (const wake of this.#idleWaiters.splice(0)) wake();
+  }
+}
+
+export async function createPool(options: PoolOptions): Promise<LayoutPool> {
+  return new DevicePool(options);
+}

@@ -1,0 +1,201 @@
+/**
+ * Builds the HTTP service around a pool: fastify with multipart, OpenAPI (/docs, /openapi.json),
+ * one error shape, request ids in every log line, load shedding, metrics, and the routes. The
+ * caller owns the pool's creation; the server owns its shutdown (`onClose` → `pool.close()`).
+ */
+import { randomUUID } from 'node:crypto';
+import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastifyMultipart from '@fastify/multipart';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { NotFoundError, OverloadedError, PoolClosedError } from '../errors.js';
+import type { LayoutPool } from '../pool/types.js';
+import type { GpuTelemetry } from '../telemetry/gpu.js';
+import type { ServerContext } from './context.js';
+import { errorBody, mapError } from './error-map.js';
+import { LoadShedder } from './load-shedder.js';
+import { ServerMetrics } from './metrics.js';
+import { packageInfo } from './package-info.js';
+import { logPoolEvents } from './pool-logging.js';
+import { RollingStats } from './rolling-stats.js';
+import { adminRoutes } from './routes/admin.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { paddlexRoutes } from './routes/paddlex.js';
+import { seedCompatRoutes } from './routes/seed-compat.js';
+import { v1BatchRoutes } from './routes/v1-batch.js';
+import { v1Routes } from './routes/v1.js';
+import { webRoutes } from './routes/web.js';
+
+export interface BuildServerOptions {
+  readonly config: Config;
+  readonly pool: LayoutPool;
+  /** pino logger; none = silent (tests). */
+  readonly logger?: Logger;
+  readonly gpuTelemetry?: GpuTelemetry;
+  /** The model file the pool runs, reported by /v1/models and reused by reload. */
+  readonly modelPath?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Refuse with 503 while draining or while the event loop lags. */
+    shed?: boolean;
+    /** Error envelope: ours (default), PaddleX's, or the seed API's. */
+    errorFormat?: 'paddlex' | 'seed';
+    /** OpenAPI-only additions (request bodies, responses) that must not drive validation or serialisation. */
+    openapi?: Record<string, unknown>;
+  }
+}
+
+const MB = 1024 * 1024;
+/** JSON bodies carry files as base64 (4/3 larger) plus a few options. */
+const JSON_OVERHEAD_BYTES = 64 * 1024;
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
+  const { config, pool } = options;
+  const uploadLimitBytes = Math.ceil(config.maxUploadMb * MB);
+  const app = fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: Math.ceil(uploadLimitBytes * (4 / 3)) + JSON_OVERHEAD_BYTES,
+    // A caller's x-request-id (from nginx, a client) threads through our logs and back.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // Uploads are slow on bad links; the pool has its own deadline for the work itself.
+    requestTimeout: 0,
+    // Draining is answered by our own hooks, in our error shape (see onRequest).
+    return503OnClosing: false,
+    ajv: { customOptions: { coerceTypes: true, allErrors: false } },
+  });
+
+  const shedder = new LoadShedder(config.eventLoopLagMs);
+  const ctx: ServerContext = {
+    config,
+    pool,
+    metrics: new ServerMetrics({ pool, gpuTelemetry: options.gpuTelemetry, eventLoopLagMs: () => shedder.lagMs }),
+    stats: new RollingStats(),
+    shedder,
+    gpuTelemetry: options.gpuTelemetry,
+    version: packageInfo().version,
+    startedAt: Date.now(),
+    modelPath: options.modelPath,
+    draining: false,
+  };
+  app.decorate('doclayout', ctx);
+  const stopPoolLogging = logPoolEvents(pool, app.log);
+
+  // Raw uploads (`curl --data-binary @page.jpg -H 'content-type: image/jpeg'`) arrive as Buffers.
+  const rawBody = { parseAs: 'buffer' as const, bodyLimit: uploadLimitBytes };
+  app.addContentTypeParser(['application/octet-stream', 'application/pdf'], rawBody, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(/^image\/[\w.+-]+$/, rawBody, (_req, body, done) => done(null, body));
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: uploadLimitBytes, files: 256, fields: 64, fieldSize: 1 * MB, parts: 512 },
+    throwFileSizeLimit: true,
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'doclayout',
+        version: ctx.version,
+        description: 'PP-DocLayoutV3 document layout analysis over a multi-device pool. Own API under /v1, plus the original guide\'s API (/analyze, /gpu_status) and PaddleX serving\'s (/object-detection, /layout-parsing).',
+      },
+      tags: [
+        { name: 'layout', description: 'Layout analysis' },
+        { name: 'service', description: 'Status and models' },
+        { name: 'seed-compatible', description: 'The original multi-GPU guide\'s API' },
+        { name: 'paddlex-compatible', description: 'PaddleX basic serving\'s API' },
+        { name: 'probes', description: 'Health, readiness and metrics' },
+        { name: 'admin', description: 'Operations' },
+        { name: 'ui', description: 'Web UI helpers' },
+      ],
+    },
+    // Docs-only additions live in route config so they never validate or re-serialise anything.
+    transform: ({ schema, url, route }) => {
+      const extra = (route.config as { openapi?: Record<string, unknown> } | undefined)?.openapi;
+      return { schema: extra ? { ...schema, ...extra } : schema, url } as never;
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('x-request-id', request.id);
+    if (!request.routeOptions.config.shed) return;
+    if (ctx.draining) {
+      ctx.metrics.countShed('draining');
+      throw PoolClosedError();
+    }
+    if (shedder.overloaded) {
+      ctx.metrics.countShed('event-loop-lag');
+      throw OverloadedError(`event loop lag ${Math.round(shedder.lagMs)} ms > ${config.eventLoopLagMs} ms`);
+    }
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    // While draining, close each connection after its response so shutdown is not held up by keep-alive.
+    if (ctx.draining) reply.header('connection', 'close');
+    return payload;
+  });
+  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    ctx.metrics.observeRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const { statusCode, headers, error } = mapError(err, config);
+    const format = request.routeOptions.config.errorFormat;
+    const status = format === 'paddlex' && error.code === 'LAYOUT_ERR_INVALID_PARAM' ? 422 : statusCode;
+    const fields = { code: error.code, status, route: request.routeOptions.url };
+    if (status >= 500 && status !== 503) request.log.error({ ...fields, err }, 'request failed');
+    else request.log.info({ ...fields, message: error.message }, 'request refused');
+    reply.code(status).headers(headers);
+    if (format === 'paddlex') {
+      const body = request.body as { logId?: unknown } | undefined;
+      const logId = typeof body?.logId === 'string' && body.logId ? body.logId : request.id;
+      return reply.send({ logId, errorCode: status, errorMsg: error.message, ...errorBody(error) });
+    }
+    if (format === 'seed') return reply.send({ status: 'error', message: error.message, ...errorBody(error) });
+    return reply.send(errorBody(error));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(errorBody(NotFoundError(request.method, request.url.split('?')[0])));
+  });
+
+  await app.register(healthRoutes, { ctx });
+  await app.register(metricsRoutes, { ctx });
+  await app.register(v1Routes, { ctx });
+  await app.register(v1BatchRoutes, { ctx });
+  await app.register(seedCompatRoutes, { ctx });
+  await app.register(paddlexRoutes, { ctx });
+  await app.register(adminRoutes, { ctx });
+  await app.register(webRoutes);
+
+  // Marks draining before fastify stops routing, so readiness flips to 503 at once.
+  app.addHook('preClose', async () => {
+    ctx.draining = true;
+  });
+  app.addHook('onClose', async () => {
+    shedder.close();
+    try {
+      await pool.close();
+    } finally {
+      stopPoolLogging();
+      ctx.metrics.close();
+    }
+  });
+  // The pino-typed instance is a FastifyInstance with a narrower logger type.
+  return app as unknown as FastifyInstance;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This server's shared state (pool, metrics, draining flag). */
+    doclayout: ServerContext;
+  }
+}

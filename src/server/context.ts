@@ -1,0 +1,62 @@
+/**
+ * The state one server instance shares with its routes. Built once in `buildServer` and handed to
+ * each route plugin, so nothing is global and two servers can run side by side in one process.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import { AbortedError } from '../errors.js';
+import type { LayoutPool, PoolResult, PoolSnapshot } from '../pool/types.js';
+import type { GpuStats, GpuTelemetry } from '../telemetry/gpu.js';
+import type { AnalyzedDocument } from './analyze-document.js';
+import type { LoadShedder } from './load-shedder.js';
+import type { ServerMetrics } from './metrics.js';
+import type { RollingStats } from './rolling-stats.js';
+
+export interface ServerContext {
+  readonly config: Config;
+  readonly pool: LayoutPool;
+  readonly metrics: ServerMetrics;
+  readonly stats: RollingStats;
+  readonly shedder: LoadShedder;
+  readonly gpuTelemetry: GpuTelemetry | undefined;
+  readonly version: string;
+  readonly startedAt: number;
+  /** The model file the pool was started with, when the caller told us. */
+  modelPath: string | undefined;
+  /** Set on shutdown: readiness fails and new work gets 503 while in-flight work finishes. */
+  draining: boolean;
+}
+
+/**
+ * Aborts when the client goes away before its response is written, so its queued pages leave
+ * the queue instead of costing GPU time nobody will read.
+ */
+export function clientAbortSignal(_request: FastifyRequest, reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  const onClose = (): void => {
+    if (!reply.raw.writableFinished) controller.abort(AbortedError());
+  };
+  // 'close' fires when the response ends or the socket dies; only the latter leaves it unfinished.
+  reply.raw.once('close', onClose);
+  return controller.signal;
+}
+
+/** Counts a finished document in the rolling stats and /metrics. */
+export function recordDocument(ctx: ServerContext, route: string, doc: AnalyzedDocument): void {
+  for (const page of doc.pages) ctx.stats.record(page.result.timing.totalMs);
+  ctx.metrics.countPages(route, doc.pages.length);
+}
+
+/** `x-doclayout-device` lists the devices that answered, so load tools can split by device. */
+export function devicesHeader(results: readonly PoolResult[]): string {
+  return [...new Set(results.map((r) => r.device))].join(',');
+}
+
+/** Devices that can take work now. */
+export function readyDevices(snapshot: PoolSnapshot): number {
+  return snapshot.devices.filter((d) => d.state === 'ready' || d.state === 'busy').length;
+}
+
+export function gpuStats(ctx: ServerContext): readonly GpuStats[] {
+  return ctx.gpuTelemetry?.snapshot() ?? [];
+}

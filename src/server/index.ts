@@ -1,0 +1,4 @@
+/** The HTTP service's public surface. */
+export { buildServer, type BuildServerOptions } from './app.js';
+export { mapError, errorBody } from './error-map.js';
+export type { ServerContext } from './context.js';

@@ -1,0 +1,140 @@
+/**
+ * What a request carries, whatever its encoding: files (multipart parts, a base64 JSON field or a
+ * raw body) and options (query string, form fields or JSON keys). Everything is read into memory
+ * under the upload limit — never to temp files — and options are parsed once into typed values,
+ * with a 400 that names the bad parameter.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { MultipartFile } from '@fastify/multipart';
+import { EmptyInputError, InvalidParamError, UnsupportedMediaError, UploadTooLargeError } from '../errors.js';
+import { parseBoolean, parseLayoutParams } from '../model/params.js';
+import type { LayoutParams } from '../model/types.js';
+import type { UploadedFile } from './analyze-document.js';
+
+export interface RequestOptions {
+  readonly params: Partial<LayoutParams>;
+  readonly pages?: string;
+  readonly visualize: boolean;
+  readonly returnImage: boolean;
+  readonly timeoutMs?: number;
+}
+
+export interface RequestInput {
+  readonly files: UploadedFile[];
+  /** Query string merged with form fields / JSON keys (the body wins). */
+  readonly fields: Record<string, unknown>;
+}
+
+const MB = 1024 * 1024;
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/** Strips an optional data-URL prefix and whitespace, refuses URLs and non-base64 text. */
+export function decodeBase64Field(name: string, value: unknown, maxUploadMb: number): Uint8Array {
+  if (typeof value !== 'string') throw InvalidParamError(name, 'expected a base64 string');
+  if (/^https?:\/\//i.test(value)) throw InvalidParamError(name, 'URLs are not fetched by this service; send the file content as base64');
+  const comma = value.startsWith('data:') ? value.indexOf(',') : -1;
+  const text = (comma >= 0 ? value.slice(comma + 1) : value).replace(/\s+/g, '');
+  if (!BASE64.test(text)) throw InvalidParamError(name, 'is not valid base64');
+  // base64 is 4/3 of the bytes: refuse before allocating anything larger than the limit.
+  if ((text.length * 3) / 4 > maxUploadMb * MB + 3) throw UploadTooLargeError(maxUploadMb);
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.byteLength === 0) throw EmptyInputError(name);
+  return bytes;
+}
+
+export function isMultipart(request: FastifyRequest): boolean {
+  return typeof request.isMultipart === 'function' && request.isMultipart();
+}
+
+/**
+ * Reads multipart parts in order. `onFile` is called as soon as each file is in memory, so work
+ * on the first file can start while the next one uploads. The total over all parts is capped
+ * at maxUploadMb, like a single upload.
+ */
+export async function readMultipart(
+  request: FastifyRequest,
+  options: { maxUploadMb: number; maxFiles: number; onFile?: (file: UploadedFile, index: number) => void },
+): Promise<RequestInput> {
+  const files: UploadedFile[] = [];
+  const fields: Record<string, unknown> = { ...(request.query as Record<string, unknown>) };
+  let total = 0;
+  for await (const part of request.parts()) {
+    if (part.type === 'file') {
+      if (files.length >= options.maxFiles) {
+        part.file.resume();
+        throw InvalidParamError('file', options.maxFiles === 1 ? 'one file per request (use /v1/layout/batch for several)' : `at most ${options.maxFiles} files per request`);
+      }
+      const bytes = await (part as MultipartFile).toBuffer();
+      total += bytes.byteLength;
+      if (total > options.maxUploadMb * MB) throw UploadTooLargeError(options.maxUploadMb);
+      const file = { bytes, name: part.filename || part.fieldname || `file-${files.length + 1}` };
+      files.push(file);
+      options.onFile?.(file, files.length - 1);
+    } else {
+      fields[part.fieldname] = part.value;
+    }
+  }
+  return { files, fields };
+}
+
+/** JSON body `{ image | file: base64, name?, …options }` or a raw image/PDF body. */
+export function readSingleBody(request: FastifyRequest, maxUploadMb: number): RequestInput {
+  const query = request.query as Record<string, unknown>;
+  const body = request.body;
+  if (Buffer.isBuffer(body)) {
+    if (body.byteLength === 0) throw EmptyInputError(typeof query.name === 'string' ? query.name : 'body');
+    return { files: [{ bytes: body, name: typeof query.name === 'string' && query.name ? query.name : 'upload' }], fields: { ...query } };
+  }
+  if (typeof body === 'string') {
+    // fastify parses text/plain by default; a text body is never an image or a PDF.
+    throw UnsupportedMediaError('request body', `content type ${String(request.headers['content-type'])} is not accepted; send multipart/form-data, JSON or the raw file bytes`);
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw InvalidParamError('body', 'send multipart/form-data with a "file" part, JSON {"image": "<base64>"}, or the raw file bytes');
+  }
+  const json = body as Record<string, unknown>;
+  const key = json.image !== undefined ? 'image' : json.file !== undefined ? 'file' : undefined;
+  if (!key) throw InvalidParamError('image', 'missing: send the file as base64 in "image" (or "file")');
+  const name = typeof json.name === 'string' && json.name ? json.name : 'upload';
+  const { [key]: _file, ...rest } = json;
+  return { files: [{ bytes: decodeBase64Field(key, json[key], maxUploadMb), name }], fields: { ...query, ...rest } };
+}
+
+function optionalString(name: string, value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  throw InvalidParamError(name, `expected a string, got ${JSON.stringify(value)}`);
+}
+
+/** Parses the options every analysis route understands. */
+export function parseRequestOptions(fields: Record<string, unknown>, limits: { requestTimeoutMs: number }): RequestOptions {
+  const params = parseLayoutParams({
+    threshold: fields.threshold,
+    layoutNms: fields.layoutNms,
+    unclipRatio: fields.unclipRatio,
+    mergeMode: fields.mergeMode,
+    shapeMode: fields.shapeMode,
+    filterOverlap: fields.filterOverlap,
+  });
+  const flag = (name: string): boolean => {
+    const value = fields[name];
+    return value === undefined || value === '' ? false : parseBoolean(name, value);
+  };
+  let timeoutMs: number | undefined;
+  const rawTimeout = fields.timeoutMs;
+  if (rawTimeout !== undefined && rawTimeout !== '') {
+    timeoutMs = Number(rawTimeout);
+    // A client may shorten its deadline, never extend it past the server's.
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > limits.requestTimeoutMs) {
+      throw InvalidParamError('timeoutMs', `expected an integer in [1, ${limits.requestTimeoutMs}], got ${JSON.stringify(rawTimeout)}`);
+    }
+  }
+  return {
+    params,
+    pages: optionalString('pages', fields.pages),
+    visualize: flag('visualize'),
+    returnImage: flag('returnImage'),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * PaddleX basic-serving endpoints, so PaddleX clients work by changing only the URL:
+ * `POST /object-detection` and the layout part of `POST /layout-parsing`. Success is
+ * `{ logId, errorCode: 0, errorMsg: "Success", result }`; failures use the same envelope with
+ * `errorCode` = HTTP status (422 for invalid requests, as PaddleX's validation does).
+ * Unlike PaddleX's default (10 pages), every PDF page is processed — never truncated silently.
+ */
+import sharp from 'sharp';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { UnsupportedMediaError } from '../../errors.js';
+import { analyzeDocument, checkUpload, type AnalyzedPage } from '../analyze-document.js';
+import { clientAbortSignal, devicesHeader, recordDocument, type ServerContext } from '../context.js';
+import {
+  LabelIndex,
+  dataInfo,
+  detectedObjects,
+  layoutParsingBodySchema,
+  objectDetectionBodySchema,
+  paddlexParams,
+  prunedResult,
+} from '../paddlex-mapping.js';
+import { decodeBase64Field } from '../request-input.js';
+
+/** PaddleX's output images are JPEGs. */
+const OUTPUT_JPEG_QUALITY = 90;
+
+async function pngToJpegBase64(pngBase64: string): Promise<string> {
+  const jpeg = await sharp(Buffer.from(pngBase64, 'base64')).jpeg({ quality: OUTPUT_JPEG_QUALITY }).toBuffer();
+  return jpeg.toString('base64');
+}
+
+const envelopeDoc = (result: Record<string, unknown>): Record<string, unknown> => ({
+  type: 'object',
+  properties: {
+    logId: { type: 'string' },
+    errorCode: { type: 'integer', example: 0 },
+    errorMsg: { type: 'string', example: 'Success' },
+    result,
+  },
+});
+
+const failureDoc = {
+  type: 'object',
+  properties: { logId: { type: 'string' }, errorCode: { type: 'integer' }, errorMsg: { type: 'string' } },
+};
+
+export function paddlexRoutes(app: FastifyInstance, options: { ctx: ServerContext }): Promise<void> {
+  const { ctx } = options;
+  const labels = new LabelIndex();
+
+  app.post('/object-detection', {
+    schema: { tags: ['paddlex-compatible'], summary: 'PaddleX object detection (layout model)', body: objectDetectionBodySchema },
+    config: {
+      shed: true,
+      errorFormat: 'paddlex',
+      openapi: {
+        response: {
+          200: envelopeDoc({
+            type: 'object',
+            properties: {
+              detectedObjects: {
+                type: 'array',
+                items: { type: 'object', properties: { bbox: { type: 'array', items: { type: 'number' } }, categoryId: { type: 'integer' }, categoryName: { type: 'string' }, score: { type: 'number' } } },
+              },
+              image: { type: 'string', description: 'base64 JPEG with the boxes drawn (visualize)' },
+            },
+          }),
+          '4xx': failureDoc,
+          '5xx': failureDoc,
+        },
+      },
+    },
+  }, async (request: FastifyRequest, reply: FastifyReply) => {
+    const body = request.body as Record<string, unknown>;
+    const signal = clientAbortSignal(request, reply);
+    const bytes = decodeBase64Field('image', body.image, ctx.config.maxUploadMb);
+    const file = { bytes, name: 'image' };
+    if (checkUpload(file, ctx.config.maxUploadMb) === 'pdf') throw UnsupportedMediaError('image', 'a PDF was sent where an image is expected');
+    const visualize = body.visualize !== false;
+    const params = paddlexParams(body, labels);
+    const doc = await analyzeDocument(ctx, file, { params, visualize, signal, requestId: request.id });
+    const page = doc.pages[0]!;
+    labels.learn(page.result.regions);
+    recordDocument(ctx, '/object-detection', doc);
+    reply.header('x-doclayout-device', devicesHeader([page.result]));
+    return {
+      logId: request.id,
+      errorCode: 0,
+      errorMsg: 'Success',
+      result: {
+        detectedObjects: detectedObjects(page.result),
+        ...(page.overlay ? { image: await pngToJpegBase64(page.overlay) } : {}),
+      },
+    };
+  });
+
+  app.post('/layout-parsing', {
+    schema: { tags: ['paddlex-compatible'], summary: 'PaddleX layout parsing — the layout-detection part (per-page results)', body: layoutParsingBodySchema },
+    config: {
+      shed: true,
+      errorFormat: 'paddlex',
+      openapi: {
+        response: {
+          200: envelopeDoc({
+            type: 'object',
+            properties: {
+              layoutParsingResults: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    prunedResult: { type: 'object', additionalProperties: true, description: '{ page_index, width, height, model_settings, layout_det_res: { boxes: [{ cls_id, label, score, coordinate, order, polygon_points }] } }' },
+                    outputImages: { type: 'object', additionalProperties: { type: 'string' } },
+                    inputImage: { type: 'string' },
+                  },
+                },
+              },
+              dataInfo: { type: 'object', additionalProperties: true },
+            },
+          }),
+          '4xx': failureDoc,
+          '5xx': failureDoc,
+        },
+      },
+    },
+  }, async (request: FastifyRequest, reply: FastifyReply) => {
+    const body = request.body as Record<string, unknown>;
+    const logId = typeof body.logId === 'string' && body.logId ? body.logId : request.id;
+    const signal = clientAbortSignal(request, reply);
+    const bytes = decodeBase64Field('file', body.file, ctx.config.maxUploadMb);
+    const file = { bytes, name: 'file' };
+    const sniffed = checkUpload(file, ctx.config.maxUploadMb);
+    if (body.fileType === 0 && sniffed !== 'pdf') throw UnsupportedMediaError('file', `fileType 0 (PDF) was given but the bytes are ${sniffed.toUpperCase()}`);
+    if (body.fileType === 1 && sniffed === 'pdf') throw UnsupportedMediaError('file', 'fileType 1 (image) was given but the bytes are a PDF');
+    const visualize = body.visualize !== false;
+    const params = paddlexParams({ ...body, threshold: body.layoutThreshold }, labels);
+    const doc = await analyzeDocument(ctx, file, { params, visualize, returnImage: visualize, signal, requestId: request.id });
+    for (const page of doc.pages) labels.learn(page.result.regions);
+    recordDocument(ctx, '/layout-parsing', doc);
+    reply.header('x-doclayout-device', devicesHeader(doc.pages.map((p) => p.result)));
+    const isPdf = doc.mediaType === 'pdf';
+    const results = await Promise.all(doc.pages.map(async (page: AnalyzedPage) => ({
+      prunedResult: prunedResult(page.result, isPdf ? page.result.input.page - 1 : null, params),
+      ...(page.overlay ? { outputImages: { layout_det_res: await pngToJpegBase64(page.overlay) } } : {}),
+      ...(page.image ? { inputImage: page.image } : {}),
+    })));
+    return {
+      logId,
+      errorCode: 0,
+      errorMsg: 'Success',
+      result: { layoutParsingResults: results, dataInfo: dataInfo(doc.mediaType, doc.pageCount, doc.sizes) },
+    };
+  });
+
+  return Promise.resolve();
+}

@@ -1,0 +1,111 @@
+/**
+ * The original multi-GPU guide's API, kept so its client scripts work unchanged:
+ * `POST /analyze` (multipart `file`) and `GET /gpu_status`. Devices are numbered as the pool
+ * numbers them; on a CPU-only host the "GPUs" are the CPU workers (`CPU_0_Ready`, …), so
+ * `gpu_count` always equals the length of `gpu_loads`.
+ */
+import { performance } from 'node:perf_hooks';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { DeviceSnapshot } from '../../pool/types.js';
+import { analyzeDocument } from '../analyze-document.js';
+import { clientAbortSignal, devicesHeader, recordDocument, type ServerContext } from '../context.js';
+import { layoutQuerySchema } from '../layout-response.js';
+import { parseRequestOptions } from '../request-input.js';
+import { readLayoutInput } from './v1.js';
+
+const STATE_NAMES: Readonly<Record<DeviceSnapshot['state'], string>> = {
+  starting: 'Starting',
+  ready: 'Ready',
+  busy: 'Busy',
+  draining: 'Draining',
+  restarting: 'Restarting',
+  failed: 'Failed',
+  stopped: 'Stopped',
+};
+
+/** "cuda:1" → "GPU_1_Ready"; "cpu:0" → "CPU_0_Ready". */
+export function engineName(device: DeviceSnapshot): string {
+  const ordinal = device.id.includes(':') ? device.id.split(':')[1] : String(device.index);
+  return `${device.kind === 'cpu' ? 'CPU' : 'GPU'}_${ordinal}_${STATE_NAMES[device.state]}`;
+}
+
+export function seedCompatRoutes(app: FastifyInstance, options: { ctx: ServerContext }): Promise<void> {
+  const { ctx } = options;
+
+  app.post('/analyze', {
+    schema: {
+      tags: ['seed-compatible'],
+      summary: 'Original guide API: one image (or PDF) → { status, gpu_used, regions_count, regions }',
+      querystring: layoutQuerySchema,
+    },
+    config: {
+      shed: true,
+      errorFormat: 'seed',
+      openapi: {
+        body: { content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } } } },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              status: { type: 'string', example: 'success' },
+              gpu_used: { type: 'integer', description: 'Index of the device that answered' },
+              regions_count: { type: 'integer' },
+              regions: { type: 'array', items: { type: 'object', additionalProperties: true } },
+            },
+          },
+        },
+      },
+    },
+  }, async (request: FastifyRequest, reply: FastifyReply) => {
+    const started = performance.now();
+    const signal = clientAbortSignal(request, reply);
+    const input = await readLayoutInput(ctx, request);
+    const options = parseRequestOptions(input.fields, ctx.config);
+    const doc = await analyzeDocument(ctx, input.files[0]!, { ...options, signal, requestId: request.id });
+    recordDocument(ctx, '/analyze', doc);
+    const results = doc.pages.map((p) => p.result);
+    reply.header('x-doclayout-device', devicesHeader(results));
+    const first = results[0]!;
+    // A PDF's regions are concatenated, each tagged with its page.
+    const regions = doc.mediaType === 'pdf' ? results.flatMap((r) => r.regions.map((region) => ({ ...region, page: r.input.page }))) : first.regions;
+    return {
+      status: 'success',
+      gpu_used: first.deviceIndex,
+      device: first.device,
+      regions_count: regions.length,
+      regions,
+      width: first.input.width,
+      height: first.input.height,
+      ...(doc.mediaType === 'pdf' ? { pages_count: doc.pages.length } : {}),
+      processing_time_ms: Math.round((performance.now() - started) * 10) / 10,
+    };
+  });
+
+  app.get('/gpu_status', {
+    schema: { tags: ['seed-compatible'], summary: 'Original guide API: per-device load and engine states' },
+    config: {
+      openapi: {
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              gpu_count: { type: 'integer' },
+              gpu_loads: { type: 'array', items: { type: 'integer' }, description: 'Pages in flight per device' },
+              inference_engines: { type: 'array', items: { type: 'string' }, example: ['GPU_0_Ready', 'GPU_1_Busy'] },
+            },
+          },
+        },
+      },
+    },
+  }, async () => {
+    const { devices, queueDepth } = ctx.pool.snapshot();
+    return {
+      gpu_count: devices.length,
+      gpu_loads: devices.map((d) => d.inflight),
+      inference_engines: devices.map(engineName),
+      queue_depth: queueDepth,
+    };
+  });
+
+  return Promise.resolve();
+}

@@ -1,0 +1,149 @@
+/**
+ * The nginx deployment for real: three `doclayout serve` processes (fixture model, CPU workers)
+ * behind a real nginx running the generated config, driven by the load tool. Checks that
+ * least_conn spreads the work, that a backend killed with SIGKILL mid-load costs no more than
+ * the requests it had in flight (here nginx re-sends those, see nginx-config.ts), and that a
+ * restarted backend on the same port rejoins.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { nginxConfig } from '../../src/deploy/nginx-config.js';
+import { runLoad, type LoadFile, type LoadReport } from '../../src/loadtest/index.js';
+import { writeFixtureModel } from '../fixtures/fixture-model.js';
+import { cliPath, completedPages, killInstanceGroup, startInstance, type Instance } from './instance-harness.js';
+import { findNginx, freePort, startNginx, writeNginxConf, type NginxProcess } from './nginx-harness.js';
+
+const nginx = findNginx();
+const skip = nginx === undefined ? 'nginx is not installed (apt-get install nginx-light); skipping the nginx cluster test' : process.platform === 'win32' ? 'POSIX only' : false;
+if (skip) process.stdout.write(`# ${skip}\n`);
+
+const execFileAsync = promisify(execFile);
+const CONCURRENCY = 6;
+/** Short passive-health window so the killed backend is retried soon after it comes back. */
+const FAIL_TIMEOUT_S = 1;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Scanned-page-sized JPEGs (decode + resize make each request real work, not just a round trip). */
+async function pages(): Promise<LoadFile[]> {
+  const make = async (shade: number, name: string): Promise<LoadFile> => ({
+    name,
+    bytes: await sharp({ create: { width: 1654, height: 2339, channels: 3, background: { r: shade, g: shade, b: shade } } }).jpeg({ quality: 90 }).toBuffer(),
+  });
+  return Promise.all([make(255, 'white.jpg'), make(235, 'grey.jpg')]);
+}
+
+function failures(report: LoadReport): number {
+  return report.requests - report.ok;
+}
+
+describe('nginx in front of three doclayout instances', { skip, timeout: 150_000 }, () => {
+  let dir: string;
+  let modelPath: string;
+  let files: LoadFile[];
+  const instances: Instance[] = [];
+  const started: Instance[] = [];
+  let lb: NginxProcess | undefined;
+  let lbUrl: string;
+  let accessLog: string;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-nginx-cluster-'));
+    modelPath = writeFixtureModel({ variant: 'v3' });
+    files = await pages();
+    const all = await Promise.all([0, 1, 2].map(() => startInstance({ modelPath })));
+    instances.push(...all);
+    started.push(...all);
+    const port = await freePort();
+    lbUrl = `http://127.0.0.1:${port}`;
+    accessLog = path.join(dir, 'access.log');
+    const snippet = nginxConfig({
+      upstreams: instances.map((i) => `127.0.0.1:${i.port}`),
+      listen: `127.0.0.1:${port}`,
+      failTimeoutS: FAIL_TIMEOUT_S,
+      accessLog,
+    });
+    writeNginxConf(dir, snippet);
+    lb = await startNginx(nginx!, dir, port);
+  });
+
+  after(async () => {
+    await lb?.stop();
+    for (const instance of started) killInstanceGroup(instance.child);
+    await Promise.all(started.map((i) => i.exited));
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('spreads the load over all three backends (least_conn)', async () => {
+    const before = await Promise.all(instances.map((i) => completedPages(i.url)));
+    const report = await runLoad({ url: lbUrl, files, concurrency: CONCURRENCY, requests: 90, timeoutMs: 30_000 });
+    assert.equal(report.ok, 90, JSON.stringify(report.errors));
+    const served = (await Promise.all(instances.map((i) => completedPages(i.url)))).map((n, k) => n - before[k]!);
+    assert.equal(served.reduce((a, b) => a + b, 0), 90, `per backend: ${served.join(', ')}`);
+    // A fair share is 30 each; least_conn with 6 clients over 3 equal backends keeps every one
+    // well above half of that. Round robin onto one backend or a dead upstream would not.
+    for (const n of served) assert.ok(n >= 15, `unfair split: ${served.join(', ')}`);
+  });
+
+  it('doclayout status reads every backend through the per-backend routes', async () => {
+    const urls = instances.map((_, k) => `${lbUrl}/backends/${k}`);
+    const { stdout } = await execFileAsync(process.execPath, [cliPath, 'status', '--json', ...urls.flatMap((u) => ['--url', u])], { timeout: 20_000 });
+    type Status = { devices: Array<{ pid: number }> };
+    const doc = JSON.parse(stdout) as { healthy: boolean; instances: Array<{ url: string; up: boolean; status: Status }> };
+    assert.equal(doc.healthy, true);
+    assert.deepEqual(doc.instances.map((i) => i.url), urls);
+    // Worker pids are unique per instance: route N must reach backend N, not any backend.
+    const direct = await Promise.all(instances.map(async (i) => ((await (await fetch(`${i.url}/v1/status`)).json()) as Status).devices[0]!.pid));
+    assert.deepEqual(doc.instances.map((i) => i.status.devices[0]!.pid), direct);
+    assert.equal(new Set(direct).size, 3);
+  });
+
+  it('survives kill -9 of a backend mid-load: only requests in flight there may fail, and nginx re-sends them', async () => {
+    const victim = instances[1]!;
+    const victimAddress = `127.0.0.1:${victim.port}`;
+    fs.writeFileSync(accessLog, '');
+    const load = runLoad({ url: lbUrl, files, concurrency: CONCURRENCY, durationS: 6, timeoutMs: 30_000 });
+    // Kill once the victim is demonstrably serving this run.
+    const base = await completedPages(victim.url);
+    const deadline = Date.now() + 20_000;
+    while ((await completedPages(victim.url)) < base + 5 && Date.now() < deadline) await sleep(50);
+    process.kill(victim.child.pid!, 'SIGKILL');
+    await victim.exited;
+    const report = await load;
+
+    // At most CONCURRENCY requests exist at any moment, so no more can have been in flight on
+    // the victim; a request sent after the kill must never fail (connect errors are retried).
+    assert.equal(report.transportErrors, 0, 'nginx answered every request');
+    assert.ok(failures(report) <= CONCURRENCY, `failed ${failures(report)}: ${JSON.stringify(report.errors)}`);
+    assert.ok(report.ok > 0);
+    const lines = fs.readFileSync(accessLog, 'utf8').split('\n').filter(Boolean);
+    // "upstream=\"127.0.0.1:A, 127.0.0.1:B\"": nginx tried the dead backend, then another one.
+    const rerouted = lines.filter((l) => l.includes(`upstream="${victimAddress}, `) && / 200 /.test(l));
+    assert.ok(rerouted.length >= 1, `no request was re-sent away from the killed backend:\n${lines.slice(-20).join('\n')}`);
+    assert.ok(lines.length >= report.requests, 'every request is in the access log');
+  });
+
+  it('a backend restarted on the same port rejoins and serves again', async () => {
+    const old = instances[1]!;
+    const restarted = await startInstance({ modelPath, port: old.port });
+    started.push(restarted);
+    instances[1] = restarted;
+    assert.equal(await completedPages(restarted.url), 0);
+    // nginx takes it back once its fail_timeout has passed; keep a light load on until it does.
+    const deadline = Date.now() + 30_000;
+    let served = 0;
+    const reports: LoadReport[] = [];
+    while (served === 0 && Date.now() < deadline) {
+      reports.push(await runLoad({ url: lbUrl, files, concurrency: CONCURRENCY, requests: 24, timeoutMs: 30_000 }));
+      served = await completedPages(restarted.url);
+    }
+    assert.ok(served > 0, 'the restarted backend got no traffic');
+    for (const r of reports) assert.equal(r.ok, r.requests, JSON.stringify(r.errors));
+  });
+});

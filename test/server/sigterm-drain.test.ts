@@ -1,0 +1,89 @@
+/**
+ * `doclayout serve` as a real child process: SIGTERM while requests are in flight must stop new
+ * work (readiness 503 / connection refused), let every in-flight request finish with 200, and
+ * exit 0.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { request } from 'undici';
+import { writeFixtureModel } from '../fixtures/fixture-model.js';
+import { multipart, whitePage } from './helpers.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const cli = path.join(repoRoot, 'dist/src/cli/index.js');
+
+function startServe(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [
+    cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--model', writeFixtureModel({ variant: 'v3' }),
+    '--devices', 'cpu', '--cpu-threads', '1', '--gpu-telemetry-ms', '0', '--log-level', 'info', '--drain-timeout-ms', '60000',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  return new Promise((resolve, reject) => {
+    child.stderr!.on('data', (c: Buffer) => {
+      output += c.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve({ child, url: match[1]!, output: () => output });
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited early (${code}):\n${output}`)));
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('SIGTERM drain', { timeout: 180_000 }, () => {
+  let child: ChildProcess | undefined;
+  after(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('finishes every in-flight request with 200, refuses new work, exits 0', async () => {
+    const started = await startServe();
+    child = started.child;
+    const { url } = started;
+    await waitFor(async () => (await request(`${url}/readyz`)).statusCode === 200, 'readiness');
+
+    // Big pages keep the single one-thread CPU worker busy for a few seconds.
+    const body = multipart([{ name: 'big.png', bytes: await whitePage(6000, 6000) }]);
+    const inflight = Array.from({ length: 6 }, () =>
+      request(`${url}/v1/layout`, { method: 'POST', headers: body.headers, body: body.payload }).then(async (res) => ({ status: res.statusCode, body: await res.body.text() })),
+    );
+    await waitFor(async () => {
+      const status = (await (await request(`${url}/v1/status`)).body.json()) as { accepted: number; completed: number };
+      return status.accepted >= 2 && status.completed < status.accepted;
+    }, 'work in flight');
+
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    // New work is refused from now on: 503, or the connection is not accepted at all.
+    await waitFor(async () => {
+      const res = await request(`${url}/readyz`).catch(() => undefined);
+      if (!res) return true;
+      await res.body.text();
+      return res.statusCode === 503;
+    }, 'readiness to fail after SIGTERM', 10_000);
+
+    const results = await Promise.all(inflight);
+    for (const r of results) {
+      assert.equal(r.status, 200, r.body);
+      assert.equal((JSON.parse(r.body) as { input: { width: number } }).input.width, 6000);
+    }
+    assert.equal(await exited, 0, started.output());
+    const log = started.output();
+    assert.match(log, /"msg":"draining"/);
+    assert.match(log, /"msg":"stopped"/);
+    assert.match(log, /"reqId":/, 'request logs carry a request id');
+    assert.ok(fs.existsSync(cli));
+  });
+});

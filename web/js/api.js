@@ -1,0 +1,75 @@
+// Talking to the doclayout service from the browser: errors in the service's JSON shape, the
+// class palette (served by the server from the overlay renderer's colours), and the status pill.
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export async function fetchJson(url, init) {
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch (err) {
+    throw new ApiError(0, 'NETWORK', `The service did not answer (${err.message}).`);
+  }
+  const text = await response.text();
+  let body;
+  try {
+    body = text ? JSON.parse(text) : {};
+  } catch {
+    throw new ApiError(response.status, `HTTP_${response.status}`, text.slice(0, 200) || response.statusText);
+  }
+  if (!response.ok) {
+    const error = body.error ?? {};
+    throw new ApiError(response.status, error.code ?? `HTTP_${response.status}`, error.message ?? response.statusText);
+  }
+  return body;
+}
+
+const palette = new Map();
+let paletteLoaded;
+
+/** Loads the built-in colours once; unknown labels are asked for in one request. */
+export async function ensureColors(labels = []) {
+  paletteLoaded ??= fetchJson('/ui/palette.json').then((colors) => {
+    for (const [label, color] of Object.entries(colors)) palette.set(label, color);
+  });
+  await paletteLoaded;
+  const missing = [...new Set(labels)].filter((l) => !palette.has(l));
+  if (missing.length > 0) {
+    const colors = await fetchJson(`/ui/palette.json?labels=${encodeURIComponent(missing.join(','))}`);
+    for (const [label, color] of Object.entries(colors)) palette.set(label, color);
+  }
+}
+
+export function colorOf(label) {
+  return palette.get(label) ?? '#64748b';
+}
+
+/** Keeps the header's service pill current: model, ready devices, state. */
+export function watchService(pill, intervalMs = 5000) {
+  const dot = pill.querySelector('.dot');
+  const text = pill.querySelector('span');
+  const update = async () => {
+    try {
+      const status = await fetchJson('/v1/status');
+      const ready = status.devices.filter((d) => d.state === 'ready' || d.state === 'busy').length;
+      dot.className = `dot ${status.state === 'ready' && ready > 0 ? 'ok' : status.state === 'starting' ? 'warn' : 'bad'}`;
+      text.textContent = `${status.model} · ${ready}/${status.devices.length} device${status.devices.length === 1 ? '' : 's'} ready`;
+    } catch {
+      dot.className = 'dot bad';
+      text.textContent = 'service unreachable';
+    }
+  };
+  update();
+  return setInterval(update, intervalMs);
+}
+
+export function formatMs(ms) {
+  if (ms === null || ms === undefined) return '–';
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
+}
