@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config.js';
 import {
-  AbortedError, DeadlineExceededError, errorFromCode, NoDeviceReadyError, PoolClosedError, QueueFullError,
+  AbortedError, DeadlineExceededError, errorFromCode, InvalidParamError, NoDeviceReadyError, PoolClosedError, QueueFullError,
   RetriesExhaustedError, type LayoutError,
 } from '../errors.js';
 import type { LayoutParams } from '../model/types.js';
@@ -56,6 +56,8 @@ interface Batch {
 }
 
 let taskCounter = 0;
+/** The largest delay setTimeout honours, ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class DevicePool extends EventEmitter implements LayoutPool {
   readonly #config: Config;
@@ -71,6 +73,8 @@ export class DevicePool extends EventEmitter implements LayoutPool {
   #closing: Promise<void> | undefined;
   #idleWaiters: Array<() => void> = [];
   #readyWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+  readonly #emittedStates: Array<DeviceSnapshot['state'] | undefined> = [];
+  #reloads: Promise<void> = Promise.resolve();
   #counters = { accepted: 0, completed: 0, failed: 0, rejected: 0, timedOut: 0, aborted: 0, retried: 0 };
 
   constructor(options: PoolOptions) {
@@ -83,7 +87,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     this.#handles = specs.map((spec, index) => new WorkerHandle(spec, index, options.modelPath, options.config, {
       onReady: (handle) => this.#onReady(handle),
       onResult: (handle, batchId, outcomes) => this.#onResult(batchId, outcomes),
-      onExit: (handle, error, batchId) => this.#onWorkerExit(handle, error, batchId),
+      onExit: (handle, error, batchId, _taskIds, planned) => this.#onWorkerExit(handle, error, batchId, planned),
       onStateChange: (handle, state, reason) => this.#onStateChange(handle, state, reason),
     }, options.testHooks?.[index]));
     for (const handle of this.#handles) handle.start();
@@ -102,6 +106,11 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       return Promise.reject(AbortedError());
     }
     if (this.#allFailed()) return Promise.reject(this.#noDeviceError());
+    const timeoutMs = options.timeoutMs ?? this.#config.requestTimeoutMs;
+    // setTimeout fires at once for NaN and for anything above 2^31 - 1 ms (~24.8 days).
+    if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) {
+      return Promise.reject(InvalidParamError('timeoutMs', `expected 1 to ${MAX_TIMER_MS} ms, got ${timeoutMs}`));
+    }
     return new Promise<PoolResult>((resolve, reject) => {
       const task: PoolTask = {
         id: `${process.pid}-${++taskCounter}`,
@@ -122,15 +131,8 @@ export class DevicePool extends EventEmitter implements LayoutPool {
         return;
       }
       this.#counters.accepted += 1;
-      const timeoutMs = options.timeoutMs ?? this.#config.requestTimeoutMs;
-      const timer = setTimeout(() => {
-        this.#counters.timedOut += 1;
-        this.#settle(task, DeadlineExceededError(timeoutMs));
-      }, timeoutMs);
-      const onAbort = (): void => {
-        this.#counters.aborted += 1;
-        this.#settle(task, AbortedError());
-      };
+      const timer = setTimeout(() => this.#settle(task, DeadlineExceededError(timeoutMs), undefined, 'timedOut'), timeoutMs);
+      const onAbort = (): void => this.#settle(task, AbortedError(), undefined, 'aborted');
       options.signal?.addEventListener('abort', onAbort, { once: true });
       task.cleanup = () => {
         clearTimeout(timer);
@@ -155,6 +157,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
         completed: stats.completed,
         failed: stats.failed,
         restarts: handle.restarts,
+        recycles: handle.recycles,
         ewmaMs: this.#dispatcher.ewma(index),
         batchSizes: [...stats.batchSizes],
         maxBatch: handle.batchOk ? this.#batchLimit() : 1,
@@ -181,30 +184,60 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     return super.off(event, listener);
   }
 
-  async reload(modelPath?: string): Promise<void> {
+  /**
+   * One device at a time: stop dispatching to it, let its batch finish, restart it on the new
+   * model, wait until it serves, then the next. If the new model fails to load, that device goes
+   * back to the model it had and the reload stops with the error, so a bad file never takes the
+   * pool down. Calls are serialized.
+   */
+  reload(modelPath?: string): Promise<void> {
+    const run = this.#reloads.then(() => this.#reloadAll(modelPath));
+    this.#reloads = run.catch(() => {});
+    return run;
+  }
+
+  /** A reload racing close() or destroy() must not start workers again. */
+  #assertOpen(): void {
+    if (this.#state === 'draining' || this.#state === 'closed') throw PoolClosedError();
+  }
+
+  async #reloadAll(modelPath: string | undefined): Promise<void> {
+    this.#assertOpen();
     for (const [index, handle] of this.#handles.entries()) {
-      if (handle.state === 'failed' && !modelPath) continue;
+      const wasServing = handle.state !== 'failed';
+      if (!wasServing && !modelPath) continue;
+      const previousPath = handle.modelPath;
       const stats = this.#stats[index]!;
       stats.reloading = true;
       try {
         while (handle.busy) await this.#nextIdle();
+        this.#assertOpen();
         await handle.stop();
-        const readyOrFailed = new Promise<void>((resolve) => {
-          const check = (payload: PoolEvents['device-state']): void => {
-            if (payload.index === index && (payload.state === 'ready' || payload.state === 'failed')) {
-              this.off('device-state', check);
-              resolve();
-            }
-          };
-          this.on('device-state', check);
-        });
-        handle.start(modelPath);
-        await readyOrFailed;
+        this.#assertOpen();
+        if (!(await this.#startAndWait(handle, modelPath)) && wasServing) {
+          const error = handle.lastError ? errorFromCode(handle.lastError.code, handle.lastError.message) : NoDeviceReadyError(handle.spec.id);
+          this.#assertOpen();
+          await this.#startAndWait(handle, previousPath);
+          throw error;
+        }
       } finally {
         stats.reloading = false;
         this.#pump();
       }
     }
+  }
+
+  /** Starts a stopped handle; true once it serves, false if it failed to start or was stopped. */
+  #startAndWait(handle: WorkerHandle, modelPath: string | undefined): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const check = (payload: PoolEvents['device-state']): void => {
+        if (payload.index !== handle.index || (payload.state !== 'ready' && payload.state !== 'failed' && payload.state !== 'stopped')) return;
+        this.off('device-state', check);
+        resolve(payload.state === 'ready');
+      };
+      this.on('device-state', check);
+      handle.start(modelPath);
+    });
   }
 
   close(): Promise<void> {
@@ -217,6 +250,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       this.#state = 'closed';
       clearTimeout(this.#delayTimer);
       await Promise.all(this.#handles.map((h) => h.stop()));
+      for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(PoolClosedError());
     })();
     return this.#closing;
   }
@@ -229,6 +263,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     for (const batch of this.#batches.values()) for (const task of batch.tasks) this.#settle(task, error);
     this.#batches.clear();
     for (const handle of this.#handles) handle.kill();
+    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
     this.#wakeIdle();
     await Promise.all(this.#handles.map((h) => h.stop()));
   }
@@ -242,7 +277,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
   #pump(): void {
     if (this.#state === 'closed') return;
     while (this.#queue.size > 0) {
-      const alive = this.#handles.filter((h, i) => (h.state === 'ready' || h.state === 'busy') && !this.#stats[i]!.reloading);
+      const alive = this.#handles.filter((h, i) => h.accepting && !this.#stats[i]!.reloading);
       if (alive.length === 0) {
         if (this.#allFailed()) this.#failQueued(this.#noDeviceError());
         return;
@@ -315,11 +350,11 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     this.#wakeIdle();
   }
 
-  #onWorkerExit(handle: WorkerHandle, error: LayoutError, batchId: number | undefined): void {
+  #onWorkerExit(handle: WorkerHandle, error: LayoutError, batchId: number | undefined, planned: boolean): void {
     const batch = batchId === undefined ? undefined : this.#batches.get(batchId);
     if (batchId !== undefined) this.#batches.delete(batchId);
     const taskIds = batch?.tasks.map((t) => t.id) ?? [];
-    this.emit('worker-exit', {
+    if (!planned) this.emit('worker-exit', {
       device: handle.spec.id,
       index: handle.index,
       pid: handle.pid,
@@ -347,14 +382,21 @@ export class DevicePool extends EventEmitter implements LayoutPool {
   }
 
   #onReady(handle: WorkerHandle): void {
-    this.#modelName ||= handle.modelName;
+    // The latest device to come up names the model: after a reload, the new one.
+    this.#modelName = handle.modelName;
     if (this.#state === 'starting') this.#state = 'ready';
     for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
     this.#pump();
   }
 
   #onStateChange(handle: WorkerHandle, state: DeviceSnapshot['state'], reason?: string): void {
-    this.emit('device-state', { device: handle.spec.id, index: handle.index, state, reason });
+    // ready ↔ busy flips twice per batch: visible in snapshots, too chatty for an event (and a log line).
+    const previous = this.#emittedStates[handle.index];
+    const flip = (state === 'ready' || state === 'busy') && (previous === 'ready' || previous === 'busy');
+    if (!flip) {
+      this.#emittedStates[handle.index] = state;
+      this.emit('device-state', { device: handle.spec.id, index: handle.index, state, reason });
+    }
     if (state === 'failed' && this.#allFailed()) {
       const error = this.#noDeviceError();
       for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
@@ -365,13 +407,14 @@ export class DevicePool extends EventEmitter implements LayoutPool {
 
   // --- bookkeeping -----------------------------------------------------------------------------
 
-  #settle(task: PoolTask, error: LayoutError | undefined, result?: PoolResult): void {
+  /** The one place a task ends: exactly once, whatever races (result, deadline, abort, crash). */
+  #settle(task: PoolTask, error: LayoutError | undefined, result?: PoolResult, countAs: 'failed' | 'timedOut' | 'aborted' = 'failed'): void {
     if (task.settled) return;
     task.settled = true;
     task.cleanup();
     if (task.queued) this.#queue.remove(task);
     if (error) {
-      this.#counters.failed += 1;
+      this.#counters[countAs] += 1;
       task.reject(error);
     } else {
       this.#counters.completed += 1;

@@ -44,6 +44,8 @@ export interface DeviceSnapshot {
   readonly completed: number;
   readonly failed: number;
   readonly restarts: number;
+  /** Planned worker replacements (recycleAfterPages / recycleRssMb), not counted in restarts. */
+  readonly recycles?: number;
   /** EWMA of per-page service time, ms; undefined before the first page. */
   readonly ewmaMs: number | undefined;
   /** count of batches by size: index = batch size. */

@@ -13,16 +13,28 @@ import type { DeviceState } from './types.js';
 
 const workerEntry = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 
-/** After SIGTERM, a worker gets this long to release its session before SIGKILL, ms. */
-const STOP_GRACE_MS = 500;
+/**
+ * After SIGTERM, a worker gets this long to release its session before SIGKILL, ms. Releasing a
+ * CUDA context can take a second; if the worker is wedged, SIGKILL is safe anyway (the driver
+ * frees a dead process's device memory).
+ */
+const STOP_GRACE_MS = 2_000;
+/**
+ * Loading a model blocks the worker's thread (no heartbeats); creating a CUDA/TensorRT session
+ * can take tens of seconds, so a starting worker gets at least this long, ms.
+ */
+const STARTUP_WATCHDOG_MS = 120_000;
 /** A worker that stays up this long after a restart has its backoff reset, ms. */
 const HEALTHY_AFTER_MS = 30_000;
 
 export interface WorkerCallbacks {
   onReady(handle: WorkerHandle): void;
   onResult(handle: WorkerHandle, batchId: number, outcomes: readonly WireOutcome[]): void;
-  /** The process died (crash, kill, watchdog, recycle); `batchId` is the batch it held, if any. */
-  onExit(handle: WorkerHandle, error: LayoutError, batchId: number | undefined, taskIds: readonly string[]): void;
+  /**
+   * The process died (crash, kill, watchdog) or was replaced (`planned`: recycle, stop);
+   * `batchId` is the batch it held, if any.
+   */
+  onExit(handle: WorkerHandle, error: LayoutError, batchId: number | undefined, taskIds: readonly string[], planned: boolean): void;
   onStateChange(handle: WorkerHandle, state: DeviceState, reason?: string): void;
 }
 
@@ -48,7 +60,10 @@ export class WorkerHandle {
   batchOk = false;
   modelName = '';
   rssMb: number | undefined;
+  /** Crash restarts (exits nobody asked for). */
   restarts = 0;
+  /** Planned replacements after recycleAfterPages pages or above recycleRssMb. */
+  recycles = 0;
   lastError: { code: string; message: string; at: string } | undefined;
 
   constructor(spec: DeviceSpec, index: number, modelPath: string, config: Config, callbacks: WorkerCallbacks, testHooks?: WorkerTestHooks) {
@@ -64,6 +79,10 @@ export class WorkerHandle {
     return this.#state;
   }
 
+  get modelPath(): string {
+    return this.#modelPath;
+  }
+
   get pid(): number | undefined {
     return this.#child?.pid;
   }
@@ -77,11 +96,18 @@ export class WorkerHandle {
     return this.#state === 'ready' && this.#batch === undefined && !this.#recycleRequested;
   }
 
+  /** Serving (idle or busy) and not about to be replaced: worth waiting for. */
+  get accepting(): boolean {
+    return (this.#state === 'ready' || this.#state === 'busy') && !this.#recycleRequested;
+  }
+
   start(modelPath = this.#modelPath): void {
     this.#modelPath = modelPath;
     this.#stopping = false;
     this.#recycleRequested = false;
     this.#pagesSinceStart = 0;
+    clearTimeout(this.#restartTimer);
+    clearInterval(this.#watchdog);
     this.#setState('starting');
     const child = fork(workerEntry, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.#child = child;
@@ -112,9 +138,10 @@ export class WorkerHandle {
 
   /** Replace the process once its current batch is done (page count or RSS limit). */
   requestRecycle(reason: string): void {
-    if (this.#recycleRequested || this.#state === 'stopped') return;
+    if (this.#recycleRequested || (this.#state !== 'ready' && this.#state !== 'busy')) return;
     this.#recycleRequested = true;
     this.#exitReason = `recycled: ${reason}`;
+    this.#setState('draining', this.#exitReason);
     if (!this.#batch) this.#kill('SIGTERM');
   }
 
@@ -128,7 +155,8 @@ export class WorkerHandle {
       return;
     }
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    this.#send({ type: 'shutdown' });
+    // SIGTERM rather than an IPC message: it also reaches a worker whose channel is broken.
+    this.#kill('SIGTERM');
     const killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
     await exited;
     clearTimeout(killTimer);
@@ -175,7 +203,7 @@ export class WorkerHandle {
         this.#batch = undefined;
         this.#pagesSinceStart += message.outcomes.length;
         if (Date.now() - this.#startedAt > HEALTHY_AFTER_MS) this.#consecutiveFailures = 0;
-        if (this.#state === 'busy') this.#setState('ready');
+        if (this.#state === 'busy' && !this.#recycleRequested) this.#setState('ready');
         const recycleAfter = this.#config.recycleAfterPages;
         if (recycleAfter > 0 && this.#pagesSinceStart >= recycleAfter) this.requestRecycle(`${this.#pagesSinceStart} pages served`);
         this.#callbacks.onResult(this, message.batchId, message.outcomes);
@@ -188,8 +216,9 @@ export class WorkerHandle {
   #checkHeartbeat(): void {
     if (this.#state === 'stopped' || this.#state === 'failed' || this.#state === 'restarting') return;
     const silentMs = Date.now() - this.#lastHeartbeatAt;
-    if (silentMs > this.#config.watchdogTimeoutMs) {
-      this.#exitReason = `no heartbeat for ${silentMs} ms (watchdog ${this.#config.watchdogTimeoutMs} ms)`;
+    const limitMs = this.#state === 'starting' ? Math.max(this.#config.watchdogTimeoutMs, STARTUP_WATCHDOG_MS) : this.#config.watchdogTimeoutMs;
+    if (silentMs > limitMs) {
+      this.#exitReason = `no heartbeat for ${silentMs} ms (watchdog ${limitMs} ms)`;
       this.#kill('SIGKILL');
     }
   }
@@ -207,7 +236,7 @@ export class WorkerHandle {
     });
     if (!recycled && !this.#stopping) this.lastError = { code: error.code, message: error.message, at: new Date().toISOString() };
     const failedInit = this.#state === 'failed';
-    this.#callbacks.onExit(this, error, batch?.id, batch?.taskIds ?? []);
+    this.#callbacks.onExit(this, error, batch?.id, batch?.taskIds ?? [], (recycled || this.#stopping) && !batch);
     if (failedInit) return;
     if (this.#stopping) {
       this.#setState('stopped');
@@ -215,8 +244,11 @@ export class WorkerHandle {
     }
     // Recycling is planned: no backoff. A crash doubles the delay each time in a row.
     const delayMs = recycled ? 0 : Math.min(this.#config.restartBackoffMaxMs, this.#config.restartBackoffMs * 2 ** this.#consecutiveFailures);
-    if (!recycled) this.#consecutiveFailures += 1;
-    this.restarts += 1;
+    if (recycled) this.recycles += 1;
+    else {
+      this.#consecutiveFailures += 1;
+      this.restarts += 1;
+    }
     this.#setState('restarting', reason);
     this.#restartTimer = setTimeout(() => this.start(), delayMs);
   }

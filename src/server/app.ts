@@ -13,6 +13,7 @@ import type { Config } from '../config.js';
 import { NotFoundError, OverloadedError, PoolClosedError } from '../errors.js';
 import type { LayoutPool } from '../pool/types.js';
 import type { GpuTelemetry } from '../telemetry/gpu.js';
+import { ConnectionTracker } from './connection-tracker.js';
 import type { ServerContext } from './context.js';
 import { errorBody, mapError } from './error-map.js';
 import { LoadShedder } from './load-shedder.js';
@@ -176,11 +177,15 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await app.register(adminRoutes, { ctx });
   await app.register(webRoutes);
 
-  // Marks draining before fastify stops routing, so readiness flips to 503 at once.
+  // Marks draining before fastify stops routing, so readiness flips to 503 at once, and closes
+  // every connection that has no request in progress (the rest close after their response).
+  const connections = new ConnectionTracker(app.server);
   app.addHook('preClose', async () => {
     ctx.draining = true;
+    connections.closeIdle();
   });
   app.addHook('onClose', async () => {
+    connections.dispose();
     shedder.close();
     try {
       await pool.close();

@@ -46,6 +46,9 @@ export async function startInstance(options: StartInstanceOptions): Promise<Inst
   let exitedFlag = false;
   const exited = new Promise<void>((resolve) => child.once('exit', () => {
     exitedFlag = true;
+    // Pool workers that outlive the server must not keep our pipes (and this process) open.
+    child.stdout!.destroy();
+    child.stderr!.destroy();
     resolve();
   }));
 

@@ -106,8 +106,13 @@ export async function startNginx(nginx: string, dir: string, port: number, timeo
     resolve();
   }));
   const stop = async (): Promise<void> => {
-    if (!exited) child.kill('SIGKILL');
+    // SIGTERM: the master stops its workers, then exits. SIGKILL would orphan the workers, which
+    // hold our stderr pipe open (and this process alive). SIGKILL only if it ignores SIGTERM for 5 s.
+    if (!exited) child.kill('SIGTERM');
+    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
     await exit;
+    clearTimeout(force);
+    child.stderr!.destroy();
   };
   const deadline = Date.now() + timeoutMs;
   while (!(await canConnect(port))) {

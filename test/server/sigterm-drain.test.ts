@@ -83,6 +83,9 @@ describe('SIGTERM drain', { timeout: 180_000 }, () => {
     const log = started.output();
     assert.match(log, /"msg":"draining"/);
     assert.match(log, /"msg":"stopped"/);
+    // Work really was in flight at SIGTERM: answers went out after draining began.
+    const afterDrain = log.slice(log.indexOf('"msg":"draining"'));
+    assert.match(afterDrain, /"statusCode":200[^\n]*"msg":"request completed"/);
     assert.match(log, /"reqId":/, 'request logs carry a request id');
     assert.ok(fs.existsSync(cli));
   });

@@ -19,6 +19,14 @@ function positiveInt(name: string) {
   };
 }
 
+function nonNegativeInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be an integer ≥ 0`);
+    return n;
+  };
+}
+
 function positiveNumber(name: string) {
   return (value: string): number => {
     const n = Number(value);
@@ -55,7 +63,7 @@ export function registerBenchCommand(program: Command): void {
     .option('-c, --concurrency <n>', 'concurrent clients (= connections)', positiveInt('--concurrency'), 1)
     .option('-d, --duration <s>', 'run for this many seconds', positiveNumber('--duration'))
     .option('-n, --requests <n>', 'send exactly this many requests', positiveInt('--requests'))
-    .option('--warmup <n>', 'requests sent first and not measured', (v) => Number(v), 0)
+    .option('--warmup <n>', 'requests sent first and not measured', nonNegativeInt('--warmup'), 0)
     .option('--timeout-ms <ms>', 'per-request limit', positiveInt('--timeout-ms'), 120_000)
     .option('-p, --param <key=value>', 'layout parameter (threshold=0.4, shapeMode=rect, …); repeatable', collectParam, {})
     .option('--json <file>', 'also write the report as JSON ("-" = stdout, replaces the table)')

@@ -5,6 +5,7 @@
  * device ready — so `doclayout status --url … && deploy-next` works in a rollout script.
  */
 import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidParamError } from '../../errors.js';
 import { fetchAllStatuses, type InstanceStatus } from '../../telemetry/instance-status.js';
 import { statusTable } from '../../telemetry/status-table.js';
 
@@ -14,13 +15,11 @@ const DEFAULT_WATCH_S = 2;
 const CLEAR_SCREEN = '\x1b[2J\x1b[H';
 
 interface StatusFlags {
-  url: string[];
+  url?: string[];
   watch?: true | string;
   json?: boolean;
   timeoutMs: number;
 }
-
-const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
 
 function checkUrl(url: string): string {
   let parsed: URL;
@@ -33,11 +32,13 @@ function checkUrl(url: string): string {
   return url;
 }
 
+const collectUrls = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean).map(checkUrl)];
+
 function watchSeconds(value: true | string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (value === true) return DEFAULT_WATCH_S;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('--watch must be a number of seconds > 0');
+  if (!Number.isFinite(n) || n <= 0) throw InvalidParamError('--watch', `expected a number of seconds > 0, got "${value}"`);
   return n;
 }
 
@@ -51,7 +52,7 @@ export function registerStatusCommand(program: Command): void {
   program
     .command('status')
     .description('Show state, load, throughput, latency and GPU figures of running instances (exit 1 if any is down)')
-    .option('--url <url>', `instance base URL; repeat or comma-separate for several (default ${DEFAULT_URL})`, collect, [])
+    .option('--url <url>', `instance base URL; repeat or comma-separate for several (default ${DEFAULT_URL})`, collectUrls)
     .option('-w, --watch [seconds]', `redraw every N seconds (default ${DEFAULT_WATCH_S}) until Ctrl-C`)
     .option('--json', 'machine-readable output (one JSON document per refresh with --watch)')
     .option('--timeout-ms <ms>', 'per-instance request limit', (v) => {
@@ -60,7 +61,7 @@ export function registerStatusCommand(program: Command): void {
       return n;
     }, 3_000)
     .action(async (flags: StatusFlags) => {
-      const urls = (flags.url.length > 0 ? flags.url : [DEFAULT_URL]).map(checkUrl);
+      const urls = flags.url ?? [DEFAULT_URL];
       const everyS = watchSeconds(flags.watch);
       const json = Boolean(flags.json);
       const stop = new AbortController();

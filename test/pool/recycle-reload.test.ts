@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { LayoutPool } from '../../src/pool/types.js';
+import { writeFixtureModel } from '../fixtures/fixture-model.js';
+import { page, pages, settleAll, startPool, waitFor } from './helpers.js';
+
+describe('recycling and reload', { timeout: 60_000 }, () => {
+  const pools: LayoutPool[] = [];
+  after(() => Promise.all(pools.map((p) => p.destroy())));
+
+  it('replaces a worker after recycleAfterPages pages without failing a request', async () => {
+    const pool = await startPool({ recycleAfterPages: 3, maxBatch: 1 });
+    pools.push(pool);
+    const pids = new Set<number>();
+    for (let i = 0; i < 7; i++) {
+      await waitFor(() => pool.snapshot().devices[0]!.state === 'ready', 'worker ready');
+      pids.add(pool.snapshot().devices[0]!.pid!);
+      const result = await pool.analyze(await page(`r-${i}.png`));
+      assert.equal(result.input.name, `r-${i}.png`);
+    }
+    // 7 pages at 3 per worker: the first worker, a second after page 3, a third after page 6.
+    await waitFor(() => pool.snapshot().devices[0]!.state === 'ready', 'worker ready');
+    pids.add(pool.snapshot().devices[0]!.pid!);
+    assert.equal(pids.size, 3, `pids seen: ${[...pids]}`);
+    assert.equal(pool.snapshot().failed, 0);
+    await pool.close();
+  });
+
+  it('reload() swaps the model device by device while requests keep completing', async () => {
+    const pool = await startPool({ devices: 'cpu:2', cpuThreads: 2, maxBatch: 2 });
+    pools.push(pool);
+    const before = pool.snapshot();
+    // Another model: the V2 fixture names itself "fixture-v2".
+    const next = writeFixtureModel({ variant: 'v2' });
+
+    let stop = false;
+    const traffic = (async () => {
+      const results = [];
+      while (!stop) results.push(...await Promise.all((await pages(3, `live-${results.length}`)).map((p) => pool.analyze(p))));
+      return results;
+    })();
+    await pool.reload(next);
+    stop = true;
+    const served = await traffic;
+    assert.ok(served.length >= 3);
+
+    const after = pool.snapshot();
+    assert.equal(after.model, 'fixture-v2');
+    assert.equal(after.failed, 0);
+    assert.equal(after.completed, after.accepted);
+    after.devices.forEach((d, i) => assert.notEqual(d.pid, before.devices[i]!.pid, `device ${i} restarted`));
+    assert.ok(after.devices.every((d) => d.state === 'ready'));
+    const result = await pool.analyze(await page());
+    assert.equal(result.model, 'fixture-v2');
+    await pool.close();
+  });
+
+  it('a reload to a model that fails keeps serving on the old one and reports the error', async () => {
+    const pool = await startPool({ devices: 'cpu:2', cpuThreads: 2 });
+    pools.push(pool);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-pool-'));
+    const broken = path.join(dir, 'broken.onnx');
+    fs.writeFileSync(broken, 'not a model');
+    const work = (await pages(4)).map((p) => pool.analyze(p));
+    await assert.rejects(pool.reload(broken), /broken\.onnx/);
+    const { errors } = await settleAll(work);
+    assert.equal(errors.length, 0, String(errors[0]));
+    await waitFor(() => pool.snapshot().devices.every((d) => d.state === 'ready'), 'both devices serving');
+    const result = await pool.analyze(await page());
+    assert.equal(result.model, 'fixture-v3');
+    assert.equal(pool.snapshot().model, 'fixture-v3');
+    await pool.close();
+  });
+});

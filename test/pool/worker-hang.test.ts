@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { WorkerCrashError } from '../../src/errors.js';
+import type { LayoutPool } from '../../src/pool/types.js';
+import { page, settleAll, startPool, waitFor } from './helpers.js';
+
+describe('hung worker', { timeout: 60_000 }, () => {
+  let pool: LayoutPool | undefined;
+  after(() => pool?.destroy());
+
+  it('is caught by the watchdog, killed and restarted; its page completes on the other device', async () => {
+    pool = await startPool(
+      { devices: 'cpu:2', cpuThreads: 2, maxBatch: 1, heartbeatIntervalMs: 100, watchdogTimeoutMs: 2_000 },
+      { testHooks: { 0: { hangOnName: 'hang' } } },
+    );
+    const hungPid = pool.snapshot().devices[0]!.pid;
+    // Two pages go to two different devices, so one of them hangs device 0.
+    const work = [pool.analyze(await page('hang-a.png')), pool.analyze(await page('hang-b.png'))];
+    const { values, errors } = await settleAll(work);
+    assert.equal(errors.length, 0, String(errors[0]));
+    assert.deepEqual(values.map((r) => r.deviceIndex), [1, 1]);
+
+    await waitFor(() => pool!.snapshot().devices[0]!.state === 'ready', 'device 0 restarted');
+    const device = pool.snapshot().devices[0]!;
+    assert.equal(device.restarts, 1);
+    assert.notEqual(device.pid, hungPid);
+    assert.equal(device.lastError?.code, WorkerCrashError.code);
+    assert.match(device.lastError!.message, /heartbeat|watchdog/);
+    assert.equal(pool.snapshot().retried, 1);
+    await pool.close();
+  });
+});
