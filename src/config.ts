@@ -33,7 +33,7 @@ export const optionSpecs = {
   modelDir: { kind: 'string', default: defaultModelDir(), env: 'DOCLAYOUT_MODEL_DIR', flag: '--model-dir <dir>', description: 'Cache folder for downloaded models' },
   devices: { kind: 'string', default: 'auto', env: 'DOCLAYOUT_DEVICES', flag: '--devices <list>', description: 'auto | cpu | cpu:N | 0,1,3 | cuda:0,cuda:2 (webgpu:N, tensorrt:N by name)' },
   cpuThreads: { kind: 'int', default: 0, env: 'DOCLAYOUT_CPU_THREADS', flag: '--cpu-threads <n>', unit: 'threads', min: 0, description: 'Total intra-op threads split across CPU workers (0 = all cores)' },
-  maxBatch: { kind: 'int', default: 4, env: 'DOCLAYOUT_MAX_BATCH', flag: '--max-batch <n>', unit: 'pages', min: 1, max: 64, description: 'Largest dynamic batch per device' },
+  maxBatch: { kind: 'int', default: 0, env: 'DOCLAYOUT_MAX_BATCH', flag: '--max-batch <n>', unit: 'pages', min: 0, max: 64, description: 'Largest dynamic batch per device (0 = auto: 1 on CPU, where batching measured slower, 4 on GPUs)' },
   maxQueueDelayMs: { kind: 'number', default: 5, env: 'DOCLAYOUT_MAX_QUEUE_DELAY_MS', flag: '--max-queue-delay-ms <ms>', unit: 'ms', min: 0, description: 'How long a device waits to fill a batch once it has work' },
   maxQueue: { kind: 'int', default: 256, env: 'DOCLAYOUT_MAX_QUEUE', flag: '--max-queue <n>', unit: 'pages', min: 1, description: 'Pages waiting for a device before new work gets 429' },
   maxInflightPerDevice: { kind: 'int', default: 8, env: 'DOCLAYOUT_MAX_INFLIGHT', flag: '--max-inflight <n>', unit: 'pages', min: 1, description: 'Pages sent to one device and not yet answered' },

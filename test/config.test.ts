@@ -19,7 +19,8 @@ describe('configuration', () => {
   });
 
   it('rejects bad values and unknown options, naming them', () => {
-    assert.throws(() => resolveConfig({ maxBatch: 0 }, {}), { code: 'LAYOUT_ERR_INVALID_PARAM', message: /maxBatch/ });
+    assert.throws(() => resolveConfig({ maxBatch: -1 }, {}), { code: 'LAYOUT_ERR_INVALID_PARAM', message: /maxBatch/ });
+    assert.throws(() => resolveConfig({ maxBatch: 1.5 }, {}), { message: /integer/ });
     assert.throws(() => resolveConfig({}, { DOCLAYOUT_PORT: 'eighty' }), { message: /port/ });
     assert.throws(() => resolveConfig({ logLevel: 'loud' }, {}), { message: /logLevel/ });
     assert.throws(() => resolveConfig({ maxBacth: 2 } as never, {}), { message: /maxBacth: unknown option/ });

@@ -10,7 +10,9 @@
  * ratio (= pool / raw; target ≥ 0.95), plus every run.
  *
  * Options: --pages N (pages per measurement, default 40; env BENCH_POOL_PAGES),
- *          --rounds R (default 2; env BENCH_POOL_ROUNDS), --threads T (default all cores).
+ *          --rounds R (default 3; env BENCH_POOL_ROUNDS), --threads T (default all cores).
+ * Figures are the best round of each configuration (see `summary`); about 3.5 minutes on the
+ * 2-core development machine with the stand-in.
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -29,7 +31,7 @@ function option(name: string, envName: string, fallback: number): number {
 }
 
 const pageCount = option('pages', 'BENCH_POOL_PAGES', 40);
-const rounds = option('rounds', 'BENCH_POOL_ROUNDS', 2);
+const rounds = option('rounds', 'BENCH_POOL_ROUNDS', 3);
 const threads = option('threads', 'BENCH_POOL_THREADS', os.availableParallelism());
 
 const model = benchModels()[0]!;
@@ -113,12 +115,15 @@ for (let r = 1; r <= rounds; r++) {
   }
 }
 
-/** Median over rounds of pages/s (the other fields come from the median round). */
-function summary(key: string): Measurement & { rounds: Measurement[] } {
+/**
+ * Best round of each configuration. On a shared machine other processes only ever slow a round
+ * down, so the fastest round is the closest to what the configuration can do; every round is
+ * kept in the JSON, and the median is reported beside it.
+ */
+function summary(key: string): Measurement & { medianPagesPerSec: number; rounds: Measurement[] } {
   const all = samplesByKey.get(key)!;
-  const pagesPerSec = round(median(all.map((m) => m.pagesPerSec)));
-  const closest = [...all].sort((a, b) => Math.abs(a.pagesPerSec - pagesPerSec) - Math.abs(b.pagesPerSec - pagesPerSec))[0]!;
-  return { ...closest, pagesPerSec, rounds: all };
+  const best = [...all].sort((a, b) => b.pagesPerSec - a.pagesPerSec)[0]!;
+  return { ...best, medianPagesPerSec: round(median(all.map((m) => m.pagesPerSec))), rounds: all };
 }
 
 const runs = Object.fromEntries(configurations.map((c) => [c.key, { label: c.label, ...summary(c.key) }]));
@@ -129,11 +134,12 @@ const cpu2Ratio = round(runs.poolCpu2!.pagesPerSec / rawPagesPerSec, 3);
 const batchingGain = round(runs.poolCpu1Batch4!.pagesPerSec / poolPagesPerSec, 3);
 
 process.stdout.write(`\n${model.kind} model ${model.path}\n`);
-process.stdout.write(`${'configuration'.padEnd(28)}${'pages/s'.padStart(9)}${'vs raw'.padStart(9)}${'p50 ms'.padStart(9)}${'batch'.padStart(7)}\n`);
+process.stdout.write(`best of ${rounds} round(s), ${pageCount} pages each, ${threads} threads in total\n`);
+process.stdout.write(`${'configuration'.padEnd(28)}${'pages/s'.padStart(9)}${'median'.padStart(9)}${'vs raw'.padStart(9)}${'p50 ms'.padStart(9)}${'batch'.padStart(7)}\n`);
 for (const c of configurations) {
   const run = runs[c.key]!;
   process.stdout.write(
-    `${c.label.padEnd(28)}${run.pagesPerSec.toFixed(2).padStart(9)}${(run.pagesPerSec / rawPagesPerSec).toFixed(3).padStart(9)}` +
+    `${c.label.padEnd(28)}${run.pagesPerSec.toFixed(2).padStart(9)}${run.medianPagesPerSec.toFixed(2).padStart(9)}${(run.pagesPerSec / rawPagesPerSec).toFixed(3).padStart(9)}` +
     `${(run.p50TotalMs === undefined ? '-' : String(run.p50TotalMs)).padStart(9)}${(run.meanBatchSize === undefined ? '-' : run.meanBatchSize.toFixed(2)).padStart(7)}\n`,
   );
 }

@@ -1,18 +1,20 @@
 /**
- * `npm run bench:server`: what HTTP costs. In one run, on the same model and pages:
+ * `npm run bench:server`: what HTTP costs. In one run, on the same model, pages and devices:
  *   1. raw pool throughput — `pool.analyze` called directly by C closed-loop callers;
  *   2. served throughput — `doclayout serve` in its own process, driven over HTTP by the load
  *      tool behind `doclayout bench` (`runLoad`) with C connections;
- * for C in BENCH_CONCURRENCY (default 1,2,4,8), BENCH_DURATION_S seconds each (default 15).
+ * for C in BENCH_CONCURRENCY (default 1,2,4,8), BENCH_DURATION_S seconds each (default 15),
+ * alternating pool and served at each C.
  * Target: served ≥ 0.95 × pool at every concurrency. Writes bench/results/server-<time>.json.
  * Uses the first real model in ../shared/models/ when there is one, else the stand-in.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { resolveConfig, type Config } from '../../src/config.js';
+import { resolveConfig } from '../../src/config.js';
 import { runLoad, summarizeLatencies, type LatencySummary, type LoadFile } from '../../src/loadtest/index.js';
 import { createPool } from '../../src/pool/index.js';
+import type { LayoutPool } from '../../src/pool/types.js';
 import { benchModels, repoRoot, round, samplePages, writeResults } from '../common/results.js';
 
 const durationS = Number(process.env.BENCH_DURATION_S ?? 15);
@@ -29,40 +31,33 @@ interface Measurement {
   readonly latencyMs: LatencySummary;
 }
 
-async function measurePool(config: Config, modelPath: string, pages: readonly LoadFile[]): Promise<Map<number, Measurement>> {
-  const pool = await createPool({ config, modelPath });
-  const out = new Map<number, Measurement>();
-  try {
-    await pool.ready();
-    // Warm-up: every device runs a few pages (first runs allocate and autotune).
-    const warm = Math.max(4, pool.snapshot().devices.length * 2);
-    await Promise.all(Array.from({ length: warm }, (_, i) => pool.analyze({ bytes: pages[i % pages.length]!.bytes, name: 'warm-up' })));
-    for (const c of concurrencies) {
-      const latencies: number[] = [];
-      let errors = 0;
-      let next = 0;
-      const start = performance.now();
-      const deadline = start + durationS * 1000;
-      await Promise.all(Array.from({ length: c }, async () => {
-        while (performance.now() < deadline) {
-          const page = pages[next++ % pages.length]!;
-          const t0 = performance.now();
-          try {
-            await pool.analyze({ bytes: page.bytes, name: page.name });
-            latencies.push(performance.now() - t0);
-          } catch {
-            errors++;
-          }
-        }
-      }));
-      const elapsedS = (performance.now() - start) / 1000;
-      out.set(c, { pagesPerSec: round(latencies.length / elapsedS), pages: latencies.length, errors, latencyMs: summarizeLatencies(latencies) });
-      process.stderr.write(`  pool   c=${c}: ${out.get(c)!.pagesPerSec} pages/s\n`);
+/** C closed-loop callers of `pool.analyze` for `durationS`. */
+async function measurePool(pool: LayoutPool, c: number, pages: readonly LoadFile[]): Promise<Measurement> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const start = performance.now();
+  const deadline = start + durationS * 1000;
+  await Promise.all(Array.from({ length: c }, async () => {
+    while (performance.now() < deadline) {
+      const page = pages[next++ % pages.length]!;
+      const t0 = performance.now();
+      try {
+        await pool.analyze({ bytes: page.bytes, name: page.name });
+        latencies.push(performance.now() - t0);
+      } catch {
+        errors++;
+      }
     }
-  } finally {
-    await pool.close();
-  }
-  return out;
+  }));
+  const elapsedS = (performance.now() - start) / 1000;
+  return { pagesPerSec: round(latencies.length / elapsedS), pages: latencies.length, errors, latencyMs: summarizeLatencies(latencies) };
+}
+
+/** C connections driving the server through the load tool behind `doclayout bench`. */
+async function measureServed(url: string, c: number, pages: readonly LoadFile[]): Promise<Measurement> {
+  const report = await runLoad({ url, files: pages, concurrency: c, durationS });
+  return { pagesPerSec: report.pagesPerSec, pages: report.pages, errors: report.httpErrors + report.transportErrors, latencyMs: report.latencyMs };
 }
 
 function startServer(modelPath: string): Promise<{ child: ChildProcess; url: string }> {
@@ -98,34 +93,38 @@ async function waitReady(url: string): Promise<void> {
   throw new Error('server never became ready');
 }
 
-async function measureServer(modelPath: string, pages: readonly LoadFile[]): Promise<Map<number, Measurement>> {
-  const { child, url } = await startServer(modelPath);
-  const out = new Map<number, Measurement>();
-  try {
-    await waitReady(url);
-    await runLoad({ url, files: pages, concurrency: Math.max(...concurrencies), requests: Math.max(4, Math.max(...concurrencies) * 2) });
-    for (const c of concurrencies) {
-      const report = await runLoad({ url, files: pages, concurrency: c, durationS });
-      out.set(c, { pagesPerSec: report.pagesPerSec, pages: report.pages, errors: report.httpErrors + report.transportErrors, latencyMs: report.latencyMs });
-      process.stderr.write(`  served c=${c}: ${report.pagesPerSec} pages/s\n`);
-    }
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  }
-  return out;
-}
-
 const model = benchModels()[0]!;
 const pages: LoadFile[] = samplePages();
 const config = resolveConfig({ devices, logLevel: 'warn' });
 process.stderr.write(`bench:server — ${model.kind} model ${model.path}, ${pages.length} pages, devices ${devices}, ${durationS} s per point\n`);
-const pool = await measurePool(config, model.path, pages);
-const served = await measureServer(model.path, pages);
+// Both stay up for the whole run and take turns, one idle while the other is measured, so a
+// change in background load on the machine hits both sides alike.
+const pool = await createPool({ config, modelPath: model.path });
+const server = await startServer(model.path);
+const poolRuns = new Map<number, Measurement>();
+const servedRuns = new Map<number, Measurement>();
+try {
+  await pool.ready();
+  await waitReady(server.url);
+  const warm = Math.max(4, pool.snapshot().devices.length * 2, Math.max(...concurrencies));
+  // Warm-up: first runs allocate and autotune, on both sides.
+  await Promise.all(Array.from({ length: warm }, (_, i) => pool.analyze({ bytes: pages[i % pages.length]!.bytes, name: 'warm-up' })));
+  await runLoad({ url: server.url, files: pages, concurrency: Math.max(...concurrencies), requests: warm });
+  for (const c of concurrencies) {
+    poolRuns.set(c, await measurePool(pool, c, pages));
+    process.stderr.write(`  pool   c=${c}: ${poolRuns.get(c)!.pagesPerSec} pages/s\n`);
+    servedRuns.set(c, await measureServed(server.url, c, pages));
+    process.stderr.write(`  served c=${c}: ${servedRuns.get(c)!.pagesPerSec} pages/s\n`);
+  }
+} finally {
+  server.child.kill('SIGTERM');
+  await new Promise((r) => server.child.once('exit', r));
+  await pool.close();
+}
 
 const rows = concurrencies.map((c) => {
-  const p = pool.get(c)!;
-  const s = served.get(c)!;
+  const p = poolRuns.get(c)!;
+  const s = servedRuns.get(c)!;
   const ratio = p.pagesPerSec > 0 ? round(s.pagesPerSec / p.pagesPerSec, 3) : 0;
   return { concurrency: c, pool: p, served: s, ratio, targetMet: ratio >= TARGET_RATIO };
 });

@@ -45,7 +45,8 @@ function executionProviders(device: ParsedDevice): ort.InferenceSession.SessionO
     case 'tensorrt':
       return [{ name: 'tensorrt', deviceId: device.index } as ort.InferenceSession.ExecutionProviderConfig, { name: 'cuda', deviceId: device.index }];
     case 'webgpu':
-      return [{ name: 'webgpu', deviceId: device.index } as ort.InferenceSession.ExecutionProviderConfig];
+      // The WebGPU provider rejects a deviceId option; it picks the adapter itself.
+      return ['webgpu'];
   }
 }
 

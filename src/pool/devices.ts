@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import type { Config } from '../config.js';
 import { InvalidParamError } from '../errors.js';
 
 export interface DeviceSpec {
@@ -111,4 +112,14 @@ export function parseDevices(spec: string, cpuThreads: number, detectGpus: () =>
     specs.push({ id, device: id, kind: entry.kind, intraOpNumThreads: 1 });
   }
   return specs;
+}
+
+/**
+ * The batch limit of one device. `maxBatch` 0 means auto: bench:pool measured batch ≤ 4 at
+ * 0.90× the throughput of batch 1 on CPU workers (each page already uses every thread), so CPU
+ * devices take one page at a time; GPUs are fed batches of 4, where batching amortises launches.
+ */
+export function maxBatchFor(kind: DeviceSpec['kind'], config: Pick<Config, 'maxBatch' | 'maxInflightPerDevice'>): number {
+  const configured = config.maxBatch === 0 ? (kind === 'cpu' ? 1 : 4) : config.maxBatch;
+  return Math.max(1, Math.min(configured, config.maxInflightPerDevice));
 }

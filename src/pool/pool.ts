@@ -12,7 +12,7 @@ import {
   RetriesExhaustedError, type LayoutError,
 } from '../errors.js';
 import type { LayoutParams } from '../model/types.js';
-import { parseDevices, type DeviceSpec } from './devices.js';
+import { maxBatchFor, parseDevices, type DeviceSpec } from './devices.js';
 import { Dispatcher } from './dispatcher.js';
 import type { WireOutcome, WorkerTestHooks } from './protocol.js';
 import { TaskQueue } from './task-queue.js';
@@ -83,7 +83,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     const specs = options.devices ?? parseDevices(options.config.devices, options.config.cpuThreads);
     this.#queue = new TaskQueue(options.config.maxQueue);
     this.#dispatcher = new Dispatcher(specs.length);
-    this.#stats = specs.map(() => ({ completed: 0, failed: 0, batchSizes: new Array(options.config.maxBatch + 1).fill(0), reloading: false }));
+    this.#stats = specs.map((spec) => ({ completed: 0, failed: 0, batchSizes: new Array(maxBatchFor(spec.kind, options.config) + 1).fill(0), reloading: false }));
     this.#handles = specs.map((spec, index) => new WorkerHandle(spec, index, options.modelPath, options.config, {
       onReady: (handle) => this.#onReady(handle),
       onResult: (handle, batchId, outcomes) => this.#onResult(batchId, outcomes),
@@ -160,7 +160,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
         recycles: handle.recycles,
         ewmaMs: this.#dispatcher.ewma(index),
         batchSizes: [...stats.batchSizes],
-        maxBatch: handle.batchOk ? this.#batchLimit() : 1,
+        maxBatch: handle.batchOk ? maxBatchFor(handle.spec.kind, this.#config) : 1,
         threads: handle.spec.intraOpNumThreads,
         rssMb: handle.rssMb,
         lastError: handle.lastError,
@@ -270,10 +270,6 @@ export class DevicePool extends EventEmitter implements LayoutPool {
 
   // --- dispatch --------------------------------------------------------------------------------
 
-  #batchLimit(): number {
-    return Math.max(1, Math.min(this.#config.maxBatch, this.#config.maxInflightPerDevice));
-  }
-
   #pump(): void {
     if (this.#state === 'closed') return;
     while (this.#queue.size > 0) {
@@ -286,7 +282,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       const handle = index === undefined ? undefined : this.#handles[index];
       // The best device is busy: waiting for it beats sending work to a slower one.
       if (!handle || !handle.available) return;
-      const limit = handle.batchOk ? this.#batchLimit() : 1;
+      const limit = handle.batchOk ? maxBatchFor(handle.spec.kind, this.#config) : 1;
       // Dynamic batching: when other work is in flight, give a short batch a moment to fill.
       // An idle pool sends at once, so a lone request sees no added latency.
       if (this.#queue.size < limit && this.#batches.size > 0 && this.#config.maxQueueDelayMs > 0) {

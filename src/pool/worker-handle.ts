@@ -7,7 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
 import { WorkerCrashError, type LayoutError } from '../errors.js';
-import type { DeviceSpec } from './devices.js';
+import { maxBatchFor, type DeviceSpec } from './devices.js';
 import type { ParentMessage, WireOutcome, WireTask, WorkerMessage, WorkerTestHooks } from './protocol.js';
 import type { DeviceState } from './types.js';
 
@@ -122,7 +122,7 @@ export class WorkerHandle {
       device: this.spec.device,
       intraOpNumThreads: this.spec.intraOpNumThreads,
       maxPixels: this.#config.maxPixels,
-      maxBatch: this.#config.maxBatch,
+      maxBatch: maxBatchFor(this.spec.kind, this.#config),
       heartbeatIntervalMs: this.#config.heartbeatIntervalMs,
       testHooks: this.#testHooks,
     });
