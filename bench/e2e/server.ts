@@ -3,8 +3,8 @@
  *   1. raw pool throughput — `pool.analyze` called directly by C closed-loop callers;
  *   2. served throughput — `doclayout serve` in its own process, driven over HTTP by the load
  *      tool behind `doclayout bench` (`runLoad`) with C connections;
- * for C in BENCH_CONCURRENCY (default 1,2,4,8), BENCH_DURATION_S seconds each (default 15),
- * alternating pool and served at each C.
+ * for C in BENCH_CONCURRENCY (default 1,2,4,8), BENCH_ROUNDS (default 2) turns of
+ * BENCH_DURATION_S seconds (default 12) each side, alternating pool and served at each C.
  * Target: served ≥ 0.95 × pool at every concurrency. Writes bench/results/server-<time>.json.
  * Uses the first real model in ../shared/models/ when there is one, else the stand-in.
  */
@@ -17,7 +17,9 @@ import { createPool } from '../../src/pool/index.js';
 import type { LayoutPool } from '../../src/pool/types.js';
 import { benchModels, repoRoot, round, samplePages, writeResults } from '../common/results.js';
 
-const durationS = Number(process.env.BENCH_DURATION_S ?? 15);
+const durationS = Number(process.env.BENCH_DURATION_S ?? 12);
+/** Pool and served take turns this many times at each concurrency; their figures are pooled. */
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,2,4,8').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 const devices = process.env.BENCH_DEVICES ?? 'auto';
 const TARGET_RATIO = 0.95;
@@ -31,8 +33,27 @@ interface Measurement {
   readonly latencyMs: LatencySummary;
 }
 
+/** One turn's raw figures; turns are pooled into a Measurement. */
+interface Turn {
+  readonly pages: number;
+  readonly errors: number;
+  readonly elapsedS: number;
+  readonly latencies: readonly number[];
+}
+
+function pooled(turns: readonly Turn[]): Measurement {
+  const pages = turns.reduce((n, t) => n + t.pages, 0);
+  const elapsedS = turns.reduce((n, t) => n + t.elapsedS, 0);
+  return {
+    pagesPerSec: round(pages / elapsedS),
+    pages,
+    errors: turns.reduce((n, t) => n + t.errors, 0),
+    latencyMs: summarizeLatencies(turns.flatMap((t) => t.latencies)),
+  };
+}
+
 /** C closed-loop callers of `pool.analyze` for `durationS`. */
-async function measurePool(pool: LayoutPool, c: number, pages: readonly LoadFile[]): Promise<Measurement> {
+async function measurePool(pool: LayoutPool, c: number, pages: readonly LoadFile[]): Promise<Turn> {
   const latencies: number[] = [];
   let errors = 0;
   let next = 0;
@@ -50,14 +71,14 @@ async function measurePool(pool: LayoutPool, c: number, pages: readonly LoadFile
       }
     }
   }));
-  const elapsedS = (performance.now() - start) / 1000;
-  return { pagesPerSec: round(latencies.length / elapsedS), pages: latencies.length, errors, latencyMs: summarizeLatencies(latencies) };
+  return { pages: latencies.length, errors, elapsedS: (performance.now() - start) / 1000, latencies };
 }
 
 /** C connections driving the server through the load tool behind `doclayout bench`. */
-async function measureServed(url: string, c: number, pages: readonly LoadFile[]): Promise<Measurement> {
-  const report = await runLoad({ url, files: pages, concurrency: c, durationS });
-  return { pagesPerSec: report.pagesPerSec, pages: report.pages, errors: report.httpErrors + report.transportErrors, latencyMs: report.latencyMs };
+async function measureServed(url: string, c: number, pages: readonly LoadFile[]): Promise<Turn> {
+  const latencies: number[] = [];
+  const report = await runLoad({ url, files: pages, concurrency: c, durationS, onLatency: (ms) => latencies.push(ms) });
+  return { pages: report.pages, errors: report.httpErrors + report.transportErrors, elapsedS: report.elapsedS, latencies };
 }
 
 function startServer(modelPath: string): Promise<{ child: ChildProcess; url: string }> {
@@ -111,10 +132,15 @@ try {
   await Promise.all(Array.from({ length: warm }, (_, i) => pool.analyze({ bytes: pages[i % pages.length]!.bytes, name: 'warm-up' })));
   await runLoad({ url: server.url, files: pages, concurrency: Math.max(...concurrencies), requests: warm });
   for (const c of concurrencies) {
-    poolRuns.set(c, await measurePool(pool, c, pages));
-    process.stderr.write(`  pool   c=${c}: ${poolRuns.get(c)!.pagesPerSec} pages/s\n`);
-    servedRuns.set(c, await measureServed(server.url, c, pages));
-    process.stderr.write(`  served c=${c}: ${servedRuns.get(c)!.pagesPerSec} pages/s\n`);
+    const poolTurns: Turn[] = [];
+    const servedTurns: Turn[] = [];
+    for (let r = 0; r < rounds; r++) {
+      poolTurns.push(await measurePool(pool, c, pages));
+      servedTurns.push(await measureServed(server.url, c, pages));
+    }
+    poolRuns.set(c, pooled(poolTurns));
+    servedRuns.set(c, pooled(servedTurns));
+    process.stderr.write(`  c=${c}: pool ${poolRuns.get(c)!.pagesPerSec} pages/s, served ${servedRuns.get(c)!.pagesPerSec} pages/s\n`);
   }
 } finally {
   server.child.kill('SIGTERM');
@@ -145,6 +171,7 @@ const file = writeResults('server', {
   model: { path: model.path, kind: model.kind },
   devices,
   durationS,
+  rounds,
   pages: pages.map((p) => p.name),
   targetRatio: TARGET_RATIO,
   rows,

@@ -31,6 +31,8 @@ export interface LoadOptions {
   readonly warmupRequests?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: { done: number; failed: number; elapsedS: number }) => void;
+  /** Each successful request's latency, ms, as it completes (to pool several runs' percentiles). */
+  readonly onLatency?: (latencyMs: number) => void;
 }
 
 export interface LoadReport {
@@ -160,6 +162,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         const body = bodies[issued++ % bodies.length]!;
         const outcome = await send(pool, path, body, timeoutMs, options.signal);
         if (outcome.error !== undefined) failed++;
+        else options.onLatency?.(outcome.latencyMs);
         outcomes.push(outcome);
       }
     };
