@@ -7,11 +7,9 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DeviceSnapshot } from '../../pool/types.js';
-import { analyzeDocument } from '../analyze-document.js';
-import { clientAbortSignal, devicesHeader, recordDocument, type ServerContext } from '../context.js';
+import type { ServerContext } from '../context.js';
 import { layoutQuerySchema } from '../layout-response.js';
-import { parseRequestOptions } from '../request-input.js';
-import { readLayoutInput } from './v1.js';
+import { analyzeUpload } from './v1.js';
 
 const STATE_NAMES: Readonly<Record<DeviceSnapshot['state'], string>> = {
   starting: 'Starting',
@@ -58,13 +56,8 @@ export function seedCompatRoutes(app: FastifyInstance, options: { ctx: ServerCon
     },
   }, async (request: FastifyRequest, reply: FastifyReply) => {
     const started = performance.now();
-    const signal = clientAbortSignal(request, reply);
-    const input = await readLayoutInput(ctx, request);
-    const options = parseRequestOptions(input.fields, ctx.config);
-    const doc = await analyzeDocument(ctx, input.files[0]!, { ...options, signal, requestId: request.id });
-    recordDocument(ctx, '/analyze', doc);
+    const doc = await analyzeUpload(ctx, request, reply, '/analyze');
     const results = doc.pages.map((p) => p.result);
-    reply.header('x-doclayout-device', devicesHeader(results));
     const first = results[0]!;
     // A PDF's regions are concatenated, each tagged with its page.
     const regions = doc.mediaType === 'pdf' ? results.flatMap((r) => r.regions.map((region) => ({ ...region, page: r.input.page }))) : first.regions;

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidParamError } from '../../errors.js';
 import { knownModels } from '../../model/registry.js';
-import { analyzeDocument } from '../analyze-document.js';
+import { analyzeDocument, type AnalyzedDocument } from '../analyze-document.js';
 import { clientAbortSignal, devicesHeader, gpuStats, recordDocument, type ServerContext } from '../context.js';
 import { documentBody, errorDoc, layoutQuerySchema, pageResultDoc } from '../layout-response.js';
 import { isMultipart, parseRequestOptions, readMultipart, readSingleBody, type RequestInput } from '../request-input.js';
@@ -54,6 +54,17 @@ export async function readLayoutInput(ctx: ServerContext, request: FastifyReques
   return input;
 }
 
+/** What every single-upload route does first: read the file and options, run its pages, record it. */
+export async function analyzeUpload(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, route: string): Promise<AnalyzedDocument> {
+  const signal = clientAbortSignal(request, reply);
+  const input = await readLayoutInput(ctx, request);
+  const options = parseRequestOptions(input.fields, ctx.config);
+  const doc = await analyzeDocument(ctx, input.files[0]!, { ...options, signal, requestId: request.id });
+  recordDocument(ctx, route, doc);
+  reply.header('x-doclayout-device', devicesHeader(doc.pages.map((p) => p.result)));
+  return doc;
+}
+
 export function statusBody(ctx: ServerContext): Record<string, unknown> {
   const rolling = ctx.stats.snapshot();
   return {
@@ -82,12 +93,7 @@ export function v1Routes(app: FastifyInstance, options: { ctx: ServerContext }):
     },
   }, async (request: FastifyRequest, reply: FastifyReply) => {
     const started = performance.now();
-    const signal = clientAbortSignal(request, reply);
-    const input = await readLayoutInput(ctx, request);
-    const options = parseRequestOptions(input.fields, ctx.config);
-    const doc = await analyzeDocument(ctx, input.files[0]!, { ...options, signal, requestId: request.id });
-    recordDocument(ctx, '/v1/layout', doc);
-    reply.header('x-doclayout-device', devicesHeader(doc.pages.map((p) => p.result)));
+    const doc = await analyzeUpload(ctx, request, reply, '/v1/layout');
     return documentBody(doc, performance.now() - started);
   });
 
