@@ -42,7 +42,7 @@ describe('doclayout analyze', { timeout: 240_000 }, () => {
 
   it('analyzes a folder recursively, skips the bad file with a message and exits 1', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-out-'));
-    const result = await doclayout(['analyze', inputs, '--out', out, '--model', model]);
+    const result = await doclayout(['analyze', inputs, '--out', out, '--model', model, '--visualize']);
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /broken\.png/);
     assert.match(result.stderr, /3 ok, 1 failed/);
@@ -55,6 +55,9 @@ describe('doclayout analyze', { timeout: 240_000 }, () => {
     assert.equal(doc.input.pageCount, 2);
     assert.deepEqual(doc.pages.map((p: { input: { page: number; width: number } }) => [p.input.page, p.input.width]), [[1, 600], [2, 800]]);
     assert.ok(!fs.existsSync(path.join(out, 'broken.png.json')));
+    // Overlays: one per PDF page, at the rasterized size; one per image, mirrored into sub-folders.
+    assert.equal((await sharp(path.join(out, 'doc.pdf.page-2.png')).metadata()).width, 800);
+    assert.ok(fs.existsSync(path.join(out, 'sub', 'nested.png.png')));
   });
 
   it('writes JSONL, honours --pages and --threshold, and exits 0 when all inputs succeed', async () => {
@@ -87,6 +90,12 @@ describe('doclayout analyze', { timeout: 240_000 }, () => {
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /doclayout models pull pp-doclayoutv3/);
     assert.match(result.stderr, /LAYOUT_ERR_MODEL_NOT_FOUND/);
+  });
+
+  it('needs somewhere to write, and says so with exit code 2', async () => {
+    const result = await doclayout(['analyze', path.join(inputs, 'page.jpg'), '--model', model]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--out DIR or --jsonl FILE/);
   });
 
   it('rejects a bad parameter with exit code 2', async () => {

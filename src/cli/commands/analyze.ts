@@ -8,7 +8,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Config, OptionName } from '../../config.js';
-import { toLayoutError } from '../../errors.js';
+import { InvalidParamError, toLayoutError } from '../../errors.js';
 import { parseLayoutParams } from '../../model/params.js';
 import { resolveModelPath } from '../../model/resolve.js';
 import { sniffMediaType } from '../../model/sniff.js';
@@ -16,6 +16,7 @@ import type { LayoutParams, PageResult } from '../../model/types.js';
 import { rasterizePdf } from '../../pdf/rasterize.js';
 import { renderOverlay } from '../../visualize/overlay.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
+import type { DecodedImage } from '../../model/decode.js';
 import { expandInputs, type InputFile } from '../input-files.js';
 import { createInProcessAnalyzer, createPoolAnalyzer, type PageAnalyzer } from '../page-analyzer.js';
 import { createProgress } from '../progress.js';
@@ -68,8 +69,8 @@ export function registerAnalyzeCommand(program: Command): void {
 }
 
 async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Config, usePool: boolean): Promise<number> {
-  if (!options.out && !options.jsonl) throw new Error('give --out DIR or --jsonl FILE');
-  if (options.visualize && !options.out) throw new Error('--visualize needs --out DIR');
+  if (!options.out && !options.jsonl) throw InvalidParamError('--out', 'give --out DIR or --jsonl FILE');
+  if (options.visualize && !options.out) throw InvalidParamError('--visualize', 'needs --out DIR');
   const params: Partial<LayoutParams> = parseLayoutParams({
     threshold: config.threshold,
     layoutNms: options.layoutNms === false ? false : undefined,
@@ -120,6 +121,16 @@ async function analyzeFile(file: InputFile, analyzer: PageAnalyzer, config: Conf
   if (options.resume && (done.has(file.relative) || (options.out && fs.existsSync(outputPath(options.out, file, '.json'))))) {
     return { file, pages: [], pageCount: 0, skipped: true };
   }
+  // Overlays are drawn while the page image is still in hand, so a PDF is rasterized once.
+  const analyzePage = async (image: Uint8Array | DecodedImage, page: number, pdf: boolean): Promise<PageResult> => {
+    const result = await analyzer.analyze(image, file.relative, page, params);
+    if (options.visualize && options.out) {
+      const target = outputPath(options.out, file, pdf ? `.page-${page}.png` : '.png');
+      await fsp.mkdir(path.dirname(target), { recursive: true });
+      await fsp.writeFile(target, await renderOverlay(image, result.regions));
+    }
+    return result;
+  };
   try {
     const bytes = await fsp.readFile(file.path);
     const pages: PageResult[] = [];
@@ -128,14 +139,14 @@ async function analyzeFile(file: InputFile, analyzer: PageAnalyzer, config: Conf
       const pending: Promise<PageResult>[] = [];
       for await (const page of rasterizePdf(bytes, { dpi: config.pdfDpi, pages: options.pages, maxPages: config.maxPdfPages, name: file.relative, maxPixels: config.maxPixels })) {
         pageCount = page.pageCount;
-        pending.push(analyzer.analyze(page.image, file.relative, page.page, params));
+        pending.push(analyzePage(page.image, page.page, true));
         // Bound rendered pages held in memory while the analyzer works.
         if (pending.length >= analyzer.concurrency) pages.push(await pending.shift()!);
       }
       pages.push(...(await Promise.all(pending)));
       return { file, pages, pageCount };
     }
-    pages.push(await analyzer.analyze(bytes, file.relative, 1, params));
+    pages.push(await analyzePage(bytes, 1, false));
     return { file, pages, pageCount: 1 };
   } catch (err) {
     const error = toLayoutError(err);
@@ -155,23 +166,8 @@ async function writeOutputs(file: InputFile, outcome: FileOutcome, options: Anal
   const body = isPdf
     ? { model: outcome.pages[0]?.model, input: { name: file.relative, pageCount: outcome.pageCount }, pages: outcome.pages }
     : outcome.pages[0];
-  if (options.visualize) {
-    const bytes = await fsp.readFile(file.path);
-    const pdf = sniffMediaType(bytes) === 'pdf';
-    for (const page of outcome.pages) {
-      const suffix = pdf ? `.page-${page.input.page}.png` : '.png';
-      const image = pdf ? await renderedPage(bytes, page.input.page, file, options) : bytes;
-      await fsp.writeFile(outputPath(out, file, suffix), await renderOverlay(image, page.regions));
-    }
-  }
-  // The JSON goes last, so --resume never skips an input whose overlays were cut short.
+  // The JSON goes after the overlays, so --resume never skips an input whose overlays were cut short.
   await fsp.writeFile(target, `${JSON.stringify(body, null, 2)}\n`);
-}
-
-async function renderedPage(bytes: Uint8Array, pageNumber: number, file: InputFile, options: AnalyzeOptions) {
-  const config = configFromOptions(options, CONFIG_OPTIONS);
-  for await (const page of rasterizePdf(bytes, { dpi: config.pdfDpi, pages: String(pageNumber), name: file.relative, maxPixels: config.maxPixels })) return page.image;
-  throw new Error(`page ${pageNumber} not found`);
 }
 
 function namesInJsonl(file: string): Set<string> {
