@@ -49,6 +49,26 @@ describe('model contract detection', () => {
     }
   });
 
+  it('reads a transformers-style export: sigmoid scores, normalised boxes, pairwise order', async () => {
+    const model = await loadModel(writeFixtureModel({ variant: 'transformers' }));
+    try {
+      assert.equal(model.info.contract, 'transformers');
+      assert.equal(model.info.variant, 'pp-doclayoutv3');
+      assert.equal(model.info.hasMasks, false);
+      const sharp = (await import('sharp')).default;
+      const page = await sharp({ create: { width: 1600, height: 400, channels: 3, background: '#fff' } }).png().toBuffer();
+      const result = await model.analyze(page);
+      const title = result.regions.find((r) => r.label === 'doc_title')!;
+      assert.deepEqual(title.bbox, [200, 20, 1400, 45]);
+      assert.ok(Math.abs(title.score - 0.95) < 1e-4);
+      assert.deepEqual(result.regions.filter((r) => r.order !== null).map((r) => [r.label, r.order]), [
+        ['doc_title', 1], ['text', 2], ['paragraph_title', 3], ['text', 4],
+      ]);
+    } finally {
+      await model.release();
+    }
+  });
+
   it('prefers the label list stored in the model metadata', async () => {
     const labels = DOCLAYOUT_V3_LABELS.map((l) => `custom_${l}`);
     const model = await loadModel(writeFixtureModel({ variant: 'v3', metadataLabels: labels }));
