@@ -9,14 +9,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parse, parseAllDocuments } from 'yaml';
 import { optionSpecs } from '../../src/config.js';
 import { nginxBodyLimitMb } from '../../src/deploy/nginx-options.js';
 import { DEFAULT_MODEL_NAME, findKnownModel } from '../../src/model/registry.js';
+import { repoRoot } from '../fixtures/paths.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const read = (rel: string): string => fs.readFileSync(path.join(repoRoot, rel), 'utf8');
 const deployDir = path.join(repoRoot, 'deploy');
 

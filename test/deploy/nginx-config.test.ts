@@ -4,13 +4,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { optionSpecs } from '../../src/config.js';
 import { nginxConfig, PURE_LAYOUT_ROUTES } from '../../src/deploy/nginx-config.js';
 import { nginxBodyLimitMb, parseUpstream } from '../../src/deploy/nginx-options.js';
 import { findNginx, writeNginxConf } from './nginx-harness.js';
+import { repoRoot } from '../fixtures/paths.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const cli = path.join(repoRoot, 'dist/src/cli/index.js');
 const three = ['10.0.0.11:8000', '10.0.0.12:8000', '10.0.0.13:8000'];
 

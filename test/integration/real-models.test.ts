@@ -6,13 +6,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { loadModel } from '../../src/model/pipeline.js';
+import { samplesDir, sharedModelsDir } from '../fixtures/paths.js';
 
-const shared = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared');
-const modelDir = path.join(shared, 'models');
-const sampleDir = path.join(shared, 'samples');
+const modelDir = sharedModelsDir;
+const sampleDir = samplesDir;
 const models = fs.existsSync(modelDir) ? fs.readdirSync(modelDir).filter((f) => f.endsWith('.onnx')).sort() : [];
 const samples = fs.existsSync(sampleDir) ? fs.readdirSync(sampleDir).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort() : [];
 

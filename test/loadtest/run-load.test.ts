@@ -5,11 +5,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { formatLoadReport, runLoad } from '../../src/loadtest/index.js';
+import { repoRoot } from '../fixtures/paths.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const cli = path.join(repoRoot, 'dist/src/cli/index.js');
 
 /**

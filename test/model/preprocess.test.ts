@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { UnsupportedMediaError } from '../../src/errors.js';
 import type { DecodedImage } from '../../src/model/decode.js';
 import { preprocess, preprocessDecoded } from '../../src/model/preprocess.js';
+import { samplesDir } from '../fixtures/paths.js';
 
 const V3 = { inputWidth: 800, inputHeight: 800, mean: [0, 0, 0], std: [1, 1, 1] } as const;
 const IMAGENET = { inputWidth: 4, inputHeight: 2, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
@@ -25,15 +25,6 @@ function solid(width: number, height: number, rgb: readonly [number, number, num
   return { data, width, height, format: 'raw' };
 }
 
-function findRepoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('package.json not found above the test');
-    dir = parent;
-  }
-  return dir;
-}
 
 describe('preprocessDecoded', () => {
   it('lays out channels as CHW with float32 1/255 scaling (tiny image, known colours)', async () => {
@@ -135,7 +126,7 @@ describe('preprocess', () => {
   });
 
   it('gives sane inputs for the real sample pages', { timeout: 60_000 }, async (t) => {
-    const samples = path.resolve(findRepoRoot(), '../shared/samples');
+    const samples = samplesDir;
     if (!fs.existsSync(samples)) {
       t.skip(`no sample pages at ${samples}`);
       return;

@@ -6,29 +6,20 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
 import sharp from 'sharp';
 import { EmptyInputError, ImageTooLargeError, PageRangeError, PdfError, UnsupportedMediaError } from '../../src/errors.js';
 import type { DecodedImage } from '../../src/model/decode.js';
 import { isPdf, openPdf, rasterizePdf } from '../../src/pdf/rasterize.js';
+import { samplesDir } from '../fixtures/paths.js';
 
 const TIMEOUT_MS = 60_000;
 
-function findRepoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('package.json not found above the test');
-    dir = parent;
-  }
-  return dir;
-}
 
 /** A real page photo when the shared samples exist, else a synthetic two-colour JPEG. */
 async function pageJpeg(): Promise<{ bytes: Buffer; source: string }> {
-  const sample = path.resolve(findRepoRoot(), '../shared/samples/paper-page.jpg');
+  const sample = path.join(samplesDir, 'paper-page.jpg');
   if (fs.existsSync(sample)) return { bytes: fs.readFileSync(sample), source: sample };
   const data = Buffer.alloc(200 * 250 * 3);
   for (let i = 0; i < data.length; i += 3) data.set(i < data.length / 2 ? [30, 90, 200] : [220, 180, 40], i);

@@ -7,13 +7,12 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { request } from 'undici';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
 import { multipart, whitePage } from './helpers.js';
+import { repoRoot } from '../fixtures/paths.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const cli = path.join(repoRoot, 'dist/src/cli/index.js');
 
 function startServe(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
