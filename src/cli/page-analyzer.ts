@@ -2,11 +2,11 @@
  * What `analyze` runs pages on: the model in this process (default) or the device pool
  * (`--devices`), behind one small interface.
  */
-import sharp from 'sharp';
 import type { Config } from '../config.js';
 import type { DecodedImage } from '../model/decode.js';
 import { loadModel, type LayoutModel } from '../model/pipeline.js';
 import type { LayoutParams, PageResult } from '../model/types.js';
+import { encodePagePng } from '../pdf/page-png.js';
 import { createPool } from '../pool/index.js';
 import type { LayoutPool } from '../pool/types.js';
 
@@ -37,16 +37,9 @@ export async function createPoolAnalyzer(modelPath: string, config: Config): Pro
     modelName: snapshot.model,
     concurrency,
     async analyze(image, name, page, params) {
-      // The pool ships encoded bytes to its workers; rendered PDF pages go as fast, lossless PNG.
-      const bytes = image instanceof Uint8Array ? image : await encodeLosslessPng(image);
+      const bytes = image instanceof Uint8Array ? image : await encodePagePng(image);
       return pool.analyze({ bytes, name, page }, params);
     },
     close: () => pool.close(),
   };
-}
-
-export function encodeLosslessPng(image: DecodedImage): Promise<Buffer> {
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .png({ compressionLevel: 1, adaptiveFiltering: false })
-    .toBuffer();
 }

@@ -11,6 +11,7 @@ import { EmptyInputError, PdfError, UnsupportedMediaError, UploadTooLargeError, 
 import type { DecodedImage } from '../model/decode.js';
 import { sniffMediaType, type MediaType } from '../model/sniff.js';
 import type { LayoutParams } from '../model/types.js';
+import { encodePagePng } from '../pdf/page-png.js';
 import { parsePageRange } from '../pdf/page-range.js';
 import { openPdf } from '../pdf/rasterize.js';
 import type { LayoutPool, PoolResult } from '../pool/types.js';
@@ -72,13 +73,6 @@ async function pageImageJpeg(image: Uint8Array | DecodedImage): Promise<string> 
     ? sharp(image, { limitInputPixels: false }).rotate()
     : sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 }, limitInputPixels: false });
   return (await input.jpeg({ quality: PAGE_IMAGE_QUALITY }).toBuffer()).toString('base64');
-}
-
-/** Rendered PDF pages travel to the workers as PNG at compression 1: lossless and quick to encode. */
-export function encodePagePng(image: DecodedImage): Promise<Buffer> {
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 }, limitInputPixels: false })
-    .png({ compressionLevel: 1, adaptiveFiltering: false })
-    .toBuffer();
 }
 
 export function checkUpload(file: UploadedFile, maxUploadMb: number): MediaType {

@@ -40,6 +40,8 @@ interface FileOutcome {
   readonly file: InputFile;
   readonly pages: PageResult[];
   readonly pageCount: number;
+  /** Sniffed from the bytes: a PDF is written as { input, pages[] } even with one page. */
+  readonly pdf?: boolean;
   readonly error?: string;
   readonly skipped?: boolean;
 }
@@ -144,7 +146,7 @@ async function analyzeFile(file: InputFile, analyzer: PageAnalyzer, config: Conf
         if (pending.length >= analyzer.concurrency) pages.push(await pending.shift()!);
       }
       pages.push(...(await Promise.all(pending)));
-      return { file, pages, pageCount };
+      return { file, pages, pageCount, pdf: true };
     }
     pages.push(await analyzePage(bytes, 1, false));
     return { file, pages, pageCount: 1 };
@@ -162,8 +164,7 @@ async function writeOutputs(file: InputFile, outcome: FileOutcome, options: Anal
   const out = options.out!;
   const target = outputPath(out, file, '.json');
   await fsp.mkdir(path.dirname(target), { recursive: true });
-  const isPdf = outcome.pages.length !== 1 || outcome.pageCount !== 1 || path.extname(file.path).toLowerCase() === '.pdf';
-  const body = isPdf
+  const body = outcome.pdf
     ? { model: outcome.pages[0]?.model, input: { name: file.relative, pageCount: outcome.pageCount }, pages: outcome.pages }
     : outcome.pages[0];
   // The JSON goes after the overlays, so --resume never skips an input whose overlays were cut short.
