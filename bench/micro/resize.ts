@@ -8,11 +8,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { decodeImage, type DecodedImage } from '../../src/model/decode.js';
-import { postprocess } from '../../src/model/postprocess.js';
-import { preprocessDecoded } from '../../src/model/preprocess.js';
-import { resizeCubicOpenCv, resizeCubicToChw } from '../../src/model/resize-cubic.js';
-import { createSession } from '../../src/model/session.js';
+import { decodeImage, type DecodedImage } from '../../src/model/image/decode.js';
+import { postprocess } from '../../src/model/postprocess/postprocess.js';
+import { preprocessDecoded } from '../../src/model/image/preprocess.js';
+import { resizeCubicOpenCv, resizeCubicToChw } from '../../src/model/image/resize-cubic.js';
+import { createSession } from '../../src/model/runtime/session.js';
 import type { Region } from '../../src/model/types.js';
 import { benchModels, median, round, samplePages, writeResults } from '../common/results.js';
 

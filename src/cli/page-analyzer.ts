@@ -3,9 +3,9 @@
  * (`--devices`), behind one small interface.
  */
 import type { Config } from '../config.js';
-import type { DecodedImage } from '../model/decode.js';
-import { loadModel, type LayoutModel } from '../model/pipeline.js';
-import type { LayoutParams, PageResult } from '../model/types.js';
+import type { DecodedImage } from '../model/index.js';
+import { loadModel, type LayoutModel } from '../model/index.js';
+import type { LayoutParams, PageResult } from '../model/index.js';
 import { encodePagePng } from '../pdf/page-png.js';
 import { createPool } from '../pool/index.js';
 import type { LayoutPool } from '../pool/types.js';

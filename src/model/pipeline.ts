@@ -4,10 +4,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { toLayoutError, type LayoutError } from '../errors.js';
-import type { DecodedImage } from './decode.js';
-import { preprocess } from './preprocess.js';
-import { postprocess } from './postprocess.js';
-import { createSession, type LayoutSession } from './session.js';
+import type { DecodedImage } from './image/decode.js';
+import { preprocess } from './image/preprocess.js';
+import { postprocess } from './postprocess/postprocess.js';
+import { createSession, type LayoutSession } from './runtime/session.js';
 import type { LayoutParams, ModelInfo, PageGeometry, PageResult, PreprocessedPage } from './types.js';
 
 export type ImageInput = Uint8Array | DecodedImage;

@@ -10,8 +10,8 @@ import path from 'node:path';
 import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { optionSpecs } from '../config.js';
 import { EmptyInputError, ImageTooLargeError, InvalidParamError, LayoutError, PageRangeError, PdfError, UnsupportedMediaError } from '../errors.js';
-import type { DecodedImage } from '../model/decode.js';
-import { pdfHeaderOffset } from '../model/sniff.js';
+import type { DecodedImage } from '../model/index.js';
+import { pdfHeaderOffset } from '../model/index.js';
 import { parsePageRange } from './page-range.js';
 
 export interface PdfDocumentHandle {

@@ -11,7 +11,7 @@ import {
   AbortedError, DeadlineExceededError, errorFromCode, InvalidParamError, NoDeviceReadyError, PoolClosedError, QueueFullError,
   RetriesExhaustedError, type LayoutError,
 } from '../errors.js';
-import type { LayoutParams } from '../model/types.js';
+import type { LayoutParams } from '../model/index.js';
 import { maxBatchFor, parseDevices, type DeviceSpec } from './devices.js';
 import { Dispatcher } from './dispatcher.js';
 import type { WireOutcome, WorkerTestHooks } from './protocol.js';

@@ -2,7 +2,7 @@
  * The parent ↔ worker protocol, as tagged unions both ends compile against. Images travel as
  * encoded bytes (structured clone, no base64); errors travel as `{ code, message }`.
  */
-import type { LayoutParams, PageResult } from '../model/types.js';
+import type { LayoutParams, PageResult } from '../model/index.js';
 
 /** Test-only behaviour, set through createPool's `testHooks`; never read from the environment. */
 export interface WorkerTestHooks {

@@ -2,7 +2,7 @@
  * The public face of the device pool: what the server and the CLI see. Implementation lives in
  * pool.ts and friends; only this file is imported from above.
  */
-import type { LayoutParams, PageResult } from '../model/types.js';
+import type { LayoutParams, PageResult } from '../model/index.js';
 
 /** One page to analyze: encoded image bytes (JPEG/PNG/…) as received; decoding happens in the worker. */
 export interface PoolInput {

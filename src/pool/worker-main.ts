@@ -11,7 +11,7 @@
  * model load, which also blocks the thread.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BatchItem, LayoutModel } from '../model/pipeline.js';
+import type { BatchItem, LayoutModel } from '../model/index.js';
 import { toLayoutError } from '../errors.js';
 import type { ParentMessage, WireOutcome, WireTask, WorkerInit, WorkerMessage, WorkerTestHooks } from './protocol.js';
 

@@ -8,9 +8,9 @@
 import sharp from 'sharp';
 import type { Config } from '../config.js';
 import { EmptyInputError, PdfError, UnsupportedMediaError, UploadTooLargeError, toLayoutError } from '../errors.js';
-import type { DecodedImage } from '../model/decode.js';
-import { sniffMediaType, type MediaType } from '../model/sniff.js';
-import type { LayoutParams } from '../model/types.js';
+import type { DecodedImage } from '../model/index.js';
+import { sniffMediaType, type MediaType } from '../model/index.js';
+import type { LayoutParams } from '../model/index.js';
 import { encodePagePng } from '../pdf/page-png.js';
 import { parsePageRange } from '../pdf/page-range.js';
 import { openPdf } from '../pdf/rasterize.js';

@@ -13,9 +13,9 @@
  * loaded model's label list as learned from its results (PP-DocLayoutV3's list until then).
  */
 import { InvalidParamError } from '../errors.js';
-import { DOCLAYOUT_V3_LABELS } from '../model/labels.js';
-import { parseLayoutParams } from '../model/params.js';
-import type { LayoutParams, Region } from '../model/types.js';
+import { DOCLAYOUT_V3_LABELS } from '../model/index.js';
+import { parseLayoutParams } from '../model/index.js';
+import type { LayoutParams, Region } from '../model/index.js';
 import type { PoolResult } from '../pool/types.js';
 
 /** Class id → label, starting from PP-DocLayoutV3's list and corrected by every result seen. */

@@ -7,8 +7,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
 import { EmptyInputError, InvalidParamError, UnsupportedMediaError, UploadTooLargeError } from '../errors.js';
-import { parseBoolean, parseLayoutParams } from '../model/params.js';
-import type { LayoutParams } from '../model/types.js';
+import { parseBoolean, parseLayoutParams } from '../model/index.js';
+import type { LayoutParams } from '../model/index.js';
 import type { UploadedFile } from './analyze-document.js';
 
 export interface RequestOptions {

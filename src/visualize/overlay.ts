@@ -5,8 +5,8 @@
  * the page so the overlay reads the same on a phone photo and on a 600 dpi scan.
  */
 import sharp from 'sharp';
-import { decodeImage, toBuffer, type DecodedImage } from '../model/decode.js';
-import type { Region } from '../model/types.js';
+import { decodeImage, toBuffer, type DecodedImage } from '../model/index.js';
+import type { Region } from '../model/index.js';
 
 export interface OverlayOptions {
   /** Reading-order numbers in circles (default true). */

@@ -13,7 +13,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parse, parseAllDocuments } from 'yaml';
 import { optionSpecs } from '../../src/config.js';
 import { nginxBodyLimitMb } from '../../src/deploy/nginx-options.js';
-import { DEFAULT_MODEL_NAME, findKnownModel } from '../../src/model/registry.js';
+import { DEFAULT_MODEL_NAME, findKnownModel } from '../../src/model/registry/registry.js';
 import { repoRoot } from '../fixtures/paths.js';
 
 const read = (rel: string): string => fs.readFileSync(path.join(repoRoot, rel), 'utf8');

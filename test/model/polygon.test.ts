@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { maskToPolygon, regionPolygon, type Point } from '../../src/model/polygon.js';
-import { ResampledMask, traceOuterBorder } from '../../src/model/polygon-contour.js';
-import { approxPolyDpClosed } from '../../src/model/polygon-simplify.js';
-import { polygonIntersectionArea, polygonOverlapRatio, polygonToQuad } from '../../src/model/polygon-geometry.js';
+import { maskToPolygon, regionPolygon, type Point } from '../../src/model/postprocess/polygon.js';
+import { ResampledMask, traceOuterBorder } from '../../src/model/postprocess/polygon-contour.js';
+import { approxPolyDpClosed } from '../../src/model/postprocess/polygon-simplify.js';
+import { polygonIntersectionArea, polygonOverlapRatio, polygonToQuad } from '../../src/model/postprocess/polygon-geometry.js';
 import type { PageGeometry } from '../../src/model/types.js';
 
 const M = 200;

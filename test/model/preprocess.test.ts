@@ -9,8 +9,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { UnsupportedMediaError } from '../../src/errors.js';
-import type { DecodedImage } from '../../src/model/decode.js';
-import { preprocess, preprocessDecoded } from '../../src/model/preprocess.js';
+import type { DecodedImage } from '../../src/model/image/decode.js';
+import { preprocess, preprocessDecoded } from '../../src/model/image/preprocess.js';
 import { samplesDir } from '../fixtures/paths.js';
 
 const V3 = { inputWidth: 800, inputHeight: 800, mean: [0, 0, 0], std: [1, 1, 1] } as const;

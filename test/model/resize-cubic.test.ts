@@ -18,8 +18,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { LayoutError } from '../../src/errors.js';
-import { preprocessDecoded } from '../../src/model/preprocess.js';
-import { cubicAxisTaps, resizeCubicOpenCv, resizeCubicToChw } from '../../src/model/resize-cubic.js';
+import { preprocessDecoded } from '../../src/model/image/preprocess.js';
+import { cubicAxisTaps, resizeCubicOpenCv, resizeCubicToChw } from '../../src/model/image/resize-cubic.js';
 
 /** Interleaved RGB from per-pixel [r, g, b] triples. */
 const rgb = (pixels: ReadonlyArray<readonly [number, number, number]>): Uint8Array => Uint8Array.from(pixels.flat());

@@ -10,7 +10,7 @@ import { before, describe, it } from 'node:test';
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
 import sharp from 'sharp';
 import { EmptyInputError, ImageTooLargeError, PageRangeError, PdfError, UnsupportedMediaError } from '../../src/errors.js';
-import type { DecodedImage } from '../../src/model/decode.js';
+import type { DecodedImage } from '../../src/model/image/decode.js';
 import { isPdf, openPdf, rasterizePdf } from '../../src/pdf/rasterize.js';
 import { samplesDir } from '../fixtures/paths.js';
 

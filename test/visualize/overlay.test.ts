@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import type { DecodedImage } from '../../src/model/decode.js';
+import type { DecodedImage } from '../../src/model/image/decode.js';
 import type { Region } from '../../src/model/types.js';
 import { labelColor, labelPalette, renderOverlay } from '../../src/visualize/overlay.js';
 

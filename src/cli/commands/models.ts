@@ -7,10 +7,10 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { resolveConfig } from '../../config.js';
 import { ChecksumError, UnknownModelError } from '../../errors.js';
-import { pullModel, sha256File } from '../../model/download.js';
-import { DEFAULT_MODEL_NAME, findKnownModel, knownModels, type KnownModel } from '../../model/registry.js';
-import { resolveModelPath } from '../../model/resolve.js';
-import { loadModel } from '../../model/pipeline.js';
+import { pullModel, sha256File } from '../../model/index.js';
+import { DEFAULT_MODEL_NAME, findKnownModel, knownModels, type KnownModel } from '../../model/index.js';
+import { resolveModelPath } from '../../model/index.js';
+import { loadModel } from '../../model/index.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
 
 function known(name: string): KnownModel {

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import pino, { type Logger } from 'pino';
 import { optionSpecs, type Config, type OptionName } from '../../config.js';
 import { DeadlineExceededError } from '../../errors.js';
-import { resolveModelPath } from '../../model/resolve.js';
+import { resolveModelPath } from '../../model/index.js';
 import { createPool } from '../../pool/index.js';
 import { buildServer } from '../../server/app.js';
 import { reloadModel } from '../../server/routes/admin.js';

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { InvalidParamError, ModelNotFoundError, UnknownModelError } from '../../errors.js';
-import { resolveModelPath } from '../../model/resolve.js';
+import { resolveModelPath } from '../../model/index.js';
 import type { ServerContext } from '../context.js';
 
 function resolveRequested(ctx: ServerContext, model: string): string {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidParamError } from '../../errors.js';
-import { knownModels } from '../../model/registry.js';
+import { knownModels } from '../../model/index.js';
 import { analyzeDocument, type AnalyzedDocument } from '../analyze-document.js';
 import { clientAbortSignal, devicesHeader, gpuStats, recordDocument, type ServerContext } from '../context.js';
 import { documentBody, errorDoc, layoutQuerySchema, pageResultDoc } from '../layout-response.js';

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { DOCLAYOUT_L_LABELS, DOCLAYOUT_PLUS_L_LABELS, DOCLAYOUT_V3_LABELS } from '../../model/labels.js';
+import { DOCLAYOUT_L_LABELS, DOCLAYOUT_PLUS_L_LABELS, DOCLAYOUT_V3_LABELS } from '../../model/index.js';
 import { labelColor, labelPalette } from '../../visualize/overlay.js';
 import { packageInfo } from '../package-info.js';
 

@@ -14,10 +14,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { InvalidParamError } from '../errors.js';
+import { InvalidParamError } from '../../errors.js';
 import { decodeImage, type DecodeOptions, type DecodedImage } from './decode.js';
 import { resizeCubicToChw } from './resize-cubic.js';
-import type { ModelInfo, PageGeometry, PreprocessedPage } from './types.js';
+import type { ModelInfo, PageGeometry, PreprocessedPage } from '../types.js';
 
 export type PreprocessInfo = Pick<ModelInfo, 'inputWidth' | 'inputHeight' | 'mean' | 'std'>;
 

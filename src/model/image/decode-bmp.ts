@@ -7,7 +7,7 @@
  * BI_ALPHABITFIELDS at 16/32 bits, bottom-up and top-down rows. Output is always RGB, alpha
  * flattened on white, and the size is checked against maxPixels before any pixel is allocated.
  */
-import { CorruptImageError, ImageTooLargeError, UnsupportedMediaError } from '../errors.js';
+import { CorruptImageError, ImageTooLargeError, UnsupportedMediaError } from '../../errors.js';
 
 export interface BmpDecoded {
   readonly data: Buffer;

@@ -2,11 +2,11 @@
  * PaddleX steps 7–9: unclip, clamp + truncate to the page, the overlap filter and reading-order
  * numbering.
  */
-import { NON_FLOW_LABELS } from './labels.js';
-import type { Detection } from './postprocess-detections.js';
-import { f32 } from './postprocess-numeric.js';
+import { NON_FLOW_LABELS } from '../labels.js';
+import type { Detection } from './detections.js';
+import { f32 } from './numeric.js';
 import { polygonOverlapRatio, type Point } from './polygon-geometry.js';
-import type { ShapeMode, UnclipRatio } from './types.js';
+import type { ShapeMode, UnclipRatio } from '../types.js';
 
 /** Labels outside the text flow (PaddleX's SKIP_ORDER_LABELS), which get `order: null`. */
 export const SKIP_ORDER_LABELS: ReadonlySet<string> = NON_FLOW_LABELS;

@@ -2,9 +2,9 @@
  * Reading one image's detection rows out of a batch and PaddleX steps 0–1: round the coordinates
  * half-to-even and keep rows above the score threshold.
  */
-import { InferenceError } from '../errors.js';
-import { f32, roundHalfEven } from './postprocess-numeric.js';
-import type { LayoutParams, PageGeometry, RawOutputs } from './types.js';
+import { InferenceError } from '../../errors.js';
+import { f32, roundHalfEven } from './numeric.js';
+import type { LayoutParams, PageGeometry, RawOutputs } from '../types.js';
 
 /** One detection row while postprocessing: xyxy in original pixels. */
 export interface Detection {

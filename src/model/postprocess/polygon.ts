@@ -8,8 +8,8 @@ import { closedArcLength, largestOuterContour, ResampledMask } from './polygon-c
 import { approxPolyDpClosed } from './polygon-simplify.js';
 import { polygonOverlapRatio, polygonToQuad, type Point } from './polygon-geometry.js';
 import { extractCustomVertices } from './polygon-vertices.js';
-import { roundHalfEven } from './postprocess-numeric.js';
-import type { PageGeometry, ShapeMode } from './types.js';
+import { roundHalfEven } from './numeric.js';
+import type { PageGeometry, ShapeMode } from '../types.js';
 
 export type { Point } from './polygon-geometry.js';
 

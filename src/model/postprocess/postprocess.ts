@@ -6,16 +6,16 @@
  *  9 reading-order numbering.
  * Each step lives in a postprocess-*.ts file and is re-exported here so it can be tested alone.
  */
-import { applyThreshold, readDetections, type Detection } from './postprocess-detections.js';
-import { filterLargeImages, layoutNms, mergeBoxes, sortByOrder } from './postprocess-filters.js';
-import { assignReadingOrder, clampBoxes, filterOverlaps, unclip } from './postprocess-finalize.js';
+import { applyThreshold, readDetections, type Detection } from './detections.js';
+import { filterLargeImages, layoutNms, mergeBoxes, sortByOrder } from './filters.js';
+import { assignReadingOrder, clampBoxes, filterOverlaps, unclip } from './finalize.js';
 import { finalizePolygon, rectPolygon, regionPolygon, type Point } from './polygon.js';
-import { defaultLayoutParams, type LayoutParams, type ModelInfo, type PageGeometry, type RawOutputs, type Region, type ShapeMode } from './types.js';
+import { defaultLayoutParams, type LayoutParams, type ModelInfo, type PageGeometry, type RawOutputs, type Region, type ShapeMode } from '../types.js';
 
-export { applyThreshold, readDetections, DEFAULT_LABEL_THRESHOLD, type Detection } from './postprocess-detections.js';
-export { filterLargeImages, iouPlusOne, isContained, layoutNms, mergeBoxes, sortByOrder } from './postprocess-filters.js';
-export { assignReadingOrder, clampBoxes, filterOverlaps, overlapOverSmaller, SKIP_ORDER_LABELS, unclip, type LayoutBox } from './postprocess-finalize.js';
-export { roundHalfEven } from './postprocess-numeric.js';
+export { applyThreshold, readDetections, DEFAULT_LABEL_THRESHOLD, type Detection } from './detections.js';
+export { filterLargeImages, iouPlusOne, isContained, layoutNms, mergeBoxes, sortByOrder } from './filters.js';
+export { assignReadingOrder, clampBoxes, filterOverlaps, overlapOverSmaller, SKIP_ORDER_LABELS, unclip, type LayoutBox } from './finalize.js';
+export { roundHalfEven } from './numeric.js';
 
 export type PostprocessModelInfo = Pick<ModelInfo, 'labels' | 'variant' | 'hasOrder' | 'hasMasks' | 'rowWidth'>;
 

@@ -4,8 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../config.js';
-import { ModelNotFoundError, UnknownModelError } from '../errors.js';
+import type { Config } from '../../config.js';
+import { ModelNotFoundError, UnknownModelError } from '../../errors.js';
 import { DEFAULT_MODEL_NAME, findKnownModel, knownModels } from './registry.js';
 
 export function modelFilePath(modelDir: string, name: string): string {

@@ -3,9 +3,9 @@
  * and the sort by the model's order columns. Box arithmetic follows numpy on float32 rows (see
  * postprocess-numeric.ts).
  */
-import type { Detection } from './postprocess-detections.js';
-import { f32 } from './postprocess-numeric.js';
-import type { LayoutParams, MergeMode } from './types.js';
+import type { Detection } from './detections.js';
+import { f32 } from './numeric.js';
+import type { LayoutParams, MergeMode } from '../types.js';
 
 /** IoU with the +1 pixel convention of PaddleX's nms (inclusive pixel coordinates). */
 export function iouPlusOne(a: Detection, b: Detection): number {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { ChecksumError, DownloadError } from '../errors.js';
+import { ChecksumError, DownloadError } from '../../errors.js';
 import type { KnownModel } from './registry.js';
 
 export interface DownloadProgress {

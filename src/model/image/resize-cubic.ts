@@ -27,7 +27,7 @@
  * output row needs one Int32Array of vertical sums over contiguous source bytes (see resizeRows for
  * why that order gives OpenCV's exact result), and nothing is allocated per pixel.
  */
-import { InvalidParamError } from '../errors.js';
+import { InvalidParamError } from '../../errors.js';
 
 /** Weights are scaled by 2^11 and rounded (OpenCV's INTER_RESIZE_COEF_BITS). */
 const COEF_SCALE = 2048;

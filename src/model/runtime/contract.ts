@@ -3,10 +3,10 @@
  * from the file name — and returns the facts the pre/post-processing needs (ModelInfo).
  */
 import path from 'node:path';
-import { ModelContractError } from '../errors.js';
+import { ModelContractError } from '../../errors.js';
 import type { OnnxFileFacts } from './onnx-file.js';
-import { DOCLAYOUT_L_LABELS, DOCLAYOUT_V3_LABELS, labelsFromMetadata } from './labels.js';
-import type { ContractKind, ModelInfo, ModelVariant } from './types.js';
+import { DOCLAYOUT_L_LABELS, DOCLAYOUT_V3_LABELS, labelsFromMetadata } from '../labels.js';
+import type { ContractKind, ModelInfo, ModelVariant } from '../types.js';
 
 /** What session.ts learns from onnxruntime about one input or output. */
 export interface ValueSignature {

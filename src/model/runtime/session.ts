@@ -5,10 +5,10 @@
  */
 import fs from 'node:fs/promises';
 import ort from 'onnxruntime-node';
-import { ModelLoadError, InferenceError, InvalidParamError } from '../errors.js';
+import { ModelLoadError, InferenceError, InvalidParamError } from '../../errors.js';
 import { detectContract, type GraphSignature } from './contract.js';
 import { readOnnxFacts } from './onnx-file.js';
-import type { ModelInfo, PageGeometry, RawOutputs } from './types.js';
+import type { ModelInfo, PageGeometry, RawOutputs } from '../types.js';
 
 export interface SessionOptions {
   /** 'cpu' (default) | 'cuda:N' | 'webgpu:N' | 'tensorrt:N'. */

@@ -6,8 +6,8 @@
  * before anything is decoded, so a decompression bomb costs a header parse, not gigabytes.
  */
 import sharp from 'sharp';
-import { optionSpecs } from '../config.js';
-import { CorruptImageError, EmptyInputError, ImageTooLargeError, LayoutError, UnsupportedMediaError } from '../errors.js';
+import { optionSpecs } from '../../config.js';
+import { CorruptImageError, EmptyInputError, ImageTooLargeError, LayoutError, UnsupportedMediaError } from '../../errors.js';
 import { decodeBmp } from './decode-bmp.js';
 import { sniffMediaType, type MediaType } from './sniff.js';
 

@@ -1,0 +1,21 @@
+/**
+ * The model layer's only door. Everything above (document, pool, server, cli) imports from here:
+ * image input (sniff → decode → exact resize), the ONNX runtime, post-processing and the model
+ * registry stay internal, grouped in their folders.
+ */
+export type * from './types.js';
+export { defaultLayoutParams } from './types.js';
+export { loadModel } from './pipeline.js';
+export type { LayoutModel, LoadModelOptions, ImageInput, BatchItem, BatchOutcome } from './pipeline.js';
+export { parseBoolean, parseLayoutParams } from './params.js';
+export { DOCLAYOUT_L_LABELS, DOCLAYOUT_PLUS_L_LABELS, DOCLAYOUT_V3_LABELS } from './labels.js';
+export { decodeImage, toBuffer } from './image/decode.js';
+export type { DecodedImage, DecodeOptions } from './image/decode.js';
+export { preprocess, preprocessDecoded } from './image/preprocess.js';
+export { sniffMediaType, pdfHeaderOffset } from './image/sniff.js';
+export type { MediaType } from './image/sniff.js';
+export { postprocess } from './postprocess/postprocess.js';
+export { DEFAULT_MODEL_NAME, findKnownModel, knownModels } from './registry/registry.js';
+export type { KnownModel } from './registry/registry.js';
+export { pullModel, sha256File } from './registry/download.js';
+export { resolveModelPath } from './registry/resolve.js';
