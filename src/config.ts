@@ -97,6 +97,12 @@ function coerce(name: string, spec: OptionSpec, raw: unknown): string | number |
   return value;
 }
 
+/** What the environment sets an option to; undefined when its variable is unset or empty. */
+export function envValue(name: OptionName, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const raw = env[optionSpecs[name].env];
+  return raw === undefined || raw === '' ? undefined : raw;
+}
+
 /**
  * Precedence: explicit overrides (CLI flags, test options) → environment → defaults.
  * Unknown override keys are rejected so a typo never silently does nothing.
@@ -108,8 +114,8 @@ export function resolveConfig(overrides: Partial<Record<OptionName, unknown>> = 
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(optionSpecs) as [OptionName, OptionSpec][]) {
     const override = overrides[name];
-    const fromEnv = env[spec.env];
-    const raw = override !== undefined ? override : fromEnv !== undefined && fromEnv !== '' ? fromEnv : spec.default;
+    const fromEnv = envValue(name, env);
+    const raw = override !== undefined ? override : fromEnv !== undefined ? fromEnv : spec.default;
     out[name] = raw === undefined ? undefined : coerce(name, spec, raw);
   }
   return Object.freeze(out) as Config;
