@@ -5,7 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { AbortedError } from '../errors.js';
-import type { LayoutPool, PoolResult, PoolSnapshot } from '../pool/types.js';
+import type { LayoutPool, PoolResult, PoolSnapshot } from '../pool/index.js';
 import type { GpuStats, GpuTelemetry } from '../telemetry/gpu.js';
 import type { AnalyzedDocument, DocumentContext } from '../document/index.js';
 import type { LoadShedder } from './load-shedder.js';

@@ -4,7 +4,7 @@
  * are read from `pool.snapshot()` at scrape time rather than mirrored, so they can never drift.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { LayoutPool, PoolEvents, PoolSnapshot } from '../pool/types.js';
+import type { LayoutPool, PoolEvents, PoolSnapshot } from '../pool/index.js';
 import type { GpuTelemetry } from '../telemetry/gpu.js';
 
 /** One scrape reads a dozen pool figures; they come from one snapshot taken at most this old. */

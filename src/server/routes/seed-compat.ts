@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { DeviceSnapshot } from '../../pool/types.js';
+import type { DeviceSnapshot } from '../../pool/index.js';
 import type { ServerContext } from '../context.js';
 import { layoutQuerySchema } from '../layout-response.js';
 import { analyzeUpload } from '../analysis-route.js';
