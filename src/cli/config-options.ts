@@ -15,7 +15,7 @@ export function addConfigOptions(command: Command, names: readonly OptionName[])
   return command;
 }
 
-/** commander names the value after the flag (--max-inflight → maxInflight), not the option. */
+/** commander names the value after the flag (--heartbeat-ms → heartbeatMs), not the option. */
 function flagValue(options: Record<string, unknown>, name: OptionName): unknown {
   return options[new Option(optionSpecs[name].flag).attributeName()];
 }

@@ -122,7 +122,6 @@ export function parseDevices(spec: string, cpuThreads: number, detectGpus: () =>
  * 0.90× the throughput of batch 1 on CPU workers (each page already uses every thread), so CPU
  * devices take one page at a time; GPUs are fed batches of 4, where batching amortises launches.
  */
-export function maxBatchFor(kind: DeviceSpec['kind'], config: Pick<Config, 'maxBatch' | 'maxInflightPerDevice'>): number {
-  const configured = config.maxBatch === 0 ? (kind === 'cpu' ? 1 : 4) : config.maxBatch;
-  return Math.max(1, Math.min(configured, config.maxInflightPerDevice));
+export function maxBatchFor(kind: DeviceSpec['kind'], config: Pick<Config, 'maxBatch'>): number {
+  return config.maxBatch === 0 ? (kind === 'cpu' ? 1 : 4) : config.maxBatch;
 }

@@ -39,8 +39,6 @@ export interface DeviceSnapshot {
   readonly state: DeviceState;
   readonly pid: number | undefined;
   readonly inflight: number;
-  /** Pages assigned to this device but not yet sent (batch being formed). */
-  readonly queued: number;
   readonly completed: number;
   readonly failed: number;
   readonly restarts: number;

@@ -47,7 +47,6 @@ const deviceSchema = {
     state: { type: 'string', enum: ['starting', 'ready', 'busy', 'draining', 'restarting', 'failed', 'stopped'] },
     pid: { type: ['integer', 'null'] },
     inflight: { ...integer, description: 'Pages in the batch on the device now' },
-    queued: { ...integer, description: 'Always 0: pages wait in the pool queue, not per device' },
     completed: integer,
     failed: integer,
     restarts: { ...integer, description: 'Crash restarts' },
