@@ -23,19 +23,16 @@
  * on the sample pages against opencv-python 4.14 with IPP on and off). ARM builds, builds without
  * IPP and `cv2.ipp.setUseIPP(False)` give exactly what this file computes.
  *
- * Speed (~25 ms for 2480×3508 → 800×800 on one core): tap tables are built once per call, each
- * output row needs one Int32Array of vertical sums over contiguous source bytes (see resizeRows for
- * why that order gives OpenCV's exact result), and nothing is allocated per pixel.
+ * Speed: the two hot loops of each output row run as WebAssembly SIMD (assembly/resize-cubic.ts,
+ * through resize-cubic-wasm.ts); this file builds the tap tables, keeps the 4 source rows an
+ * output row needs in a ring in the module's memory (each source row is copied in once) and drives
+ * the rows. See resizeRows for the order of the passes and why it gives OpenCV's exact result.
  */
 import { InvalidParamError } from '../../errors.js';
+import { reserveResizeCubicWasm } from './resize-cubic-wasm.js';
 
 /** Weights are scaled by 2^11 and rounded (OpenCV's INTER_RESIZE_COEF_BITS). */
 const COEF_SCALE = 2048;
-/** Both passes' scales together: the vertical sum is divided by 2^22. */
-const SHIFT_BOTH = 22;
-const HALF_BOTH = 1 << (SHIFT_BOTH - 1);
-/** Float32 1 / 2^22: exact, as OpenCV's `1.f / (COEF_SCALE · COEF_SCALE)`. */
-const INV_SCALE_BOTH = 2 ** -SHIFT_BOTH;
 /** Values per SIMD step of OpenCV's vertical pass (v_int16 lanes in a 128-bit register). */
 const SIMD_STEP = 8;
 const A = Math.fround(-0.75);
@@ -90,113 +87,88 @@ export function cubicAxisTaps(srcSize: number, dstSize: number): AxisTaps {
 }
 
 /**
- * Exact integer sums more than this far (in units of 2^-22) from a rounding tie round the same in
- * OpenCV's float32 arithmetic: its seven float32 roundings of values below 512 err by at most
- * 7 · 2^-16 ≈ 450 units, so 4096 leaves a wide margin and sends only ~0.2% of values to the slow,
- * operation-by-operation float32 emulation.
+ * Where OpenCV's vertical pass uses float32 (see the header) the kernel takes the exact integer sum
+ * when it lies more than this far (in units of 2^-22) from a rounding tie, because it then rounds
+ * the same: OpenCV's seven float32 roundings of values below 512 err by at most 7 · 2^-16 ≈ 450
+ * units. The ~0.2% of values nearer than that are redone in OpenCV's float32 arithmetic.
+ * (The constant itself lives in the kernel: TIE_MARGIN = 4096.)
  */
-const TIE_MARGIN = 4096;
-const FRACTION_MASK = (1 << SHIFT_BOTH) - 1;
 
-/** The current output row's taps, reused for every value that needs OpenCV's float32 arithmetic. */
-interface RowTaps {
-  /** Byte offsets of the 4 source rows. */
-  readonly rowStart: Int32Array;
-  /** Their integer weights, and the same divided by 2^22 (exact float32s, as OpenCV's SIMD uses). */
-  readonly weight: Int32Array;
-  readonly weightF32: Float64Array;
-}
+const ALIGN = 16;
+const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
+/** Bytes per output pixel in the horizontal tap table: 4 offsets into the sums, 4 weights (Int32). */
+const X_TAP_BYTES = 32;
+const TABLE_BYTES = 3 * 256 * 4;
 
 /**
- * One value as OpenCV's SIMD vertical pass computes it: the 4 rows' horizontal integer sums Sₖ, then
- * S0·b0 + (S1·b1 + (S2·b2 + S3·b3)) with every product and sum rounded to float32, rounded half to even.
- */
-function openCvFloat32Value(src: Uint8Array, rows: RowTaps, xOffset: Int32Array, xWeight: Int32Array, t: number, channel: number): number {
-  const { rowStart, weightF32: f } = rows;
-  const o0 = xOffset[t] + channel;
-  const o1 = xOffset[t + 1] + channel;
-  const o2 = xOffset[t + 2] + channel;
-  const o3 = xOffset[t + 3] + channel;
-  const a0 = xWeight[t];
-  const a1 = xWeight[t + 1];
-  const a2 = xWeight[t + 2];
-  const a3 = xWeight[t + 3];
-  const s = [0, 1, 2, 3].map((k) => {
-    const p = rowStart[k];
-    return src[p + o0] * a0 + src[p + o1] * a1 + src[p + o2] * a2 + src[p + o3] * a3;
-  });
-  // |Sₖ| < 2^20, so converting them to float32 is exact.
-  return roundHalfEven(f32(f32(s[0] * f[0]) + f32(f32(s[1] * f[1]) + f32(f32(s[2] * f[2]) + f32(s[3] * f[3])))));
-}
-
-/** Vertical taps over whole source rows: column[j] = Σₖ bₖ · row_k[j], exact integers. */
-function verticalTaps(src: Uint8Array, rows: RowTaps, srcStride: number, column: Int32Array): void {
-  const { rowStart, weight } = rows;
-  // Views starting at each row keep the index arithmetic to one add per load.
-  const r0 = src.subarray(rowStart[0], rowStart[0] + srcStride);
-  const r1 = src.subarray(rowStart[1], rowStart[1] + srcStride);
-  const r2 = src.subarray(rowStart[2], rowStart[2] + srcStride);
-  const r3 = src.subarray(rowStart[3], rowStart[3] + srcStride);
-  const b0 = weight[0];
-  const b1 = weight[1];
-  const b2 = weight[2];
-  const b3 = weight[3];
-  for (let j = 0; j < srcStride; j++) column[j] = r0[j] * b0 + r1[j] * b1 + r2[j] * b2 + r3[j] * b3;
-}
-
-/**
- * The shared engine: computes output rows top to bottom and hands each (interleaved RGB bytes, a
- * reused buffer) to `emitRow`.
+ * The shared engine: computes output rows top to bottom, each as interleaved RGB bytes, in the
+ * kernels' memory. With `tables`, each row then goes through its channel's table into planar float32
+ * (CHW); the result is copied out of the module's memory once at the end.
  *
- * The order differs from OpenCV's (vertical taps first, over contiguous source bytes, then the
- * horizontal gather on one row of sums) because that is 2–3× faster here; the result does not
- * change: the integer double sum Σ aᵢ·bₖ·P is exact in either order (|sum| < 255 · 2816² < 2^31),
- * and wherever OpenCV's float32 path could round it differently (next to a tie) the value is
- * recomputed OpenCV's way, from its horizontal sums.
+ * The order of the passes differs from OpenCV's (vertical taps first, over contiguous source bytes,
+ * then the horizontal taps on one row of sums) because that is much cheaper when shrinking a large
+ * scan; the result does not change: the integer double sum Σ aᵢ·bₖ·P is exact in either order
+ * (|sum| < 255 · 2816² < 2^31), and wherever OpenCV's float32 path could round it differently (next
+ * to a tie) the kernel recomputes the value OpenCV's way, from its horizontal sums.
  */
 function resizeRows(
-  src: Uint8Array, srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number,
-  emitRow: (dy: number, row: Uint8Array) => void,
-): void {
+  src: Uint8Array, srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number, tables?: ChannelTables,
+): Uint8Array | Float32Array {
   const x = cubicAxisTaps(srcWidth, dstWidth);
   const y = cubicAxisTaps(srcHeight, dstHeight);
-  const xOffset = x.idx.map((i) => i * CHANNELS);
-  const xWeight = x.weight;
   const srcStride = srcWidth * CHANNELS;
   const rowLength = dstWidth * CHANNELS;
+  const area = dstWidth * dstHeight;
   // OpenCV's SIMD loop covers whole steps of 8 values per row; its scalar tail uses the integer result.
   const simdEnd = rowLength - (rowLength % SIMD_STEP);
-  const column = new Int32Array(srcStride);
-  const out = new Uint8Array(rowLength);
-  const rows: RowTaps = { rowStart: new Int32Array(4), weight: new Int32Array(4), weightF32: new Float64Array(4) };
+
+  // Memory layout. The kernels read whole 16-byte vectors: source rows up to alignUp(srcStride),
+  // sums 16 bytes past the last pixel's; they write 1 byte past an output row.
+  const ringRowBytes = alignUp(srcStride);
+  const tablesAt = 0;
+  const xTapsAt = tablesAt + (tables ? TABLE_BYTES : 0);
+  const ringAt = xTapsAt + alignUp(X_TAP_BYTES * dstWidth);
+  const colAt = ringAt + 4 * ringRowBytes;
+  const rowAt = colAt + 4 * ringRowBytes + ALIGN;
+  const outAt = rowAt + (tables ? alignUp(rowLength + 1) : 0);
+  const end = outAt + (tables ? 4 * CHANNELS * area : alignUp(dstHeight * rowLength + 1));
+  const { kernels, bytes, buffer } = reserveResizeCubicWasm(end);
+  const base = kernels.heapBase();
+
+  const xTaps = new Int32Array(buffer, base + xTapsAt, 8 * dstWidth);
+  for (let dx = 0; dx < dstWidth; dx++) {
+    for (let k = 0; k < 4; k++) {
+      xTaps[8 * dx + k] = x.idx[4 * dx + k] * CHANNELS * 4; // byte offset of the source pixel's sums
+      xTaps[8 * dx + 4 + k] = x.weight[4 * dx + k];
+    }
+  }
+  if (tables) for (let c = 0; c < CHANNELS; c++) new Float32Array(buffer, base + tablesAt + 1024 * c, 256).set(tables[c]);
+
+  // Ring of 4 source rows: an output row's taps are 4 consecutive (border-clamped) rows, so row r
+  // in slot r mod 4 never evicts another row of the same output row, and rows only move forward.
+  const slotRow = new Int32Array(4).fill(-1);
+  const rowPtr = new Int32Array(4);
   for (let dy = 0, t = 0; dy < dstHeight; dy++, t += 4) {
     for (let k = 0; k < 4; k++) {
-      rows.rowStart[k] = y.idx[t + k] * srcStride;
-      rows.weight[k] = y.weight[t + k];
-      rows.weightF32[k] = y.weight[t + k] * INV_SCALE_BOTH;
-    }
-    verticalTaps(src, rows, srcStride, column);
-    for (let dx = 0, tx = 0, o = 0; dx < dstWidth; dx++, tx += 4, o += CHANNELS) {
-      const o0 = xOffset[tx];
-      const o1 = xOffset[tx + 1];
-      const o2 = xOffset[tx + 2];
-      const o3 = xOffset[tx + 3];
-      const a0 = xWeight[tx];
-      const a1 = xWeight[tx + 1];
-      const a2 = xWeight[tx + 2];
-      const a3 = xWeight[tx + 3];
-      for (let c = 0; c < CHANNELS; c++) {
-        const shifted = (column[o0 + c] * a0 + column[o1 + c] * a1 + column[o2 + c] * a2 + column[o3 + c] * a3 + HALF_BOTH) | 0;
-        // Near a tie, and inside OpenCV's SIMD part, redo the value in OpenCV's float32 arithmetic.
-        const fraction = (shifted + TIE_MARGIN) & FRACTION_MASK;
-        const r = fraction < 2 * TIE_MARGIN && o + c < simdEnd
-          ? openCvFloat32Value(src, rows, xOffset, xWeight, tx, c)
-          : shifted >> SHIFT_BOTH; // OpenCV's integer result: (sum + 2^21) >> 22
-        out[o + c] = r < 0 ? 0 : r > 255 ? 255 : r;
+      const row = y.idx[t + k];
+      const slot = row & 3;
+      const at = base + ringAt + slot * ringRowBytes;
+      if (slotRow[slot] !== row) {
+        bytes.set(src.subarray(row * srcStride, (row + 1) * srcStride), at);
+        slotRow[slot] = row;
       }
+      rowPtr[k] = at;
     }
-    emitRow(dy, out);
+    const out = tables ? base + rowAt : base + outAt + dy * rowLength;
+    kernels.resizeRow(
+      rowPtr[0], rowPtr[1], rowPtr[2], rowPtr[3], y.weight[t], y.weight[t + 1], y.weight[t + 2], y.weight[t + 3],
+      base + colAt, srcStride, base + xTapsAt, dstWidth, out, simdEnd,
+    );
+    if (tables) kernels.rowToPlanes(out, dstWidth, base + tablesAt, base + outAt + 4 * dstWidth * dy, 4 * area);
   }
+  return tables
+    ? new Float32Array(buffer, base + outAt, CHANNELS * area).slice()
+    : bytes.slice(base + outAt, base + outAt + dstHeight * rowLength);
 }
 
 function checkSizes(src: Uint8Array, srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number): void {
@@ -215,10 +187,7 @@ function checkSizes(src: Uint8Array, srcWidth: number, srcHeight: number, dstWid
 export function resizeCubicOpenCv(src: Uint8Array, srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number): Uint8Array {
   checkSizes(src, srcWidth, srcHeight, dstWidth, dstHeight);
   if (srcWidth === dstWidth && srcHeight === dstHeight) return Uint8Array.from(src);
-  const dst = new Uint8Array(dstWidth * dstHeight * CHANNELS);
-  const rowLength = dstWidth * CHANNELS;
-  resizeRows(src, srcWidth, srcHeight, dstWidth, dstHeight, (dy, row) => dst.set(row, dy * rowLength));
-  return dst;
+  return resizeRows(src, srcWidth, srcHeight, dstWidth, dstHeight) as Uint8Array;
 }
 
 /** Per-channel byte → model value tables (e.g. v · float32(1/255)), 256 entries each. */
@@ -233,22 +202,15 @@ export function resizeCubicToChw(
 ): Float32Array {
   checkSizes(src, srcWidth, srcHeight, dstWidth, dstHeight);
   if (tables.length !== CHANNELS || tables.some((t) => t.length !== 256)) throw InvalidParamError('tables', 'expected three 256-entry tables');
+  if (srcWidth !== dstWidth || srcHeight !== dstHeight) return resizeRows(src, srcWidth, srcHeight, dstWidth, dstHeight, tables) as Float32Array;
+  // Unchanged size (preprocess converts such pages itself): just the tables and the layout change.
   const [tr, tg, tb] = tables;
   const area = dstWidth * dstHeight;
   const chw = new Float32Array(CHANNELS * area);
-  const writeRow = (dy: number, row: Uint8Array): void => {
-    const start = dy * dstWidth;
-    for (let i = start, s = 0, end = start + dstWidth; i < end; i++, s += 3) {
-      chw[i] = tr[row[s]];
-      chw[area + i] = tg[row[s + 1]];
-      chw[2 * area + i] = tb[row[s + 2]];
-    }
-  };
-  if (srcWidth === dstWidth && srcHeight === dstHeight) {
-    const rowLength = srcWidth * CHANNELS;
-    for (let dy = 0; dy < dstHeight; dy++) writeRow(dy, src.subarray(dy * rowLength, (dy + 1) * rowLength));
-  } else {
-    resizeRows(src, srcWidth, srcHeight, dstWidth, dstHeight, writeRow);
+  for (let i = 0, s = 0; i < area; i++, s += 3) {
+    chw[i] = tr[src[s]];
+    chw[area + i] = tg[src[s + 1]];
+    chw[2 * area + i] = tb[src[s + 2]];
   }
   return chw;
 }

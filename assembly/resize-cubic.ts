@@ -1,0 +1,131 @@
+/**
+ * WebAssembly SIMD kernels of the OpenCV-exact INTER_CUBIC resize (AssemblyScript, compiled by
+ * `npm run build:wasm` into src/model/image/resize-cubic-wasm.generated.ts). The arithmetic and why
+ * it reproduces cv2.resize bit for bit are described in src/model/image/resize-cubic.ts; this file
+ * only does the two hot loops of one output row fast. The JS side lays out the memory and passes
+ * byte offsets into it:
+ *
+ * - 4 source rows (RGB bytes, each readable 16 bytes past its end),
+ * - `col`: Int32 vertical sums of the row (readable 16 bytes past its end),
+ * - `xTaps`: per output pixel 4 Int32 byte offsets into `col` (12 · source column) then 4 Int32
+ *   weights, 32 bytes a pixel,
+ * - the output row of interleaved RGB bytes (written 1 byte past its end).
+ */
+
+/** Both passes' weights are ×2^11: the double sum is ×2^22. */
+const SHIFT_BOTH: i32 = 22;
+const HALF_BOTH: i32 = 1 << (SHIFT_BOTH - 1);
+/** See TIE_MARGIN in resize-cubic.ts: sums this close to a rounding tie get OpenCV's float32 arithmetic. */
+const TIE_MARGIN: i32 = 4096;
+const FRACTION_MASK: i32 = (1 << SHIFT_BOTH) - 1;
+/** Exact float32 1 / 2^22, OpenCV's `1.f / (INTER_RESIZE_COEF_SCALE · INTER_RESIZE_COEF_SCALE)`. */
+const INV_SCALE_BOTH: f32 = 1.0 / <f32>(1 << SHIFT_BOTH);
+
+/** Where the JS side may start laying out buffers. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+/**
+ * col[j] = Σₖ bₖ · rowₖ[j] for j < count rounded up to 16: exact integers (|col| < 2^20). Bytes of
+ * two rows are interleaved and widened to 16 bits, so one i32x4.dot_i16x8_s does two taps.
+ */
+function verticalTaps(r0: usize, r1: usize, r2: usize, r3: usize, b0: i32, b1: i32, b2: i32, b3: i32, col: usize, count: usize): void {
+  const w01 = i32x4.splat((b1 << 16) | (b0 & 0xffff));
+  const w23 = i32x4.splat((b3 << 16) | (b2 & 0xffff));
+  for (let j: usize = 0; j < count; j += 16) {
+    const a = v128.load(r0 + j);
+    const b = v128.load(r1 + j);
+    const c = v128.load(r2 + j);
+    const d = v128.load(r3 + j);
+    const ab0 = i8x16.shuffle(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const ab1 = i8x16.shuffle(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    const cd0 = i8x16.shuffle(c, d, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const cd1 = i8x16.shuffle(c, d, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    const out = col + (j << 2);
+    v128.store(out, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(ab0), w01), i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(cd0), w23)));
+    v128.store(out, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(ab0), w01), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(cd0), w23)), 16);
+    v128.store(out, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(ab1), w01), i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(cd1), w23)), 32);
+    v128.store(out, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(ab1), w01), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(cd1), w23)), 48);
+  }
+}
+
+/** One source row's horizontal integer sum at an output pixel's 4 taps, as OpenCV's first pass. */
+@inline
+function horizontalSum(row: usize, taps: usize, channel: usize): i32 {
+  // Offsets into col are 4 bytes per value; into a byte row, 1.
+  return <i32>load<u8>(row + (<usize>load<i32>(taps) >> 2) + channel) * load<i32>(taps, 16)
+    + <i32>load<u8>(row + (<usize>load<i32>(taps, 4) >> 2) + channel) * load<i32>(taps, 20)
+    + <i32>load<u8>(row + (<usize>load<i32>(taps, 8) >> 2) + channel) * load<i32>(taps, 24)
+    + <i32>load<u8>(row + (<usize>load<i32>(taps, 12) >> 2) + channel) * load<i32>(taps, 28);
+}
+
+/**
+ * One value as OpenCV's SIMD vertical pass computes it: S0·b0 + (S1·b1 + (S2·b2 + S3·b3)) with the
+ * horizontal sums Sₖ and every product and sum rounded to float32, rounded half to even, saturated.
+ */
+function openCvFloat32Value(r0: usize, r1: usize, r2: usize, r3: usize, b0: i32, b1: i32, b2: i32, b3: i32, taps: usize, channel: usize): u8 {
+  const s0 = <f32>horizontalSum(r0, taps, channel); // |Sₖ| < 2^20: exact in float32
+  const s1 = <f32>horizontalSum(r1, taps, channel);
+  const s2 = <f32>horizontalSum(r2, taps, channel);
+  const s3 = <f32>horizontalSum(r3, taps, channel);
+  const sum: f32 = s0 * (<f32>b0 * INV_SCALE_BOTH) + (s1 * (<f32>b1 * INV_SCALE_BOTH) + (s2 * (<f32>b2 * INV_SCALE_BOTH) + s3 * (<f32>b3 * INV_SCALE_BOTH)));
+  const r = <i32>nearest<f32>(sum);
+  return <u8>(r < 0 ? 0 : r > 255 ? 255 : r);
+}
+
+/**
+ * One output row: vertical taps over the 4 source rows into `col` (srcStride bytes), then the
+ * horizontal taps per output pixel, all 3 channels in one i32x4 (the 4th lane is the next source
+ * pixel's red, computed and dropped). `out` receives dstWidth · 3 bytes. Values before `simdEnd`
+ * (OpenCV's 8-wide SIMD part of a row) that lie near a rounding tie are redone in OpenCV's float32
+ * arithmetic; the rest is OpenCV's integer result (sum + 2^21) >> 22, saturated.
+ */
+export function resizeRow(
+  r0: usize, r1: usize, r2: usize, r3: usize, b0: i32, b1: i32, b2: i32, b3: i32,
+  col: usize, srcStride: usize, xTaps: usize, dstWidth: usize, out: usize, simdEnd: usize,
+): void {
+  verticalTaps(r0, r1, r2, r3, b0, b1, b2, b3, col, srcStride);
+  const half = i32x4.splat(HALF_BOTH);
+  const margin = i32x4.splat(TIE_MARGIN);
+  const fractionMask = i32x4.splat(FRACTION_MASK);
+  const nearLimit = i32x4.splat(2 * TIE_MARGIN);
+  const rgbLanes = i32x4(-1, -1, -1, 0);
+  const zero = i32x4.splat(0);
+  const max = i32x4.splat(255);
+  for (let dx: usize = 0; dx < dstWidth; dx++) {
+    const taps = xTaps + (dx << 5);
+    let v = i32x4.mul(v128.load(col + <usize>load<i32>(taps)), v128.load32_splat(taps, 16));
+    v = i32x4.add(v, i32x4.mul(v128.load(col + <usize>load<i32>(taps, 4)), v128.load32_splat(taps, 20)));
+    v = i32x4.add(v, i32x4.mul(v128.load(col + <usize>load<i32>(taps, 8)), v128.load32_splat(taps, 24)));
+    v = i32x4.add(v, i32x4.mul(v128.load(col + <usize>load<i32>(taps, 12)), v128.load32_splat(taps, 28)));
+    v = i32x4.add(v, half); // |sum| < 255 · 2816² + 2^21 < 2^31: no overflow
+    const r = i32x4.min_s(i32x4.max_s(i32x4.shr_s(v, SHIFT_BOTH), zero), max);
+    const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(r, r), zero);
+    const o = out + dx * 3;
+    v128.store32_lane(o, bytes, 0); // the 4th byte is overwritten by the next pixel
+    const near = v128.and(i32x4.lt_u(v128.and(i32x4.add(v, margin), fractionMask), nearLimit), rgbLanes);
+    if (v128.any_true(near)) {
+      // Rare (~0.2% of values): lane by lane, only inside OpenCV's SIMD part of the row.
+      const index = o - out;
+      if (i32x4.extract_lane(near, 0) != 0 && index < simdEnd) store<u8>(o, openCvFloat32Value(r0, r1, r2, r3, b0, b1, b2, b3, taps, 0));
+      if (i32x4.extract_lane(near, 1) != 0 && index + 1 < simdEnd) store<u8>(o, openCvFloat32Value(r0, r1, r2, r3, b0, b1, b2, b3, taps, 1), 1);
+      if (i32x4.extract_lane(near, 2) != 0 && index + 2 < simdEnd) store<u8>(o, openCvFloat32Value(r0, r1, r2, r3, b0, b1, b2, b3, taps, 2), 2);
+    }
+  }
+}
+
+/**
+ * An interleaved RGB byte row → 3 planar float32 rows through per-channel 256-entry tables
+ * (`tables`: 3 × 256 float32). Plane c of the row starts at `plane + c · planeBytes`.
+ */
+export function rowToPlanes(row: usize, width: usize, tables: usize, plane: usize, planeBytes: usize): void {
+  const green = plane + planeBytes;
+  const blue = green + planeBytes;
+  for (let x: usize = 0, s = row; x < width; x++, s += 3) {
+    const o = x << 2;
+    store<f32>(plane + o, load<f32>(tables + (<usize>load<u8>(s) << 2)));
+    store<f32>(green + o, load<f32>(tables + (<usize>load<u8>(s, 1) << 2), 1024));
+    store<f32>(blue + o, load<f32>(tables + (<usize>load<u8>(s, 2) << 2), 2048));
+  }
+}
