@@ -9,7 +9,7 @@
  * - `col`: Int32 vertical sums of the row (readable 16 bytes past its end),
  * - `xTaps`: per output pixel 4 Int32 byte offsets into `col` (12 · source column) then 4 Int32
  *   weights, 32 bytes a pixel,
- * - the output row of interleaved RGB bytes (written 1 byte past its end).
+ * - the output: a row of interleaved RGB bytes, or 3 planar float32 rows and 3 tables.
  */
 
 /** Both passes' weights are ×2^11: the double sum is ×2^22. */
@@ -64,26 +64,31 @@ function horizontalSum(row: usize, taps: usize, channel: usize): i32 {
  * One value as OpenCV's SIMD vertical pass computes it: S0·b0 + (S1·b1 + (S2·b2 + S3·b3)) with the
  * horizontal sums Sₖ and every product and sum rounded to float32, rounded half to even, saturated.
  */
-function openCvFloat32Value(r0: usize, r1: usize, r2: usize, r3: usize, b0: i32, b1: i32, b2: i32, b3: i32, taps: usize, channel: usize): u8 {
+function openCvFloat32Value(r0: usize, r1: usize, r2: usize, r3: usize, b0: i32, b1: i32, b2: i32, b3: i32, taps: usize, channel: usize): i32 {
   const s0 = <f32>horizontalSum(r0, taps, channel); // |Sₖ| < 2^20: exact in float32
   const s1 = <f32>horizontalSum(r1, taps, channel);
   const s2 = <f32>horizontalSum(r2, taps, channel);
   const s3 = <f32>horizontalSum(r3, taps, channel);
   const sum: f32 = s0 * (<f32>b0 * INV_SCALE_BOTH) + (s1 * (<f32>b1 * INV_SCALE_BOTH) + (s2 * (<f32>b2 * INV_SCALE_BOTH) + s3 * (<f32>b3 * INV_SCALE_BOTH)));
   const r = <i32>nearest<f32>(sum);
-  return <u8>(r < 0 ? 0 : r > 255 ? 255 : r);
+  return r < 0 ? 0 : r > 255 ? 255 : r;
 }
 
 /**
  * One output row: vertical taps over the 4 source rows into `col` (srcStride bytes), then the
  * horizontal taps per output pixel, all 3 channels in one i32x4 (the 4th lane is the next source
- * pixel's red, computed and dropped). `out` receives dstWidth · 3 bytes. Values before `simdEnd`
- * (OpenCV's 8-wide SIMD part of a row) that lie near a rounding tie are redone in OpenCV's float32
- * arithmetic; the rest is OpenCV's integer result (sum + 2^21) >> 22, saturated.
+ * pixel's red, computed and dropped). Values before `simdEnd` (OpenCV's 8-wide SIMD part of a row)
+ * that lie near a rounding tie are redone in OpenCV's float32 arithmetic; the rest is OpenCV's
+ * integer result (sum + 2^21) >> 22, saturated.
+ *
+ * Output: with `planes` = 0, dstWidth · 3 interleaved bytes at `out` (1 byte past them is written);
+ * otherwise each byte goes through its channel's table (`tables`: 3 × 256 float32) into 3 planar
+ * float32 rows at `planes`, `planes + planeBytes` and `planes + 2 · planeBytes`.
  */
 export function resizeRow(
   r0: usize, r1: usize, r2: usize, r3: usize, b0: i32, b1: i32, b2: i32, b3: i32,
-  col: usize, srcStride: usize, xTaps: usize, dstWidth: usize, out: usize, simdEnd: usize,
+  col: usize, srcStride: usize, xTaps: usize, dstWidth: usize, simdEnd: usize,
+  out: usize, planes: usize, planeBytes: usize, tables: usize,
 ): void {
   verticalTaps(r0, r1, r2, r3, b0, b1, b2, b3, col, srcStride);
   const half = i32x4.splat(HALF_BOTH);
@@ -100,32 +105,23 @@ export function resizeRow(
     v = i32x4.add(v, i32x4.mul(v128.load(col + <usize>load<i32>(taps, 8)), v128.load32_splat(taps, 24)));
     v = i32x4.add(v, i32x4.mul(v128.load(col + <usize>load<i32>(taps, 12)), v128.load32_splat(taps, 28)));
     v = i32x4.add(v, half); // |sum| < 255 · 2816² + 2^21 < 2^31: no overflow
-    const r = i32x4.min_s(i32x4.max_s(i32x4.shr_s(v, SHIFT_BOTH), zero), max);
-    const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(r, r), zero);
-    const o = out + dx * 3;
-    v128.store32_lane(o, bytes, 0); // the 4th byte is overwritten by the next pixel
+    let r = i32x4.min_s(i32x4.max_s(i32x4.shr_s(v, SHIFT_BOTH), zero), max);
     const near = v128.and(i32x4.lt_u(v128.and(i32x4.add(v, margin), fractionMask), nearLimit), rgbLanes);
     if (v128.any_true(near)) {
       // Rare (~0.2% of values): lane by lane, only inside OpenCV's SIMD part of the row.
-      const index = o - out;
-      if (i32x4.extract_lane(near, 0) != 0 && index < simdEnd) store<u8>(o, openCvFloat32Value(r0, r1, r2, r3, b0, b1, b2, b3, taps, 0));
-      if (i32x4.extract_lane(near, 1) != 0 && index + 1 < simdEnd) store<u8>(o, openCvFloat32Value(r0, r1, r2, r3, b0, b1, b2, b3, taps, 1), 1);
-      if (i32x4.extract_lane(near, 2) != 0 && index + 2 < simdEnd) store<u8>(o, openCvFloat32Value(r0, r1, r2, r3, b0, b1, b2, b3, taps, 2), 2);
+      const index = dx * 3;
+      if (i32x4.extract_lane(near, 0) != 0 && index < simdEnd) r = i32x4.replace_lane(r, 0, openCvFloat32Value(r0, r1, r2, r3, b0, b1, b2, b3, taps, 0));
+      if (i32x4.extract_lane(near, 1) != 0 && index + 1 < simdEnd) r = i32x4.replace_lane(r, 1, openCvFloat32Value(r0, r1, r2, r3, b0, b1, b2, b3, taps, 1));
+      if (i32x4.extract_lane(near, 2) != 0 && index + 2 < simdEnd) r = i32x4.replace_lane(r, 2, openCvFloat32Value(r0, r1, r2, r3, b0, b1, b2, b3, taps, 2));
     }
-  }
-}
-
-/**
- * An interleaved RGB byte row → 3 planar float32 rows through per-channel 256-entry tables
- * (`tables`: 3 × 256 float32). Plane c of the row starts at `plane + c · planeBytes`.
- */
-export function rowToPlanes(row: usize, width: usize, tables: usize, plane: usize, planeBytes: usize): void {
-  const green = plane + planeBytes;
-  const blue = green + planeBytes;
-  for (let x: usize = 0, s = row; x < width; x++, s += 3) {
-    const o = x << 2;
-    store<f32>(plane + o, load<f32>(tables + (<usize>load<u8>(s) << 2)));
-    store<f32>(green + o, load<f32>(tables + (<usize>load<u8>(s, 1) << 2), 1024));
-    store<f32>(blue + o, load<f32>(tables + (<usize>load<u8>(s, 2) << 2), 2048));
+    if (planes) {
+      const o = planes + (dx << 2);
+      store<f32>(o, load<f32>(tables + (<usize>i32x4.extract_lane(r, 0) << 2)));
+      store<f32>(o + planeBytes, load<f32>(tables + (<usize>i32x4.extract_lane(r, 1) << 2), 1024));
+      store<f32>(o + 2 * planeBytes, load<f32>(tables + (<usize>i32x4.extract_lane(r, 2) << 2), 2048));
+    } else {
+      // The 4th byte is overwritten by the next pixel.
+      v128.store32_lane(out + dx * 3, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(r, r), zero), 0);
+    }
   }
 }

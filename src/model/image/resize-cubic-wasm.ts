@@ -2,20 +2,22 @@
  * The WebAssembly SIMD kernels of the exact cubic resize (assembly/resize-cubic.ts, shipped as the
  * generated base64 module next to this file): one instance per thread, created on first use
  * (compiling 1.4 kB takes well under a millisecond), with a memory that grows to the largest
- * resize seen and is reused after that, so a steady stream of pages allocates nothing there.
+ * resize seen (a few rows: tables, source-row ring, sums; bytes output is whole) and is reused.
  */
 import { resizeCubicWasmBase64 } from './resize-cubic-wasm.generated.js';
 
 export interface ResizeCubicKernels {
   /** First byte the JS side may use. */
   heapBase(): number;
-  /** One output row: vertical taps of 4 source rows into `col`, then horizontal taps into `out` (see the .ts source). */
+  /**
+   * One output row: vertical taps of 4 source rows into `col`, then horizontal taps into `out`
+   * (interleaved bytes) or, with `planes` ≠ 0, through `tables` into 3 planar float32 rows.
+   */
   resizeRow(
     r0: number, r1: number, r2: number, r3: number, b0: number, b1: number, b2: number, b3: number,
-    col: number, srcStride: number, xTaps: number, dstWidth: number, out: number, simdEnd: number,
+    col: number, srcStride: number, xTaps: number, dstWidth: number, simdEnd: number,
+    out: number, planes: number, planeBytes: number, tables: number,
   ): void;
-  /** An interleaved RGB byte row → 3 planar float32 rows through per-channel tables. */
-  rowToPlanes(row: number, width: number, tables: number, plane: number, planeBytes: number): void;
 }
 
 export interface ResizeCubicWasm {

@@ -101,9 +101,9 @@ const X_TAP_BYTES = 32;
 const TABLE_BYTES = 3 * 256 * 4;
 
 /**
- * The shared engine: computes output rows top to bottom, each as interleaved RGB bytes, in the
- * kernels' memory. With `tables`, each row then goes through its channel's table into planar float32
- * (CHW); the result is copied out of the module's memory once at the end.
+ * The shared engine: computes output rows top to bottom in the kernels' memory, as interleaved RGB
+ * bytes, or with `tables` through each channel's table into planar float32 (CHW) rows that are
+ * copied out row by row (while they are in cache) into the returned tensor.
  *
  * The order of the passes differs from OpenCV's (vertical taps first, over contiguous source bytes,
  * then the horizontal taps on one row of sums) because that is much cheaper when shrinking a large
@@ -123,15 +123,15 @@ function resizeRows(
   const simdEnd = rowLength - (rowLength % SIMD_STEP);
 
   // Memory layout. The kernels read whole 16-byte vectors: source rows up to alignUp(srcStride),
-  // sums 16 bytes past the last pixel's; they write 1 byte past an output row.
+  // sums 16 bytes past the last pixel's; a bytes row is written 1 byte past its end.
   const ringRowBytes = alignUp(srcStride);
+  const planeBytes = alignUp(4 * dstWidth);
   const tablesAt = 0;
-  const xTapsAt = tablesAt + (tables ? TABLE_BYTES : 0);
+  const xTapsAt = tablesAt + TABLE_BYTES;
   const ringAt = xTapsAt + alignUp(X_TAP_BYTES * dstWidth);
   const colAt = ringAt + 4 * ringRowBytes;
-  const rowAt = colAt + 4 * ringRowBytes + ALIGN;
-  const outAt = rowAt + (tables ? alignUp(rowLength + 1) : 0);
-  const end = outAt + (tables ? 4 * CHANNELS * area : alignUp(dstHeight * rowLength + 1));
+  const outAt = colAt + 4 * ringRowBytes + ALIGN;
+  const end = outAt + (tables ? CHANNELS * planeBytes : alignUp(dstHeight * rowLength + 1));
   const { kernels, bytes, buffer } = reserveResizeCubicWasm(end);
   const base = kernels.heapBase();
 
@@ -142,7 +142,13 @@ function resizeRows(
       xTaps[8 * dx + 4 + k] = x.weight[4 * dx + k];
     }
   }
-  if (tables) for (let c = 0; c < CHANNELS; c++) new Float32Array(buffer, base + tablesAt + 1024 * c, 256).set(tables[c]);
+  let chw: Float32Array | undefined;
+  let planeRows: Float32Array[] = [];
+  if (tables) {
+    for (let c = 0; c < CHANNELS; c++) new Float32Array(buffer, base + tablesAt + 1024 * c, 256).set(tables[c]);
+    chw = new Float32Array(CHANNELS * area);
+    planeRows = [0, 1, 2].map((c) => new Float32Array(buffer, base + outAt + c * planeBytes, dstWidth));
+  }
 
   // Ring of 4 source rows: an output row's taps are 4 consecutive (border-clamped) rows, so row r
   // in slot r mod 4 never evicts another row of the same output row, and rows only move forward.
@@ -159,16 +165,14 @@ function resizeRows(
       }
       rowPtr[k] = at;
     }
-    const out = tables ? base + rowAt : base + outAt + dy * rowLength;
     kernels.resizeRow(
       rowPtr[0], rowPtr[1], rowPtr[2], rowPtr[3], y.weight[t], y.weight[t + 1], y.weight[t + 2], y.weight[t + 3],
-      base + colAt, srcStride, base + xTapsAt, dstWidth, out, simdEnd,
+      base + colAt, srcStride, base + xTapsAt, dstWidth, simdEnd,
+      base + outAt + dy * rowLength, tables ? base + outAt : 0, planeBytes, base + tablesAt,
     );
-    if (tables) kernels.rowToPlanes(out, dstWidth, base + tablesAt, base + outAt + 4 * dstWidth * dy, 4 * area);
+    if (chw) for (let c = 0; c < CHANNELS; c++) chw.set(planeRows[c], c * area + dy * dstWidth);
   }
-  return tables
-    ? new Float32Array(buffer, base + outAt, CHANNELS * area).slice()
-    : bytes.slice(base + outAt, base + outAt + dstHeight * rowLength);
+  return chw ?? bytes.slice(base + outAt, base + outAt + dstHeight * rowLength);
 }
 
 function checkSizes(src: Uint8Array, srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number): void {
