@@ -129,20 +129,41 @@ describe('resizeCubicOpenCv', () => {
   });
 });
 
+/** Model-value conversions: PP-DocLayoutV3's (bytes × float32(1/255)) and ImageNet's mean/std. */
+const IDENTITY = { scale: Math.fround(1 / 255), mean: [0, 0, 0], std: [1, 1, 1] } as const;
+const IMAGENET = { scale: Math.fround(1 / 255), mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
+/** The model value of byte v in channel c, each step rounded to float32 (numpy on float32 arrays). */
+function modelValue(v: number, c: number, { scale, mean, std }: { scale: number; mean: readonly number[]; std: readonly number[] }): number {
+  const scaled = Math.fround(v * Math.fround(scale));
+  return mean[c] === 0 && std[c] === 1 ? scaled : Math.fround(Math.fround(scaled - Math.fround(mean[c])) / Math.fround(std[c]));
+}
+/** The same as 256-entry tables, as the old implementation takes them. */
+const asTables = (conversion: typeof IDENTITY | typeof IMAGENET) =>
+  [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, v) => modelValue(v, c, conversion))) as unknown as [Float32Array, Float32Array, Float32Array];
+
 describe('resizeCubicToChw', () => {
-  it('equals resizeCubicOpenCv followed by per-channel tables and HWC → CHW', () => {
+  it('equals resizeCubicOpenCv, then v · scale and (· − mean) / std in float32, then HWC → CHW', () => {
     const width = 37;
     const height = 23;
     const src = new Uint8Array(width * height * 3);
     for (let i = 0; i < src.length; i++) src[i] = (i * 193 + (i >> 5)) & 255;
-    const tables = [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, v) => v * (c + 1) + 0.25)) as unknown as [Float32Array, Float32Array, Float32Array];
-    for (const [dw, dh] of [[16, 9], [80, 50], [width, height]] as const) {
-      const bytes = resizeCubicOpenCv(src, width, height, dw, dh);
-      const chw = resizeCubicToChw(src, width, height, dw, dh, tables);
-      assert.equal(chw.length, 3 * dw * dh);
-      for (let i = 0; i < dw * dh; i++) {
-        for (let c = 0; c < 3; c++) assert.equal(chw[c * dw * dh + i], tables[c][bytes[3 * i + c]], `${dw}×${dh} pixel ${i} channel ${c}`);
+    // Widths that are and are not multiples of the kernel's 4-pixel step; the unchanged size.
+    for (const conversion of [IDENTITY, IMAGENET]) {
+      for (const [dw, dh] of [[16, 9], [81, 50], [7, 3], [width, height]] as const) {
+        const bytes = resizeCubicOpenCv(src, width, height, dw, dh);
+        const chw = resizeCubicToChw(src, width, height, dw, dh, conversion);
+        assert.equal(chw.length, 3 * dw * dh);
+        for (let i = 0; i < dw * dh; i++) {
+          for (let c = 0; c < 3; c++) assert.equal(chw[c * dw * dh + i], modelValue(bytes[3 * i + c], c, conversion), `${dw}×${dh} pixel ${i} channel ${c}`);
+        }
       }
+    }
+  });
+
+  it('rejects a conversion it cannot apply', () => {
+    const src = new Uint8Array(2 * 2 * 3);
+    for (const conversion of [{ ...IDENTITY, std: [1, 0, 1] }, { ...IDENTITY, mean: [0, 0] }, { ...IDENTITY, scale: Number.NaN }]) {
+      assert.throws(() => resizeCubicToChw(src, 2, 2, 4, 4, conversion), (err: unknown) => err instanceof LayoutError && err.code === 'LAYOUT_ERR_INVALID_PARAM');
     }
   });
 });
@@ -191,23 +212,23 @@ describe('the WebAssembly kernels against the plain-TypeScript reference', () =>
     });
   });
 
-  it('gives the same CHW tensor through arbitrary per-channel tables', () => {
-    const tables = [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, v) => Math.fround((v - 17 * c) / (c + 3)))) as unknown as [Float32Array, Float32Array, Float32Array];
-    for (const [sw, sh, dw, dh] of [[300, 410, 80, 80], [57, 33, 129, 70], [800, 7, 800, 800]] as const) {
-      const src = image(sw, sh, 0);
-      const ours = resizeCubicToChw(src, sw, sh, dw, dh, tables);
-      const reference = resizeCubicToChwReference(src, sw, sh, dw, dh, tables);
-      assert.equal(ours.findIndex((v, j) => !Object.is(v, reference[j])), -1, `${sw}×${sh} → ${dw}×${dh}`);
+  it('gives the same CHW tensor, with and without mean/std', () => {
+    for (const conversion of [IDENTITY, IMAGENET]) {
+      for (const [sw, sh, dw, dh] of [[300, 410, 80, 80], [57, 33, 129, 70], [800, 7, 800, 800], [5, 5, 3, 2]] as const) {
+        const src = image(sw, sh, 0);
+        const ours = resizeCubicToChw(src, sw, sh, dw, dh, conversion);
+        const reference = resizeCubicToChwReference(src, sw, sh, dw, dh, asTables(conversion));
+        assert.equal(ours.findIndex((v, j) => !Object.is(v, reference[j])), -1, `${sw}×${sh} → ${dw}×${dh}`);
+      }
     }
   });
 
   it('returns tensors that later resizes do not overwrite (they are copies out of the module memory)', () => {
-    const tables = [0, 1, 2].map(() => Float32Array.from({ length: 256 }, (_, v) => v)) as unknown as [Float32Array, Float32Array, Float32Array];
-    const first = resizeCubicToChw(image(40, 30, 0), 40, 30, 16, 16, tables);
+    const first = resizeCubicToChw(image(40, 30, 0), 40, 30, 16, 16, IDENTITY);
     const kept = first.slice();
     const bytes = resizeCubicOpenCv(image(40, 30, 0), 40, 30, 16, 16);
     const keptBytes = bytes.slice();
-    resizeCubicToChw(image(90, 70, 1), 90, 70, 16, 16, tables);
+    resizeCubicToChw(image(90, 70, 1), 90, 70, 16, 16, IDENTITY);
     resizeCubicOpenCv(image(90, 70, 1), 90, 70, 16, 16);
     assert.deepEqual(first, kept);
     assert.deepEqual(bytes, keptBytes);

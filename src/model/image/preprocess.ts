@@ -86,7 +86,7 @@ export async function preprocessDecoded(
   if (width === inputWidth && height === inputHeight) {
     pixels = hwcToChw(data, inputWidth * inputHeight, tables);
   } else if (resize === 'opencv') {
-    pixels = resizeCubicToChw(data, width, height, inputWidth, inputHeight, tables);
+    pixels = resizeCubicToChw(data, width, height, inputWidth, inputHeight, { scale: SCALE, mean: info.mean, std: info.std });
   } else {
     const rgb = await sharp(data, { raw: { width, height, channels: 3 }, limitInputPixels: false })
       .resize(inputWidth, inputHeight, { fit: 'fill', kernel: 'cubic' })

@@ -1,8 +1,8 @@
 /**
  * The WebAssembly SIMD kernels of the exact cubic resize (assembly/resize-cubic.ts, shipped as the
  * generated base64 module next to this file): one instance per thread, created on first use
- * (compiling 1.4 kB takes well under a millisecond), with a memory that grows to the largest
- * resize seen (a few rows: tables, source-row ring, sums; bytes output is whole) and is reused.
+ * (compiling 3 kB takes well under a millisecond), with a memory that grows to the largest
+ * resize seen (tap tables, a ring of source rows, sums, one output row; bytes output is whole) and is reused.
  */
 import { resizeCubicWasmBase64 } from './resize-cubic-wasm.generated.js';
 
@@ -11,12 +11,13 @@ export interface ResizeCubicKernels {
   heapBase(): number;
   /**
    * One output row: vertical taps of 4 source rows into `col`, then horizontal taps into `out`
-   * (interleaved bytes) or, with `planes` ≠ 0, through `tables` into 3 planar float32 rows.
+   * (interleaved bytes) or, with `planes` ≠ 0, as the model's input values (constants at `conv`)
+   * into 3 planar float32 rows.
    */
   resizeRow(
     r0: number, r1: number, r2: number, r3: number, b0: number, b1: number, b2: number, b3: number,
     col: number, srcStride: number, xTaps: number, dstWidth: number, simdEnd: number,
-    out: number, planes: number, planeBytes: number, tables: number,
+    out: number, planes: number, planeBytes: number, conv: number, normalize: number,
   ): void;
 }
 

@@ -98,11 +98,12 @@ const ALIGN = 16;
 const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 /** Bytes per output pixel in the horizontal tap table: 4 offsets into the sums, 4 weights (Int32). */
 const X_TAP_BYTES = 32;
-const TABLE_BYTES = 3 * 256 * 4;
+/** f32x4 constants of the model-value conversion: scale, 3 mean splats, 3 std splats, mean RGB, std RGB. */
+const CONV_BYTES = 9 * 16;
 
 /**
  * The shared engine: computes output rows top to bottom in the kernels' memory, as interleaved RGB
- * bytes, or with `tables` through each channel's table into planar float32 (CHW) rows that are
+ * bytes, or with `conversion` as the model's input values in planar float32 (CHW) rows that are
  * copied out row by row (while they are in cache) into the returned tensor.
  *
  * The order of the passes differs from OpenCV's (vertical taps first, over contiguous source bytes,
@@ -112,7 +113,7 @@ const TABLE_BYTES = 3 * 256 * 4;
  * to a tie) the kernel recomputes the value OpenCV's way, from its horizontal sums.
  */
 function resizeRows(
-  src: Uint8Array, srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number, tables?: ChannelTables,
+  src: Uint8Array, srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number, conversion?: ModelValueConversion,
 ): Uint8Array | Float32Array {
   const x = cubicAxisTaps(srcWidth, dstWidth);
   const y = cubicAxisTaps(srcHeight, dstHeight);
@@ -126,12 +127,12 @@ function resizeRows(
   // sums 16 bytes past the last pixel's; a bytes row is written 1 byte past its end.
   const ringRowBytes = alignUp(srcStride);
   const planeBytes = alignUp(4 * dstWidth);
-  const tablesAt = 0;
-  const xTapsAt = tablesAt + TABLE_BYTES;
+  const convAt = 0;
+  const xTapsAt = convAt + CONV_BYTES;
   const ringAt = xTapsAt + alignUp(X_TAP_BYTES * dstWidth);
   const colAt = ringAt + 4 * ringRowBytes;
   const outAt = colAt + 4 * ringRowBytes + ALIGN;
-  const end = outAt + (tables ? CHANNELS * planeBytes : alignUp(dstHeight * rowLength + 1));
+  const end = outAt + (conversion ? CHANNELS * planeBytes : alignUp(dstHeight * rowLength + 1));
   const { kernels, bytes, buffer } = reserveResizeCubicWasm(end);
   const base = kernels.heapBase();
 
@@ -144,8 +145,17 @@ function resizeRows(
   }
   let chw: Float32Array | undefined;
   let planeRows: Float32Array[] = [];
-  if (tables) {
-    for (let c = 0; c < CHANNELS; c++) new Float32Array(buffer, base + tablesAt + 1024 * c, 256).set(tables[c]);
+  let normalize = 0;
+  if (conversion) {
+    const { scale, mean, std } = conversion;
+    normalize = mean.every((m) => m === 0) && std.every((d) => d === 1) ? 0 : 1;
+    new Float32Array(buffer, base + convAt, CONV_BYTES / 4).set([
+      scale, scale, scale, scale,
+      ...[0, 1, 2].flatMap((c) => [mean[c], mean[c], mean[c], mean[c]]),
+      ...[0, 1, 2].flatMap((c) => [std[c], std[c], std[c], std[c]]),
+      mean[0], mean[1], mean[2], 0,
+      std[0], std[1], std[2], 1,
+    ]);
     chw = new Float32Array(CHANNELS * area);
     planeRows = [0, 1, 2].map((c) => new Float32Array(buffer, base + outAt + c * planeBytes, dstWidth));
   }
@@ -168,7 +178,7 @@ function resizeRows(
     kernels.resizeRow(
       rowPtr[0], rowPtr[1], rowPtr[2], rowPtr[3], y.weight[t], y.weight[t + 1], y.weight[t + 2], y.weight[t + 3],
       base + colAt, srcStride, base + xTapsAt, dstWidth, simdEnd,
-      base + outAt + dy * rowLength, tables ? base + outAt : 0, planeBytes, base + tablesAt,
+      base + outAt + dy * rowLength, conversion ? base + outAt : 0, planeBytes, base + convAt, normalize,
     );
     if (chw) for (let c = 0; c < CHANNELS; c++) chw.set(planeRows[c], c * area + dy * dstWidth);
   }
@@ -194,27 +204,42 @@ export function resizeCubicOpenCv(src: Uint8Array, srcWidth: number, srcHeight: 
   return resizeRows(src, srcWidth, srcHeight, dstWidth, dstHeight) as Uint8Array;
 }
 
-/** Per-channel byte → model value tables (e.g. v · float32(1/255)), 256 entries each. */
-export type ChannelTables = readonly [Float32Array, Float32Array, Float32Array];
+/**
+ * How a resized byte v of channel c becomes the model's input value, each step rounded to float32
+ * as numpy computes on float32 arrays: v · scale, then (· − mean[c]) / std[c] (skipped when all
+ * means are 0 and all stds 1, which changes nothing anyway).
+ */
+export interface ModelValueConversion {
+  readonly scale: number;
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+}
 
 /**
- * The same resize, fused with the model's input conversion: each output byte goes through its
- * channel's table straight into a planar (CHW) float32 tensor, so the page is walked once.
+ * The same resize, fused with the model's input conversion: output rows go straight into a planar
+ * (CHW) float32 tensor, so the page is walked once.
  */
 export function resizeCubicToChw(
-  src: Uint8Array, srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number, tables: ChannelTables,
+  src: Uint8Array, srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number, conversion: ModelValueConversion,
 ): Float32Array {
   checkSizes(src, srcWidth, srcHeight, dstWidth, dstHeight);
-  if (tables.length !== CHANNELS || tables.some((t) => t.length !== 256)) throw InvalidParamError('tables', 'expected three 256-entry tables');
-  if (srcWidth !== dstWidth || srcHeight !== dstHeight) return resizeRows(src, srcWidth, srcHeight, dstWidth, dstHeight, tables) as Float32Array;
-  // Unchanged size (preprocess converts such pages itself): just the tables and the layout change.
-  const [tr, tg, tb] = tables;
+  const { scale, mean, std } = conversion;
+  if (!Number.isFinite(scale) || mean.length !== CHANNELS || std.length !== CHANNELS || !mean.every(Number.isFinite) || !std.every((d) => Number.isFinite(d) && d !== 0)) {
+    throw InvalidParamError('conversion', 'expected a finite scale and three finite means and non-zero stds');
+  }
+  if (srcWidth !== dstWidth || srcHeight !== dstHeight) return resizeRows(src, srcWidth, srcHeight, dstWidth, dstHeight, conversion) as Float32Array;
+  // Unchanged size (preprocess converts such pages itself): just the values and the layout change.
   const area = dstWidth * dstHeight;
   const chw = new Float32Array(CHANNELS * area);
-  for (let i = 0, s = 0; i < area; i++, s += 3) {
-    chw[i] = tr[src[s]];
-    chw[area + i] = tg[src[s + 1]];
-    chw[2 * area + i] = tb[src[s + 2]];
+  const s = f32(scale);
+  for (let c = 0; c < CHANNELS; c++) {
+    const m = f32(mean[c]);
+    const d = f32(std[c]);
+    const identity = m === 0 && d === 1;
+    for (let i = 0; i < area; i++) {
+      const scaled = f32(src[3 * i + c] * s);
+      chw[c * area + i] = identity ? scaled : f32(f32(scaled - m) / d);
+    }
   }
   return chw;
 }
