@@ -72,6 +72,8 @@ async function timeMsAsync(fn: () => Promise<unknown>): Promise<number[]> {
 /**
  * Old and new exact resize to the model input, alternating each round; wall and CPU time (the
  * latter leaves out time spent waiting for a core on a shared machine). Fails if they differ.
+ * Alongside, the floor both share: allocating and writing a fresh 3×800×800 float32 tensor (on a
+ * VM, the page faults of fresh memory can cost more than the resize itself).
  */
 function oldVersusNew(page: DecodedImage) {
   const runOld = () => resizeCubicToChwReference(page.data, page.width, page.height, SIZE, SIZE, IDENTITY_TABLES);
@@ -79,10 +81,11 @@ function oldVersusNew(page: DecodedImage) {
   const oldOut = runOld();
   const newOut = runNew();
   if (oldOut.some((v, i) => !Object.is(v, newOut[i]))) throw new Error('old and new resizeCubicToChw differ');
-  const wall = { old: [] as number[], new: [] as number[] };
-  const cpu = { old: [] as number[], new: [] as number[] };
+  const freshTensor = () => new Float32Array(3 * SIZE * SIZE).fill(0.5);
+  const wall = { old: [] as number[], new: [] as number[], freshTensor: [] as number[] };
+  const cpu = { old: [] as number[], new: [] as number[], freshTensor: [] as number[] };
   for (let r = 0; r < rounds; r++) {
-    for (const [key, run] of [['old', runOld], ['new', runNew]] as const) {
+    for (const [key, run] of [['old', runOld], ['new', runNew], ['freshTensor', freshTensor]] as const) {
       const cpuStart = process.cpuUsage();
       const start = performance.now();
       run();
@@ -92,8 +95,8 @@ function oldVersusNew(page: DecodedImage) {
     }
   }
   return {
-    wallMs: { old: round(median(wall.old)), new: round(median(wall.new)), ratio: round(median(wall.old) / median(wall.new)) },
-    cpuMs: { old: round(median(cpu.old)), new: round(median(cpu.new)), ratio: round(median(cpu.old) / median(cpu.new)) },
+    wallMs: { old: round(median(wall.old)), new: round(median(wall.new)), ratio: round(median(wall.old) / median(wall.new)), freshTensor: round(median(wall.freshTensor)) },
+    cpuMs: { old: round(median(cpu.old)), new: round(median(cpu.new)), ratio: round(median(cpu.old) / median(cpu.new)), freshTensor: round(median(cpu.freshTensor)) },
     identical: true,
   };
 }
@@ -228,10 +231,10 @@ for (const r of perImage) {
   const d = r.sharpVsOpencvPixels;
   process.stdout.write(`${r.name.padEnd(22)} ${`${r.width}×${r.height}`.padEnd(10)} ${String(m.sharpResize).padStart(8)}  ${String(m.opencvResize).padStart(9)}  ${String(m.opencvResizeToChw).padStart(8)}  ${String(m.preprocessSharp).padStart(9)}  ${String(m.preprocessOpencv).padStart(10)}  ${String(d.meanAbs).padStart(10)}  ${String(d.maxAbs).padStart(3)}  ${String(d.fractionDiffering).padStart(9)}\n`);
 }
-process.stdout.write(`\nexact resize → CHW, old (TS) vs new (WASM SIMD), interleaved, medians of ${rounds}; outputs bit-identical\n${'page'.padEnd(22)} ${'size'.padEnd(10)} wall old  wall new  ratio  cpu old  cpu new  ratio\n`);
+process.stdout.write(`\nexact resize → CHW, old (TS) vs new (WASM SIMD), interleaved, medians of ${rounds}; outputs bit-identical\n${'page'.padEnd(22)} ${'size'.padEnd(10)} wall old  wall new  ratio  cpu old  cpu new  ratio  fresh tensor\n`);
 for (const r of perImage) {
   const { wallMs: w, cpuMs: c } = r.exactResizeToChwOldVsNew;
-  process.stdout.write(`${r.name.padEnd(22)} ${`${r.width}×${r.height}`.padEnd(10)} ${String(w.old).padStart(8)}  ${String(w.new).padStart(8)}  ${String(w.ratio).padStart(5)}  ${String(c.old).padStart(7)}  ${String(c.new).padStart(7)}  ${String(c.ratio).padStart(5)}\n`);
+  process.stdout.write(`${r.name.padEnd(22)} ${`${r.width}×${r.height}`.padEnd(10)} ${String(w.old).padStart(8)}  ${String(w.new).padStart(8)}  ${String(w.ratio).padStart(5)}  ${String(c.old).padStart(7)}  ${String(c.new).padStart(7)}  ${String(c.ratio).padStart(5)}  ${String(w.freshTensor).padStart(12)}\n`);
 }
 for (const m of models) {
   process.stdout.write(`\n${m.modelKind} model ${m.model}: sharp vs opencv resize\n`);
