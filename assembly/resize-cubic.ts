@@ -5,7 +5,7 @@
  * only does the two hot loops of one output row fast. The JS side lays out the memory and passes
  * byte offsets into it:
  *
- * - 4 source rows (RGB bytes, each readable 16 bytes past its end),
+ * - 4 source rows (RGB bytes, each readable up to its length rounded up to 16),
  * - `col`: Int32 vertical sums of the row (readable 16 bytes past its end),
  * - `xTaps`: per output pixel 4 Int32 byte offsets into `col` (12 · source column) then 4 Int32
  *   weights, 32 bytes a pixel,
@@ -16,7 +16,12 @@
 /** Both passes' weights are ×2^11: the double sum is ×2^22. */
 const SHIFT_BOTH: i32 = 22;
 const HALF_BOTH: i32 = 1 << (SHIFT_BOTH - 1);
-/** See TIE_MARGIN in resize-cubic.ts: sums this close to a rounding tie get OpenCV's float32 arithmetic. */
+/**
+ * Where OpenCV's vertical pass uses float32 the kernel takes the exact integer sum when it lies
+ * more than this far (in units of 2^-22) from a rounding tie, because it then rounds the same:
+ * OpenCV's seven float32 roundings of values below 512 err by at most 7 · 2^-16 ≈ 450 units. The
+ * ~0.2% of values nearer than that are redone in OpenCV's float32 arithmetic.
+ */
 const TIE_MARGIN: i32 = 4096;
 const FRACTION_MASK: i32 = (1 << SHIFT_BOTH) - 1;
 /** Exact float32 1 / 2^22, OpenCV's `1.f / (INTER_RESIZE_COEF_SCALE · INTER_RESIZE_COEF_SCALE)`. */

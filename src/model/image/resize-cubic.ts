@@ -86,14 +86,6 @@ export function cubicAxisTaps(srcSize: number, dstSize: number): AxisTaps {
   return { idx, weight };
 }
 
-/**
- * Where OpenCV's vertical pass uses float32 (see the header) the kernel takes the exact integer sum
- * when it lies more than this far (in units of 2^-22) from a rounding tie, because it then rounds
- * the same: OpenCV's seven float32 roundings of values below 512 err by at most 7 · 2^-16 ≈ 450
- * units. The ~0.2% of values nearer than that are redone in OpenCV's float32 arithmetic.
- * (The constant itself lives in the kernel: TIE_MARGIN = 4096.)
- */
-
 const ALIGN = 16;
 const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 /** Bytes per output pixel in the horizontal tap table: 4 offsets into the sums, 4 weights (Int32). */
