@@ -2,7 +2,7 @@
  * The WebAssembly SIMD kernels of the exact cubic resize (assembly/resize-cubic.ts, shipped as the
  * generated base64 module next to this file): one instance per thread, created on first use
  * (compiling 3 kB takes well under a millisecond), with a memory that grows to the largest
- * resize seen (tap tables, a ring of source rows, sums, one output row; bytes output is whole) and is reused.
+ * resize seen (tap tables, a window of source rows, sums, one output row; bytes output is whole) and is reused.
  */
 import { resizeCubicWasmBase64 } from './resize-cubic-wasm.generated.js';
 

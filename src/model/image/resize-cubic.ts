@@ -24,9 +24,8 @@
  * IPP and `cv2.ipp.setUseIPP(False)` give exactly what this file computes.
  *
  * Speed: the two hot loops of each output row run as WebAssembly SIMD (assembly/resize-cubic.ts,
- * through resize-cubic-wasm.ts); this file builds the tap tables, keeps the 4 source rows an
- * output row needs in a ring in the module's memory (each source row is copied in once) and drives
- * the rows. See resizeRows for the order of the passes and why it gives OpenCV's exact result.
+ * through resize-cubic-wasm.ts); this file builds the tap tables, copies the source rows into the
+ * module's memory a window at a time and drives the rows. See resizeRows for the order of the passes and why it gives OpenCV's exact result.
  */
 import { InvalidParamError } from '../../errors.js';
 import { reserveResizeCubicWasm } from './resize-cubic-wasm.js';
@@ -92,6 +91,8 @@ const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 const X_TAP_BYTES = 32;
 /** f32x4 constants of the model-value conversion: scale, 3 mean splats, 3 std splats, mean RGB, std RGB. */
 const CONV_BYTES = 9 * 16;
+/** About this many bytes of source rows are copied into the kernels' memory at a time (fits L2). */
+const WINDOW_BYTES = 256 * 1024;
 
 /**
  * The shared engine: computes output rows top to bottom in the kernels' memory, as interleaved RGB
@@ -117,13 +118,15 @@ function resizeRows(
 
   // Memory layout. The kernels read whole 16-byte vectors: source rows up to alignUp(srcStride),
   // sums 16 bytes past the last pixel's; a bytes row is written 1 byte past its end.
-  const ringRowBytes = alignUp(srcStride);
+  const colBytes = 4 * alignUp(srcStride) + ALIGN;
+  // A window of consecutive source rows, copied in with one call (see below).
+  const windowRows = Math.min(srcHeight, Math.max(8, Math.min(64, Math.floor(WINDOW_BYTES / srcStride))));
   const planeBytes = alignUp(4 * dstWidth);
   const convAt = 0;
   const xTapsAt = convAt + CONV_BYTES;
-  const ringAt = xTapsAt + alignUp(X_TAP_BYTES * dstWidth);
-  const colAt = ringAt + 4 * ringRowBytes;
-  const outAt = colAt + 4 * ringRowBytes + ALIGN;
+  const windowAt = xTapsAt + alignUp(X_TAP_BYTES * dstWidth);
+  const colAt = windowAt + alignUp(windowRows * srcStride + ALIGN);
+  const outAt = colAt + alignUp(colBytes);
   const end = outAt + (conversion ? CHANNELS * planeBytes : alignUp(dstHeight * rowLength + 1));
   const { kernels, bytes, buffer } = reserveResizeCubicWasm(end);
   const base = kernels.heapBase();
@@ -152,23 +155,24 @@ function resizeRows(
     planeRows = [0, 1, 2].map((c) => new Float32Array(buffer, base + outAt + c * planeBytes, dstWidth));
   }
 
-  // Ring of 4 source rows: an output row's taps are 4 consecutive (border-clamped) rows, so row r
-  // in slot r mod 4 never evicts another row of the same output row, and rows only move forward.
-  const slotRow = new Int32Array(4).fill(-1);
-  const rowPtr = new Int32Array(4);
+  // The source rows an output row needs are 4 consecutive ones (border-clamped), and they only
+  // move forward: a window of consecutive rows serves many output rows, and when one needs a row
+  // past it the window moves to start at that output row's first row (its other rows are copied
+  // again, a few percent). One copy per window, not one per row, keeps the JS side cheap.
+  const srcBytes = new Uint8Array(src.buffer, src.byteOffset, src.length);
+  let windowStart = 0;
+  let windowEnd = 0; // rows [windowStart, windowEnd) are in the window
   for (let dy = 0, t = 0; dy < dstHeight; dy++, t += 4) {
-    for (let k = 0; k < 4; k++) {
-      const row = y.idx[t + k];
-      const slot = row & 3;
-      const at = base + ringAt + slot * ringRowBytes;
-      if (slotRow[slot] !== row) {
-        bytes.set(src.subarray(row * srcStride, (row + 1) * srcStride), at);
-        slotRow[slot] = row;
-      }
-      rowPtr[k] = at;
+    const first = y.idx[t];
+    if (y.idx[t + 3] >= windowEnd || first < windowStart) {
+      windowStart = first;
+      windowEnd = Math.min(srcHeight, first + windowRows);
+      bytes.set(srcBytes.subarray(windowStart * srcStride, windowEnd * srcStride), base + windowAt);
     }
+    const rowsAt = base + windowAt - windowStart * srcStride;
     kernels.resizeRow(
-      rowPtr[0], rowPtr[1], rowPtr[2], rowPtr[3], y.weight[t], y.weight[t + 1], y.weight[t + 2], y.weight[t + 3],
+      rowsAt + y.idx[t] * srcStride, rowsAt + y.idx[t + 1] * srcStride, rowsAt + y.idx[t + 2] * srcStride, rowsAt + y.idx[t + 3] * srcStride,
+      y.weight[t], y.weight[t + 1], y.weight[t + 2], y.weight[t + 3],
       base + colAt, srcStride, base + xTapsAt, dstWidth, simdEnd,
       base + outAt + dy * rowLength, conversion ? base + outAt : 0, planeBytes, base + convAt, normalize,
     );
