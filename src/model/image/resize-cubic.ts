@@ -151,7 +151,10 @@ function resizeRows(
       mean[0], mean[1], mean[2], 0,
       std[0], std[1], std[2], 1,
     ]);
-    chw = new Float32Array(CHANNELS * area);
+    // Every value is written below, so the tensor's memory need not be zeroed first (a memset of
+    // the whole tensor whenever malloc hands back reused memory).
+    const memory = Buffer.allocUnsafeSlow(4 * CHANNELS * area);
+    chw = new Float32Array(memory.buffer, memory.byteOffset, CHANNELS * area);
     planeRows = [0, 1, 2].map((c) => new Float32Array(buffer, base + outAt + c * planeBytes, dstWidth));
   }
 
