@@ -109,7 +109,8 @@ function outputPixel(
   v = i32x4.add(v, i32x4.splat(HALF_BOTH)); // |sum| < 255 · 2816² + 2^21 < 2^31: no overflow
   const r = i32x4.min_s(i32x4.max_s(i32x4.shr_s(v, SHIFT_BOTH), i32x4.splat(0)), i32x4.splat(255));
   const fraction = v128.and(i32x4.add(v, i32x4.splat(TIE_MARGIN)), i32x4.splat(FRACTION_MASK));
-  const near = v128.and(i32x4.lt_u(fraction, i32x4.splat(2 * TIE_MARGIN)), i32x4(-1, -1, -1, 0));
+  // fraction is masked to 0 .. 2^22 − 1, so the signed compare (one SSE instruction) is exact.
+  const near = v128.and(i32x4.lt_s(fraction, i32x4.splat(2 * TIE_MARGIN)), i32x4(-1, -1, -1, 0));
   return v128.any_true(near) ? fixTies(r, near, r0, r1, r2, r3, b0, b1, b2, b3, taps, dx * 3, simdEnd) : r;
 }
 
