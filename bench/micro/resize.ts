@@ -1,10 +1,10 @@
 /**
- * `node dist/bench/micro/resize.js`: the preprocessing resize, two ways — libvips cubic through
+ * `npm run bench:resize`: the preprocessing resize, two ways — libvips cubic through
  * sharp (Catmull-Rom, anti-aliased when shrinking) and the OpenCV-exact INTER_CUBIC of
  * src/model/resize-cubic.ts (what PaddleX feeds the model). Over the sample pages and a synthetic
  * 2480×3508 scan (A4 at 300 dpi) it reports the time of each and how far apart their pixels are;
  * with a model at hand (real, else the stand-in) it also runs both inputs through the session and
- * post-processing and reports how far the boxes move.
+ * post-processing and reports how far the boxes move. No target: it informs the choice of resize.
  */
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
@@ -14,9 +14,12 @@ import { preprocessDecoded } from '../../src/model/image/preprocess.js';
 import { resizeCubicOpenCv, resizeCubicToChw } from '../../src/model/image/resize-cubic.js';
 import { createSession } from '../../src/model/runtime/session.js';
 import type { Region } from '../../src/model/types.js';
-import { benchModels, median, round, samplePages, writeResults } from '../common/results.js';
+import { intOption } from '../common/options.js';
+import { benchModels, samplePages, writeResults } from '../common/results.js';
+import { median, round } from '../common/stats.js';
 
-const rounds = Number(process.env.BENCH_ROUNDS ?? 9);
+/** Timings per figure; the median is reported. --quick: 2 (a smoke run). */
+const rounds = intOption('rounds', 'BENCH_ROUNDS', 9, 2);
 const SIZE = 800;
 const IDENTITY_TABLES = [0, 1, 2].map(() => Float32Array.from({ length: 256 }, (_, v) => Math.fround(v * Math.fround(1 / 255)))) as unknown as [Float32Array, Float32Array, Float32Array];
 
