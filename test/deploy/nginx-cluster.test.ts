@@ -17,11 +17,11 @@ import { nginxConfig } from '../../src/deploy/nginx-config.js';
 import { runLoad, type LoadFile, type LoadReport } from '../../src/loadtest/index.js';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
 import { cliPath, completedPages, killInstanceGroup, startInstance, type Instance } from './instance-harness.js';
+import { missingDependency } from '../helpers/require-dep.js';
 import { findNginx, freePort, startNginx, writeNginxConf, type NginxProcess } from './nginx-harness.js';
 
 const nginx = findNginx();
-const skip = nginx === undefined ? 'nginx is not installed (apt-get install nginx-light); skipping the nginx cluster test' : process.platform === 'win32' ? 'POSIX only' : false;
-if (skip) process.stdout.write(`# ${skip}\n`);
+const skip = process.platform === 'win32' ? 'POSIX only' : missingDependency('nginx', nginx === undefined ? 'nginx is not installed (apt-get install nginx-light)' : undefined);
 
 const execFileAsync = promisify(execFile);
 const CONCURRENCY = 6;

@@ -20,6 +20,7 @@ import { describe, it } from 'node:test';
 import { LayoutError } from '../../src/errors.js';
 import { preprocessDecoded } from '../../src/model/image/preprocess.js';
 import { cubicAxisTaps, resizeCubicOpenCv, resizeCubicToChw } from '../../src/model/image/resize-cubic.js';
+import { findOpenCvPython, missingDependency } from '../helpers/require-dep.js';
 
 /** Interleaved RGB from per-pixel [r, g, b] triples. */
 const rgb = (pixels: ReadonlyArray<readonly [number, number, number]>): Uint8Array => Uint8Array.from(pixels.flat());
@@ -170,18 +171,10 @@ describe('preprocessDecoded resize option', () => {
   });
 });
 
-/** A Python that can import cv2 and numpy, or undefined. */
-function findOpenCvPython(): string | undefined {
-  for (const python of ['python3', '/usr/bin/python3']) {
-    const probe = spawnSync(python, ['-c', 'import cv2, numpy'], { timeout: 20_000, stdio: 'ignore' });
-    if (probe.status === 0) return python;
-  }
-  return undefined;
-}
-
 describe('against OpenCV itself', () => {
   const python = findOpenCvPython();
-  it('matches cv2.resize INTER_CUBIC byte for byte on random images and sizes', { skip: python ? false : 'no python3 with cv2 and numpy here', timeout: 60_000 }, () => {
+  const skip = missingDependency('cv2', python ? undefined : 'no python3 that imports cv2 and numpy (apt-get install python3-opencv)');
+  it('matches cv2.resize INTER_CUBIC byte for byte on random images and sizes', { skip, timeout: 60_000 }, () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resize-cubic-'));
     try {
       let seed = 20240611;
