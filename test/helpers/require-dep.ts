@@ -41,7 +41,7 @@ export function missingDependency(dependency: Dependency, problem: string | unde
     });
     return `required but missing: ${problem}`;
   }
-  process.stdout.write(`# ${dependency} missing (set DOCLAYOUT_REQUIRE=${dependency} to fail instead of skipping): ${problem}\n`);
+  process.stdout.write(`${dependency} missing (set DOCLAYOUT_REQUIRE=${dependency} to fail instead of skipping): ${problem}\n`);
   return problem;
 }
 
