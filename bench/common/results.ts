@@ -94,7 +94,7 @@ export function machine(): Record<string, unknown> {
   const changed = JSON.stringify(now) !== JSON.stringify(stateAtStart);
   return {
     ...stateAtStart,
-    ...(changed ? { dirty: true, changedDuringRun: true } : {}),
+    ...(changed ? { dirty: true, changedDuringRun: true, stateAtEnd: now } : {}),
     node: process.version,
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.availableParallelism(),
