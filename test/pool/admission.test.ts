@@ -19,9 +19,9 @@ describe('pool admission', { timeout: 60_000 }, () => {
   after(() => Promise.all(pools.map((p) => p.destroy())));
 
   it('rejects at once with QueueFullError and a retry hint when the queue is full', async () => {
-    // One page on the worker (maxInflightPerDevice 1) and maxQueue 3 waiting: of six more calls
-    // made while the first runs, exactly the first three are queued and the last three refused.
-    const pool = await slowPool({ maxQueue: 3, maxInflightPerDevice: 1 });
+    // One page on the worker (batches of one) and maxQueue 3 waiting: of six more calls made
+    // while the first runs, exactly the first three are queued and the last three refused.
+    const pool = await slowPool({ maxQueue: 3 });
     pools.push(pool);
     const inputs = await pages(6, 'q');
     const first = pool.analyze(await page('first.png'));
