@@ -3,6 +3,8 @@
  * the ../shared folder): when it is missing, the test is skipped with the reason printed — unless
  * DOCLAYOUT_REQUIRE lists it (CI sets DOCLAYOUT_REQUIRE=nginx,chromium,cv2,redis after installing
  * them), in which case the run fails. CI can then never go green on tests that did not run.
+ * Each dependency's probe lives with the tests that use it (findNginx in the nginx harness,
+ * redis-server in the jobs fixtures); this file only decides.
  *
  *   const skip = missingDependency('nginx', findNginx() ? undefined : 'nginx is not installed (apt-get install nginx-light)');
  *   describe('…', { skip }, () => { … });
@@ -57,14 +59,6 @@ export function findOpenCvPython(): string | undefined {
   for (const python of ['python3', '/usr/bin/python3']) {
     const probe = spawnSync(python, ['-c', 'import cv2, numpy'], { timeout: 20_000, stdio: 'ignore' });
     if (probe.status === 0) return python;
-  }
-  return undefined;
-}
-
-/** The redis-server executable, or undefined (Debian: apt-get install redis-server). */
-export function findRedisServer(): string | undefined {
-  for (const candidate of ['redis-server', '/usr/bin/redis-server', '/usr/local/bin/redis-server']) {
-    if (spawnSync(candidate, ['--version'], { timeout: 10_000, stdio: 'ignore' }).status === 0) return candidate;
   }
   return undefined;
 }
