@@ -3,8 +3,8 @@
  * the ../shared folder): when it is missing, the test is skipped with the reason printed — unless
  * DOCLAYOUT_REQUIRE lists it (CI sets DOCLAYOUT_REQUIRE=nginx,chromium,cv2,redis after installing
  * them), in which case the run fails. CI can then never go green on tests that did not run.
- * Each dependency's probe lives with the tests that use it (findNginx in the nginx harness,
- * redis-server in the jobs fixtures); this file only decides.
+ * The nginx and Redis probes live with their harnesses (deploy/nginx-harness.ts, the jobs
+ * fixtures); the ../shared and OpenCV probes are here.
  *
  *   const skip = missingDependency('nginx', findNginx() ? undefined : 'nginx is not installed (apt-get install nginx-light)');
  *   describe('…', { skip }, () => { … });
