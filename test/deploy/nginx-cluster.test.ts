@@ -148,7 +148,11 @@ describe('nginx in front of three doclayout instances', { skip, timeout: 150_000
     // (at the kill) are both re-sent to another backend by the generated config.
     assert.equal(report.requests, total);
     assert.equal(report.ok, total, `failed ${failures(report)}: ${JSON.stringify(report.errors)}`);
-    const lines = fs.readFileSync(accessLog, 'utf8').split('\n').filter(Boolean);
+    // nginx logs a request as it finishes it, which can be a moment after the client has read it.
+    const logged = (): string[] => fs.readFileSync(accessLog, 'utf8').split('\n').filter(Boolean);
+    const logDeadline = Date.now() + 5_000;
+    while (logged().length < total && Date.now() < logDeadline) await sleep(20);
+    const lines = logged();
     assert.equal(lines.length, total, 'one access-log line per request');
     // "t=END rt=DURATION … upstream=\"127.0.0.1:A, 127.0.0.1:B\"": tried the victim, then another.
     const entries = lines.map((line) => {
