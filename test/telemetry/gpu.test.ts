@@ -66,12 +66,13 @@ test('a missing tool gives an empty snapshot, one note, and no further attempts'
 
 test('a failing tool empties the snapshot, is noted once and retried with doubling delays up to 12 periods', { skip, timeout: 30_000 }, async () => {
   const stamps = path.join(dir, 'fail-stamps');
-  // Each run appends its start time in ns: the gaps between runs are measured where they happen.
-  const tool = script(`date +%s%N >> '${stamps}'\necho "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver." >&2\nexit 9`);
+  // Each run appends its start time (ms, from a node child: portable, unlike date +%N): the gaps
+  // between runs are measured where they happen.
+  const tool = script(`'${process.execPath}' -p 'Date.now()' >> '${stamps}'\necho "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver." >&2\nexit 9`);
   const notes: string[] = [];
   const periodMs = 50;
   const telemetry = createGpuTelemetry({ intervalMs: periodMs, command: tool, onDebug: (m) => notes.push(m) });
-  const starts = (): number[] => (fs.existsSync(stamps) ? fs.readFileSync(stamps, 'utf8').split('\n').filter(Boolean).map((ns) => Number(ns) / 1e6) : []);
+  const starts = (): number[] => (fs.existsSync(stamps) ? fs.readFileSync(stamps, 'utf8').split('\n').filter(Boolean).map(Number) : []);
   try {
     // Runs 1–6: after failure k the next run waits min(2^k, 12) periods: 100, 200, 400, 600, 600 ms.
     const deadline = Date.now() + 15_000;
