@@ -1,5 +1,5 @@
 /**
- * `node dist/bench/micro/resize.js`: the preprocessing resize, two ways — libvips cubic through
+ * `npm run bench:resize`: the preprocessing resize, two ways — libvips cubic through
  * sharp (Catmull-Rom, anti-aliased when shrinking) and the OpenCV-exact INTER_CUBIC of
  * src/model/image/resize-cubic.ts (what PaddleX feeds the model). Over the sample pages and a synthetic
  * 2480×3508 scan (A4 at 300 dpi) it reports the time of each and how far apart their pixels are;
@@ -7,7 +7,7 @@
  * its previous plain-TypeScript implementation (test/fixtures/resize-cubic-reference.ts), the two
  * interleaved round by round so that a busy machine slows both alike, and their outputs compared;
  * with a model at hand (real, else the stand-in) it also runs both inputs through the session and
- * post-processing and reports how far the boxes move.
+ * post-processing and reports how far the boxes move. No target: it informs the choice of resize.
  */
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
@@ -18,9 +18,12 @@ import { resizeCubicOpenCv, resizeCubicToChw } from '../../src/model/image/resiz
 import { createSession } from '../../src/model/runtime/session.js';
 import type { Region } from '../../src/model/types.js';
 import { resizeCubicToChwReference } from '../../test/fixtures/resize-cubic-reference.js';
-import { benchModels, median, round, samplePages, writeResults } from '../common/results.js';
+import { intOption } from '../common/options.js';
+import { benchModels, samplePages, writeResults } from '../common/results.js';
+import { median, round } from '../common/stats.js';
 
-const rounds = Number(process.env.BENCH_ROUNDS ?? 9);
+/** Timings per figure; the median is reported. --quick: 2 (a smoke run). */
+const rounds = intOption('rounds', 'BENCH_ROUNDS', 9, 2);
 const SIZE = 800;
 /** PP-DocLayoutV3's input values (mean 0, std 1): bytes × float32(1/255); as tables for the old implementation. */
 const MODEL_VALUES = { scale: Math.fround(1 / 255), mean: [0, 0, 0], std: [1, 1, 1] };

@@ -15,15 +15,7 @@ import { decodeImage } from '../../src/model/image/decode.js';
 import { preprocessDecoded } from '../../src/model/image/preprocess.js';
 import { resizeCubicOpenCv } from '../../src/model/image/resize-cubic.js';
 import { samplesDir } from '../fixtures/paths.js';
-
-/** A Python that can import cv2 and numpy, or undefined. */
-function findOpenCvPython(): string | undefined {
-  for (const python of ['python3', '/usr/bin/python3']) {
-    const probe = spawnSync(python, ['-c', 'import cv2, numpy'], { timeout: 20_000, stdio: 'ignore' });
-    if (probe.status === 0) return python;
-  }
-  return undefined;
-}
+import { findOpenCvPython, missingDependency } from '../helpers/require-dep.js';
 
 interface Case {
   readonly name: string;
@@ -85,7 +77,7 @@ function scan(width: number, height: number): Uint8Array {
 const info = { inputWidth: 800, inputHeight: 800, mean: [0, 0, 0], std: [1, 1, 1] } as const;
 const python = findOpenCvPython();
 
-describe('against OpenCV itself', { skip: python ? false : 'no python3 with cv2 and numpy here' }, () => {
+describe('against OpenCV itself', { skip: missingDependency('cv2', python ? undefined : 'no python3 that imports cv2 and numpy (apt-get install python3-opencv)') }, () => {
   let dir = '';
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resize-cubic-'));
