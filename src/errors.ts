@@ -69,6 +69,9 @@ export const ImageTooLargeError = define('LAYOUT_ERR_IMAGE_TOO_LARGE', 413, 'Ima
 export const UploadTooLargeError = define('LAYOUT_ERR_UPLOAD_TOO_LARGE', 413, 'Upload is larger than %s MB (maxUploadMb)');
 export const PdfError = define('LAYOUT_ERR_PDF', 400, 'Cannot read PDF %s: %s');
 export const PageRangeError = define('LAYOUT_ERR_PAGE_RANGE', 400, 'Invalid page selection "%s": %s');
+export const MalformedRequestError = define('LAYOUT_ERR_MALFORMED_REQUEST', 400, 'Malformed request: %s');
+export const HeadersTooLargeError = define('LAYOUT_ERR_HEADERS_TOO_LARGE', 431, 'The request line and headers are larger than the server accepts (%s bytes); send options in the body, not the URL');
+export const RequestTimeoutError = define('LAYOUT_ERR_REQUEST_TIMEOUT', 408, 'The request did not arrive in time: %s');
 
 // --- model ------------------------------------------------------------------------------------
 export const ModelNotFoundError = define('LAYOUT_ERR_MODEL_NOT_FOUND', 503, 'No model at %s. %s');
@@ -91,6 +94,7 @@ export const DeviceInitError = define('LAYOUT_ERR_DEVICE_INIT', 500, 'Device %s 
 
 // --- server -----------------------------------------------------------------------------------
 export const NotFoundError = define('LAYOUT_ERR_NOT_FOUND', 404, 'Route %s %s not found');
+export const MethodNotAllowedError = define('LAYOUT_ERR_METHOD_NOT_ALLOWED', 405, 'Method %s is not allowed on %s; allowed: %s');
 export const OverloadedError = define('LAYOUT_ERR_OVERLOADED', 503, 'Server overloaded (%s); retry later');
 export const InternalError = define('LAYOUT_ERR_INTERNAL', 500, 'Internal error: %s');
 

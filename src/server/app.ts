@@ -10,7 +10,8 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { NotFoundError, OverloadedError, PoolClosedError } from '../errors.js';
+import { MethodNotAllowedError, NotFoundError, OverloadedError, PoolClosedError } from '../errors.js';
+import { clientErrorHandler } from './client-errors.js';
 import type { LayoutPool } from '../pool/types.js';
 import type { GpuTelemetry } from '../telemetry/gpu.js';
 import { ConnectionTracker } from './connection-tracker.js';
@@ -55,6 +56,7 @@ const MB = 1024 * 1024;
 /** JSON bodies carry files as base64 (4/3 larger) plus a few options. */
 const JSON_OVERHEAD_BYTES = 64 * 1024;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
   const { config, pool } = options;
@@ -71,6 +73,8 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     requestTimeout: 0,
     // Draining is answered by our own hooks, in our error shape (see onRequest).
     return503OnClosing: false,
+    // Oversized headers, timeouts and non-HTTP bytes are answered in our error shape too.
+    clientErrorHandler,
     ajv: { customOptions: { coerceTypes: true, allErrors: false } },
   });
 
@@ -165,7 +169,14 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     return reply.send(errorBody(error));
   });
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(errorBody(NotFoundError(request.method, request.url.split('?')[0])));
+    const path = request.url.split('?')[0] ?? '/';
+    // A path that exists for other methods is a 405 with `Allow`, not a missing route.
+    const allowed = HTTP_METHODS.filter((method) => method !== request.method && app.findRoute({ method, url: path }) !== null);
+    if (allowed.length > 0) {
+      reply.code(405).header('allow', allowed.join(', ')).send(errorBody(MethodNotAllowedError(request.method, path, allowed.join(', '))));
+      return;
+    }
+    reply.code(404).send(errorBody(NotFoundError(request.method, path)));
   });
 
   await app.register(healthRoutes, { ctx });
