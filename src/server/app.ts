@@ -58,6 +58,14 @@ const JSON_OVERHEAD_BYTES = 64 * 1024;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
+/**
+ * How often Node looks for connections past their header/upload time: a quarter of the shorter
+ * timeout, at most 1 s (Node's 30 s default let half a header linger 60 s + 30 s), at least 25 ms.
+ */
+function timeoutCheckIntervalMs(config: Pick<Config, 'headersTimeoutMs' | 'uploadTimeoutMs'>): number {
+  return Math.max(25, Math.min(1_000, Math.floor(Math.min(config.headersTimeoutMs, config.uploadTimeoutMs) / 4)));
+}
+
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
   const { config, pool } = options;
   const uploadLimitBytes = Math.ceil(config.maxUploadMb * MB);
@@ -69,8 +77,15 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    // Uploads are slow on bad links; the pool has its own deadline for the work itself.
-    requestTimeout: 0,
+    // Slow clients are bounded: headers must arrive within headersTimeoutMs and the whole request
+    // (headers + body) within uploadTimeoutMs, sized for large uploads on slow links; the pool has
+    // its own deadline for the work itself. Node checks them every `connectionsCheckingInterval`.
+    requestTimeout: config.uploadTimeoutMs,
+    http: {
+      requestTimeout: config.uploadTimeoutMs,
+      headersTimeout: Math.min(config.headersTimeoutMs, config.uploadTimeoutMs),
+      connectionsCheckingInterval: timeoutCheckIntervalMs(config),
+    },
     // Draining is answered by our own hooks, in our error shape (see onRequest).
     return503OnClosing: false,
     // Oversized headers, timeouts and non-HTTP bytes are answered in our error shape too.

@@ -22,7 +22,9 @@ export function clientErrorHandler(this: { log: FastifyBaseLogger }, err: NodeJS
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const error = errorFor(err);
   this.log.info({ code: error.code, status: error.statusCode }, 'client error');
-  if (!socket.writable) {
+  // Past the start of a response (or with nothing writable) there is no room for another one.
+  const inProgress = (socket as Socket & { _httpMessage?: http.ServerResponse })._httpMessage;
+  if (!socket.writable || inProgress?.headersSent) {
     socket.destroy();
     return;
   }
