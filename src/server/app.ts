@@ -205,11 +205,12 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await app.register(webRoutes);
 
   // Marks draining before fastify stops routing, so readiness flips to 503 at once, and closes
-  // every connection that has no request in progress (the rest close after their response).
+  // every connection that holds no accepted work: idle ones and uploads still arriving (the rest
+  // close after their response).
   const connections = new ConnectionTracker(app.server);
   app.addHook('preClose', async () => {
     ctx.draining = true;
-    connections.closeIdle();
+    connections.closeAllButAccepted();
   });
   app.addHook('onClose', async () => {
     connections.dispose();
