@@ -78,7 +78,8 @@ function mapKey(name: string, key: string, options: ParseLayoutParamsOptions): s
   const byId = options.labels ?? DOCLAYOUT_V3_LABELS;
   if (/^\d+$/.test(key)) {
     const label = byId[Number(key)];
-    if (label === undefined) throw InvalidParamError(`${name}.${key}`, `unknown class id ${key} (the model has ${byId.length} classes, 0-${byId.length - 1})`);
+    const list = options.labels ? 'the model has' : "ids index PP-DocLayoutV3's";
+    if (label === undefined) throw InvalidParamError(`${name}.${key}`, `unknown class id ${key} (${list} ${byId.length} classes, 0-${byId.length - 1})`);
     return label;
   }
   const known = options.labels ? new Set(options.labels) : BUILT_IN_LABELS;
