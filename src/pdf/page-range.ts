@@ -4,7 +4,7 @@
  * rather than being clipped, so a typo never silently drops pages. A leading dash ("-1") is
  * refused: it reads as a negative page (the last one, in Python terms) as easily as "1 to 1".
  */
-import { PageRangeError } from '../errors.js';
+import { PageRangeError, PdfError } from '../errors.js';
 
 const ALL = /^\s*all\s*$/i;
 const PART = /^(\d+)?\s*(-)?\s*(\d+)?$/;
@@ -38,4 +38,18 @@ export function parsePageRange(spec: string | undefined, pageCount: number): num
     for (let page = first; page <= last; page++) pages.add(page);
   }
   return [...pages].sort((a, b) => a - b);
+}
+
+/**
+ * The pages of a PDF that will be analysed: the selection, refused (never truncated) above
+ * `maxPages` (0 = no cap). A PDF with no pages is an error, not an empty success: there is
+ * nothing to analyse, and every route and the CLI answer it the same way.
+ */
+export function selectPdfPages(spec: string | undefined, pageCount: number, options: { name: string; maxPages: number }): number[] {
+  if (pageCount === 0) throw PdfError(options.name, 'the document has no pages');
+  const pages = parsePageRange(spec, pageCount);
+  if (options.maxPages > 0 && pages.length > options.maxPages) {
+    throw PdfError(options.name, `${pages.length} pages selected, above the cap of ${options.maxPages} (maxPdfPages)`);
+  }
+  return pages;
 }

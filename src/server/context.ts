@@ -5,9 +5,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { AbortedError } from '../errors.js';
-import type { LayoutPool, PoolResult, PoolSnapshot } from '../pool/types.js';
+import type { LayoutPool, PoolResult, PoolSnapshot } from '../pool/index.js';
 import type { GpuStats, GpuTelemetry } from '../telemetry/gpu.js';
-import type { AnalyzedDocument } from './analyze-document.js';
+import type { AnalyzedDocument, DocumentContext } from '../document/index.js';
 import type { LoadShedder } from './load-shedder.js';
 import type { ServerMetrics } from './metrics.js';
 import type { RollingStats } from './rolling-stats.js';
@@ -15,6 +15,8 @@ import type { RollingStats } from './rolling-stats.js';
 export interface ServerContext {
   readonly config: Config;
   readonly pool: LayoutPool;
+  /** The pool as the document layer's page analyzer, with this server's limits. */
+  readonly documents: DocumentContext<PoolResult>;
   readonly metrics: ServerMetrics;
   readonly stats: RollingStats;
   readonly shedder: LoadShedder;
@@ -29,7 +31,10 @@ export interface ServerContext {
 
 /**
  * Aborts when the client goes away before its response is written, so its queued pages leave
- * the queue instead of costing GPU time nobody will read.
+ * the queue instead of costing GPU time nobody will read. Not fastify's `request.signal`: that
+ * one follows the request stream's 'close', which Node 20 emits as soon as the body has been
+ * read, so it aborts every upload while its pages are still being analysed (and with a plain
+ * AbortError rather than LAYOUT_ERR_ABORTED).
  */
 export function clientAbortSignal(_request: FastifyRequest, reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
@@ -42,7 +47,7 @@ export function clientAbortSignal(_request: FastifyRequest, reply: FastifyReply)
 }
 
 /** Counts a finished document in the rolling stats and /metrics. */
-export function recordDocument(ctx: ServerContext, route: string, doc: AnalyzedDocument): void {
+export function recordDocument(ctx: ServerContext, route: string, doc: AnalyzedDocument<PoolResult>): void {
   for (const page of doc.pages) ctx.stats.record(page.result.timing.totalMs);
   ctx.metrics.countPages(route, doc.pages.length);
 }
