@@ -10,7 +10,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { MethodNotAllowedError, NotFoundError, OverloadedError, PoolClosedError } from '../errors.js';
+import { MalformedRequestError, MethodNotAllowedError, NotFoundError, OverloadedError, PoolClosedError } from '../errors.js';
 import { poolAnalyzer } from '../document/index.js';
 import type { LayoutPool } from '../pool/index.js';
 import { clientErrorHandler } from './client-errors.js';
@@ -89,8 +89,13 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     },
     // Draining is answered by our own hooks, in our error shape (see onRequest).
     return503OnClosing: false,
-    // Oversized headers, timeouts and non-HTTP bytes are answered in our error shape too.
+    // Oversized headers, timeouts and non-HTTP bytes are answered in our error shape too, and so
+    // are the errors fastify raises before routing (a URL that does not decode).
     clientErrorHandler,
+    frameworkErrors: (err, _request, reply) => {
+      // The reply's generics are those of a route-less request; only code/send are used.
+      (reply as unknown as FastifyReply).code(400).send(errorBody(MalformedRequestError(err.message)));
+    },
     ajv: { customOptions: { coerceTypes: true, allErrors: false } },
   });
 

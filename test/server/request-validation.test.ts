@@ -104,6 +104,12 @@ describe('request validation: every client error is a 4xx in the one JSON shape'
     assert.equal(json<ErrorJson>(missing.body).error.code, 'LAYOUT_ERR_NOT_FOUND');
   });
 
+  it('a URL that does not decode is a 400 LAYOUT_ERR_MALFORMED_REQUEST', async () => {
+    const res = await server.app.inject({ method: 'GET', url: '/v1/%zz' });
+    assert.equal(res.statusCode, 400, res.body);
+    assert.equal(json<ErrorJson>(res.body).error.code, 'LAYOUT_ERR_MALFORMED_REQUEST');
+  });
+
   it('an oversized query string or header is a 431 with the JSON error body', async () => {
     for (const request of [
       { path: `/v1/status?x=${'a'.repeat(20_000)}` },
