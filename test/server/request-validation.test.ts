@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { PDFDocument } from 'pdf-lib';
 import { json, multipart, startServer, whitePage, type TestServer } from './helpers.js';
@@ -102,6 +103,19 @@ describe('request validation: every client error is a 4xx in the one JSON shape'
     const missing = await server.app.inject({ method: 'GET', url: '/v1/nothing-here' });
     assert.equal(missing.statusCode, 404);
     assert.equal(json<ErrorJson>(missing.body).error.code, 'LAYOUT_ERR_NOT_FOUND');
+  });
+
+  it('bytes that are not HTTP get a 400 LAYOUT_ERR_MALFORMED_REQUEST in the JSON shape, then the connection closes', async () => {
+    const { port } = new URL(server.url!);
+    const text = await new Promise<string>((resolve) => {
+      let received = '';
+      const socket = net.connect(Number(port), '127.0.0.1', () => socket.write('GARBAGE\r\n\r\n'));
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => { received += chunk; });
+      socket.on('close', () => resolve(received));
+    });
+    assert.match(text, /^HTTP\/1\.1 400 /);
+    assert.equal(json<ErrorJson>(text.slice(text.indexOf('\r\n\r\n') + 4)).error.code, 'LAYOUT_ERR_MALFORMED_REQUEST');
   });
 
   it('a URL that does not decode is a 400 LAYOUT_ERR_MALFORMED_REQUEST', async () => {
