@@ -69,6 +69,9 @@ export const ImageTooLargeError = define('LAYOUT_ERR_IMAGE_TOO_LARGE', 413, 'Ima
 export const UploadTooLargeError = define('LAYOUT_ERR_UPLOAD_TOO_LARGE', 413, 'Upload is larger than %s MB (maxUploadMb)');
 export const PdfError = define('LAYOUT_ERR_PDF', 400, 'Cannot read PDF %s: %s');
 export const PageRangeError = define('LAYOUT_ERR_PAGE_RANGE', 400, 'Invalid page selection "%s": %s');
+export const MalformedRequestError = define('LAYOUT_ERR_MALFORMED_REQUEST', 400, 'Malformed request: %s');
+export const HeadersTooLargeError = define('LAYOUT_ERR_HEADERS_TOO_LARGE', 431, 'The request line and headers are larger than the server accepts (%s bytes); send options in the body, not the URL');
+export const RequestTimeoutError = define('LAYOUT_ERR_REQUEST_TIMEOUT', 408, 'The request did not arrive in time: %s');
 
 // --- model ------------------------------------------------------------------------------------
 export const ModelNotFoundError = define('LAYOUT_ERR_MODEL_NOT_FOUND', 503, 'No model at %s. %s');
@@ -78,6 +81,7 @@ export const InferenceError = define('LAYOUT_ERR_INFERENCE', 500, 'Inference fai
 export const DownloadError = define('LAYOUT_ERR_DOWNLOAD', 502, 'Download of %s failed: %s');
 export const ChecksumError = define('LAYOUT_ERR_CHECKSUM', 500, 'Checksum mismatch for %s: expected sha256 %s, got %s');
 export const UnknownModelError = define('LAYOUT_ERR_UNKNOWN_MODEL', 400, 'Unknown model "%s". Known models: %s');
+export const ModelRefusedError = define('LAYOUT_ERR_MODEL_REFUSED', 400, 'Refused model: reload takes a registry name (%s) or the name of an .onnx file in the model directory');
 
 // --- pool -------------------------------------------------------------------------------------
 export const QueueFullError = define('LAYOUT_ERR_POOL_QUEUE_FULL', 429, 'The queue is full (%s requests waiting); retry later');
@@ -90,7 +94,9 @@ export const RetriesExhaustedError = define('LAYOUT_ERR_RETRIES_EXHAUSTED', 500,
 
 // --- server -----------------------------------------------------------------------------------
 export const NotFoundError = define('LAYOUT_ERR_NOT_FOUND', 404, 'Route %s %s not found');
+export const MethodNotAllowedError = define('LAYOUT_ERR_METHOD_NOT_ALLOWED', 405, 'Method %s is not allowed on %s; allowed: %s');
 export const OverloadedError = define('LAYOUT_ERR_OVERLOADED', 503, 'Server overloaded (%s); retry later');
+export const UnauthorizedError = define('LAYOUT_ERR_UNAUTHORIZED', 401, 'This route needs the admin token (Authorization: Bearer …): %s');
 export const InternalError = define('LAYOUT_ERR_INTERNAL', 500, 'Internal error: %s');
 
 /** Every code, for docs and for the test that keeps the README in step. */

@@ -1,7 +1,8 @@
 /**
- * Page selections as users write them: "1-5,9", "3-" (3 to the end), "-4" (1 to 4), "all".
- * Pages are 1-based like every PDF viewer. A selection that names a page the document does not
- * have is an error rather than being clipped, so a typo never silently drops pages.
+ * Page selections as users write them: "1-5,9", "3-" (3 to the end), "all". Pages are 1-based
+ * like every PDF viewer. A selection that names a page the document does not have is an error
+ * rather than being clipped, so a typo never silently drops pages. A leading dash ("-1") is
+ * refused: it reads as a negative page (the last one, in Python terms) as easily as "1 to 1".
  */
 import { PageRangeError, PdfError } from '../errors.js';
 
@@ -20,12 +21,15 @@ export function parsePageRange(spec: string | undefined, pageCount: number): num
     if (part === '' || !match || (match[1] === undefined && match[3] === undefined)) {
       throw PageRangeError(spec, `"${part}" is not a page or range (examples: 3, 1-5, 7-, all)`);
     }
+    if (match[1] === undefined) {
+      throw PageRangeError(spec, `"${part}" has no first page: pages are numbered from 1 and counted from the start (write 1-${match[3]})`);
+    }
     const isRange = match[2] !== undefined;
     if (!isRange && match[3] !== undefined) {
       // "3 4" — two numbers with no dash between them.
       throw PageRangeError(spec, `"${part}" is not a page or range (examples: 3, 1-5, 7-, all)`);
     }
-    const first = match[1] === undefined ? 1 : Number(match[1]);
+    const first = Number(match[1]);
     const last = !isRange ? first : match[3] === undefined ? pageCount : Number(match[3]);
     if (first < 1 || last < 1) throw PageRangeError(spec, 'pages are numbered from 1');
     const beyond = Math.max(first, last);

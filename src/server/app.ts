@@ -10,9 +10,10 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { NotFoundError, OverloadedError, PoolClosedError } from '../errors.js';
+import { MalformedRequestError, MethodNotAllowedError, NotFoundError, OverloadedError, PoolClosedError } from '../errors.js';
 import { poolAnalyzer } from '../document/index.js';
 import type { LayoutPool } from '../pool/index.js';
+import { clientErrorHandler } from './client-errors.js';
 import type { GpuTelemetry } from '../telemetry/gpu.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import type { ServerContext } from './context.js';
@@ -56,6 +57,15 @@ const MB = 1024 * 1024;
 /** JSON bodies carry files as base64 (4/3 larger) plus a few options. */
 const JSON_OVERHEAD_BYTES = 64 * 1024;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/**
+ * How often Node looks for connections past their header/upload time: a quarter of the shorter
+ * timeout, at most 1 s (Node's 30 s default let half a header linger 60 s + 30 s), at least 25 ms.
+ */
+function timeoutCheckIntervalMs(config: Pick<Config, 'headersTimeoutMs' | 'uploadTimeoutMs'>): number {
+  return Math.max(25, Math.min(1_000, Math.floor(Math.min(config.headersTimeoutMs, config.uploadTimeoutMs) / 4)));
+}
 
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
   const { config, pool } = options;
@@ -68,10 +78,24 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    // Uploads are slow on bad links; the pool has its own deadline for the work itself.
-    requestTimeout: 0,
+    // Slow clients are bounded: headers must arrive within headersTimeoutMs and the whole request
+    // (headers + body) within uploadTimeoutMs, sized for large uploads on slow links; the pool has
+    // its own deadline for the work itself. Node checks them every `connectionsCheckingInterval`.
+    requestTimeout: config.uploadTimeoutMs,
+    http: {
+      requestTimeout: config.uploadTimeoutMs,
+      headersTimeout: Math.min(config.headersTimeoutMs, config.uploadTimeoutMs),
+      connectionsCheckingInterval: timeoutCheckIntervalMs(config),
+    },
     // Draining is answered by our own hooks, in our error shape (see onRequest).
     return503OnClosing: false,
+    // Oversized headers, timeouts and non-HTTP bytes are answered in our error shape too, and so
+    // are the errors fastify raises before routing (a URL that does not decode).
+    clientErrorHandler,
+    frameworkErrors: (err, _request, reply) => {
+      // The reply's generics are those of a route-less request; only code/send are used.
+      (reply as unknown as FastifyReply).code(400).send(errorBody(MalformedRequestError(err.message)));
+    },
     ajv: { customOptions: { coerceTypes: true, allErrors: false } },
   });
 
@@ -109,13 +133,14 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
         version: ctx.version,
         description: 'PP-DocLayoutV3 document layout analysis over a multi-device pool. Own API under /v1, plus the original guide\'s API (/analyze, /gpu_status) and PaddleX serving\'s (/object-detection, /layout-parsing).',
       },
+      components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: '--admin-token / DOCLAYOUT_ADMIN_TOKEN' } } },
       tags: [
         { name: 'layout', description: 'Layout analysis' },
         { name: 'service', description: 'Status and models' },
         { name: 'seed-compatible', description: 'The original multi-GPU guide\'s API' },
         { name: 'paddlex-compatible', description: 'PaddleX basic serving\'s API' },
         { name: 'probes', description: 'Health, readiness and metrics' },
-        { name: 'admin', description: 'Operations' },
+        { name: 'admin', description: 'Operations (only with an admin token configured)' },
         { name: 'ui', description: 'Web UI helpers' },
       ],
     },
@@ -167,7 +192,14 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     return reply.send(errorBody(error));
   });
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(errorBody(NotFoundError(request.method, request.url.split('?')[0])));
+    const path = request.url.split('?')[0] ?? '/';
+    // A path that exists for other methods is a 405 with `Allow`, not a missing route.
+    const allowed = HTTP_METHODS.filter((method) => method !== request.method && app.findRoute({ method, url: path }) !== null);
+    if (allowed.length > 0) {
+      reply.code(405).header('allow', allowed.join(', ')).send(errorBody(MethodNotAllowedError(request.method, path, allowed.join(', '))));
+      return;
+    }
+    reply.code(404).send(errorBody(NotFoundError(request.method, path)));
   });
 
   await app.register(healthRoutes, { ctx });
@@ -180,11 +212,12 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await app.register(webRoutes);
 
   // Marks draining before fastify stops routing, so readiness flips to 503 at once, and closes
-  // every connection that has no request in progress (the rest close after their response).
+  // every connection that holds no accepted work: idle ones and uploads still arriving (the rest
+  // close after their response).
   const connections = new ConnectionTracker(app.server);
   app.addHook('preClose', async () => {
     ctx.draining = true;
-    connections.closeIdle();
+    connections.closeAllButAccepted();
   });
   app.addHook('onClose', async () => {
     connections.dispose();

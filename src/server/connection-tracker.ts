@@ -1,30 +1,35 @@
 /**
- * Knows which sockets carry a request right now, so shutdown can close every other one at once.
- * Node's `closeIdleConnections()` treats a connection that has not sent its first request yet
- * (clients and load balancers open them ahead of time) as busy, and `server.close()` then waits
- * for it until the headers timeout — a minute of shutdown spent on a socket with no work on it.
+ * Knows which sockets carry a request right now, and whether each request has arrived in full, so
+ * shutdown can close every connection that holds no accepted work at once:
+ * - Node's `closeIdleConnections()` treats a connection that has not sent its first request yet
+ *   (clients and load balancers open them ahead of time) as busy, and `server.close()` then waits
+ *   for it until the headers timeout — a minute of shutdown spent on a socket with no work on it;
+ * - an upload that is still arriving is not accepted work either: waiting for a slow client would
+ *   hold shutdown up to the drain timeout (and end it with exit 1), so it is cut at once.
+ * Requests that arrived in full are accepted: their sockets close after their response.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 
 export class ConnectionTracker {
-  /** Responses in progress per open socket. */
-  readonly #inflight = new Map<Socket, number>();
+  /** Requests in progress per open socket. */
+  readonly #inflight = new Map<Socket, Set<IncomingMessage>>();
   readonly #server: Server;
   #closing = false;
 
   readonly #onConnection = (socket: Socket): void => {
-    this.#inflight.set(socket, 0);
+    this.#inflight.set(socket, new Set());
     socket.once('close', () => this.#inflight.delete(socket));
   };
 
-  readonly #onRequest = (req: { socket: Socket }, res: { once(event: 'close', fn: () => void): unknown }): void => {
+  readonly #onRequest = (req: IncomingMessage, res: { once(event: 'close', fn: () => void): unknown }): void => {
     const socket = req.socket;
-    this.#inflight.set(socket, (this.#inflight.get(socket) ?? 0) + 1);
+    const requests = this.#inflight.get(socket) ?? new Set<IncomingMessage>();
+    this.#inflight.set(socket, requests);
+    requests.add(req);
     res.once('close', () => {
-      const left = Math.max(0, (this.#inflight.get(socket) ?? 1) - 1);
-      if (this.#inflight.has(socket)) this.#inflight.set(socket, left);
-      if (this.#closing && left === 0) socket.destroySoon();
+      requests.delete(req);
+      if (this.#closing && requests.size === 0) socket.destroySoon();
     });
   };
 
@@ -37,14 +42,20 @@ export class ConnectionTracker {
   /** Sockets with a request in progress. */
   get busy(): number {
     let n = 0;
-    for (const count of this.#inflight.values()) if (count > 0) n++;
+    for (const requests of this.#inflight.values()) if (requests.size > 0) n++;
     return n;
   }
 
-  /** From now on, close each socket as soon as it has no request in progress (idle ones at once). */
-  closeIdle(): void {
+  /**
+   * From now on, close each socket as soon as it has no request in progress (idle ones at once),
+   * and cut at once those whose request body is still arriving.
+   */
+  closeAllButAccepted(): void {
     this.#closing = true;
-    for (const [socket, count] of this.#inflight) if (count === 0) socket.destroySoon();
+    for (const [socket, requests] of this.#inflight) {
+      if (requests.size === 0) socket.destroySoon();
+      else if ([...requests].some((req) => !req.complete)) socket.destroy();
+    }
   }
 
   dispose(): void {

@@ -12,7 +12,6 @@
  * Per-class maps may be keyed by class id (PaddleX) or by label; ids are translated with the
  * loaded model's label list as learned from its results (PP-DocLayoutV3's list until then).
  */
-import { InvalidParamError } from '../errors.js';
 import { DOCLAYOUT_V3_LABELS } from '../model/index.js';
 import { parseLayoutParams } from '../model/index.js';
 import type { LayoutParams, Region } from '../model/index.js';
@@ -29,16 +28,13 @@ export class LabelIndex {
   label(id: number): string | undefined {
     return this.#labels.get(id);
   }
-}
 
-function byLabel(name: string, value: unknown, index: LabelIndex): unknown {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, v]) => {
-    if (!/^\d+$/.test(key)) return [key, v];
-    const label = index.label(Number(key));
-    if (label === undefined) throw InvalidParamError(`${name}.${key}`, `unknown class id ${key}`);
-    return [label, v];
-  }));
+  /** Labels by class id, as parseLayoutParams takes them. */
+  list(): string[] {
+    const out: string[] = [];
+    for (const [id, label] of this.#labels) out[id] = label;
+    return out;
+  }
 }
 
 export interface PaddleXLayoutFields {
@@ -51,12 +47,12 @@ export interface PaddleXLayoutFields {
 
 export function paddlexParams(fields: PaddleXLayoutFields, index: LabelIndex): Partial<LayoutParams> {
   return parseLayoutParams({
-    threshold: byLabel('threshold', fields.threshold, index),
+    threshold: fields.threshold,
     layoutNms: fields.layoutNms,
-    unclipRatio: byLabel('layoutUnclipRatio', fields.layoutUnclipRatio, index),
-    mergeMode: byLabel('layoutMergeBboxesMode', fields.layoutMergeBboxesMode, index),
+    unclipRatio: fields.layoutUnclipRatio,
+    mergeMode: fields.layoutMergeBboxesMode,
     shapeMode: fields.layoutShapeMode,
-  });
+  }, { labels: index.list() });
 }
 
 const round2 = (v: number): number => Math.round(v * 100) / 100;

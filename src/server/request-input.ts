@@ -6,7 +6,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
-import { EmptyInputError, InvalidParamError, UnsupportedMediaError, UploadTooLargeError } from '../errors.js';
+import { EmptyInputError, InvalidParamError, LayoutError, MalformedRequestError, UnsupportedMediaError, UploadTooLargeError } from '../errors.js';
 import { parseBoolean, parseLayoutParams } from '../model/index.js';
 import type { LayoutParams } from '../model/index.js';
 import type { UploadedFile } from '../document/index.js';
@@ -58,23 +58,40 @@ export async function readMultipart(
   const files: UploadedFile[] = [];
   const fields: Record<string, unknown> = { ...(request.query as Record<string, unknown>) };
   let total = 0;
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      if (files.length >= options.maxFiles) {
-        part.file.resume();
-        throw InvalidParamError('file', options.maxFiles === 1 ? 'one file per request (use /v1/layout/batch for several)' : `at most ${options.maxFiles} files per request`);
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        if (files.length >= options.maxFiles) {
+          part.file.resume();
+          throw InvalidParamError('file', options.maxFiles === 1 ? 'one file per request (use /v1/layout/batch for several)' : `at most ${options.maxFiles} files per request`);
+        }
+        const bytes = await (part as MultipartFile).toBuffer();
+        total += bytes.byteLength;
+        if (total > options.maxUploadMb * MB) throw UploadTooLargeError(options.maxUploadMb);
+        const file = { bytes, name: part.filename || part.fieldname || `file-${files.length + 1}` };
+        files.push(file);
+        options.onFile?.(file, files.length - 1);
+      } else {
+        fields[part.fieldname] = part.value;
       }
-      const bytes = await (part as MultipartFile).toBuffer();
-      total += bytes.byteLength;
-      if (total > options.maxUploadMb * MB) throw UploadTooLargeError(options.maxUploadMb);
-      const file = { bytes, name: part.filename || part.fieldname || `file-${files.length + 1}` };
-      files.push(file);
-      options.onFile?.(file, files.length - 1);
-    } else {
-      fields[part.fieldname] = part.value;
     }
+  } catch (err) {
+    throw malformedMultipart(err);
   }
   return { files, fields };
+}
+
+/**
+ * The multipart parser's own complaints (no boundary, a part cut off, a bad header) carry no code
+ * and would surface as 500s; they are the client's malformed body. Our errors and the plugin's
+ * coded ones (limits, FST_*) keep their mapping.
+ */
+function malformedMultipart(err: unknown): unknown {
+  if (err instanceof LayoutError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('FST_')) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return MalformedRequestError(`multipart/form-data body could not be parsed (${message})`);
 }
 
 /** JSON body `{ image | file: base64, name?, …options }` or a raw image/PDF body. */

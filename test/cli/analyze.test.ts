@@ -60,6 +60,30 @@ describe('doclayout analyze', { timeout: 240_000 }, () => {
     assert.ok(fs.existsSync(path.join(out, 'sub', 'nested.png.png')));
   });
 
+  it('sniffs every file of a folder: images under any name are analyzed, the rest counted and listed with --verbose', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-names-'));
+    fs.mkdirSync(path.join(dir, 'deep'));
+    await sharp({ create: { width: 300, height: 200, channels: 3, background: '#fff' } }).png().toFile(path.join(dir, 'scan.bin'));
+    await sharp({ create: { width: 200, height: 300, channels: 3, background: '#fff' } }).jpeg().toFile(path.join(dir, 'deep', 'page'));
+    fs.copyFileSync(path.join(inputs, 'doc.pdf'), path.join(dir, 'report.txt'));
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'plain text');
+    fs.writeFileSync(path.join(dir, 'deep', 'blob.bin'), Buffer.alloc(4096, 7));
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-out-')), 'names.jsonl');
+
+    const result = await doclayout(['analyze', dir, '--jsonl', out, '--model', model]);
+    assert.equal(result.code, 0, result.stderr);
+    const names = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { input: { name: string } }).input.name);
+    assert.deepEqual([...new Set(names)].sort(), ['deep/page', 'report.txt', 'scan.bin']);
+    assert.match(result.stderr, /3 ok, 0 failed/);
+    assert.match(result.stderr, /2 files ignored: not images or PDFs by their bytes \(--verbose lists them\)/);
+    assert.doesNotMatch(result.stderr, /notes\.txt/);
+
+    const verbose = await doclayout(['analyze', dir, '--jsonl', `${out}.2`, '--model', model, '--verbose']);
+    assert.equal(verbose.code, 0, verbose.stderr);
+    assert.match(verbose.stderr, /ignored: \S*deep\/blob\.bin/);
+    assert.match(verbose.stderr, /ignored: \S*notes\.txt/);
+  });
+
   it('writes JSONL, honours --pages and --threshold, and exits 0 when all inputs succeed', async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-out-')), 'all.jsonl');
     const result = await doclayout(['analyze', path.join(inputs, 'doc.pdf'), path.join(inputs, 'page.jpg'), '--jsonl', out, '--model', model, '--pages', '2', '--threshold', '0.89']);

@@ -28,6 +28,9 @@ describe('model download', () => {
       if (req.url === '/model.onnx') {
         res.writeHead(200, { 'content-length': body.length });
         res.end(body);
+      } else if (req.url === '/cut-short.onnx') {
+        res.writeHead(200, { 'content-length': body.length });
+        res.write(body.subarray(0, 100), () => res.destroy());
       } else if (req.url === '/corrupt.onnx') {
         res.end(Buffer.concat([body.subarray(0, 100), Buffer.from('tampered')]));
       } else {
@@ -74,5 +77,41 @@ describe('model download', () => {
     });
     assert.deepEqual(fs.readdirSync(dir), []);
     fs.rmSync(dir, { recursive: true });
+  });
+
+  /** The reason pull gives for one URL. */
+  async function reasonFor(url: string): Promise<string> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-pull-'));
+    try {
+      await pullModel(entry([url]), { modelDir: dir });
+    } catch (err) {
+      assert.equal((err as { code?: string }).code, 'LAYOUT_ERR_DOWNLOAD');
+      assert.deepEqual(fs.readdirSync(dir), [], 'nothing left behind');
+      return (err as Error).message;
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    throw new Error(`${url} downloaded`);
+  }
+
+  it('says the connection was refused on a closed port', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    assert.match(await reasonFor(`http://127.0.0.1:${port}/model.onnx`), new RegExp(`could not connect to 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`));
+  });
+
+  it('says the DNS lookup failed for a name that does not resolve', { timeout: 60_000 }, async () => {
+    assert.match(await reasonFor('http://doclayout-test.invalid/model.onnx'), /DNS lookup of doclayout-test\.invalid failed \((ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME)\)/);
+  });
+
+  it('says the TLS handshake failed when the other end does not speak TLS', async () => {
+    assert.match(await reasonFor(`${base.replace('http:', 'https:')}/model.onnx`), /TLS handshake with 127\.0\.0\.1:\d+ failed/);
+  });
+
+  it('gives the HTTP status and a body cut short with its byte counts', async () => {
+    assert.match(await reasonFor(`${base}/missing.onnx`), /HTTP 404 Not Found/);
+    assert.match(await reasonFor(`${base}/cut-short.onnx`), new RegExp(`download stopped after 100 of ${body.length} bytes`));
   });
 });

@@ -80,7 +80,7 @@ describe('applyThreshold', () => {
 describe('layoutNms', () => {
   it('computes IoU with the +1 pixel convention', () => {
     // (10·6) / (10·10) = 0.6 with +1; without it 45 / 81 = 0.56.
-    assert.equal(iouPlusOne(det(TEXT, 1, [0, 0, 9, 9]), det(TEXT, 1, [0, 0, 9, 5])), Math.fround(0.6));
+    assert.equal(iouPlusOne(det(TEXT, 1, [0, 0, 9, 9]), det(TEXT, 1, [0, 0, 9, 5])), 0.6);
   });
 
   it('suppresses a same-class box at IoU ≥ 0.6 (with +1) and keeps it below', () => {
@@ -147,8 +147,14 @@ describe('mergeBoxes', () => {
 
   it('counts a box as contained when at least 90 % of its area is inside', () => {
     const container = det(TEXT, 1, [0, 1, 100, 200]);
-    assert.equal(isContained(det(TEXT, 1, [0, 0, 100, 10]), container), true); // 900 / 1000
+    assert.equal(isContained(det(TEXT, 1, [0, 0, 100, 10]), det(TEXT, 1, [0, 0, 100, 200])), true); // 1000 / 1000
+    assert.equal(isContained(det(TEXT, 1, [0, 0, 100, 100]), det(TEXT, 1, [0, 9, 100, 200])), true); // 9100 / 10000
     assert.equal(isContained(det(TEXT, 1, [0, 0, 100, 10]), det(TEXT, 1, [0, 2, 100, 200])), false); // 800 / 1000
+  });
+
+  it('compares the float32 ratio with 0.9 in float64, as NumPy 1.x does for a float32 scalar', () => {
+    // 900 / 1000 is float32(0.9) = 0.89999998, below the double 0.9: not contained.
+    assert.equal(isContained(det(TEXT, 1, [0, 0, 100, 10]), det(TEXT, 1, [0, 1, 100, 200])), false);
   });
 
   it('union keeps everything', () => {

@@ -14,7 +14,6 @@ describe('parsePageRange', () => {
   it('parses single pages, closed and open ranges, sorted and unique', () => {
     assert.deepEqual(parsePageRange('1-5,9', 10), [1, 2, 3, 4, 5, 9]);
     assert.deepEqual(parsePageRange('3-', 5), [3, 4, 5]);
-    assert.deepEqual(parsePageRange('-2', 5), [1, 2]);
     assert.deepEqual(parsePageRange('9, 2-3 ,2,3', 10), [2, 3, 9]);
     assert.deepEqual(parsePageRange('4-4', 4), [4]);
     assert.deepEqual(parsePageRange('1 - 2', 4), [1, 2]);
@@ -30,6 +29,8 @@ describe('parsePageRange', () => {
     ['a-b', 5, /not a page or range/],
     ['1-2-3', 5, /not a page or range/],
     ['-', 5, /not a page or range/],
+    ['-1', 3, /no first page/],
+    ['-2', 5, /write 1-2/],
     ['1.5', 5, /not a page or range/],
     ['3 4', 5, /not a page or range/],
     ['1;2', 5, /not a page or range/],

@@ -1,11 +1,13 @@
 /**
  * `doclayout serve` as a real child process: SIGTERM while requests are in flight must stop new
  * work (readiness 503 / connection refused), let every in-flight request finish with 200, and
- * exit 0.
+ * exit 0. An upload still arriving at SIGTERM is not accepted work: it is cut at once instead of
+ * holding shutdown until the drain timeout.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { request } from 'undici';
@@ -15,10 +17,10 @@ import { repoRoot } from '../fixtures/paths.js';
 
 const cli = path.join(repoRoot, 'dist/src/cli/index.js');
 
-function startServe(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+function startServe(drainTimeoutMs = 60_000): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(process.execPath, [
     cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--model', writeFixtureModel({ variant: 'v3' }),
-    '--devices', 'cpu', '--cpu-threads', '1', '--gpu-telemetry-ms', '0', '--log-level', 'info', '--drain-timeout-ms', '60000',
+    '--devices', 'cpu', '--cpu-threads', '1', '--gpu-telemetry-ms', '0', '--log-level', 'info', '--drain-timeout-ms', String(drainTimeoutMs),
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
@@ -87,5 +89,53 @@ describe('SIGTERM drain', { timeout: 180_000 }, () => {
     assert.match(afterDrain, /"statusCode":200[^\n]*"msg":"request completed"/);
     assert.match(log, /"reqId":/, 'request logs carry a request id');
     assert.ok(fs.existsSync(cli));
+  });
+
+  it('cuts an upload still arriving, answers the accepted request and exits 0 long before the drain timeout', async () => {
+    const drainTimeoutMs = 30_000;
+    const started = await startServe(drainTimeoutMs);
+    child = started.child;
+    const { url } = started;
+    await waitFor(async () => (await request(`${url}/readyz`)).statusCode === 200, 'readiness');
+
+    // Accepted work: a whole request, in the queue or on the worker at SIGTERM.
+    const whole = multipart([{ name: 'whole.png', bytes: await whitePage(6000, 6000) }]);
+    const accepted = request(`${url}/v1/layout`, { method: 'POST', headers: whole.headers, body: whole.payload })
+      .then(async (res) => ({ status: res.statusCode, body: await res.body.text() }));
+    // Not accepted: headers and the first bytes of a body that then trickles in at 10 B/s.
+    const slowBody = multipart([{ name: 'slow.png', bytes: await whitePage(400, 400) }]);
+    const { port } = new URL(url);
+    const slow = net.connect(Number(port), '127.0.0.1');
+    slow.on('error', () => { /* the cut may arrive as a reset */ });
+    const slowClosed = new Promise<number>((resolve) => slow.once('close', () => resolve(Date.now())));
+    slow.write(`POST /v1/layout HTTP/1.1\r\nHost: localhost\r\nContent-Type: ${slowBody.headers['content-type']}\r\nContent-Length: ${slowBody.payload.length}\r\n\r\n`);
+    slow.write(slowBody.payload.subarray(0, 200));
+    let sent = 200;
+    const trickle = setInterval(() => {
+      if (!slow.destroyed) slow.write(slowBody.payload.subarray(sent, (sent += 1)));
+    }, 100);
+    try {
+      // Both requests have reached the server.
+      await waitFor(async () => (started.output().match(/"url":"\/v1\/layout"[^\n]*"msg":"incoming request"/g) ?? []).length >= 2, 'both requests to arrive', 20_000);
+      await waitFor(async () => {
+        const status = (await (await request(`${url}/v1/status`)).body.json()) as { accepted: number; completed: number };
+        return status.accepted >= 1 && status.completed < status.accepted;
+      }, 'the whole request in flight');
+
+      const exited = new Promise<{ code: number | null; at: number }>((resolve) => child!.once('exit', (code) => resolve({ code, at: Date.now() })));
+      const signalledAt = Date.now();
+      child.kill('SIGTERM');
+      const slowClosedAt = await slowClosed;
+      assert.ok(slowClosedAt - signalledAt < 2_000, `the slow upload was closed ${slowClosedAt - signalledAt} ms after SIGTERM`);
+      const answer = await accepted;
+      assert.equal(answer.status, 200, answer.body);
+      const { code, at } = await exited;
+      assert.equal(code, 0, started.output());
+      assert.ok(at - signalledAt < drainTimeoutMs / 2, `exited ${at - signalledAt} ms after SIGTERM`);
+      assert.doesNotMatch(started.output(), /drain timeout/);
+    } finally {
+      clearInterval(trickle);
+      slow.destroy();
+    }
   });
 });

@@ -30,6 +30,7 @@ interface AnalyzeOptions extends Record<string, unknown> {
   mergeMode?: string;
   unclipRatio?: string;
   shapeMode?: string;
+  verbose?: boolean;
 }
 
 export function registerAnalyzeCommand(program: Command): void {
@@ -46,7 +47,8 @@ export function registerAnalyzeCommand(program: Command): void {
     .option('--no-layout-nms', 'disable layout NMS')
     .option('--merge-mode <mode>', 'union | large | small, or label:mode,… per class')
     .option('--unclip-ratio <ratio>', 'number, "w,h", or label:ratio,… per class')
-    .option('--shape-mode <mode>', 'auto | rect | poly | quad');
+    .option('--shape-mode <mode>', 'auto | rect | poly | quad')
+    .option('--verbose', 'list the files in folders and globs that were ignored as neither image nor PDF');
   addConfigOptions(command, CONFIG_OPTIONS);
   command.action(async (inputs: string[], options: AnalyzeOptions) => {
     // Devices named by --device, --devices or DOCLAYOUT_DEVICES run on the pool; none → in process.
@@ -67,10 +69,10 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
     unclipRatio: options.unclipRatio,
     shapeMode: options.shapeMode,
   });
-  const { files, missing } = await expandInputs(inputs);
+  const { files, missing, ignored } = await expandInputs(inputs);
   for (const arg of missing) process.stderr.write(`doclayout: no input matches ${arg}\n`);
   if (files.length === 0) {
-    process.stderr.write('doclayout: nothing to analyze\n');
+    process.stderr.write(`doclayout: nothing to analyze${ignored.length > 0 ? ` (${ignoredNote(ignored, options.verbose)})` : ''}\n`);
     return 1;
   }
   const done = options.resume && options.jsonl && options.jsonl !== '-' ? namesInJsonl(options.jsonl) : new Set<string>();
@@ -105,7 +107,7 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
     await analyzer.close();
     if (jsonl && jsonl !== process.stdout) await new Promise<void>((resolve) => (jsonl as fs.WriteStream).end(resolve));
   }
-  return summarize(outcomes, (Date.now() - started) / 1000);
+  return summarize(outcomes, (Date.now() - started) / 1000, ignored, options.verbose === true);
 }
 
 async function writeOverlay(out: string, file: InputFile, page: AnalyzedPage, pixels: Uint8Array | DecodedImage, pdf: boolean): Promise<void> {
@@ -143,7 +145,13 @@ function namesInJsonl(file: string): Set<string> {
   return names;
 }
 
-function summarize(outcomes: readonly FileOutcome[], seconds: number): number {
+/** "3 files ignored: not images or PDFs by their bytes" plus the names with --verbose. */
+function ignoredNote(ignored: readonly string[], verbose: boolean | undefined): string {
+  const count = `${ignored.length} file${ignored.length === 1 ? '' : 's'} ignored: not images or PDFs by their bytes`;
+  return verbose ? `${count}:\n${ignored.map((f) => `  ignored: ${f}`).join('\n')}` : `${count} (--verbose lists them)`;
+}
+
+function summarize(outcomes: readonly FileOutcome[], seconds: number, ignored: readonly string[], verbose: boolean): number {
   const failed = outcomes.filter((o) => o.error);
   const skipped = outcomes.filter((o) => o.skipped).length;
   const pages = outcomes.reduce((sum, o) => sum + o.pages.length, 0);
@@ -153,5 +161,6 @@ function summarize(outcomes: readonly FileOutcome[], seconds: number): number {
       `${pages} pages, ${regions} regions in ${seconds.toFixed(1)} s (${(pages / Math.max(seconds, 0.001)).toFixed(2)} pages/s)\n`,
   );
   for (const f of failed) process.stderr.write(`  failed: ${f.file.relative}: ${f.error}\n`);
+  if (ignored.length > 0) process.stderr.write(`${ignoredNote(ignored, verbose)}\n`);
   return failed.length > 0 ? 1 : 0;
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { resolveConfig } from '../../config.js';
-import { ChecksumError, UnknownModelError } from '../../errors.js';
+import { ChecksumError, DownloadError, UnknownModelError } from '../../errors.js';
 import { pullModel, sha256File } from '../../model/index.js';
 import { DEFAULT_MODEL_NAME, findKnownModel, knownModels, type KnownModel } from '../../model/index.js';
 import { resolveModelPath } from '../../model/index.js';
@@ -20,6 +20,16 @@ function known(name: string): KnownModel {
 }
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+
+function offlineHint(model: KnownModel, modelDir: string): string {
+  return [
+    `doclayout: no download of ${model.name}. Without internet:`,
+    `  - copy ${model.file} (sha256 ${model.sha256}) from a machine that has it to ${path.join(modelDir, model.file)}, then \`doclayout models verify ${model.name}\`;`,
+    '  - or give any PP-DocLayout ONNX file with --model /path/to/model.onnx (env DOCLAYOUT_MODEL);',
+    '  - or, to try the tools without the real model, `npm run make:standin` and --model bench/models/pp-doclayoutv3-standin.onnx (random weights).',
+    '',
+  ].join('\n');
+}
 
 export function registerModelsCommand(program: Command): void {
   const models = program.command('models').description('List, download and verify models');
@@ -67,6 +77,11 @@ export function registerModelsCommand(program: Command): void {
             process.stderr.write(`${model.name}: ${mb(receivedBytes)} / ${mb(total)}\n`);
           }
         },
+      }).catch((err: unknown) => {
+        bar?.stop();
+        // The reasons are in the error; what to do without a download is here.
+        if (DownloadError.is(err)) process.stderr.write(offlineHint(model, config.modelDir));
+        throw err;
       }).finally(() => bar?.stop());
       process.stdout.write(`${file}\n`);
     });

@@ -1,20 +1,25 @@
 /**
  * PaddleX steps 2–5 on rounded detections: layout NMS, the large-image filter, the merge modes
  * and the sort by the model's order columns. Box arithmetic follows numpy on float32 rows (see
- * postprocess-numeric.ts).
+ * numeric.ts).
  */
 import type { Detection } from './detections.js';
 import { f32 } from './numeric.js';
 import type { LayoutParams, MergeMode } from '../types.js';
 
-/** IoU with the +1 pixel convention of PaddleX's nms (inclusive pixel coordinates). */
+/**
+ * IoU with the +1 pixel convention of PaddleX's nms (inclusive pixel coordinates). PaddleX's iou()
+ * works on numpy float32 scalars plus Python ints and floats, which NumPy 1.x (the version of our
+ * parity references) promotes to float64; the rounded coordinates make every step but the
+ * division exact, so plain doubles reproduce it.
+ */
 export function iouPlusOne(a: Detection, b: Detection): number {
-  const iw = Math.max(0, f32(f32(Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1)) + 1));
-  const ih = Math.max(0, f32(f32(Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1)) + 1));
-  const inter = f32(iw * ih);
-  const areaA = f32(f32(f32(a.x2 - a.x1) + 1) * f32(f32(a.y2 - a.y1) + 1));
-  const areaB = f32(f32(f32(b.x2 - b.x1) + 1) * f32(f32(b.y2 - b.y1) + 1));
-  return f32(inter / f32(f32(areaA + areaB) - inter));
+  const iw = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1) + 1);
+  const ih = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1) + 1);
+  const inter = iw * ih;
+  const areaA = (a.x2 - a.x1 + 1) * (a.y2 - a.y1 + 1);
+  const areaB = (b.x2 - b.x1 + 1) * (b.y2 - b.y1 + 1);
+  return inter / (areaA + areaB - inter);
 }
 
 /**
@@ -23,8 +28,8 @@ export function iouPlusOne(a: Detection, b: Detection): number {
  * later-row first, as numpy's argsort(scores)[::-1] gives. Returns kept boxes in score order.
  */
 export function layoutNms(dets: readonly Detection[], sameClassIou: number, crossClassIou: number): Detection[] {
-  const same = f32(sameClassIou);
-  const cross = f32(crossClassIou);
+  const same = sameClassIou;
+  const cross = crossClassIou;
   let pending = dets.map((_, i) => i).sort((i, j) => dets[j]!.score - dets[i]!.score || j - i);
   const kept: Detection[] = [];
   while (pending.length > 0) {
@@ -55,13 +60,19 @@ export function filterLargeImages(dets: readonly Detection[], pageWidth: number,
   return kept.length > 0 ? kept : dets.slice();
 }
 
-/** PaddleX's is_contained: at least 90 % of `inner`'s area lies inside `outer`. */
+/**
+ * PaddleX's is_contained: at least 90 % of `inner`'s area lies inside `outer`. The areas and
+ * their ratio are float32 (numpy float32 scalars), but the `>= 0.9` against a Python float is a
+ * float64 comparison under NumPy 1.x: a ratio of exactly 0.9 in float32 (0.89999998) is *not*
+ * contained. Parity case 245 hinges on this (a header at 27225 / 30250 stays, and so changes the
+ * previous polygon the next box's auto shape looks at).
+ */
 export function isContained(inner: Detection, outer: Detection): boolean {
   const area = f32(f32(inner.x2 - inner.x1) * f32(inner.y2 - inner.y1));
   const iw = Math.max(0, f32(Math.min(inner.x2, outer.x2) - Math.max(inner.x1, outer.x1)));
   const ih = Math.max(0, f32(Math.min(inner.y2, outer.y2) - Math.max(inner.y1, outer.y1)));
   const ratio = area > 0 ? f32(f32(iw * ih) / area) : 0;
-  return ratio >= f32(0.9);
+  return ratio >= 0.9;
 }
 
 interface Containment {

@@ -1,8 +1,11 @@
 /**
- * Numeric conventions PaddleX's numpy code gets for free. Detection rows are float32, and under
- * NumPy 2 (NEP 50) arithmetic and comparisons between a float32 value and a Python float stay in
- * float32 — so `score > 0.3` compares against float32(0.3), and a score of exactly float32(0.3)
- * fails. `f32` rounds each intermediate the same way, which matters only at exact boundaries.
+ * Numeric conventions PaddleX's numpy code gets for free. Detection rows are float32. An *array*
+ * compared with a Python float stays in float32 (NumPy 1.x value-based casting and NumPy 2's
+ * NEP 50 agree), so `score > 0.3` compares against float32(0.3) and a score of exactly
+ * float32(0.3) fails. A float32 *scalar* (PaddleX's per-box loops: nms, is_contained) meeting a
+ * Python int or float is promoted to float64 under NumPy 1.x, the version our parity references
+ * (test/fixtures/parity) were recorded with; those steps compare in doubles. `f32` rounds an
+ * intermediate to float32 where numpy keeps it there; all of this matters only at exact boundaries.
  */
 
 export const f32 = Math.fround;

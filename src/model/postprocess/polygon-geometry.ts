@@ -1,8 +1,10 @@
 /**
  * Plane geometry for region polygons: areas, overlap ratios (what PaddleX asks shapely for) and the
- * minimum-area rectangle (what it asks cv2.minAreaRect + cv2.boxPoints for). Points are `[x, y]`
+ * minimum-area quad (what it asks cv2.minAreaRect + cv2.boxPoints for). Points are `[x, y]`
  * in pixels, y pointing down.
  */
+
+import { minAreaRectBoxPoints } from './min-area-rect.js';
 
 export type Point = readonly [number, number];
 
@@ -104,78 +106,23 @@ export function polygonOverlapRatio(a: readonly Point[], b: readonly Point[], mo
   return ref > 0 ? inter / ref : 0;
 }
 
-function cross(o: Point, a: Point, b: Point): number {
-  return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-}
-
-/** Convex hull (Andrew's monotone chain), collinear points dropped. */
-export function convexHull(points: readonly Point[]): Point[] {
-  const pts = points.slice().sort((p, q) => p[0] - q[0] || p[1] - q[1]);
-  if (pts.length < 3) return pts;
-  const lower: Point[] = [];
-  for (const p of pts) {
-    while (lower.length >= 2 && cross(lower[lower.length - 2]!, lower[lower.length - 1]!, p) <= 0) lower.pop();
-    lower.push(p);
-  }
-  const upper: Point[] = [];
-  for (let i = pts.length - 1; i >= 0; i--) {
-    const p = pts[i]!;
-    while (upper.length >= 2 && cross(upper[upper.length - 2]!, upper[upper.length - 1]!, p) <= 0) upper.pop();
-    upper.push(p);
-  }
-  lower.pop();
-  upper.pop();
-  return lower.concat(upper);
-}
-
-/** The four corners of the minimum-area enclosing rectangle (rotating calipers over hull edges). */
-export function minAreaRectCorners(points: readonly Point[]): Point[] {
-  const hull = convexHull(points);
-  if (hull.length === 0) return [];
-  if (hull.length === 1) return [hull[0]!, hull[0]!, hull[0]!, hull[0]!];
-  let best: Point[] = [];
-  let bestArea = Infinity;
-  for (let i = 0; i < hull.length; i++) {
-    const p = hull[i]!;
-    const q = hull[(i + 1) % hull.length]!;
-    const len = Math.hypot(q[0] - p[0], q[1] - p[1]);
-    if (len === 0) continue;
-    const ux = (q[0] - p[0]) / len, uy = (q[1] - p[1]) / len;
-    let minU = Infinity, maxU = -Infinity, minV = Infinity, maxV = -Infinity;
-    for (const h of hull) {
-      const u = h[0] * ux + h[1] * uy;
-      const v = -h[0] * uy + h[1] * ux;
-      if (u < minU) minU = u;
-      if (u > maxU) maxU = u;
-      if (v < minV) minV = v;
-      if (v > maxV) maxV = v;
-    }
-    const area = (maxU - minU) * (maxV - minV);
-    if (area < bestArea) {
-      bestArea = area;
-      const corner = (u: number, v: number): Point => [u * ux - v * uy, u * uy + v * ux];
-      best = [corner(minU, minV), corner(maxU, minV), corner(maxU, maxV), corner(minU, maxV)];
-    }
-  }
-  return best;
-}
-
 /**
- * PaddleX's convert_polygon_to_quad: the minimum-area rectangle, corners sorted by their angle
- * around the centre and rotated so the one with the smallest x + y comes first. Undefined for
- * fewer than 3 points, as there.
+ * PaddleX's convert_polygon_to_quad: OpenCV's minimum-area rectangle (see min-area-rect.ts), its
+ * corners sorted by their float32 angle around the float32 centre and rotated so the first
+ * corner with the smallest x + y comes first. Undefined for fewer than 3 points, as there.
  */
 export function polygonToQuad(polygon: readonly Point[]): Point[] | undefined {
   if (polygon.length < 3) return undefined;
-  const quad = minAreaRectCorners(polygon);
-  if (quad.length !== 4) return undefined;
-  const cx = (quad[0]![0] + quad[1]![0] + quad[2]![0] + quad[3]![0]) / 4;
-  const cy = (quad[0]![1] + quad[1]![1] + quad[2]![1] + quad[3]![1]) / 4;
+  const quad = minAreaRectBoxPoints(polygon);
+  const f = Math.fround;
+  // numpy's float32 mean of four values: a running float32 sum, then one division.
+  const mean = (k: 0 | 1): number => f(f(f(f(quad[0]![k] + quad[1]![k]) + quad[2]![k]) + quad[3]![k]) / 4);
+  const cx = mean(0), cy = mean(1);
   const byAngle = quad
-    .map((p, i) => ({ p, i, a: Math.atan2(p[1] - cy, p[0] - cx) }))
+    .map((p, i) => ({ p, i, a: f(Math.atan2(f(p[1] - cy), f(p[0] - cx))) }))
     .sort((m, n) => m.a - n.a || m.i - n.i)
     .map((m) => m.p);
   let first = 0;
-  for (let i = 1; i < 4; i++) if (byAngle[i]![0] + byAngle[i]![1] < byAngle[first]![0] + byAngle[first]![1]) first = i;
+  for (let i = 1; i < 4; i++) if (f(byAngle[i]![0] + byAngle[i]![1]) < f(byAngle[first]![0] + byAngle[first]![1])) first = i;
   return [0, 1, 2, 3].map((k) => byAngle[(first + k) % 4]!);
 }

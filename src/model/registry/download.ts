@@ -1,6 +1,7 @@
 /**
  * `doclayout models pull`: streams a model to `<file>.partial`, hashing as it goes, and renames
- * it into place only when the sha256 matches. Never called by the tests (no network there).
+ * it into place only when the sha256 matches. Each failed URL is reported with its reason (DNS,
+ * connection, TLS, HTTP status, a cut-short body, checksum). Tested against loopback servers.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -10,6 +11,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { ChecksumError, DownloadError } from '../../errors.js';
+import { describeDownloadFailure, describeHttpStatus } from './download-failure.js';
 import type { KnownModel } from './registry.js';
 
 export interface DownloadProgress {
@@ -55,8 +57,14 @@ export async function pullModel(model: KnownModel, options: PullOptions): Promis
 }
 
 async function downloadTo(url: string, file: string, options: PullOptions): Promise<string> {
-  const response = await fetch(url, { redirect: 'follow', signal: options.signal });
-  if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+  let response: Response;
+  try {
+    response = await fetch(url, { redirect: 'follow', signal: options.signal });
+  } catch (err) {
+    if (options.signal?.aborted) throw err;
+    throw new Error(describeDownloadFailure(url, err), { cause: err });
+  }
+  if (!response.ok || !response.body) throw new Error(describeHttpStatus(response.status, response.statusText));
   const totalHeader = response.headers.get('content-length');
   const totalBytes = totalHeader ? Number(totalHeader) : undefined;
   const hash = createHash('sha256');
@@ -69,6 +77,12 @@ async function downloadTo(url: string, file: string, options: PullOptions): Prom
       callback(null, chunk);
     },
   });
-  await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), meter, fs.createWriteStream(file));
+  try {
+    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), meter, fs.createWriteStream(file));
+  } catch (err) {
+    if (options.signal?.aborted) throw err;
+    const of = totalBytes === undefined ? '' : ` of ${totalBytes}`;
+    throw new Error(`download stopped after ${receivedBytes}${of} bytes: ${describeDownloadFailure(url, err)}`, { cause: err });
+  }
   return hash.digest('hex');
 }

@@ -1,0 +1,38 @@
+/**
+ * Errors Node's HTTP parser raises before fastify sees a request (`clientError`): headers past
+ * the size limit, a request that did not arrive in time, bytes that are not HTTP. fastify's
+ * default answers in its own shape; these get the service's `{ error: { code, message } }` like
+ * every other refusal, then the connection is closed (the stream position is unknown).
+ */
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyBaseLogger } from 'fastify';
+import { HeadersTooLargeError, MalformedRequestError, RequestTimeoutError, type LayoutError } from '../errors.js';
+import { errorBody } from './error-map.js';
+
+function errorFor(err: NodeJS.ErrnoException): LayoutError {
+  if (err.code === 'HPE_HEADER_OVERFLOW') return HeadersTooLargeError(http.maxHeaderSize);
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return RequestTimeoutError('the headers or the body took too long');
+  return MalformedRequestError(`not a valid HTTP request (${err.code ?? err.message})`);
+}
+
+/** A fastify `clientErrorHandler`; `this` is the fastify instance. */
+export function clientErrorHandler(this: { log: FastifyBaseLogger }, err: NodeJS.ErrnoException, socket: Socket): void {
+  // A reset connection has nobody to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const error = errorFor(err);
+  this.log.info({ code: error.code, status: error.statusCode }, 'client error');
+  // Past the start of a response (or with nothing writable) there is no room for another one.
+  const inProgress = (socket as Socket & { _httpMessage?: http.ServerResponse })._httpMessage;
+  if (!socket.writable || inProgress?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(errorBody(error));
+  socket.end(
+    `HTTP/1.1 ${error.statusCode} ${http.STATUS_CODES[error.statusCode] ?? 'Error'}\r\n` +
+      `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+  // A client that does not read its answer must not hold the socket: 1 s is ample for ~300 bytes.
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
