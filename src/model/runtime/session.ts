@@ -50,7 +50,7 @@ function executionProviders(device: ParsedDevice): ort.InferenceSession.SessionO
 
 function fixFor(device: ParsedDevice): string {
   if (device.kind === 'cuda' || device.kind === 'tensorrt') {
-    return 'onnxruntime-node has no CPU fallback for CUDA: install the CUDA 12 and cuDNN 9 libraries and reinstall with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm install`, or use --devices cpu';
+    return 'onnxruntime-node has no CPU fallback for CUDA: install the CUDA 12 and cuDNN 9 libraries and fetch the CUDA provider with `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js`, or use --devices cpu';
   }
   if (device.kind === 'webgpu') return 'the WebGPU provider needs a Vulkan driver and loader (libvulkan.so.1) on this host';
   return 'check that the file is a complete ONNX model';
