@@ -18,6 +18,8 @@ interface OptionSpec {
   readonly min?: number;
   readonly max?: number;
   readonly choices?: readonly string[];
+  /** A string option's accepted form, with what to tell a user who got it wrong. */
+  readonly pattern?: { readonly re: RegExp; readonly expected: string };
   readonly description: string;
 }
 
@@ -40,7 +42,9 @@ export const optionSpecs = {
   requestTimeoutMs: { kind: 'int', default: 120_000, env: 'DOCLAYOUT_REQUEST_TIMEOUT_MS', flag: '--request-timeout-ms <ms>', unit: 'ms', min: 1, description: 'Default per-request deadline' },
   maxRetries: { kind: 'int', default: 2, env: 'DOCLAYOUT_MAX_RETRIES', flag: '--max-retries <n>', min: 0, description: 'Re-queues of a page whose worker died under it' },
   heartbeatIntervalMs: { kind: 'int', default: 1_000, env: 'DOCLAYOUT_HEARTBEAT_MS', flag: '--heartbeat-ms <ms>', unit: 'ms', min: 10, description: 'Worker heartbeat period' },
-  watchdogTimeoutMs: { kind: 'int', default: 60_000, env: 'DOCLAYOUT_WATCHDOG_MS', flag: '--watchdog-ms <ms>', unit: 'ms', min: 50, description: 'A worker silent for this long (no heartbeat) is killed and restarted' },
+  watchdogTimeoutMs: { kind: 'int', default: 10_000, env: 'DOCLAYOUT_WATCHDOG_MS', flag: '--watchdog-ms <ms>', unit: 'ms', min: 50, description: 'A worker silent for this long (no heartbeat) is killed and restarted; heartbeats keep flowing during inference, so this need not cover a batch' },
+  maxRunMs: { kind: 'int', default: 0, env: 'DOCLAYOUT_MAX_RUN_MS', flag: '--max-run-ms <ms>', unit: 'ms', min: 0, description: 'One inference (session.run of a batch) running longer than this is a hang: the worker is killed and its pages re-queued (0 = auto: 10 × the slowest run seen on that device per page × batch size, at least 10 s)' },
+  prepThreads: { kind: 'string', default: 'auto', env: 'DOCLAYOUT_PREP_THREADS', flag: '--prep-threads <n|auto>', unit: 'threads', pattern: { re: /^(auto|\d{1,3})$/, expected: 'auto or a whole number of threads (0 = inline, no pipeline)' }, description: 'Threads per device worker that decode, resize, post-process, render PDF pages and draw overlays while the inference thread runs the model (auto: the cores left after inference, split over devices, 1 to 8; 0 = all inline on one thread, no overlap)' },
   restartBackoffMs: { kind: 'int', default: 200, env: 'DOCLAYOUT_RESTART_BACKOFF_MS', flag: '--restart-backoff-ms <ms>', unit: 'ms', min: 0, description: 'First restart delay; doubles per consecutive failure' },
   restartBackoffMaxMs: { kind: 'int', default: 30_000, env: 'DOCLAYOUT_RESTART_BACKOFF_MAX_MS', flag: '--restart-backoff-max-ms <ms>', unit: 'ms', min: 0, description: 'Largest restart delay' },
   recycleAfterPages: { kind: 'int', default: 0, env: 'DOCLAYOUT_RECYCLE_PAGES', flag: '--recycle-pages <n>', unit: 'pages', min: 0, description: 'Restart a worker after this many pages (0 = never)' },
@@ -83,6 +87,9 @@ function coerce(name: string, spec: OptionSpec, raw: unknown): string | number |
     if (spec.kind === 'int' && !Number.isInteger(value)) throw InvalidParamError(name, `expected an integer, got ${value}`);
     if (spec.min !== undefined && value < spec.min) throw InvalidParamError(name, `must be ≥ ${spec.min}, got ${value}`);
     if (spec.max !== undefined && value > spec.max) throw InvalidParamError(name, `must be ≤ ${spec.max}, got ${value}`);
+  }
+  if (spec.pattern && !spec.pattern.re.test(String(value))) {
+    throw InvalidParamError(name, `expected ${spec.pattern.expected}, got "${String(value)}"`);
   }
   if (spec.choices && !spec.choices.includes(String(value))) {
     throw InvalidParamError(name, `must be one of ${spec.choices.join(', ')}, got "${String(value)}"`);

@@ -12,9 +12,9 @@ import {
   RetriesExhaustedError, type LayoutError,
 } from '../errors.js';
 import type { LayoutParams } from '../model/index.js';
-import { maxBatchFor, parseDevices, type DeviceSpec } from './devices.js';
+import { maxBatchFor, parseDevices, prepThreadsFor, type DeviceSpec } from './devices.js';
 import { Dispatcher } from './dispatcher.js';
-import type { WireOutcome, WorkerTestHooks } from './protocol.js';
+import type { PageSource, WireOutcome, WorkerTestHooks } from './protocol.js';
 import { TaskQueue } from './task-queue.js';
 import type { DeviceSnapshot, LayoutPool, PoolEvents, PoolInput, PoolResult, PoolSnapshot, PoolTaskOptions } from './types.js';
 import { WorkerHandle } from './worker-handle.js';
@@ -56,6 +56,10 @@ interface Batch {
 }
 
 let taskCounter = 0;
+
+function pageSource(input: PoolInput): PageSource {
+  return input.pdf ? { kind: 'pdf', ...input.pdf } : { kind: 'image', bytes: input.bytes };
+}
 /** The largest delay setTimeout honours, ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -66,6 +70,8 @@ export class DevicePool extends EventEmitter implements LayoutPool {
   readonly #queue: TaskQueue<PoolTask>;
   readonly #dispatcher: Dispatcher;
   readonly #batches = new Map<number, Batch>();
+  /** When each device last answered a batch, performance.now(). */
+  readonly #lastAnswerAt: number[] = [];
   #batchCounter = 0;
   #state: PoolSnapshot['state'] = 'starting';
   #modelName = '';
@@ -80,14 +86,16 @@ export class DevicePool extends EventEmitter implements LayoutPool {
   constructor(options: PoolOptions) {
     super();
     this.#config = options.config;
-    const specs = options.devices ?? parseDevices(options.config.devices, options.config.cpuThreads);
+    const parsed = options.devices ?? parseDevices(options.config.devices, options.config.cpuThreads);
+    const prepThreads = prepThreadsFor(options.config.prepThreads, parsed);
+    const specs = parsed.map((spec) => ({ ...spec, prepThreads: spec.prepThreads ?? prepThreads }));
     this.#queue = new TaskQueue(options.config.maxQueue);
     this.#dispatcher = new Dispatcher(specs.length);
     this.#stats = specs.map((spec) => ({ completed: 0, failed: 0, batchSizes: new Array(maxBatchFor(spec.kind, options.config) + 1).fill(0), reloading: false }));
     this.#handles = specs.map((spec, index) => new WorkerHandle(spec, index, options.modelPath, options.config, {
       onReady: (handle) => this.#onReady(handle),
       onResult: (handle, batchId, outcomes) => this.#onResult(batchId, outcomes),
-      onExit: (handle, error, batchId, _taskIds, planned) => this.#onWorkerExit(handle, error, batchId, planned),
+      onExit: (handle, error, batchIds, _taskIds, planned) => this.#onWorkerExit(handle, error, batchIds, planned),
       onStateChange: (handle, state, reason) => this.#onStateChange(handle, state, reason),
     }, options.testHooks?.[index]));
     for (const handle of this.#handles) handle.start();
@@ -145,14 +153,13 @@ export class DevicePool extends EventEmitter implements LayoutPool {
   snapshot(): PoolSnapshot {
     const devices: DeviceSnapshot[] = this.#handles.map((handle, index) => {
       const stats = this.#stats[index]!;
-      const batch = [...this.#batches.values()].find((b) => b.handle === handle);
       return {
         index,
         id: handle.spec.id,
         kind: handle.spec.kind,
         state: stats.reloading && handle.state === 'ready' ? 'draining' : handle.state,
         pid: handle.pid,
-        inflight: batch?.tasks.length ?? 0,
+        inflight: handle.inflightPages,
         queued: 0,
         completed: stats.completed,
         failed: stats.failed,
@@ -281,8 +288,8 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       const index = this.#dispatcher.pick(alive.map((h) => ({ index: h.index, outstanding: this.#outstanding(h) })));
       const handle = index === undefined ? undefined : this.#handles[index];
       // The best device is busy: waiting for it beats sending work to a slower one.
-      if (!handle || !handle.available) return;
-      const limit = handle.batchOk ? maxBatchFor(handle.spec.kind, this.#config) : 1;
+      if (!handle || handle.room === 0) return;
+      const limit = Math.min(handle.room, handle.batchOk ? maxBatchFor(handle.spec.kind, this.#config) : 1);
       // Dynamic batching: when other work is in flight, give a short batch a moment to fill.
       // An idle pool sends at once, so a lone request sees no added latency.
       if (this.#queue.size < limit && this.#batches.size > 0 && this.#config.maxQueueDelayMs > 0) {
@@ -298,8 +305,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
   }
 
   #outstanding(handle: WorkerHandle): number {
-    for (const batch of this.#batches.values()) if (batch.handle === handle) return batch.tasks.length;
-    return 0;
+    return handle.inflightPages;
   }
 
   #send(handle: WorkerHandle, tasks: PoolTask[]): void {
@@ -310,7 +316,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       task.dispatchedAt = now;
     }
     this.#batches.set(batchId, { handle, tasks, sentAt: now });
-    handle.runBatch(batchId, tasks.map((t) => ({ taskId: t.id, bytes: t.input.bytes, name: t.input.name, page: t.input.page ?? 1, params: t.params })));
+    handle.runBatch(batchId, tasks.map((t) => ({ taskId: t.id, source: pageSource(t.input), name: t.input.name, page: t.input.page ?? 1, params: t.params, outputs: t.input.outputs })));
   }
 
   #onResult(batchId: number, outcomes: readonly WireOutcome[]): void {
@@ -320,7 +326,11 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     const { handle, tasks, sentAt } = batch;
     const now = performance.now();
     const inferMs = outcomes.reduce((sum, o) => sum + (o.ok ? o.result.timing.inferMs : 0), 0);
-    this.#dispatcher.record(handle.index, (now - sentAt) / Math.max(1, tasks.length));
+    // Per-page service time from the device's throughput: with a pipeline, batches overlap, so the
+    // clock for this one starts when the device's previous answer came (or when it was sent).
+    const since = Math.max(sentAt, this.#lastAnswerAt[handle.index] ?? 0);
+    this.#lastAnswerAt[handle.index] = now;
+    this.#dispatcher.record(handle.index, (now - since) / Math.max(1, tasks.length));
     const stats = this.#stats[handle.index]!;
     stats.batchSizes[tasks.length] = (stats.batchSizes[tasks.length] ?? 0) + 1;
     this.emit('batch', { device: handle.spec.id, index: handle.index, size: tasks.length, inferMs });
@@ -337,6 +347,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       const { result } = outcome;
       this.#settle(task, undefined, {
         ...result,
+        ...(outcome.images ? { images: outcome.images } : {}),
         device: handle.spec.id,
         deviceIndex: handle.index,
         timing: { ...result.timing, queueMs: task.dispatchedAt - task.enqueuedAt, totalMs: now - task.enqueuedAt, batchSize: tasks.length },
@@ -346,10 +357,10 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     this.#wakeIdle();
   }
 
-  #onWorkerExit(handle: WorkerHandle, error: LayoutError, batchId: number | undefined, planned: boolean): void {
-    const batch = batchId === undefined ? undefined : this.#batches.get(batchId);
-    if (batchId !== undefined) this.#batches.delete(batchId);
-    const taskIds = batch?.tasks.map((t) => t.id) ?? [];
+  #onWorkerExit(handle: WorkerHandle, error: LayoutError, batchIds: readonly number[], planned: boolean): void {
+    const held = batchIds.flatMap((id) => this.#batches.get(id)?.tasks ?? []);
+    for (const id of batchIds) this.#batches.delete(id);
+    const taskIds = held.map((t) => t.id);
     if (!planned) this.emit('worker-exit', {
       device: handle.spec.id,
       index: handle.index,
@@ -360,7 +371,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       taskIds,
     });
     // Back to the front of the queue, in their original order, for the other devices.
-    for (const task of [...(batch?.tasks ?? [])].reverse()) {
+    for (const task of [...held].reverse()) {
       if (task.settled) continue;
       task.attempts += 1;
       if (task.attempts > this.#config.maxRetries) {
