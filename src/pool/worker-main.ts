@@ -112,9 +112,6 @@ process.on('message', (message: ParentMessage) => {
       applyTestHooks(message.tasks);
       pipeline.submit(message.batchId, message.tasks);
       return;
-    case 'shutdown':
-      void shutdown(0);
-      return;
   }
 });
 

@@ -6,8 +6,8 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { InvalidParamError } from '../../errors.js';
-import { fetchAllStatuses, type InstanceStatus } from '../../telemetry/instance-status.js';
-import { statusTable } from '../../telemetry/status-table.js';
+import { fetchAllStatuses, type InstanceStatus } from '../status/instance-status.js';
+import { statusTable } from '../status/status-table.js';
 
 const DEFAULT_URL = 'http://127.0.0.1:8000';
 const DEFAULT_WATCH_S = 2;

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DeviceSnapshot } from '../../src/pool/types.js';
-import { judgeStatus, type InstanceStatus, type StatusBody } from '../../src/telemetry/instance-status.js';
-import { gpuOfDevice, renderTable, statusTable } from '../../src/telemetry/status-table.js';
+import { judgeStatus, type InstanceStatus, type StatusBody } from '../../src/cli/status/instance-status.js';
+import { gpuOfDevice, renderTable, statusTable } from '../../src/cli/status/status-table.js';
 
 function device(id: string, overrides: Partial<DeviceSnapshot> = {}): DeviceSnapshot {
   const [kind, ordinal] = id.split(':') as [DeviceSnapshot['kind'], string];
