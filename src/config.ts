@@ -54,6 +54,7 @@ export const optionSpecs = {
   maxUploadMb: { kind: 'number', default: 50, env: 'DOCLAYOUT_MAX_UPLOAD_MB', flag: '--max-upload-mb <mb>', unit: 'MB', min: 0.001, description: 'Largest accepted request body' },
   maxPixels: { kind: 'int', default: 100_000_000, env: 'DOCLAYOUT_MAX_PIXELS', flag: '--max-pixels <n>', unit: 'pixels', min: 1, description: 'Largest accepted image (width × height); decompression-bomb guard' },
   pdfDpi: { kind: 'number', default: 144, env: 'DOCLAYOUT_PDF_DPI', flag: '--pdf-dpi <dpi>', unit: 'dpi', min: 18, max: 1200, description: 'PDF rasterization resolution' },
+  pdfPageTimeoutMs: { kind: 'int', default: 30_000, env: 'DOCLAYOUT_PDF_PAGE_TIMEOUT_MS', flag: '--pdf-page-timeout-ms <ms>', unit: 'ms', min: 1, description: 'A PDF page that takes longer than this to render fails alone (LAYOUT_ERR_PDF); its render thread is replaced' },
   maxPdfPages: { kind: 'int', default: 0, env: 'DOCLAYOUT_MAX_PDF_PAGES', flag: '--max-pdf-pages <n>', unit: 'pages', min: 0, description: 'Refuse PDFs with more pages than this (0 = no cap); never truncates silently' },
   eventLoopLagMs: { kind: 'int', default: 1_000, env: 'DOCLAYOUT_MAX_EVENT_LOOP_LAG_MS', flag: '--max-event-loop-lag-ms <ms>', unit: 'ms', min: 0, description: 'Shed new requests (503) while the event loop lags more than this (0 = off)' },
   drainTimeoutMs: { kind: 'int', default: 60_000, env: 'DOCLAYOUT_DRAIN_TIMEOUT_MS', flag: '--drain-timeout-ms <ms>', unit: 'ms', min: 0, description: 'On SIGTERM, how long in-flight work may take before it is failed' },
