@@ -110,7 +110,6 @@ export class Device {
       state: this.reloading && handle.state === 'ready' ? 'draining' : handle.state,
       pid: handle.pid,
       inflight: this.outstanding,
-      queued: 0,
       completed: this.#completed,
       failed: this.#failed,
       restarts: handle.restarts,

@@ -3,6 +3,7 @@
  * dashboard read), its OpenAPI schema (documentation only: the body is not re-serialised through
  * it), and the function that builds it. A test keeps the schema's keys and the body's in step.
  */
+import { DEVICE_KINDS } from '../model/index.js';
 import type { PoolSnapshot } from '../pool/index.js';
 import type { GpuStats } from '../telemetry/gpu.js';
 import { gpuStats, type ServerContext } from './context.js';
@@ -42,11 +43,10 @@ const deviceSchema = {
   properties: {
     index: integer,
     id: { type: 'string', example: 'cuda:0' },
-    kind: { type: 'string', enum: ['cpu', 'cuda', 'webgpu', 'tensorrt'] },
+    kind: { type: 'string', enum: DEVICE_KINDS },
     state: { type: 'string', enum: ['starting', 'ready', 'busy', 'draining', 'restarting', 'failed', 'stopped'] },
     pid: { type: ['integer', 'null'] },
     inflight: { ...integer, description: 'Pages in the batch on the device now' },
-    queued: { ...integer, description: 'Always 0: pages wait in the pool queue, not per device' },
     completed: integer,
     failed: integer,
     restarts: { ...integer, description: 'Crash restarts' },

@@ -23,7 +23,7 @@ describe('queue limits, deadlines and disconnects', { timeout: 180_000 }, () => 
   before(async () => {
     server = await startServer({
       listen: true,
-      config: { maxQueue: 1, maxBatch: 1, maxInflightPerDevice: 1 },
+      config: { maxQueue: 1, maxBatch: 1 },
       // Every page holds the only worker for 1.5 s: long enough for the steps below, on any machine.
       testHooks: { 0: { delayMsPerPage: 1_500 } },
     });

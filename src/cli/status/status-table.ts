@@ -65,7 +65,6 @@ function deviceRows(i: InstanceStatus): Cell[][] {
       d.id,
       d.state,
       String(d.inflight),
-      String(d.queued),
       String(d.completed),
       String(d.failed),
       String(d.restarts),
@@ -87,7 +86,7 @@ export function statusTable(instances: readonly InstanceStatus[], now = new Date
   );
   const devices = instances.flatMap(deviceRows);
   const byDevice = devices.length === 0 ? '' : `\n\n${renderTable(
-    [{ title: 'INSTANCE' }, { title: 'DEVICE' }, { title: 'STATE' }, { title: 'IN-FLIGHT', right: true }, { title: 'QUEUED', right: true },
+    [{ title: 'INSTANCE' }, { title: 'DEVICE' }, { title: 'STATE' }, { title: 'IN-FLIGHT', right: true },
       { title: 'DONE', right: true }, { title: 'FAILED', right: true }, { title: 'RESTARTS', right: true }, { title: 'MS/PAGE', right: true },
       { title: 'GPU', right: true }, { title: 'GPU MEM', right: true }, { title: 'TEMP', right: true }],
     devices,
