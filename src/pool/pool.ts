@@ -198,8 +198,8 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       const index = this.#dispatcher.pick(alive.map((d) => ({ index: d.index, outstanding: d.outstanding })));
       const device = index === undefined ? undefined : this.#devices[index];
       // The best device is full: waiting for it beats sending work to a slower one.
-      if (!device || device.handle.room === 0) return;
-      const limit = Math.min(device.handle.room, device.maxBatch);
+      if (!device || !device.handle.canTakeBatch) return;
+      const limit = device.maxBatch;
       // Dynamic batching: when other work is in flight, give a short batch a moment to fill.
       // An idle pool sends at once, so a lone request sees no added latency.
       if (this.#queue.size < limit && this.#devices.some((d) => d.hasBatch) && this.#config.maxQueueDelayMs > 0) {

@@ -118,18 +118,16 @@ export class WorkerHandle {
   }
 
   /**
-   * Pages this device may be given now: any when idle; while busy, only to keep its pipeline
-   * `lookahead` batches deep, within maxInflightPerDevice pages.
+   * Whether another batch may be sent now: always when idle; while busy, only to keep its
+   * pipeline `lookahead` batches deep (batches sent whose inference has not begun).
    */
-  get room(): number {
+  get canTakeBatch(): boolean {
     const child = this.#child;
     // An exited child still reads 'busy' while its exit is handled: never send it more.
-    if (!this.accepting || !child || child.exitCode !== null || child.signalCode !== null) return 0;
-    if (this.#batches.size === 0) return this.#config.maxInflightPerDevice;
+    if (!this.accepting || !child || child.exitCode !== null || child.signalCode !== null) return false;
     let waiting = 0;
     for (const batch of this.#batches.values()) if (!batch.started) waiting += 1;
-    if (waiting >= this.#lookahead) return 0;
-    return Math.max(0, this.#config.maxInflightPerDevice - this.inflightPages);
+    return this.#batches.size === 0 || waiting < this.#lookahead;
   }
 
   /** Ready and holding nothing. */
