@@ -4,7 +4,9 @@
  */
 import fs from 'node:fs/promises';
 import { toLayoutError } from '../errors.js';
-import { openPdf } from './rasterize.js';
+import { openPdf, preloadPdfJs } from './rasterize.js';
+
+preloadPdfJs();
 
 export interface PageCountTask {
   readonly path: string;

@@ -7,6 +7,9 @@ import { toLayoutError } from '../../errors.js';
 import { finishPage, preparePage, type FinishRequest, type PrepareRequest } from './page-stages.js';
 import { countPdfPages } from './pdf-pages.js';
 import { movableBuffers } from './transfer.js';
+import { preloadPdfJs } from '../../pdf/rasterize.js';
+
+preloadPdfJs();
 
 export type PrepTask =
   | { readonly op: 'prepare'; readonly request: PrepareRequest }
