@@ -62,6 +62,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       onResult: (handle, batchId, outcomes) => this.#onResult(this.#devices[handle.index]!, batchId, outcomes),
       onExit: (handle, error, batchIds, _taskIds, planned) => this.#onWorkerExit(this.#devices[handle.index]!, error, batchIds, planned),
       onStateChange: (handle, state, reason) => this.#onStateChange(handle, state, reason),
+      onRunStarted: () => this.#pump(),
     }, options.testHooks?.[index]), options.config));
     // A device that cannot start is reported through its state (and ready()), not here.
     for (const device of this.#devices) device.handle.start().catch(() => {});

@@ -49,6 +49,8 @@ export interface WorkerCallbacks {
    */
   onExit(handle: WorkerHandle, error: LayoutError, batchIds: readonly number[], taskIds: readonly string[], planned: boolean): void;
   onStateChange(handle: WorkerHandle, state: DeviceState, reason?: string): void;
+  /** A batch began its inference: the device has room for another one in its pipeline. */
+  onRunStarted(handle: WorkerHandle): void;
 }
 
 export class WorkerHandle {
@@ -256,6 +258,7 @@ export class WorkerHandle {
       case 'run-started': {
         const batch = this.#batches.get(message.batchId);
         if (batch) batch.started = true;
+        this.#callbacks.onRunStarted(this);
         break;
       }
       case 'result': {

@@ -98,7 +98,8 @@ export class BatchPipeline {
     ready: ReadonlyArray<{ index: number; page: PreparedPage }>,
   ): Promise<{ raw: Awaited<ReturnType<InferenceClient['run']>>['raw']; runMs: number } | { error: LayoutError }> {
     const { hooks, inference } = this.#options;
-    // TEST-ONLY: a slower device, with every thread left free.
+    this.#options.onRunStarted(batchId);
+    // TEST-ONLY: a slower device (device time, so after 'run-started'), every thread left free.
     if (hooks.delayMsPerPage) await sleep(hooks.delayMsPerPage * tasks.length);
     const pageLength = ready[0]!.page.pixels.length;
     let pixels = ready[0]!.page.pixels;
@@ -107,7 +108,6 @@ export class BatchPipeline {
       ready.forEach(({ page }, i) => pixels.set(page.pixels, i * pageLength));
     }
     const hang = hooks.hangRunOnName !== undefined && tasks.some((t) => t.name.includes(hooks.hangRunOnName!));
-    this.#options.onRunStarted(batchId);
     try {
       return await inference.run(pixels, ready.map(({ page }) => page.geometry), { hang });
     } catch (err) {
