@@ -1,5 +1,9 @@
 /**
- * Generates bench/models/pp-doclayoutv3-standin.onnx: a STAND-IN, not PP-DocLayoutV3. It has the
+ * Generates bench/models/pp-doclayoutv3-standin.onnx: a STAND-IN, not PP-DocLayoutV3.
+ * `--fast` writes bench/models/pp-doclayoutv3-standin-fast.onnx instead: the same contract and
+ * outputs over a much thinner backbone, so one CPU thread runs it in about the time the CPU
+ * stages of a page take (decode + resize + post-process, ~50 ms) — what a GPU looks like to the
+ * rest of the pipeline (PP-DocLayoutV3 ≈ 24 ms/page on an A100), for bench:pipeline. It has the
  * exact V3 ONNX contract (im_shape/image/scale_factor → fetch_name_0 [N,7], fetch_name_1 [B],
  * fetch_name_2 int32 [N,200,200]) and a compute cost of the same order on CPU — a strided conv
  * backbone over the 800×800 input, an attention block, 300 queries, 300 full-size masks — with
@@ -31,7 +35,7 @@ function random(seed: number): () => number {
 interface Stage { readonly channels: number; readonly blocks: number }
 
 /** ~110 GFLOPs per page (each 3×3 block ≈ 3 GFLOPs): the order of RT-DETR-L-class detectors at 800×800. */
-const STAGES: readonly Stage[] = [
+const FULL_STAGES: readonly Stage[] = [
   { channels: 32, blocks: 0 },
   { channels: 64, blocks: 12 },
   { channels: 128, blocks: 12 },
@@ -39,7 +43,20 @@ const STAGES: readonly Stage[] = [
   { channels: 512, blocks: 4 },
 ];
 
-export function makeStandinModel(): Uint8Array {
+/**
+ * A thin backbone (~0.1 GFLOP per page, no residual blocks): most of the fast stand-in's time is
+ * then its head and its 300 full-size masks, which it computes exactly as the full one does.
+ */
+const FAST_STAGES: readonly Stage[] = [
+  { channels: 4, blocks: 0 },
+  { channels: 8, blocks: 0 },
+  { channels: 16, blocks: 0 },
+  { channels: 32, blocks: 0 },
+  { channels: 64, blocks: 0 },
+];
+
+export function makeStandinModel(options: { fast?: boolean } = {}): Uint8Array {
+  const STAGES = options.fast ? FAST_STAGES : FULL_STAGES;
   const rand = random(20251125);
   const g = new GraphBuilder();
   const batch = 'batch';
@@ -107,7 +124,8 @@ export function makeStandinModel(): Uint8Array {
   g.node('Reshape', [masks, g.constant([3], DataType.INT64, [-1, MASK, MASK])], {}, ['fetch_name_2']);
   g.output('fetch_name_2', DataType.INT32, ['rows', MASK, MASK]);
 
-  return g.build({ metadata: { model_name: 'pp-doclayoutv3-standin', note: 'benchmark stand-in with random weights; not PP-DocLayoutV3' }, producer: 'doclayout-standin' });
+  const name = options.fast ? 'pp-doclayoutv3-standin-fast' : 'pp-doclayoutv3-standin';
+  return g.build({ metadata: { model_name: name, note: 'benchmark stand-in with random weights; not PP-DocLayoutV3' }, producer: 'doclayout-standin' });
 }
 
 interface TemplateQuery { classId: number; bias: number; box: [number, number, number, number] }
@@ -142,9 +160,10 @@ function pageTemplate(rand: () => number): TemplateQuery[] {
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const target = path.join(repoRoot, 'bench/models/pp-doclayoutv3-standin.onnx');
+  const fast = process.argv.includes('--fast');
+  const target = path.join(repoRoot, fast ? 'bench/models/pp-doclayoutv3-standin-fast.onnx' : 'bench/models/pp-doclayoutv3-standin.onnx');
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  const bytes = makeStandinModel();
+  const bytes = makeStandinModel({ fast });
   fs.writeFileSync(target, bytes);
   process.stdout.write(`wrote ${target} (${(bytes.length / 1e6).toFixed(1)} MB) — a benchmark stand-in, not PP-DocLayoutV3\n`);
 }

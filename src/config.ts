@@ -18,6 +18,8 @@ interface OptionSpec {
   readonly min?: number;
   readonly max?: number;
   readonly choices?: readonly string[];
+  /** A string option's accepted form, with what to tell a user who got it wrong. */
+  readonly pattern?: { readonly re: RegExp; readonly expected: string };
   readonly description: string;
 }
 
@@ -39,7 +41,9 @@ export const optionSpecs = {
   requestTimeoutMs: { kind: 'int', default: 120_000, env: 'DOCLAYOUT_REQUEST_TIMEOUT_MS', flag: '--request-timeout-ms <ms>', unit: 'ms', min: 1, description: 'Default per-request deadline' },
   maxRetries: { kind: 'int', default: 2, env: 'DOCLAYOUT_MAX_RETRIES', flag: '--max-retries <n>', min: 0, description: 'Re-queues of a page whose worker died under it' },
   heartbeatIntervalMs: { kind: 'int', default: 1_000, env: 'DOCLAYOUT_HEARTBEAT_MS', flag: '--heartbeat-ms <ms>', unit: 'ms', min: 10, description: 'Worker heartbeat period' },
-  watchdogTimeoutMs: { kind: 'int', default: 60_000, env: 'DOCLAYOUT_WATCHDOG_MS', flag: '--watchdog-ms <ms>', unit: 'ms', min: 50, description: 'A worker silent for this long (no heartbeat) is killed and restarted' },
+  watchdogTimeoutMs: { kind: 'int', default: 10_000, env: 'DOCLAYOUT_WATCHDOG_MS', flag: '--watchdog-ms <ms>', unit: 'ms', min: 50, description: 'A worker silent for this long (no heartbeat) is killed and restarted; heartbeats keep flowing during inference, so this need not cover a batch' },
+  maxRunMs: { kind: 'int', default: 0, env: 'DOCLAYOUT_MAX_RUN_MS', flag: '--max-run-ms <ms>', unit: 'ms', min: 0, description: 'One inference (session.run of a batch) running longer than this is a hang: the worker is killed and its pages re-queued (0 = auto: 10 × the slowest run seen on that device per page × batch size, at least 10 s)' },
+  prepThreads: { kind: 'string', default: 'auto', env: 'DOCLAYOUT_PREP_THREADS', flag: '--prep-threads <n|auto>', unit: 'threads', pattern: { re: /^(auto|\d{1,3})$/, expected: 'auto or a whole number of threads (0 = inline, no pipeline)' }, description: 'Threads per device worker that decode, resize, post-process, render PDF pages and draw overlays while the inference thread runs the model (auto: the cores left after inference, split over devices, 1 to 8; 0 = all inline on one thread, no overlap)' },
   restartBackoffMs: { kind: 'int', default: 200, env: 'DOCLAYOUT_RESTART_BACKOFF_MS', flag: '--restart-backoff-ms <ms>', unit: 'ms', min: 0, description: 'First restart delay; doubles per consecutive failure' },
   restartBackoffMaxMs: { kind: 'int', default: 30_000, env: 'DOCLAYOUT_RESTART_BACKOFF_MAX_MS', flag: '--restart-backoff-max-ms <ms>', unit: 'ms', min: 0, description: 'Largest restart delay' },
   recycleAfterPages: { kind: 'int', default: 0, env: 'DOCLAYOUT_RECYCLE_PAGES', flag: '--recycle-pages <n>', unit: 'pages', min: 0, description: 'Restart a worker after this many pages (0 = never)' },
@@ -52,6 +56,7 @@ export const optionSpecs = {
   maxUploadMb: { kind: 'number', default: 50, env: 'DOCLAYOUT_MAX_UPLOAD_MB', flag: '--max-upload-mb <mb>', unit: 'MB', min: 0.001, description: 'Largest accepted request body' },
   maxPixels: { kind: 'int', default: 100_000_000, env: 'DOCLAYOUT_MAX_PIXELS', flag: '--max-pixels <n>', unit: 'pixels', min: 1, description: 'Largest accepted image (width × height); decompression-bomb guard' },
   pdfDpi: { kind: 'number', default: 144, env: 'DOCLAYOUT_PDF_DPI', flag: '--pdf-dpi <dpi>', unit: 'dpi', min: 18, max: 1200, description: 'PDF rasterization resolution' },
+  pdfPageTimeoutMs: { kind: 'int', default: 30_000, env: 'DOCLAYOUT_PDF_PAGE_TIMEOUT_MS', flag: '--pdf-page-timeout-ms <ms>', unit: 'ms', min: 1, description: 'A PDF page that takes longer than this to render fails alone (LAYOUT_ERR_PDF); its render thread is replaced' },
   maxPdfPages: { kind: 'int', default: 0, env: 'DOCLAYOUT_MAX_PDF_PAGES', flag: '--max-pdf-pages <n>', unit: 'pages', min: 0, description: 'Refuse PDFs with more pages than this (0 = no cap); never truncates silently' },
   eventLoopLagMs: { kind: 'int', default: 1_000, env: 'DOCLAYOUT_MAX_EVENT_LOOP_LAG_MS', flag: '--max-event-loop-lag-ms <ms>', unit: 'ms', min: 0, description: 'Shed new requests (503) while the event loop lags more than this (0 = off)' },
   drainTimeoutMs: { kind: 'int', default: 60_000, env: 'DOCLAYOUT_DRAIN_TIMEOUT_MS', flag: '--drain-timeout-ms <ms>', unit: 'ms', min: 0, description: 'On SIGTERM, how long in-flight work may take before it is failed' },
@@ -92,6 +97,9 @@ function coerce(name: string, spec: OptionSpec, raw: unknown): string | number |
     if (spec.kind === 'int' && !Number.isInteger(value)) throw InvalidParamError(name, `expected an integer, got ${value}`);
     if (spec.min !== undefined && value < spec.min) throw InvalidParamError(name, `must be ≥ ${spec.min}, got ${value}`);
     if (spec.max !== undefined && value > spec.max) throw InvalidParamError(name, `must be ≤ ${spec.max}, got ${value}`);
+  }
+  if (spec.pattern && !spec.pattern.re.test(String(value))) {
+    throw InvalidParamError(name, `expected ${spec.pattern.expected}, got "${String(value)}"`);
   }
   if (spec.choices && !spec.choices.includes(String(value))) {
     throw InvalidParamError(name, `must be one of ${spec.choices.join(', ')}, got "${String(value)}"`);

@@ -3,13 +3,18 @@
  * rendered one at a time) → one bounded window of pages in flight → the page analyzer. The first
  * failing page fails the document and cancels its other pages; every page's promise is observed
  * before this returns, so a late rejection can never go unhandled.
+ *
+ * With an analyzer that renders pages itself (the pool), nothing here touches pixels: a PDF is
+ * spooled and counted off the event loop, its pages go out as references, and overlays and page
+ * images come back encoded, drawn from the pixels the model path decoded.
  */
 import { toLayoutError } from '../errors.js';
 import type { DecodedImage, LayoutParams, MediaType, PageResult } from '../model/index.js';
+import type { PageImages, PageOutputs } from '../pool/index.js';
 import { openDocument, type DocumentLimits } from './document-pages.js';
-import { withExtras } from './page-extras.js';
+import { fromImages, withExtras } from './page-extras.js';
 import { PageWindow } from './page-window.js';
-import type { AnalyzedDocument, AnalyzedPage, PageAnalyzer, PageTaskOptions, UploadedFile } from './types.js';
+import type { AnalyzedDocument, AnalyzedPage, PageAnalyzer, PageContent, PageTaskOptions, UploadedFile } from './types.js';
 
 export interface DocumentContext<R extends PageResult = PageResult> {
   readonly analyzer: PageAnalyzer<R>;
@@ -24,6 +29,8 @@ export interface AnalyzeDocumentOptions<R extends PageResult = PageResult> {
   readonly visualize?: boolean;
   /** Add each page as analysed (JPEG, base64). */
   readonly returnImage?: boolean;
+  /** Encoding of the overlay (default png; PaddleX's routes want JPEG). */
+  readonly overlayFormat?: 'png' | 'jpeg';
   readonly signal?: AbortSignal;
   readonly requestId?: string;
   /** Deadline for the whole document, ms from now; the analyzer's default when absent. */
@@ -39,7 +46,12 @@ export async function analyzeDocument<R extends PageResult>(
   file: UploadedFile,
   options: AnalyzeDocumentOptions<R>,
 ): Promise<AnalyzedDocument<R>> {
-  const source = await openDocument(file, options.pages, ctx.limits);
+  // onPage wants the pixels here, so only without it can pages go out by reference.
+  const remote = ctx.analyzer.rendersPages === true && !options.onPage;
+  const source = await openDocument(file, options.pages, ctx.limits, remote);
+  const outputs: PageOutputs | undefined = remote && (options.visualize || options.returnImage)
+    ? { ...(options.visualize ? { overlay: options.overlayFormat ?? 'png' } : {}), ...(options.returnImage ? { pageImage: true } : {}) }
+    : undefined;
   const window = options.window ?? PageWindow.forCapacity(ctx.analyzer.capacity());
   const deadline = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
   // Cancels this document's other pages as soon as one fails (or the caller aborts).
@@ -58,11 +70,12 @@ export async function analyzeDocument<R extends PageResult>(
     internal.abort(err);
   };
 
-  const runPage = async (pageNumber: number, pixels: Uint8Array | DecodedImage): Promise<AnalyzedPage<R>> => {
-    const input = { image: pixels, name: file.name, ...(pdf ? { page: pageNumber } : {}) };
+  const runPage = async (pageNumber: number, content: PageContent): Promise<AnalyzedPage<R>> => {
+    const input = { ...content, name: file.name, ...(pdf ? { page: pageNumber } : {}), ...(outputs ? { outputs } : {}) };
     const result = await ctx.analyzer.analyze(input, options.params, taskOptions());
-    const page = await withExtras(result, pixels, options);
-    await options.onPage?.(page, pixels, source.mediaType);
+    if (remote) return fromImages(result as R & { images?: PageImages });
+    const page = await withExtras(result, content.image!, options);
+    await options.onPage?.(page, content.image!, source.mediaType);
     return page;
   };
 

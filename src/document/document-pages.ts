@@ -4,10 +4,13 @@
  * one at a time on demand, so only the pages in the window are ever held in memory.
  */
 import { EmptyInputError, UnsupportedMediaError, UploadTooLargeError } from '../errors.js';
-import { sniffMediaType, type DecodedImage, type MediaType } from '../model/index.js';
+import { sniffMediaType, type MediaType } from '../model/index.js';
+import { optionSpecs } from '../config.js';
+import { countPdfPages } from '../pdf/page-count.js';
 import { selectPdfPages } from '../pdf/page-range.js';
 import { openPdf } from '../pdf/rasterize.js';
-import type { UploadedFile } from './types.js';
+import { spoolPdf } from './pdf-spool.js';
+import type { PageContent, UploadedFile } from './types.js';
 
 /** The limits a document is checked against (a subset of Config). */
 export interface DocumentLimits {
@@ -16,6 +19,8 @@ export interface DocumentLimits {
   readonly maxPixels: number;
   readonly pdfDpi: number;
   readonly maxPdfPages: number;
+  /** A PDF page (or page count) slower than this fails with LAYOUT_ERR_PDF, ms; the option's default when absent. */
+  readonly pdfPageTimeoutMs?: number;
 }
 
 export interface DocumentPages {
@@ -23,8 +28,8 @@ export interface DocumentPages {
   readonly pageCount: number;
   /** 1-based page numbers to analyse, in order; [1] for an image. */
   readonly selected: readonly number[];
-  /** The page as the analyzer takes it: the upload's bytes, or the rendered PDF page. */
-  render(pageNumber: number): Promise<Uint8Array | DecodedImage>;
+  /** The page as the analyzer takes it: the upload's bytes, the rendered PDF page, or a reference to it. */
+  render(pageNumber: number): Promise<PageContent>;
   close(): Promise<void>;
 }
 
@@ -39,18 +44,42 @@ export function checkUpload(file: UploadedFile, maxUploadMb?: number): MediaType
   return type;
 }
 
-/** `pages` selects PDF pages ("1-3,7"; all when absent) and is ignored for an image. */
-export async function openDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits): Promise<DocumentPages> {
+/**
+ * `pages` selects PDF pages ("1-3,7"; all when absent) and is ignored for an image. `byReference`:
+ * a PDF is spooled to a temp file (removed on close), counted off this thread, and its pages are
+ * handed on as references for the analyzer to render; else it is opened and rendered here.
+ */
+export async function openDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits, byReference = false): Promise<DocumentPages> {
   const mediaType = checkUpload(file, limits.maxUploadMb);
   if (mediaType !== 'pdf') {
-    return { mediaType, pageCount: 1, selected: [1], render: () => Promise.resolve(file.bytes), close: () => Promise.resolve() };
+    return { mediaType, pageCount: 1, selected: [1], render: () => Promise.resolve({ image: file.bytes }), close: () => Promise.resolve() };
   }
+  if (byReference) return spooledDocument(file, pages, limits);
   const doc = await openPdf(file.bytes, { name: file.name, maxPixels: limits.maxPixels });
   try {
     const selected = selectPdfPages(pages, doc.pageCount, { name: file.name, maxPages: limits.maxPdfPages });
-    return { mediaType, pageCount: doc.pageCount, selected, render: (page) => doc.renderPage(page, limits.pdfDpi), close: () => doc.close() };
+    return { mediaType, pageCount: doc.pageCount, selected, render: async (page) => ({ image: await doc.renderPage(page, limits.pdfDpi) }), close: () => doc.close() };
   } catch (err) {
     await doc.close();
+    throw err;
+  }
+}
+
+async function spooledDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits): Promise<DocumentPages> {
+  const timeoutMs = limits.pdfPageTimeoutMs ?? optionSpecs.pdfPageTimeoutMs.default;
+  const spool = await spoolPdf(file.bytes);
+  try {
+    const pageCount = await countPdfPages({ path: spool.path, name: file.name, maxPixels: limits.maxPixels, timeoutMs });
+    const selected = selectPdfPages(pages, pageCount, { name: file.name, maxPages: limits.maxPdfPages });
+    return {
+      mediaType: 'pdf',
+      pageCount,
+      selected,
+      render: (page) => Promise.resolve({ pdf: { path: spool.path, page, dpi: limits.pdfDpi, renderTimeoutMs: timeoutMs } }),
+      close: () => spool.remove(),
+    };
+  } catch (err) {
+    await spool.remove();
     throw err;
   }
 }

@@ -1,5 +1,6 @@
 /** The model in this process as a PageAnalyzer: what `doclayout analyze` runs on without --devices. */
 import type { Config } from '../config.js';
+import { InvalidParamError } from '../errors.js';
 import { loadModel, type PageResult } from '../model/index.js';
 import type { PageAnalyzer } from './types.js';
 
@@ -14,6 +15,8 @@ export async function createInProcessAnalyzer(
     analyze(page, params, options) {
       // A page already cancelled is not started; one running in this process runs to its end.
       options?.signal?.throwIfAborted();
+      // It does not render pages (no rendersPages), so the document layer always sends pixels.
+      if (!page.image) throw InvalidParamError('page', 'the in-process analyzer takes pixels, not PDF page references');
       return model.analyze(page.image, params, { name: page.name, page: page.page });
     },
     close: () => model.release(),

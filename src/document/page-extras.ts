@@ -5,6 +5,7 @@
  */
 import sharp from 'sharp';
 import type { DecodedImage, PageResult } from '../model/index.js';
+import type { PageImages } from '../pool/index.js';
 import { renderOverlay } from '../visualize/overlay.js';
 import type { AnalyzedPage } from './types.js';
 
@@ -21,11 +22,22 @@ async function pageImageJpeg(image: Uint8Array | DecodedImage): Promise<string> 
 export async function withExtras<R extends PageResult>(
   result: R,
   image: Uint8Array | DecodedImage,
-  wanted: { readonly visualize?: boolean; readonly returnImage?: boolean },
+  wanted: { readonly visualize?: boolean; readonly returnImage?: boolean; readonly overlayFormat?: 'png' | 'jpeg' },
 ): Promise<AnalyzedPage<R>> {
   const [overlay, pageImage] = await Promise.all([
-    wanted.visualize ? renderOverlay(image, result.regions).then((png) => png.toString('base64')) : undefined,
+    wanted.visualize ? renderOverlay(image, result.regions, { format: wanted.overlayFormat }).then((png) => png.toString('base64')) : undefined,
     wanted.returnImage ? pageImageJpeg(image) : undefined,
   ]);
   return { result, ...(overlay === undefined ? {} : { overlay }), ...(pageImage === undefined ? {} : { image: pageImage }) };
+}
+
+/** A page whose analyzer made its images itself (encoded bytes): base64 them, keep them out of the result. */
+export function fromImages<R extends PageResult>(result: R & { readonly images?: PageImages }): AnalyzedPage<R> {
+  const { images, ...rest } = result;
+  const toBase64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  return {
+    result: rest as unknown as R,
+    ...(images?.overlay ? { overlay: toBase64(images.overlay) } : {}),
+    ...(images?.pageJpeg ? { image: toBase64(images.pageJpeg) } : {}),
+  };
 }

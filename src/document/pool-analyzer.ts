@@ -1,8 +1,11 @@
 /**
  * The device pool as a PageAnalyzer: what the server runs on, and `doclayout analyze --devices`.
- * Workers take encoded bytes, so a rendered PDF page is encoded (fast lossless PNG) here.
+ * It renders pages itself: PDF pages go to the workers by reference and overlays come back made
+ * there. Pixels rendered by a caller (the CLI drawing its own overlays) are encoded (fast
+ * lossless PNG) here, since workers take encoded bytes.
  */
 import type { Config } from '../config.js';
+import { InvalidParamError } from '../errors.js';
 import { encodePagePng } from '../pdf/page-png.js';
 import { createPool, type LayoutPool, type PoolResult } from '../pool/index.js';
 import type { PageAnalyzer } from './types.js';
@@ -13,10 +16,14 @@ export function poolAnalyzer(pool: LayoutPool): PageAnalyzer<PoolResult> {
     get modelName() {
       return pool.snapshot().model;
     },
+    rendersPages: true,
     capacity: () => pool.snapshot().devices.reduce((sum, d) => sum + Math.max(1, d.maxBatch), 0),
     async analyze(page, params, options) {
+      const common = { name: page.name, ...(page.page === undefined ? {} : { page: page.page }), ...(page.outputs ? { outputs: page.outputs } : {}) };
+      if (page.pdf) return pool.analyze({ ...common, pdf: page.pdf }, params, options);
+      if (!page.image) throw InvalidParamError('page', 'a page needs its image or a PDF page reference');
       const bytes = page.image instanceof Uint8Array ? page.image : await encodePagePng(page.image);
-      return pool.analyze({ bytes, name: page.name, ...(page.page === undefined ? {} : { page: page.page }) }, params, options);
+      return pool.analyze({ ...common, bytes }, params, options);
     },
     close: () => pool.close(),
   };

@@ -4,14 +4,24 @@
  * returns. Nothing here knows about HTTP or the command line.
  */
 import type { DecodedImage, LayoutParams, MediaType, PageResult } from '../model/index.js';
+import type { PageImages, PageOutputs, PdfPageRef } from '../pool/index.js';
 
-/** One page as the document layer holds it: an upload's encoded bytes, or a rendered PDF page. */
+/** A page's content: an upload's encoded bytes or a rendered PDF page, or a spooled PDF's page by reference. */
+export type PageContent =
+  | { readonly image: Uint8Array | DecodedImage; readonly pdf?: undefined }
+  | { readonly pdf: PdfPageRef; readonly image?: undefined };
+
+/** One page as the document layer hands it to an analyzer: exactly one of `image` and `pdf`. */
 export interface PageInput {
-  readonly image: Uint8Array | DecodedImage;
+  readonly image?: Uint8Array | DecodedImage;
+  /** Only for analyzers that `rendersPages`. */
+  readonly pdf?: PdfPageRef;
   /** Display name (file name) used in results and errors. */
   readonly name: string;
   /** 1-based page number for a PDF page; absent for an image. */
   readonly page?: number;
+  /** Images to make from the decoded pixels (only for analyzers that `rendersPages`). */
+  readonly outputs?: PageOutputs;
 }
 
 export interface PageTaskOptions {
@@ -22,8 +32,14 @@ export interface PageTaskOptions {
   readonly requestId?: string;
 }
 
-export interface PageAnalyzer<R extends PageResult = PageResult> {
+export interface PageAnalyzer<R extends PageResult & { readonly images?: PageImages } = PageResult> {
   readonly modelName: string;
+  /**
+   * True when the analyzer takes PDF pages by reference (PageInput.pdf) and makes the overlay and
+   * page image itself, from the pixels it decoded (the pool: all of it in device workers, none
+   * on the caller's event loop). False/absent: it takes pixels and the document layer draws.
+   */
+  readonly rendersPages?: boolean;
   /** Pages it works on at once right now (Σ batch size over the pool's devices; 1 in process). */
   capacity(): number;
   analyze(page: PageInput, params: Partial<LayoutParams>, options?: PageTaskOptions): Promise<R>;

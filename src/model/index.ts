@@ -5,7 +5,8 @@
  */
 export type * from './types.js';
 export { defaultLayoutParams } from './types.js';
-export { loadModel } from './pipeline.js';
+export { loadModel, openSession } from './pipeline.js';
+export type { LayoutSession, SessionOptions } from './runtime/session.js';
 export type { LayoutModel, LoadModelOptions, ImageInput, BatchItem, BatchOutcome } from './pipeline.js';
 export { parseBoolean, parseLayoutParams } from './params.js';
 export type { ParseLayoutParamsOptions } from './params.js';
@@ -17,6 +18,7 @@ export { preprocess, preprocessDecoded } from './image/preprocess.js';
 export { sniffMediaType, pdfHeaderOffset } from './image/sniff.js';
 export type { MediaType } from './image/sniff.js';
 export { postprocess } from './postprocess/postprocess.js';
+export { selectPageOutputs, lowestThreshold } from './postprocess/select-page.js';
 export { DEFAULT_MODEL_NAME, findKnownModel, knownModels } from './registry/registry.js';
 export type { KnownModel } from './registry/registry.js';
 export { pullModel, sha256File } from './registry/download.js';

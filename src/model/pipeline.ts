@@ -7,7 +7,7 @@ import { toLayoutError, type LayoutError } from '../errors.js';
 import type { DecodedImage } from './image/decode.js';
 import { preprocess } from './image/preprocess.js';
 import { postprocess } from './postprocess/postprocess.js';
-import { createSession, type LayoutSession } from './runtime/session.js';
+import type { LayoutSession, SessionOptions } from './runtime/session.js';
 import type { LayoutParams, ModelInfo, PageGeometry, PageResult, PreprocessedPage } from './types.js';
 
 export type ImageInput = Uint8Array | DecodedImage;
@@ -40,8 +40,18 @@ export interface LayoutModel {
   release(): Promise<void>;
 }
 
+/**
+ * A session on its own, for callers that run the stages on different threads (the pool's device
+ * workers). onnxruntime is imported here, on first use, so threads that only decode, resize and
+ * post-process can import this layer without loading the native runtime.
+ */
+export async function openSession(modelPath: string, options: SessionOptions = {}): Promise<LayoutSession> {
+  const { createSession } = await import('./runtime/session.js');
+  return createSession(modelPath, options);
+}
+
 export async function loadModel(modelPath: string, options: LoadModelOptions = {}): Promise<LayoutModel> {
-  const session = await createSession(modelPath, { device: options.device, intraOpNumThreads: options.intraOpNumThreads });
+  const session = await openSession(modelPath, { device: options.device, intraOpNumThreads: options.intraOpNumThreads });
   return new Pipeline(session, options.maxPixels);
 }
 

@@ -49,6 +49,15 @@ function loadPdfJs(): Promise<PdfJs> {
   return pdfjsModule;
 }
 
+/**
+ * Loads pdf.js ahead of the first PDF, where a time budget will be measuring the first render
+ * (the device workers' prep threads, the page-count thread): importing it takes longer than
+ * reading most pages.
+ */
+export function preloadPdfJs(): void {
+  void loadPdfJs().catch(() => undefined);
+}
+
 let resourceDirs: { standardFonts: string; cMaps: string; wasm: string; iccs: string } | undefined;
 
 /** pdf.js reads these with fs in Node: plain folder paths with a trailing separator. */

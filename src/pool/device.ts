@@ -1,6 +1,6 @@
 /**
- * One device as the pool sees it: its worker handle, the batch it holds, its counters and its
- * snapshot. The pool decides what goes where; a Device only keeps its own facts straight.
+ * One device as the pool sees it: its worker handle, the batches it holds (one running, others
+ * waiting in its worker's pipeline), its counters and its snapshot. The pool decides what goes where; a Device only keeps its own facts straight.
  */
 import type { Config } from '../config.js';
 import { maxBatchFor } from './devices.js';
@@ -20,7 +20,9 @@ export class Device {
   /** Set while a reload replaces this device's worker: no new batches, shown as draining. */
   reloading = false;
   readonly #config: Config;
-  #batch: InFlightBatch | undefined;
+  readonly #batches = new Map<number, InFlightBatch>();
+  /** When it last answered a batch, performance.now(): the start of the next one's service time. */
+  lastAnswerAt = 0;
   #completed = 0;
   #failed = 0;
   /** Count of batches by size: index = batch size. */
@@ -40,13 +42,15 @@ export class Device {
     return this.handle.spec.id;
   }
 
-  /** Pages it holds now (its batch in flight). */
+  /** Pages it holds now (its batches in flight). */
   get outstanding(): number {
-    return this.#batch?.tasks.length ?? 0;
+    let pages = 0;
+    for (const batch of this.#batches.values()) pages += batch.tasks.length;
+    return pages;
   }
 
   get hasBatch(): boolean {
-    return this.#batch !== undefined;
+    return this.#batches.size > 0;
   }
 
   /** The largest batch it takes: the configured one when the model batches, else 1. */
@@ -64,7 +68,7 @@ export class Device {
       task.queued = false;
       task.dispatchedAt = now;
     }
-    this.#batch = { id: batchId, tasks, sentAt: now };
+    this.#batches.set(batchId, { id: batchId, tasks, sentAt: now });
     this.handle.runBatch(batchId, tasks.map((t) => t.toWire()));
   }
 
@@ -75,17 +79,18 @@ export class Device {
     return batch;
   }
 
-  /** Lets go of batch `batchId` (its worker exited); undefined if it is not the one held. */
+  /** Lets go of batch `batchId` (answered, or its worker exited); undefined if it is not held. */
   takeBatch(batchId: number): InFlightBatch | undefined {
-    if (this.#batch?.id !== batchId) return undefined;
-    return this.dropBatch();
+    const batch = this.#batches.get(batchId);
+    this.#batches.delete(batchId);
+    return batch;
   }
 
-  /** Lets go of whatever batch it holds (the pool is destroyed). */
-  dropBatch(): InFlightBatch | undefined {
-    const batch = this.#batch;
-    this.#batch = undefined;
-    return batch;
+  /** Lets go of every batch it holds (the pool is destroyed). */
+  dropBatches(): InFlightBatch[] {
+    const batches = [...this.#batches.values()];
+    this.#batches.clear();
+    return batches;
   }
 
   countCompleted(): void {

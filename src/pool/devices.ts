@@ -16,6 +16,26 @@ export interface DeviceSpec {
   readonly device: string;
   readonly kind: DeviceKind;
   readonly intraOpNumThreads: number;
+  /** Prep threads of its worker (decode, resize, post-process); the pool fills it from `prepThreads`. */
+  readonly prepThreads?: number;
+}
+
+/** More prep threads than this per device only add memory: they would wait on the inference. */
+const MAX_AUTO_PREP_THREADS = 8;
+
+/**
+ * Prep threads per device worker. `auto`: the cores that inference leaves free, shared by the
+ * devices — a CPU device's inference uses its intra-op threads, a GPU device's inference thread
+ * one core to feed the GPU — at least 1 and at most 8 each. `0` runs the CPU stages inline.
+ */
+export function prepThreadsFor(setting: string, specs: readonly DeviceSpec[], cores = os.availableParallelism()): number {
+  if (setting !== 'auto') {
+    const threads = Number(setting);
+    if (!Number.isInteger(threads) || threads < 0) throw InvalidParamError('prepThreads', `expected auto or a whole number, got "${setting}"`);
+    return threads;
+  }
+  const inferenceCores = specs.reduce((n, s) => n + (s.kind === 'cpu' ? s.intraOpNumThreads : 1), 0);
+  return Math.min(MAX_AUTO_PREP_THREADS, Math.max(1, Math.floor((cores - inferenceCores) / Math.max(1, specs.length))));
 }
 
 /** More CPU workers than this only fight over the same cores. */

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { AbortedError, DeadlineExceededError, type LayoutError } from '../errors.js';
 import type { LayoutParams } from '../model/index.js';
-import type { WireTask } from './protocol.js';
+import type { PageSource, WireTask } from './protocol.js';
 import type { PoolInput, PoolResult } from './types.js';
 
 /** How an ending is counted in the pool's snapshot. */
@@ -61,7 +61,9 @@ export class PoolTask {
 
   /** What the worker is sent for this task. */
   toWire(): WireTask {
-    return { taskId: this.id, bytes: this.input.bytes, name: this.input.name, page: this.input.page ?? 1, params: this.params };
+    const { input } = this;
+    const source: PageSource = input.pdf ? { kind: 'pdf', ...input.pdf } : { kind: 'image', bytes: input.bytes };
+    return { taskId: this.id, source, name: input.name, page: input.page ?? 1, params: this.params, ...(input.outputs ? { outputs: input.outputs } : {}) };
   }
 
   resolve(result: PoolResult): boolean {

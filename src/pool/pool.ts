@@ -13,7 +13,7 @@ import {
 } from '../errors.js';
 import type { LayoutParams } from '../model/index.js';
 import { Device } from './device.js';
-import { parseDevices, type DeviceSpec } from './devices.js';
+import { parseDevices, prepThreadsFor, type DeviceSpec } from './devices.js';
 import { Dispatcher } from './dispatcher.js';
 import { PoolTask, type TaskEnding } from './pool-task.js';
 import type { WireOutcome, WorkerTestHooks } from './protocol.js';
@@ -52,14 +52,17 @@ export class DevicePool extends EventEmitter implements LayoutPool {
   constructor(options: PoolOptions) {
     super();
     this.#config = options.config;
-    const specs = options.devices ?? parseDevices(options.config.devices, options.config.cpuThreads);
+    const parsed = options.devices ?? parseDevices(options.config.devices, options.config.cpuThreads);
+    const prepThreads = prepThreadsFor(options.config.prepThreads, parsed);
+    const specs = parsed.map((spec) => ({ ...spec, prepThreads: spec.prepThreads ?? prepThreads }));
     this.#queue = new TaskQueue(options.config.maxQueue);
     this.#dispatcher = new Dispatcher(specs.length);
     this.#devices = specs.map((spec, index) => new Device(new WorkerHandle(spec, index, options.modelPath, options.config, {
       onReady: (handle) => this.#onReady(handle),
       onResult: (handle, batchId, outcomes) => this.#onResult(this.#devices[handle.index]!, batchId, outcomes),
-      onExit: (handle, error, batchId, _taskIds, planned) => this.#onWorkerExit(this.#devices[handle.index]!, error, batchId, planned),
+      onExit: (handle, error, batchIds, _taskIds, planned) => this.#onWorkerExit(this.#devices[handle.index]!, error, batchIds, planned),
       onStateChange: (handle, state, reason) => this.#onStateChange(handle, state, reason),
+      onRunStarted: () => this.#pump(),
     }, options.testHooks?.[index]), options.config));
     // A device that cannot start is reported through its state (and ready()), not here.
     for (const device of this.#devices) device.handle.start().catch(() => {});
@@ -176,7 +179,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     clearTimeout(this.#delayTimer);
     const error = err as LayoutError;
     for (const task of this.#queue.drain()) this.#fail(task, error);
-    for (const device of this.#devices) for (const task of device.dropBatch()?.tasks ?? []) this.#fail(task, error);
+    for (const device of this.#devices) for (const batch of device.dropBatches()) for (const task of batch.tasks) this.#fail(task, error);
     for (const device of this.#devices) device.handle.kill();
     for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
     this.#wakeIdle();
@@ -195,8 +198,8 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       }
       const index = this.#dispatcher.pick(alive.map((d) => ({ index: d.index, outstanding: d.outstanding })));
       const device = index === undefined ? undefined : this.#devices[index];
-      // The best device is busy: waiting for it beats sending work to a slower one.
-      if (!device || !device.handle.available) return;
+      // The best device is full: waiting for it beats sending work to a slower one.
+      if (!device || !device.handle.canTakeBatch) return;
       const limit = device.maxBatch;
       // Dynamic batching: when other work is in flight, give a short batch a moment to fill.
       // An idle pool sends at once, so a lone request sees no added latency.
@@ -218,7 +221,11 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     const { tasks, sentAt } = batch;
     const now = performance.now();
     const inferMs = outcomes.reduce((sum, o) => sum + (o.ok ? o.result.timing.inferMs : 0), 0);
-    this.#dispatcher.record(device.index, (now - sentAt) / Math.max(1, tasks.length));
+    // Per-page service time from the device's throughput: batches overlap in its pipeline, so the
+    // clock for this one starts at the device's previous answer (or when it was sent, if later).
+    const since = Math.max(sentAt, device.lastAnswerAt);
+    device.lastAnswerAt = now;
+    this.#dispatcher.record(device.index, (now - since) / Math.max(1, tasks.length));
     this.emit('batch', { device: device.id, index: device.index, size: tasks.length, inferMs });
     const byId = new Map(tasks.map((t) => [t.id, t]));
     for (const outcome of outcomes) {
@@ -233,6 +240,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       const { result } = outcome;
       this.#complete(task, {
         ...result,
+        ...(outcome.images ? { images: outcome.images } : {}),
         device: device.id,
         deviceIndex: device.index,
         timing: { ...result.timing, queueMs: task.dispatchedAt - task.enqueuedAt, totalMs: now - task.enqueuedAt, batchSize: tasks.length },
@@ -242,8 +250,9 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     this.#wakeIdle();
   }
 
-  #onWorkerExit(device: Device, error: LayoutError, batchId: number | undefined, planned: boolean): void {
-    const batch = batchId === undefined ? undefined : device.takeBatch(batchId);
+  #onWorkerExit(device: Device, error: LayoutError, batchIds: readonly number[], planned: boolean): void {
+    // Every batch it held, running or waiting in its pipeline, oldest first.
+    const held = batchIds.flatMap((id) => device.takeBatch(id)?.tasks ?? []);
     const handle = device.handle;
     if (!planned) this.emit('worker-exit', {
       device: device.id,
@@ -252,10 +261,10 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       code: (error.details?.code as number | null) ?? null,
       signal: (error.details?.signal as string | null) ?? null,
       state: handle.state,
-      taskIds: batch?.tasks.map((t) => t.id) ?? [],
+      taskIds: held.map((t) => t.id),
     });
     // Back to the front of the queue, in their original order, for the other devices.
-    for (const task of [...(batch?.tasks ?? [])].reverse()) {
+    for (const task of [...held].reverse()) {
       if (task.settled) continue;
       task.attempts += 1;
       if (task.attempts > this.#config.maxRetries) {

@@ -1,15 +1,24 @@
 /**
- * The parent ↔ worker protocol, as tagged unions both ends compile against. Images travel as
- * encoded bytes (structured clone, no base64); errors travel as `{ code, message }`.
+ * The parent ↔ worker protocol, as tagged unions both ends compile against. Pages travel as
+ * encoded bytes or as a reference to a spooled PDF page (never as decoded pixels or floats);
+ * errors travel as `{ code, message }`.
  */
 import type { LayoutParams, PageResult } from '../model/index.js';
+import type { PageImages, PageOutputs, PdfPageRef } from './types.js';
+
+export type { PageImages, PageOutputs };
 
 /** Test-only behaviour, set through createPool's `testHooks`; never read from the environment. */
 export interface WorkerTestHooks {
-  /** Extra wall time per page, keeping the event loop free (a slower device). */
+  /** Extra wall time per page before its batch runs, keeping every thread free (a slower device). */
   readonly delayMsPerPage?: number;
-  /** A task whose name contains this string blocks the worker forever (no heartbeats). */
+  /** A task whose name contains this string blocks the worker's main thread forever (no heartbeats). */
   readonly hangOnName?: string;
+  /**
+   * A task whose name contains this string makes its batch's inference never return, while the
+   * worker's main thread stays free and keeps beating (a wedged session.run or driver call).
+   */
+  readonly hangRunOnName?: string;
   /** A task whose name contains this string kills the worker process mid-batch. */
   readonly crashOnName?: string;
 }
@@ -19,18 +28,31 @@ export interface WorkerInit {
   readonly modelPath: string;
   readonly device: string;
   readonly intraOpNumThreads: number;
+  /** Threads that decode, resize and post-process beside the inference thread; 0 = inline. */
+  readonly prepThreads: number;
   readonly maxPixels: number;
   readonly maxBatch: number;
   readonly heartbeatIntervalMs: number;
   readonly testHooks?: WorkerTestHooks;
 }
 
+/** Where a page's pixels come from. */
+export type PageSource =
+  /** An encoded image (JPEG, PNG, TIFF, BMP, …) as uploaded. */
+  | { readonly kind: 'image'; readonly bytes: Uint8Array }
+  /**
+   * One page of a PDF spooled to a local file by the document layer, rendered where its pixels are
+   * used. A render that takes longer than `renderTimeoutMs` fails this page alone (LAYOUT_ERR_PDF).
+   */
+  | ({ readonly kind: 'pdf' } & PdfPageRef);
+
 export interface WireTask {
   readonly taskId: string;
-  readonly bytes: Uint8Array;
+  readonly source: PageSource;
   readonly name: string;
   readonly page: number;
   readonly params: Partial<LayoutParams>;
+  readonly outputs?: PageOutputs;
 }
 
 export type ParentMessage =
@@ -38,11 +60,34 @@ export type ParentMessage =
   | { readonly type: 'run-batch'; readonly batchId: number; readonly tasks: readonly WireTask[] };
 
 export type WireOutcome =
-  | { readonly taskId: string; readonly ok: true; readonly result: PageResult }
+  | { readonly taskId: string; readonly ok: true; readonly result: PageResult; readonly images?: PageImages }
   | { readonly taskId: string; readonly ok: false; readonly code: string; readonly message: string };
 
 export type WorkerMessage =
-  | { readonly type: 'ready'; readonly modelName: string; readonly batchOk: boolean }
+  | {
+    readonly type: 'ready';
+    readonly modelName: string;
+    readonly batchOk: boolean;
+    /** Batches the worker wants queued beyond the one running (0: one batch at a time). */
+    readonly lookahead: number;
+    /** Wall time of the warm-up inference of one blank page, ms. */
+    readonly warmupRunMs: number;
+  }
   | { readonly type: 'init-error'; readonly code: string; readonly message: string }
-  | { readonly type: 'heartbeat'; readonly rssMb: number }
-  | { readonly type: 'result'; readonly batchId: number; readonly outcomes: readonly WireOutcome[] };
+  | {
+    readonly type: 'heartbeat';
+    readonly rssMb: number;
+    /** How long the inference now running has been running, ms; 0 when none is. */
+    readonly runningForMs: number;
+    /** Pages in that inference (0 when none). */
+    readonly runPages: number;
+  }
+  /** A batch's inference began: it no longer counts as queued ahead. */
+  | { readonly type: 'run-started'; readonly batchId: number }
+  | {
+    readonly type: 'result';
+    readonly batchId: number;
+    readonly outcomes: readonly WireOutcome[];
+    /** session.run wall time of this batch, ms (0 when no page reached it). */
+    readonly runMs: number;
+  };

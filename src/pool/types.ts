@@ -4,14 +4,42 @@
  */
 import type { DeviceKind, LayoutParams, PageResult } from '../model/index.js';
 
-/** One page to analyze: encoded image bytes (JPEG/PNG/…) as received; decoding happens in the worker. */
-export interface PoolInput {
-  readonly bytes: Uint8Array;
+/** One page of a PDF spooled to a local file, rendered by the device worker that analyzes it. */
+export interface PdfPageRef {
+  /** The spooled file; it must outlive the page's task. */
+  readonly path: string;
+  /** 1-based. */
+  readonly page: number;
+  readonly dpi: number;
+  /** A render slower than this fails the page alone with LAYOUT_ERR_PDF, ms. */
+  readonly renderTimeoutMs: number;
+}
+
+/** Images made in the worker from the pixels the model path decoded. */
+export interface PageOutputs {
+  /** The page with its regions drawn, in this encoding. */
+  readonly overlay?: 'png' | 'jpeg';
+  /** A JPEG of the page as analysed. */
+  readonly pageImage?: boolean;
+}
+
+export interface PageImages {
+  /** PNG or JPEG, as PageOutputs.overlay asked. */
+  readonly overlay?: Uint8Array;
+  readonly pageJpeg?: Uint8Array;
+}
+
+/**
+ * One page to analyze: encoded image bytes (JPEG/PNG/…) as received, or a page of a spooled PDF.
+ * Decoding and rendering happen in the worker, never in the caller's process.
+ */
+export type PoolInput = {
   /** Display name (file name) used in results and errors. */
   readonly name: string;
-  /** 1-based page number when the bytes are one page of a PDF (rasterized upstream). */
+  /** 1-based page number when the page is one page of a PDF. */
   readonly page?: number;
-}
+  readonly outputs?: PageOutputs;
+} & ({ readonly bytes: Uint8Array; readonly pdf?: undefined } | { readonly pdf: PdfPageRef; readonly bytes?: undefined });
 
 export interface PoolTaskOptions {
   readonly signal?: AbortSignal;
@@ -27,6 +55,8 @@ export interface PoolResult extends PageResult {
   /** Index of that device in the pool (the seed API's `gpu_used`). */
   readonly deviceIndex: number;
   readonly timing: PageResult['timing'] & { readonly queueMs: number; readonly totalMs: number; readonly batchSize: number };
+  /** What PoolInput.outputs asked for. */
+  readonly images?: PageImages;
 }
 
 export type DeviceState = 'starting' | 'ready' | 'busy' | 'draining' | 'restarting' | 'failed' | 'stopped';

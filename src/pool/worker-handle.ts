@@ -26,16 +26,31 @@ const STOP_GRACE_MS = 2_000;
 const STARTUP_WATCHDOG_MS = 120_000;
 /** A worker that stays up this long after a restart has its backoff reset, ms. */
 const HEALTHY_AFTER_MS = 30_000;
+/**
+ * maxRunMs auto: a run this many times slower per page than the slowest one seen (warm-up
+ * included) is a hang, not a slow batch; never under the floor, ms, so a noisy machine or a
+ * first large batch does not trip it.
+ */
+const AUTO_RUN_LIMIT_FACTOR = 10;
+const AUTO_RUN_LIMIT_FLOOR_MS = 10_000;
+
+interface InflightBatch {
+  readonly taskIds: string[];
+  /** The worker began its inference (it no longer waits in the worker's pipeline). */
+  started: boolean;
+}
 
 export interface WorkerCallbacks {
   onReady(handle: WorkerHandle): void;
-  onResult(handle: WorkerHandle, batchId: number, outcomes: readonly WireOutcome[]): void;
+  onResult(handle: WorkerHandle, batchId: number, outcomes: readonly WireOutcome[], runMs: number): void;
   /**
    * The process died (crash, kill, watchdog) or was replaced (`planned`: recycle, stop);
-   * `batchId` is the batch it held, if any.
+   * `batchIds` are the batches it held (running or waiting in its pipeline), oldest first.
    */
-  onExit(handle: WorkerHandle, error: LayoutError, batchId: number | undefined, taskIds: readonly string[], planned: boolean): void;
+  onExit(handle: WorkerHandle, error: LayoutError, batchIds: readonly number[], taskIds: readonly string[], planned: boolean): void;
   onStateChange(handle: WorkerHandle, state: DeviceState, reason?: string): void;
+  /** A batch began its inference: the device has room for another one in its pipeline. */
+  onRunStarted(handle: WorkerHandle): void;
 }
 
 export class WorkerHandle {
@@ -47,7 +62,11 @@ export class WorkerHandle {
   readonly #config: Config;
   readonly #callbacks: WorkerCallbacks;
   readonly #testHooks: WorkerTestHooks | undefined;
-  #batch: { id: number; taskIds: string[] } | undefined;
+  readonly #batches = new Map<number, InflightBatch>();
+  /** Batches the worker wants beyond its running one (its 'ready' says; 0 = one at a time). */
+  #lookahead = 0;
+  /** Slowest session.run per page seen on this process, ms (seeds the auto run limit). */
+  #slowestRunPerPageMs = 0;
   #lastHeartbeatAt = 0;
   #watchdog: NodeJS.Timeout | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
@@ -90,12 +109,32 @@ export class WorkerHandle {
   }
 
   get busy(): boolean {
-    return this.#batch !== undefined;
+    return this.#batches.size > 0;
   }
 
-  /** Ready and not holding a batch: may be given one. */
+  /** Pages sent and not yet answered. */
+  get inflightPages(): number {
+    let pages = 0;
+    for (const batch of this.#batches.values()) pages += batch.taskIds.length;
+    return pages;
+  }
+
+  /**
+   * Whether another batch may be sent now: always when idle; while busy, only to keep its
+   * pipeline `lookahead` batches deep (batches sent whose inference has not begun).
+   */
+  get canTakeBatch(): boolean {
+    const child = this.#child;
+    // An exited child still reads 'busy' while its exit is handled: never send it more.
+    if (!this.accepting || !child || child.exitCode !== null || child.signalCode !== null) return false;
+    let waiting = 0;
+    for (const batch of this.#batches.values()) if (!batch.started) waiting += 1;
+    return this.#batches.size === 0 || waiting < this.#lookahead;
+  }
+
+  /** Ready and holding nothing. */
   get available(): boolean {
-    return this.#state === 'ready' && this.#batch === undefined && !this.#recycleRequested;
+    return this.#state === 'ready' && this.#batches.size === 0 && !this.#recycleRequested;
   }
 
   /** Serving (idle or busy) and not about to be replaced: worth waiting for. */
@@ -120,6 +159,7 @@ export class WorkerHandle {
     this.#stopping = false;
     this.#recycleRequested = false;
     this.#pagesSinceStart = 0;
+    this.#slowestRunPerPageMs = 0;
     clearTimeout(this.#restartTimer);
     clearInterval(this.#watchdog);
     this.#setState('starting');
@@ -135,6 +175,7 @@ export class WorkerHandle {
       modelPath,
       device: this.spec.device,
       intraOpNumThreads: this.spec.intraOpNumThreads,
+      prepThreads: this.spec.prepThreads ?? 1,
       maxPixels: this.#config.maxPixels,
       maxBatch: maxBatchFor(this.spec.kind, this.#config),
       heartbeatIntervalMs: this.#config.heartbeatIntervalMs,
@@ -145,7 +186,7 @@ export class WorkerHandle {
   }
 
   runBatch(batchId: number, tasks: readonly WireTask[]): void {
-    this.#batch = { id: batchId, taskIds: tasks.map((t) => t.taskId) };
+    this.#batches.set(batchId, { taskIds: tasks.map((t) => t.taskId), started: false });
     this.#setState('busy');
     this.#send({ type: 'run-batch', batchId, tasks });
   }
@@ -156,7 +197,7 @@ export class WorkerHandle {
     this.#recycleRequested = true;
     this.#exitReason = `recycled: ${reason}`;
     this.#setState('draining', this.#exitReason);
-    if (!this.#batch) this.#kill('SIGTERM');
+    if (this.#batches.size === 0) this.#kill('SIGTERM');
   }
 
   /** Graceful: asks the worker to release its session and exit; SIGKILL if it does not. */
@@ -198,6 +239,8 @@ export class WorkerHandle {
       case 'ready':
         this.batchOk = message.batchOk;
         this.modelName = message.modelName;
+        this.#lookahead = message.lookahead;
+        this.#slowestRunPerPageMs = message.warmupRunMs;
         this.#setState('ready');
         this.#callbacks.onReady(this);
         break;
@@ -210,20 +253,44 @@ export class WorkerHandle {
       case 'heartbeat':
         this.rssMb = message.rssMb;
         if (this.#config.recycleRssMb > 0 && message.rssMb > this.#config.recycleRssMb) this.requestRecycle(`RSS ${message.rssMb} MiB > ${this.#config.recycleRssMb} MiB`);
+        this.#checkRunTime(message.runningForMs, message.runPages);
         break;
-      case 'result': {
-        const batch = this.#batch;
-        if (!batch || batch.id !== message.batchId) return;
-        this.#batch = undefined;
-        this.#pagesSinceStart += message.outcomes.length;
-        if (Date.now() - this.#startedAt > HEALTHY_AFTER_MS) this.#consecutiveFailures = 0;
-        if (this.#state === 'busy' && !this.#recycleRequested) this.#setState('ready');
-        const recycleAfter = this.#config.recycleAfterPages;
-        if (recycleAfter > 0 && this.#pagesSinceStart >= recycleAfter) this.requestRecycle(`${this.#pagesSinceStart} pages served`);
-        this.#callbacks.onResult(this, message.batchId, message.outcomes);
-        if (this.#recycleRequested) this.#kill('SIGTERM');
+      case 'run-started': {
+        const batch = this.#batches.get(message.batchId);
+        if (batch) batch.started = true;
+        this.#callbacks.onRunStarted(this);
         break;
       }
+      case 'result': {
+        const batch = this.#batches.get(message.batchId);
+        if (!batch) return;
+        this.#batches.delete(message.batchId);
+        this.#pagesSinceStart += message.outcomes.length;
+        if (message.runMs > 0) this.#slowestRunPerPageMs = Math.max(this.#slowestRunPerPageMs, message.runMs / Math.max(1, message.outcomes.length));
+        if (Date.now() - this.#startedAt > HEALTHY_AFTER_MS) this.#consecutiveFailures = 0;
+        if (this.#state === 'busy' && this.#batches.size === 0 && !this.#recycleRequested) this.#setState('ready');
+        const recycleAfter = this.#config.recycleAfterPages;
+        if (recycleAfter > 0 && this.#pagesSinceStart >= recycleAfter) this.requestRecycle(`${this.#pagesSinceStart} pages served`);
+        this.#callbacks.onResult(this, message.batchId, message.outcomes, message.runMs);
+        if (this.#recycleRequested && this.#batches.size === 0) this.#kill('SIGTERM');
+        break;
+      }
+    }
+  }
+
+  /** The longest one inference of `pages` pages may run before it counts as hung, ms. */
+  runLimitMs(pages: number): number {
+    if (this.#config.maxRunMs > 0) return this.#config.maxRunMs;
+    return Math.max(AUTO_RUN_LIMIT_FLOOR_MS, AUTO_RUN_LIMIT_FACTOR * this.#slowestRunPerPageMs * Math.max(1, pages));
+  }
+
+  /** A live worker whose inference does not come back: the session (or its driver) is wedged. */
+  #checkRunTime(runningForMs: number, pages: number): void {
+    if (runningForMs <= 0 || this.#state === 'starting') return;
+    const limitMs = this.runLimitMs(pages);
+    if (runningForMs > limitMs) {
+      this.#exitReason = `inference of ${pages} page(s) running for ${runningForMs} ms (maxRunMs ${limitMs} ms)`;
+      this.#kill('SIGKILL');
     }
   }
 
@@ -240,17 +307,18 @@ export class WorkerHandle {
   #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (child !== this.#child) return;
     clearInterval(this.#watchdog);
-    const batch = this.#batch;
-    this.#batch = undefined;
+    const batchIds = [...this.#batches.keys()];
+    const taskIds = [...this.#batches.values()].flatMap((b) => b.taskIds);
+    this.#batches.clear();
     const recycled = this.#recycleRequested;
     const reason = this.#exitReason ?? `code ${code}, signal ${signal}`;
     this.#exitReason = undefined;
-    const error = WorkerCrashError(this.spec.id, reason, batch ? batch.taskIds.join(',') : 'none', {
-      details: { code, signal, device: this.spec.id, state: this.#state, taskIds: batch?.taskIds ?? [] },
+    const error = WorkerCrashError(this.spec.id, reason, taskIds.length > 0 ? taskIds.join(',') : 'none', {
+      details: { code, signal, device: this.spec.id, state: this.#state, taskIds },
     });
     if (!recycled && !this.#stopping) this.lastError = { code: error.code, message: error.message, at: new Date().toISOString() };
     const failedInit = this.#state === 'failed';
-    this.#callbacks.onExit(this, error, batch?.id, batch?.taskIds ?? [], (recycled || this.#stopping) && !batch);
+    this.#callbacks.onExit(this, error, batchIds, taskIds, (recycled || this.#stopping) && batchIds.length === 0);
     if (failedInit) return;
     if (this.#stopping) {
       this.#setState('stopped');

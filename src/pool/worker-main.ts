@@ -1,19 +1,22 @@
 /**
  * Entry point of one device worker process (`child_process.fork` of the compiled
- * dist/src/pool/worker-main.js, `serialization: 'advanced'`). It owns one model session and does
- * the pixel work itself (decode, preprocess, run, postprocess), so the pool's process never
- * blocks on images and a native crash here takes down this device only.
+ * dist/src/pool/worker-main.js, `serialization: 'advanced'`). The process does all the pixel work
+ * of its device, so the pool's process never blocks on images and a native crash here takes down
+ * this device only. Inside it, three kinds of thread:
+ *   - this main thread: IPC with the pool and heartbeats, nothing heavy;
+ *   - the inference thread (worker/inference-thread.ts): the model session, session.run only;
+ *   - the prep threads (worker/prep-pool.ts): decode, PDF render, resize, post-process, overlays.
+ * worker/batch-pipeline.ts joins them so the next batch is prepared while one runs.
  *
- * Heartbeats come from a timer on this process's only thread, and onnxruntime-node's
- * `session.run` blocks that thread for a whole batch. That is deliberate: a worker stuck inside
- * `session.run` stops beating and the pool's watchdog kills it. The price: `watchdogTimeoutMs`
- * must be longer than the slowest batch (maxBatch pages on the slowest device) and than the
- * model load, which also blocks the thread.
+ * Heartbeats come from this thread, which a running batch never blocks: a silent worker is a
+ * wedged process (the watchdog kills it), and each beat says how long the current inference has
+ * been running, so the pool catches a hung run by its own limit (maxRunMs) within seconds.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { BatchItem, LayoutModel } from '../model/index.js';
 import { toLayoutError } from '../errors.js';
-import type { ParentMessage, WireOutcome, WireTask, WorkerInit, WorkerMessage, WorkerTestHooks } from './protocol.js';
+import { BatchPipeline } from './worker/batch-pipeline.js';
+import { InferenceClient } from './worker/inference-client.js';
+import { PrepPool } from './worker/prep-pool.js';
+import type { ParentMessage, WireTask, WorkerInit, WorkerMessage, WorkerTestHooks } from './protocol.js';
 
 if (!process.send) {
   process.stderr.write('worker-main.js is started by the doclayout pool (child_process.fork), not by hand\n');
@@ -22,14 +25,13 @@ if (!process.send) {
 
 const MIB = 2 ** 20;
 
-let model: LayoutModel | undefined;
+let inference: InferenceClient | undefined;
+let prep: PrepPool | undefined;
+let pipeline: BatchPipeline | undefined;
 let hooks: WorkerTestHooks = {};
 let heartbeat: NodeJS.Timeout | undefined;
 let initialized = false;
 let exiting = false;
-/** The pool sends one batch at a time; a queue keeps order should it ever send more. */
-const backlog: Array<{ batchId: number; tasks: readonly WireTask[] }> = [];
-let running = false;
 
 function send(message: WorkerMessage, then?: () => void): void {
   if (!process.connected) return;
@@ -37,34 +39,46 @@ function send(message: WorkerMessage, then?: () => void): void {
 }
 
 function beat(): void {
-  send({ type: 'heartbeat', rssMb: Math.round(process.memoryUsage.rss() / MIB) });
+  const run = inference?.current() ?? { runningForMs: 0, pages: 0 };
+  send({ type: 'heartbeat', rssMb: Math.round(process.memoryUsage.rss() / MIB), runningForMs: Math.round(run.runningForMs), runPages: run.pages });
 }
 
-/** TEST-ONLY faults (see WorkerTestHooks); none of them is ever set in production. */
-async function applyTestHooks(tasks: readonly WireTask[]): Promise<void> {
+/** TEST-ONLY faults of the main thread (see WorkerTestHooks); none is ever set in production. */
+function applyTestHooks(tasks: readonly WireTask[]): void {
   const names = tasks.map((t) => t.name);
   if (hooks.crashOnName !== undefined && names.some((n) => n.includes(hooks.crashOnName!))) {
     process.kill(process.pid, 'SIGSEGV');
   }
   if (hooks.hangOnName !== undefined && names.some((n) => n.includes(hooks.hangOnName!))) {
-    // Blocks the thread, as a hung session.run would: no more heartbeats, no CPU burnt.
+    // Blocks this thread, as a wedged process would: no more heartbeats, no CPU burnt.
     for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
   }
-  if (hooks.delayMsPerPage) await sleep(hooks.delayMsPerPage * tasks.length);
 }
 
 async function init(message: WorkerInit): Promise<void> {
   hooks = message.testHooks ?? {};
-  // Beat before loading, so the pool sees a live process from the start.
+  // Beats start before the model loads (on the inference thread), so the pool sees a live process.
   heartbeat = setInterval(beat, message.heartbeatIntervalMs);
   beat();
   try {
-    // Imported here rather than at the top so the first heartbeat leaves before onnxruntime loads.
-    const { loadModel } = await import('../model/pipeline.js');
-    model = await loadModel(message.modelPath, { device: message.device, intraOpNumThreads: message.intraOpNumThreads, maxPixels: message.maxPixels });
-    // Some exports fail with batch > 1 (MODEL.md): probe once; the pool sends batches of 1 if it fails.
-    const batchOk = message.maxBatch > 1 ? await model.probeBatch(2) : false;
-    send({ type: 'ready', modelName: model.info.name, batchOk });
+    inference = await InferenceClient.start(
+      { modelPath: message.modelPath, device: message.device, intraOpNumThreads: message.intraOpNumThreads, maxBatch: message.maxBatch },
+      // The session's thread died under us: exit, the pool restarts the device and re-queues.
+      (err) => {
+        process.stderr.write(`doclayout worker ${message.device}: inference thread failed: ${err.message}\n`);
+        void shutdown(70);
+      },
+    );
+    prep = new PrepPool(message.prepThreads);
+    pipeline = new BatchPipeline({
+      prep,
+      inference,
+      maxPixels: message.maxPixels,
+      hooks,
+      onRunStarted: (batchId) => send({ type: 'run-started', batchId }),
+      onResult: (batchId, outcomes, runMs) => send({ type: 'result', batchId, outcomes, runMs }),
+    });
+    send({ type: 'ready', modelName: inference.info.name, batchOk: inference.batchOk, lookahead: pipeline.lookahead, warmupRunMs: inference.warmupRunMs });
   } catch (err) {
     const error = toLayoutError(err);
     // Exit once the pool has the reason: it marks the device failed and does not restart it.
@@ -72,40 +86,14 @@ async function init(message: WorkerInit): Promise<void> {
   }
 }
 
-async function runBatch(batchId: number, tasks: readonly WireTask[]): Promise<void> {
-  await applyTestHooks(tasks);
-  const items: BatchItem[] = tasks.map((t) => ({ image: t.bytes, name: t.name, page: t.page, params: t.params }));
-  let outcomes: WireOutcome[];
-  try {
-    const results = await model!.analyzeBatch(items);
-    outcomes = results.map((r, i) => {
-      const taskId = tasks[i]!.taskId;
-      return r.ok ? { taskId, ok: true, result: r.result } : { taskId, ok: false, code: r.error.code, message: r.error.message };
-    });
-  } catch (err) {
-    const error = toLayoutError(err);
-    outcomes = tasks.map((t) => ({ taskId: t.taskId, ok: false, code: error.code, message: error.message }));
-  }
-  send({ type: 'result', batchId, outcomes });
-}
-
-async function drainBacklog(): Promise<void> {
-  if (running) return;
-  running = true;
-  while (backlog.length > 0 && !exiting) {
-    const next = backlog.shift()!;
-    await runBatch(next.batchId, next.tasks);
-  }
-  running = false;
-}
-
 async function shutdown(code: number): Promise<void> {
   if (exiting) return;
   exiting = true;
   clearInterval(heartbeat);
   try {
+    await prep?.close();
     // Frees the session's memory (on a GPU, its device memory) before the process goes.
-    await model?.release();
+    await inference?.release();
   } finally {
     process.exit(code);
   }
@@ -120,9 +108,9 @@ process.on('message', (message: ParentMessage) => {
       void init(message);
       return;
     case 'run-batch':
-      if (!model) return;
-      backlog.push({ batchId: message.batchId, tasks: message.tasks });
-      void drainBacklog();
+      if (!pipeline) return;
+      applyTestHooks(message.tasks);
+      pipeline.submit(message.batchId, message.tasks);
       return;
   }
 });

@@ -13,7 +13,12 @@ export interface OverlayOptions {
   readonly showOrder?: boolean;
   /** "label score" tags (default true). */
   readonly showLabels?: boolean;
+  /** Encoding of the result (default png; PaddleX's routes return JPEG). */
+  readonly format?: 'png' | 'jpeg';
 }
+
+/** JPEG quality of a JPEG overlay: PaddleX's output images use 90. */
+const OVERLAY_JPEG_QUALITY = 90;
 
 /**
  * One colour per class, shared with the web UI (web/ keeps a copy of this table; keep them in
@@ -85,7 +90,7 @@ function overlayScale(width: number, height: number): { line: number; font: numb
   return { line: Math.max(2, Math.round(side / 500)), font: Math.max(11, Math.round(side / 75)) };
 }
 
-function regionSvg(region: Region, width: number, height: number, options: Required<OverlayOptions>): string {
+function regionSvg(region: Region, width: number, height: number, options: Required<Pick<OverlayOptions, 'showOrder' | 'showLabels'>>): string {
   const color = labelColor(region.label);
   const { line, font } = overlayScale(width, height);
   const [x1, y1, x2, y2] = region.bbox;
@@ -122,14 +127,16 @@ function regionSvg(region: Region, width: number, height: number, options: Requi
   return parts.join('');
 }
 
-/** PNG of the page with the regions drawn on it. Encoded bytes are decoded (EXIF-upright) first. */
+/**
+ * PNG (or JPEG) of the page with the regions drawn on it. Pass the pixels the model path decoded;
+ * encoded bytes are decoded (EXIF-upright) first, which fails for inputs only the model path reads.
+ */
 export async function renderOverlay(image: Uint8Array | DecodedImage, regions: readonly Region[], options: OverlayOptions = {}): Promise<Buffer> {
   const page = image instanceof Uint8Array ? await decodeImage(image) : image;
   const { width, height } = page;
-  const resolved: Required<OverlayOptions> = { showOrder: options.showOrder ?? true, showLabels: options.showLabels ?? true };
+  const resolved = { showOrder: options.showOrder ?? true, showLabels: options.showLabels ?? true };
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Arial, Helvetica, sans-serif">${regions.map((r) => regionSvg(r, width, height, resolved)).join('')}</svg>`;
-  return sharp(toBuffer(page.data), { raw: { width, height, channels: 3 }, limitInputPixels: false })
-    .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
-    .png()
-    .toBuffer();
+  const drawn = sharp(toBuffer(page.data), { raw: { width, height, channels: 3 }, limitInputPixels: false })
+    .composite([{ input: Buffer.from(svg), top: 0, left: 0 }]);
+  return (options.format === 'jpeg' ? drawn.jpeg({ quality: OVERLAY_JPEG_QUALITY }) : drawn.png()).toBuffer();
 }

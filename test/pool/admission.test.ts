@@ -4,9 +4,13 @@ import { AbortedError, DeadlineExceededError, InvalidParamError, QueueFullError 
 import type { LayoutPool } from '../../src/pool/types.js';
 import { page, pages, settleAll, startPool, waitFor } from './helpers.js';
 
-/** One worker that takes at least 300 ms a page (test hook), one page per batch. */
+/**
+ * One worker that takes at least 300 ms a page (test hook), one page per batch, with its stages
+ * inline (prepThreads 0: no batches queued ahead in its pipeline), so waiting pages stay in the
+ * pool's queue.
+ */
 const slowPool = (overrides = {}): Promise<LayoutPool> =>
-  startPool({ maxBatch: 1, ...overrides }, { testHooks: { 0: { delayMsPerPage: 300 } } });
+  startPool({ maxBatch: 1, prepThreads: '0', ...overrides }, { testHooks: { 0: { delayMsPerPage: 300 } } });
 
 /** Resolves with 'pending' if `promise` has not settled within one macrotask. */
 async function stateOf(promise: Promise<unknown>): Promise<'pending' | 'fulfilled' | 'rejected'> {

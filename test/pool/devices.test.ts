@@ -67,3 +67,27 @@ describe('batch limit per device', () => {
     assert.equal(maxBatchFor('cuda', { maxBatch: 16 }), 16, 'maxBatch is the one per-device limit');
   });
 });
+
+describe('prep threads per device worker', () => {
+  it('auto gives each device the cores inference leaves free, 1 to 8 each', async () => {
+    const { prepThreadsFor } = await import('../../src/pool/devices.js');
+    const detect = () => [0, 1];
+    // 2 cores, one CPU device with one intra-op thread: one core left.
+    assert.equal(prepThreadsFor('auto', parseDevices('cpu', 1), 2), 1);
+    // Every core to inference still leaves each device one prep thread.
+    assert.equal(prepThreadsFor('auto', parseDevices('cpu:2', 0), 2), 1);
+    // Two GPUs on 16 cores: one core each feeds its GPU, 14 shared, capped at 8.
+    assert.equal(prepThreadsFor('auto', parseDevices('auto', 0, detect), 16), 7);
+    assert.equal(prepThreadsFor('auto', parseDevices('cuda:0', 0), 64), 8);
+    assert.equal(prepThreadsFor('0', parseDevices('cpu', 1), 2), 0, '0 = inline');
+    assert.equal(prepThreadsFor('3', parseDevices('cpu', 1), 2), 3);
+  });
+
+  it('the option takes auto or a whole number and names itself when wrong', async () => {
+    const { resolveConfig } = await import('../../src/config.js');
+    assert.equal(resolveConfig({}, {}).prepThreads, 'auto');
+    assert.equal(resolveConfig({}, { DOCLAYOUT_PREP_THREADS: '2' }).prepThreads, '2');
+    assert.throws(() => resolveConfig({ prepThreads: 'two' }, {}), (err: unknown) => InvalidParamError.is(err) && /prepThreads/.test(err.message));
+    assert.throws(() => resolveConfig({ prepThreads: '-1' }, {}), (err: unknown) => InvalidParamError.is(err));
+  });
+});

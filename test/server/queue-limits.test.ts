@@ -23,7 +23,9 @@ describe('queue limits, deadlines and disconnects', { timeout: 180_000 }, () => 
   before(async () => {
     server = await startServer({
       listen: true,
-      config: { maxQueue: 1, maxBatch: 1 },
+      // Stages inline (prepThreads 0): the worker takes one page at a time, none queued ahead in
+      // its pipeline, so the second page waits in the pool's queue.
+      config: { maxQueue: 1, maxBatch: 1, prepThreads: '0' },
       // Every page holds the only worker for 1.5 s: long enough for the steps below, on any machine.
       testHooks: { 0: { delayMsPerPage: 1_500 } },
     });

@@ -171,18 +171,24 @@ function paddleOutputs(info: ModelInfo, outputs: ort.InferenceSession.ReturnType
     detections,
     rowWidth,
     rowsPerImage,
-    masks: maskTensor ? copyMasks(maskTensor) : undefined,
+    // int32 0/1 as onnxruntime returns them, no copy: postprocessing treats nonzero as foreground,
+    // and a copy of 300 × 200 × 200 cells would cost more than the rest of the step.
+    masks: maskTensor ? int32Masks(maskTensor) : undefined,
     maskHeight: maskTensor ? Number(maskTensor.dims[1]) : 0,
     maskWidth: maskTensor ? Number(maskTensor.dims[2]) : 0,
     boxesInOriginalPixels: info.boxesInOriginalPixels,
   };
 }
 
-/** Masks arrive as int32 0/1; keeping one byte per pixel quarters the IPC and memory cost. */
-function copyMasks(tensor: ort.Tensor): Uint8Array {
-  const src = tensor.data as ArrayLike<number>;
+/**
+ * The int32 masks as they are (a JS-owned buffer a pipeline may transfer to another thread);
+ * another integer type is converted to 0/1 bytes.
+ */
+function int32Masks(tensor: ort.Tensor): Int32Array | Uint8Array {
+  if (tensor.data instanceof Int32Array) return tensor.data;
+  const src = tensor.data as ArrayLike<number | bigint>;
   const out = new Uint8Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = src[i]! > 0 ? 1 : 0;
+  for (let i = 0; i < src.length; i++) out[i] = Number(src[i]) > 0 ? 1 : 0;
   return out;
 }
 

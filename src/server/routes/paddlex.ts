@@ -5,7 +5,6 @@
  * `errorCode` = HTTP status (422 for invalid requests, as PaddleX's validation does).
  * Unlike PaddleX's default (10 pages), every PDF page is processed — never truncated silently.
  */
-import sharp from 'sharp';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UnsupportedMediaError } from '../../errors.js';
 import { checkUpload, type AnalyzedPage } from '../../document/index.js';
@@ -23,14 +22,6 @@ import {
   prunedResult,
 } from '../paddlex-mapping.js';
 import { decodeBase64Field } from '../request-input.js';
-
-/** PaddleX's output images are JPEGs. */
-const OUTPUT_JPEG_QUALITY = 90;
-
-async function pngToJpegBase64(pngBase64: string): Promise<string> {
-  const jpeg = await sharp(Buffer.from(pngBase64, 'base64')).jpeg({ quality: OUTPUT_JPEG_QUALITY }).toBuffer();
-  return jpeg.toString('base64');
-}
 
 const envelopeDoc = (result: Record<string, unknown>): Record<string, unknown> => ({
   type: 'object',
@@ -79,7 +70,8 @@ export function paddlexRoutes(app: FastifyInstance, options: { ctx: ServerContex
       const bytes = decodeBase64Field('image', body.image, ctx.config.maxUploadMb);
       const file = { bytes, name: 'image' };
       if (checkUpload(file, ctx.config.maxUploadMb) === 'pdf') throw UnsupportedMediaError('image', 'a PDF was sent where an image is expected');
-      return { file, options: { params: paddlexParams(body, labels), visualize: body.visualize !== false } };
+      // PaddleX's output images are JPEGs: the worker draws the overlay and encodes it as one.
+      return { file, options: { params: paddlexParams(body, labels), visualize: body.visualize !== false, overlayFormat: 'jpeg' as const } };
     });
     const page = doc.pages[0]!;
     labels.learn(page.result.regions);
@@ -89,7 +81,7 @@ export function paddlexRoutes(app: FastifyInstance, options: { ctx: ServerContex
       errorMsg: 'Success',
       result: {
         detectedObjects: detectedObjects(page.result),
-        ...(page.overlay ? { image: await pngToJpegBase64(page.overlay) } : {}),
+        ...(page.overlay ? { image: page.overlay } : {}),
       },
     };
   });
@@ -135,15 +127,15 @@ export function paddlexRoutes(app: FastifyInstance, options: { ctx: ServerContex
       if (body.fileType === 0 && sniffed !== 'pdf') throw UnsupportedMediaError('file', `fileType 0 (PDF) was given but the bytes are ${sniffed.toUpperCase()}`);
       if (body.fileType === 1 && sniffed === 'pdf') throw UnsupportedMediaError('file', 'fileType 1 (image) was given but the bytes are a PDF');
       params = paddlexParams({ ...body, threshold: body.layoutThreshold }, labels);
-      return { file, options: { params, visualize, returnImage: visualize } };
+      return { file, options: { params, visualize, returnImage: visualize, overlayFormat: 'jpeg' as const } };
     });
     for (const page of doc.pages) labels.learn(page.result.regions);
     const isPdf = doc.mediaType === 'pdf';
-    const results = await Promise.all(doc.pages.map(async (page: AnalyzedPage<PoolResult>) => ({
+    const results = doc.pages.map((page: AnalyzedPage<PoolResult>) => ({
       prunedResult: prunedResult(page.result, isPdf ? page.result.input.page - 1 : null, params),
-      ...(page.overlay ? { outputImages: { layout_det_res: await pngToJpegBase64(page.overlay) } } : {}),
+      ...(page.overlay ? { outputImages: { layout_det_res: page.overlay } } : {}),
       ...(page.image ? { inputImage: page.image } : {}),
-    })));
+    }));
     return {
       logId,
       errorCode: 0,

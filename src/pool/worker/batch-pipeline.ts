@@ -1,0 +1,143 @@
+/**
+ * The pipeline inside one device worker. A batch is prepared (decode/render → resize) on the prep
+ * threads as soon as it arrives, while earlier batches run; batches then run on the inference
+ * thread strictly in arrival order, each one the moment the previous run returns; after its run,
+ * each page's outputs are cut down to its own kept rows and post-processed (and its overlay drawn)
+ * on the prep threads while the next batch already runs. The pool sends up to `lookahead`
+ * batches beyond the running one, so one is always prepared ahead (double buffering).
+ *
+ * Inline mode (0 prep threads) keeps the design before the pipeline: each batch is prepared, run
+ * and finished before the next one starts, on the worker's main thread.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { toLayoutError, type LayoutError } from '../../errors.js';
+import { selectPageOutputs, type PageResult } from '../../model/index.js';
+import type { WireOutcome, WireTask, WorkerTestHooks } from '../protocol.js';
+import type { InferenceClient } from './inference-client.js';
+import type { StageModelInfo, PreparedPage } from './page-stages.js';
+import type { PrepPool } from './prep-pool.js';
+
+/** Batches queued beyond the running one when prep threads exist: one preparing, one prepared. */
+const PIPELINE_LOOKAHEAD = 2;
+
+export interface BatchPipelineOptions {
+  readonly prep: PrepPool;
+  readonly inference: InferenceClient;
+  readonly maxPixels: number;
+  readonly hooks: WorkerTestHooks;
+  onRunStarted(batchId: number): void;
+  onResult(batchId: number, outcomes: WireOutcome[], runMs: number): void;
+}
+
+type Prepared = { readonly ok: true; readonly page: PreparedPage } | { readonly ok: false; readonly error: LayoutError };
+
+export class BatchPipeline {
+  readonly #options: BatchPipelineOptions;
+  readonly #info: StageModelInfo;
+  readonly #inline: boolean;
+  #runs: Promise<void> = Promise.resolve();
+
+  constructor(options: BatchPipelineOptions) {
+    this.#options = options;
+    const { info } = options.inference;
+    this.#info = {
+      inputWidth: info.inputWidth, inputHeight: info.inputHeight, mean: info.mean, std: info.std,
+      labels: info.labels, variant: info.variant, hasOrder: info.hasOrder, hasMasks: info.hasMasks, rowWidth: info.rowWidth,
+    };
+    this.#inline = options.prep.threads === 0;
+  }
+
+  /** Batches the pool should send beyond the running one. */
+  get lookahead(): number {
+    return this.#inline ? 0 : PIPELINE_LOOKAHEAD;
+  }
+
+  submit(batchId: number, tasks: readonly WireTask[]): void {
+    const prepareAll = (): Promise<Prepared[]> => Promise.all(tasks.map((task) => this.#prepare(task)));
+    // Pipelined: start preparing now, behind nothing but the prep threads' own queue.
+    const prepared = this.#inline ? undefined : prepareAll();
+    this.#runs = this.#runs.then(async () => {
+      const pages = await (prepared ?? prepareAll());
+      const finished = this.#runAndFinish(batchId, tasks, pages);
+      // The next batch may run as soon as this run returned; inline, only once it is finished.
+      await (this.#inline ? finished.done : finished.ran);
+    });
+  }
+
+  async #prepare(task: WireTask): Promise<Prepared> {
+    try {
+      const page = await this.#options.prep.prepare({ source: task.source, name: task.name, maxPixels: this.#options.maxPixels, info: this.#info, outputs: task.outputs });
+      return { ok: true, page };
+    } catch (err) {
+      return { ok: false, error: toLayoutError(err) };
+    }
+  }
+
+  #runAndFinish(batchId: number, tasks: readonly WireTask[], prepared: readonly Prepared[]): { ran: Promise<void>; done: Promise<void> } {
+    const outcomes: WireOutcome[] = new Array(tasks.length);
+    const ready: Array<{ index: number; page: PreparedPage }> = [];
+    prepared.forEach((p, index) => {
+      if (p.ok) ready.push({ index, page: p.page });
+      else outcomes[index] = { taskId: tasks[index]!.taskId, ok: false, code: p.error.code, message: p.error.message };
+    });
+    const ran = ready.length === 0 ? Promise.resolve(undefined) : this.#run(batchId, tasks, ready);
+    const done = ran.then(async (result) => {
+      if (result && 'error' in result) {
+        for (const { index } of ready) outcomes[index] = { taskId: tasks[index]!.taskId, ok: false, code: result.error.code, message: result.error.message };
+      } else if (result) {
+        await Promise.all(ready.map(({ index, page }, imageIndex) => this.#finish(tasks[index]!, page, result, imageIndex, ready.length).then((o) => { outcomes[index] = o; })));
+      }
+      this.#options.onResult(batchId, outcomes, result && 'runMs' in result ? result.runMs : 0);
+    });
+    return { ran: ran.then(() => undefined), done };
+  }
+
+  async #run(
+    batchId: number,
+    tasks: readonly WireTask[],
+    ready: ReadonlyArray<{ index: number; page: PreparedPage }>,
+  ): Promise<{ raw: Awaited<ReturnType<InferenceClient['run']>>['raw']; runMs: number } | { error: LayoutError }> {
+    const { hooks, inference } = this.#options;
+    this.#options.onRunStarted(batchId);
+    // TEST-ONLY: a slower device (device time, so after 'run-started'), every thread left free.
+    if (hooks.delayMsPerPage) await sleep(hooks.delayMsPerPage * tasks.length);
+    const pageLength = ready[0]!.page.pixels.length;
+    let pixels = ready[0]!.page.pixels;
+    if (ready.length > 1) {
+      pixels = new Float32Array(ready.length * pageLength);
+      ready.forEach(({ page }, i) => pixels.set(page.pixels, i * pageLength));
+    }
+    const hang = hooks.hangRunOnName !== undefined && tasks.some((t) => t.name.includes(hooks.hangRunOnName!));
+    try {
+      return await inference.run(pixels, ready.map(({ page }) => page.geometry), { hang });
+    } catch (err) {
+      return { error: toLayoutError(err) };
+    }
+  }
+
+  async #finish(
+    task: WireTask,
+    page: PreparedPage,
+    result: { raw: Awaited<ReturnType<InferenceClient['run']>>['raw']; runMs: number },
+    imageIndex: number,
+    batchPages: number,
+  ): Promise<WireOutcome> {
+    try {
+      // This page's rows that can pass its threshold, with their masks: kilobytes, not 48 MB.
+      const raw = selectPageOutputs(result.raw, imageIndex, task.params.threshold);
+      const done = await this.#options.prep.finish({ raw, geometry: page.geometry, info: this.#info, params: task.params, image: page.image, overlay: task.outputs?.overlay });
+      const pageResult: PageResult = {
+        model: this.#options.inference.info.name,
+        input: { name: task.name, page: task.page, width: page.geometry.width, height: page.geometry.height },
+        regions: done.regions,
+        // The batch shares one forward pass; each page is charged its share.
+        timing: { decodeMs: page.decodeMs, preprocessMs: page.preprocessMs, inferMs: result.runMs / batchPages, postprocessMs: done.postprocessMs },
+      };
+      const images = { ...(done.overlay ? { overlay: done.overlay } : {}), ...(page.pageJpeg ? { pageJpeg: page.pageJpeg } : {}) };
+      return { taskId: task.taskId, ok: true, result: pageResult, ...(Object.keys(images).length > 0 ? { images } : {}) };
+    } catch (err) {
+      const error = toLayoutError(err);
+      return { taskId: task.taskId, ok: false, code: error.code, message: error.message };
+    }
+  }
+}

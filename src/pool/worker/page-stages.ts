@@ -1,0 +1,104 @@
+/**
+ * The CPU stages of one page, as a device worker runs them around the inference thread:
+ * `preparePage` (decode or render a PDF page → model input, plus the page JPEG if asked) and
+ * `finishPage` (post-process one page's selected outputs → regions, plus the overlay if asked).
+ * Both take and return plain data, so they run the same on a prep thread or inline; images
+ * returned to clients are drawn from the pixels decoded here, never from a second decode.
+ */
+import { performance } from 'node:perf_hooks';
+import sharp from 'sharp';
+import { decodeImage, postprocess, preprocess, type DecodedImage, type LayoutParams, type ModelInfo, type PageGeometry, type RawOutputs, type Region } from '../../model/index.js';
+import { renderOverlay } from '../../visualize/overlay.js';
+import type { PageOutputs, PageSource } from '../protocol.js';
+import { renderPdfPage } from './pdf-pages.js';
+
+/** What the CPU stages need to know about the model: plain data, cloned to every thread. */
+export type StageModelInfo = Pick<ModelInfo, 'inputWidth' | 'inputHeight' | 'mean' | 'std' | 'labels' | 'variant' | 'hasOrder' | 'hasMasks' | 'rowWidth'>;
+
+/** RGB pixels that crossed a thread boundary (a plain Uint8Array, no Buffer prototype). */
+export interface PagePixels {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface PrepareRequest {
+  readonly source: PageSource;
+  readonly name: string;
+  readonly maxPixels: number;
+  readonly info: StageModelInfo;
+  readonly outputs?: PageOutputs;
+}
+
+export interface PreparedPage {
+  /** float32 CHW model input of this page. */
+  readonly pixels: Float32Array;
+  readonly geometry: PageGeometry;
+  /** Decode (or PDF render) time, ms. */
+  readonly decodeMs: number;
+  readonly preprocessMs: number;
+  /** The decoded page, kept only when an overlay is to be drawn once the regions are known. */
+  readonly image?: PagePixels;
+  readonly pageJpeg?: Uint8Array;
+}
+
+export interface FinishRequest {
+  /** This page's outputs alone (selectPageOutputs), image index 0. */
+  readonly raw: RawOutputs;
+  readonly geometry: PageGeometry;
+  readonly info: StageModelInfo;
+  readonly params: Partial<LayoutParams>;
+  readonly image?: PagePixels;
+  readonly overlay?: PageOutputs['overlay'];
+}
+
+export interface FinishedPage {
+  readonly regions: Region[];
+  readonly postprocessMs: number;
+  readonly overlay?: Uint8Array;
+}
+
+/** Returned page images: small enough to ship, sharp enough to read. */
+const PAGE_JPEG_QUALITY = 85;
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+async function decodeSource(source: PageSource, name: string, maxPixels: number): Promise<DecodedImage> {
+  if (source.kind === 'image') return decodeImage(source.bytes, { name, maxPixels });
+  return renderPdfPage(source, name, maxPixels);
+}
+
+export async function preparePage(request: PrepareRequest): Promise<PreparedPage> {
+  const { source, name, maxPixels, info, outputs } = request;
+  const start = performance.now();
+  const image = await decodeSource(source, name, maxPixels);
+  const decodeMs = performance.now() - start;
+  const page = await preprocess(image, info, { name, maxPixels });
+  const pageJpeg = outputs?.pageImage ? await encodeJpeg(image, PAGE_JPEG_QUALITY) : undefined;
+  return {
+    pixels: page.pixels,
+    geometry: page.geometry,
+    decodeMs,
+    preprocessMs: page.preprocessMs,
+    ...(outputs?.overlay ? { image: { data: image.data, width: image.width, height: image.height } } : {}),
+    ...(pageJpeg ? { pageJpeg } : {}),
+  };
+}
+
+export async function finishPage(request: FinishRequest): Promise<FinishedPage> {
+  const start = performance.now();
+  const regions = postprocess(request.raw, 0, request.geometry, request.info, request.params);
+  const postprocessMs = performance.now() - start;
+  if (!request.overlay || !request.image) return { regions, postprocessMs };
+  const { data, width, height } = request.image;
+  const overlay = await renderOverlay({ data: asBuffer(data), width, height, format: 'raw' }, regions, { format: request.overlay });
+  return { regions, postprocessMs, overlay };
+}
+
+function encodeJpeg(image: DecodedImage, quality: number): Promise<Buffer> {
+  return sharp(asBuffer(image.data), { raw: { width: image.width, height: image.height, channels: 3 }, limitInputPixels: false })
+    .jpeg({ quality })
+    .toBuffer();
+}
