@@ -89,6 +89,12 @@ export const WorkerCrashError = define('LAYOUT_ERR_WORKER_CRASHED', 500, 'Worker
 export const RetriesExhaustedError = define('LAYOUT_ERR_RETRIES_EXHAUSTED', 500, 'Task %s failed on %s workers in a row; last error: %s');
 export const DeviceInitError = define('LAYOUT_ERR_DEVICE_INIT', 500, 'Device %s failed to initialize: %s. %s');
 
+// --- jobs (queued batches, issue #9) ------------------------------------------------------------
+export const JobNotFoundError = define('LAYOUT_ERR_JOB_NOT_FOUND', 404, 'No job or batch %s (unknown, or expired after its time to live)');
+export const DocumentExpiredError = define('LAYOUT_ERR_DOCUMENT_EXPIRED', 410, 'The bytes of document %s are gone from the store (expired or fetched)');
+export const JobCanceledError = define('LAYOUT_ERR_JOB_CANCELED', 409, 'Job %s was canceled');
+export const QueueUnavailableError = define('LAYOUT_ERR_QUEUE_UNAVAILABLE', 503, 'The job queue is unavailable: %s');
+
 // --- server -----------------------------------------------------------------------------------
 export const NotFoundError = define('LAYOUT_ERR_NOT_FOUND', 404, 'Route %s %s not found');
 export const OverloadedError = define('LAYOUT_ERR_OVERLOADED', 503, 'Server overloaded (%s); retry later');
