@@ -68,6 +68,13 @@ export const optionSpecs = {
   jobBackoffMs: { kind: 'int', default: 1_000, env: 'DOCLAYOUT_JOB_BACKOFF_MS', flag: '--job-backoff-ms <ms>', unit: 'ms', min: 0, description: 'First retry delay of a failed page job; doubles per attempt' },
 } as const satisfies Record<string, OptionSpec>;
 
+/**
+ * Pages of documents in flight at once (document/page-window.ts), not an option: the window is
+ * the analyzer's capacity (Σ batch size), at least `min` so the next page renders while one is
+ * analysed, at most `max` so a long PDF never holds more rendered pages than that in memory.
+ */
+export const pageWindowPages = Object.freeze({ min: 2, max: 32 });
+
 export type OptionName = keyof typeof optionSpecs;
 
 type ValueOf<S extends OptionSpec> = S['kind'] extends 'string' ? string : S['kind'] extends 'boolean' ? boolean : number;

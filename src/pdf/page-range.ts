@@ -3,7 +3,7 @@
  * Pages are 1-based like every PDF viewer. A selection that names a page the document does not
  * have is an error rather than being clipped, so a typo never silently drops pages.
  */
-import { PageRangeError } from '../errors.js';
+import { PageRangeError, PdfError } from '../errors.js';
 
 const ALL = /^\s*all\s*$/i;
 const PART = /^(\d+)?\s*(-)?\s*(\d+)?$/;
@@ -34,4 +34,18 @@ export function parsePageRange(spec: string | undefined, pageCount: number): num
     for (let page = first; page <= last; page++) pages.add(page);
   }
   return [...pages].sort((a, b) => a - b);
+}
+
+/**
+ * The pages of a PDF that will be analysed: the selection, refused (never truncated) above
+ * `maxPages` (0 = no cap). A PDF with no pages is an error, not an empty success: there is
+ * nothing to analyse, and every route and the CLI answer it the same way.
+ */
+export function selectPdfPages(spec: string | undefined, pageCount: number, options: { name: string; maxPages: number }): number[] {
+  if (pageCount === 0) throw PdfError(options.name, 'the document has no pages');
+  const pages = parsePageRange(spec, pageCount);
+  if (options.maxPages > 0 && pages.length > options.maxPages) {
+    throw PdfError(options.name, `${pages.length} pages selected, above the cap of ${options.maxPages} (maxPdfPages)`);
+  }
+  return pages;
 }

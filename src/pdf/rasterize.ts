@@ -12,7 +12,7 @@ import { optionSpecs } from '../config.js';
 import { EmptyInputError, ImageTooLargeError, InvalidParamError, LayoutError, PageRangeError, PdfError, UnsupportedMediaError } from '../errors.js';
 import type { DecodedImage } from '../model/index.js';
 import { pdfHeaderOffset } from '../model/index.js';
-import { parsePageRange } from './page-range.js';
+import { selectPdfPages } from './page-range.js';
 
 export interface PdfDocumentHandle {
   readonly pageCount: number;
@@ -202,10 +202,7 @@ export async function* rasterizePdf(
   const name = options.name ?? 'input';
   const doc = await openPdf(bytes, { name, maxPixels: options.maxPixels });
   try {
-    const pages = parsePageRange(options.pages, doc.pageCount);
-    if (maxPages > 0 && pages.length > maxPages) {
-      throw PdfError(name, `${pages.length} pages selected, above the cap of ${maxPages} (maxPdfPages)`);
-    }
+    const pages = selectPdfPages(options.pages, doc.pageCount, { name, maxPages });
     for (const page of pages) {
       yield { page, pageCount: doc.pageCount, image: await doc.renderPage(page, options.dpi) };
     }

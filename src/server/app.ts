@@ -11,7 +11,8 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { NotFoundError, OverloadedError, PoolClosedError } from '../errors.js';
-import type { LayoutPool } from '../pool/types.js';
+import { poolAnalyzer } from '../document/index.js';
+import type { LayoutPool } from '../pool/index.js';
 import type { GpuTelemetry } from '../telemetry/gpu.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import type { ServerContext } from './context.js';
@@ -78,6 +79,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const ctx: ServerContext = {
     config,
     pool,
+    documents: { analyzer: poolAnalyzer(pool), limits: config },
     metrics: new ServerMetrics({ pool, gpuTelemetry: options.gpuTelemetry, eventLoopLagMs: () => shedder.lagMs }),
     stats: new RollingStats(),
     shedder,

@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import { AbortedError } from '../errors.js';
 import type { LayoutPool, PoolResult, PoolSnapshot } from '../pool/types.js';
 import type { GpuStats, GpuTelemetry } from '../telemetry/gpu.js';
-import type { AnalyzedDocument } from './analyze-document.js';
+import type { AnalyzedDocument, DocumentContext } from '../document/index.js';
 import type { LoadShedder } from './load-shedder.js';
 import type { ServerMetrics } from './metrics.js';
 import type { RollingStats } from './rolling-stats.js';
@@ -15,6 +15,8 @@ import type { RollingStats } from './rolling-stats.js';
 export interface ServerContext {
   readonly config: Config;
   readonly pool: LayoutPool;
+  /** The pool as the document layer's page analyzer, with this server's limits. */
+  readonly documents: DocumentContext<PoolResult>;
   readonly metrics: ServerMetrics;
   readonly stats: RollingStats;
   readonly shedder: LoadShedder;
@@ -42,7 +44,7 @@ export function clientAbortSignal(_request: FastifyRequest, reply: FastifyReply)
 }
 
 /** Counts a finished document in the rolling stats and /metrics. */
-export function recordDocument(ctx: ServerContext, route: string, doc: AnalyzedDocument): void {
+export function recordDocument(ctx: ServerContext, route: string, doc: AnalyzedDocument<PoolResult>): void {
   for (const page of doc.pages) ctx.stats.record(page.result.timing.totalMs);
   ctx.metrics.countPages(route, doc.pages.length);
 }

@@ -3,7 +3,7 @@
  * timing (what `doclayout analyze` writes, plus serving facts); for a PDF, the same per page
  * under `pages`, as `doclayout analyze` writes PDFs.
  */
-import type { AnalyzedDocument, AnalyzedPage } from './analyze-document.js';
+import type { AnalyzedDocument, AnalyzedPage } from '../document/index.js';
 
 export function pageBody(page: AnalyzedPage): Record<string, unknown> {
   return {

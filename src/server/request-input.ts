@@ -9,7 +9,7 @@ import type { MultipartFile } from '@fastify/multipart';
 import { EmptyInputError, InvalidParamError, UnsupportedMediaError, UploadTooLargeError } from '../errors.js';
 import { parseBoolean, parseLayoutParams } from '../model/index.js';
 import type { LayoutParams } from '../model/index.js';
-import type { UploadedFile } from './analyze-document.js';
+import type { UploadedFile } from '../document/index.js';
 
 export interface RequestOptions {
   readonly params: Partial<LayoutParams>;

@@ -84,6 +84,18 @@ describe('doclayout analyze', { timeout: 240_000 }, () => {
     assert.equal(fs.statSync(path.join(out, 'page.jpg.json')).mtimeMs, before);
   });
 
+  it('reports a PDF with no pages as a failed input (LAYOUT_ERR_PDF), like the server', async () => {
+    const empty = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-empty-')), 'empty.pdf');
+    // pdf-lib adds a blank page to a document without one unless told not to.
+    fs.writeFileSync(empty, await (await PDFDocument.create()).save({ addDefaultPage: false }));
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-out-'));
+    const result = await doclayout(['analyze', empty, '--out', out, '--model', model]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /0 ok, 1 failed/);
+    assert.match(result.stderr, /empty\.pdf: the document has no pages \[LAYOUT_ERR_PDF\]/);
+    assert.ok(!fs.existsSync(path.join(out, 'empty.pdf.json')));
+  });
+
   it('says how to get a model when none is configured, and exits non-zero', async () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-models-'));
     const result = await doclayout(['analyze', path.join(inputs, 'page.jpg'), '--out', empty], { DOCLAYOUT_MODEL_DIR: empty, DOCLAYOUT_MODEL: '' });

@@ -8,17 +8,13 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Config, OptionName } from '../../config.js';
-import { InvalidParamError, toLayoutError } from '../../errors.js';
-import { parseLayoutParams } from '../../model/index.js';
-import { resolveModelPath } from '../../model/index.js';
-import { sniffMediaType } from '../../model/index.js';
-import type { LayoutParams, PageResult } from '../../model/index.js';
-import { rasterizePdf } from '../../pdf/rasterize.js';
+import { createInProcessAnalyzer, createPoolAnalyzer, type AnalyzedPage } from '../../document/index.js';
+import { InvalidParamError } from '../../errors.js';
+import { parseLayoutParams, resolveModelPath, type DecodedImage, type LayoutParams, type PageResult } from '../../model/index.js';
 import { renderOverlay } from '../../visualize/overlay.js';
+import { analyzeFiles, type FileOutcome } from '../analyze-files.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
-import type { DecodedImage } from '../../model/index.js';
 import { expandInputs, type InputFile } from '../input-files.js';
-import { createInProcessAnalyzer, createPoolAnalyzer, type PageAnalyzer } from '../page-analyzer.js';
 import { createProgress } from '../progress.js';
 
 const CONFIG_OPTIONS: readonly OptionName[] = ['model', 'modelDir', 'devices', 'cpuThreads', 'maxBatch', 'pdfDpi', 'maxPdfPages', 'maxPixels', 'threshold'];
@@ -34,16 +30,6 @@ interface AnalyzeOptions extends Record<string, unknown> {
   mergeMode?: string;
   unclipRatio?: string;
   shapeMode?: string;
-}
-
-interface FileOutcome {
-  readonly file: InputFile;
-  readonly pages: PageResult[];
-  readonly pageCount: number;
-  /** Sniffed from the bytes: a PDF is written as { input, pages[] } even with one page. */
-  readonly pdf?: boolean;
-  readonly error?: string;
-  readonly skipped?: boolean;
 }
 
 export function registerAnalyzeCommand(program: Command): void {
@@ -91,26 +77,28 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
   const analyzer = usePool ? await createPoolAnalyzer(modelPath, config) : await createInProcessAnalyzer(modelPath, config);
   if (options.out) await fsp.mkdir(options.out, { recursive: true });
   const jsonl = options.jsonl === '-' ? process.stdout : options.jsonl ? fs.createWriteStream(options.jsonl, { flags: 'a' }) : undefined;
+  const out = options.out;
 
   const progress = createProgress(files.length);
   const started = Date.now();
-  const outcomes: FileOutcome[] = [];
-  let next = 0;
-  // Keeps `concurrency` inputs in flight so a multi-device pool stays busy; 1 in-process.
-  const lane = async (): Promise<void> => {
-    while (next < files.length) {
-      const file = files[next++]!;
-      const outcome = await analyzeFile(file, analyzer, config, params, options, done);
-      if (!outcome.skipped && !outcome.error) {
-        if (jsonl) for (const page of outcome.pages) jsonl.write(`${JSON.stringify(page)}\n`);
-        if (options.out) await writeOutputs(file, outcome, options);
-      }
-      outcomes.push(outcome);
-      progress.fileDone(file.relative, outcome.pages.length, outcome.error);
-    }
-  };
+  let outcomes: FileOutcome[];
   try {
-    await Promise.all(Array.from({ length: Math.min(analyzer.concurrency, files.length) }, lane));
+    outcomes = await analyzeFiles(files, {
+      analyzer,
+      // Local files have no upload limit; the page and pixel limits still apply.
+      limits: { maxPixels: config.maxPixels, pdfDpi: config.pdfDpi, maxPdfPages: config.maxPdfPages },
+      params,
+      pages: options.pages,
+      skip: options.resume ? (file) => done.has(file.relative) || (out !== undefined && fs.existsSync(outputPath(out, file, '.json'))) : undefined,
+      onPage: options.visualize && out ? (file, page, pixels, pdf) => writeOverlay(out, file, page, pixels, pdf) : undefined,
+      onFile: async (outcome) => {
+        if (!outcome.skipped && !outcome.error) {
+          if (jsonl) for (const page of outcome.pages) jsonl.write(`${JSON.stringify(page)}\n`);
+          if (out) await writeOutputs(out, outcome);
+        }
+        progress.fileDone(outcome.file.relative, outcome.pages.length, outcome.error);
+      },
+    });
   } finally {
     progress.stop();
     await analyzer.close();
@@ -119,49 +107,18 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
   return summarize(outcomes, (Date.now() - started) / 1000);
 }
 
-async function analyzeFile(file: InputFile, analyzer: PageAnalyzer, config: Config, params: Partial<LayoutParams>, options: AnalyzeOptions, done: Set<string>): Promise<FileOutcome> {
-  if (options.resume && (done.has(file.relative) || (options.out && fs.existsSync(outputPath(options.out, file, '.json'))))) {
-    return { file, pages: [], pageCount: 0, skipped: true };
-  }
-  // Overlays are drawn while the page image is still in hand, so a PDF is rasterized once.
-  const analyzePage = async (image: Uint8Array | DecodedImage, page: number, pdf: boolean): Promise<PageResult> => {
-    const result = await analyzer.analyze(image, file.relative, page, params);
-    if (options.visualize && options.out) {
-      const target = outputPath(options.out, file, pdf ? `.page-${page}.png` : '.png');
-      await fsp.mkdir(path.dirname(target), { recursive: true });
-      await fsp.writeFile(target, await renderOverlay(image, result.regions));
-    }
-    return result;
-  };
-  try {
-    const bytes = await fsp.readFile(file.path);
-    const pages: PageResult[] = [];
-    if (sniffMediaType(bytes) === 'pdf') {
-      let pageCount = 0;
-      const pending: Promise<PageResult>[] = [];
-      for await (const page of rasterizePdf(bytes, { dpi: config.pdfDpi, pages: options.pages, maxPages: config.maxPdfPages, name: file.relative, maxPixels: config.maxPixels })) {
-        pageCount = page.pageCount;
-        pending.push(analyzePage(page.image, page.page, true));
-        // Bound rendered pages held in memory while the analyzer works.
-        if (pending.length >= analyzer.concurrency) pages.push(await pending.shift()!);
-      }
-      pages.push(...(await Promise.all(pending)));
-      return { file, pages, pageCount, pdf: true };
-    }
-    pages.push(await analyzePage(bytes, 1, false));
-    return { file, pages, pageCount: 1 };
-  } catch (err) {
-    const error = toLayoutError(err);
-    return { file, pages: [], pageCount: 0, error: `${error.message} [${error.code}]` };
-  }
+async function writeOverlay(out: string, file: InputFile, page: AnalyzedPage, pixels: Uint8Array | DecodedImage, pdf: boolean): Promise<void> {
+  const target = outputPath(out, file, pdf ? `.page-${page.result.input.page}.png` : '.png');
+  await fsp.mkdir(path.dirname(target), { recursive: true });
+  await fsp.writeFile(target, await renderOverlay(pixels, page.result.regions));
 }
 
 function outputPath(outDir: string, file: InputFile, suffix: string): string {
   return path.join(outDir, `${file.relative}${suffix}`);
 }
 
-async function writeOutputs(file: InputFile, outcome: FileOutcome, options: AnalyzeOptions): Promise<void> {
-  const out = options.out!;
+async function writeOutputs(out: string, outcome: FileOutcome): Promise<void> {
+  const file = outcome.file;
   const target = outputPath(out, file, '.json');
   await fsp.mkdir(path.dirname(target), { recursive: true });
   const body = outcome.pdf

@@ -8,7 +8,8 @@
 import sharp from 'sharp';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UnsupportedMediaError } from '../../errors.js';
-import { analyzeDocument, checkUpload, type AnalyzedPage } from '../analyze-document.js';
+import { analyzeDocument, checkUpload, type AnalyzedPage } from '../../document/index.js';
+import type { PoolResult } from '../../pool/index.js';
 import { clientAbortSignal, devicesHeader, recordDocument, type ServerContext } from '../context.js';
 import {
   LabelIndex,
@@ -78,7 +79,7 @@ export function paddlexRoutes(app: FastifyInstance, options: { ctx: ServerContex
     if (checkUpload(file, ctx.config.maxUploadMb) === 'pdf') throw UnsupportedMediaError('image', 'a PDF was sent where an image is expected');
     const visualize = body.visualize !== false;
     const params = paddlexParams(body, labels);
-    const doc = await analyzeDocument(ctx, file, { params, visualize, signal, requestId: request.id });
+    const doc = await analyzeDocument(ctx.documents, file, { params, visualize, signal, requestId: request.id });
     const page = doc.pages[0]!;
     labels.learn(page.result.regions);
     recordDocument(ctx, '/object-detection', doc);
@@ -134,12 +135,12 @@ export function paddlexRoutes(app: FastifyInstance, options: { ctx: ServerContex
     if (body.fileType === 1 && sniffed === 'pdf') throw UnsupportedMediaError('file', 'fileType 1 (image) was given but the bytes are a PDF');
     const visualize = body.visualize !== false;
     const params = paddlexParams({ ...body, threshold: body.layoutThreshold }, labels);
-    const doc = await analyzeDocument(ctx, file, { params, visualize, returnImage: visualize, signal, requestId: request.id });
+    const doc = await analyzeDocument(ctx.documents, file, { params, visualize, returnImage: visualize, signal, requestId: request.id });
     for (const page of doc.pages) labels.learn(page.result.regions);
     recordDocument(ctx, '/layout-parsing', doc);
     reply.header('x-doclayout-device', devicesHeader(doc.pages.map((p) => p.result)));
     const isPdf = doc.mediaType === 'pdf';
-    const results = await Promise.all(doc.pages.map(async (page: AnalyzedPage) => ({
+    const results = await Promise.all(doc.pages.map(async (page: AnalyzedPage<PoolResult>) => ({
       prunedResult: prunedResult(page.result, isPdf ? page.result.input.page - 1 : null, params),
       ...(page.overlay ? { outputImages: { layout_det_res: await pngToJpegBase64(page.overlay) } } : {}),
       ...(page.image ? { inputImage: page.image } : {}),

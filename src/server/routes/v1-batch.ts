@@ -6,7 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidParamError, toLayoutError } from '../../errors.js';
-import { analyzeDocument, type AnalyzedDocument, type UploadedFile } from '../analyze-document.js';
+import { analyzeDocument, type AnalyzedDocument, type UploadedFile } from '../../document/index.js';
+import type { PoolResult } from '../../pool/index.js';
 import { clientAbortSignal, devicesHeader, recordDocument, type ServerContext } from '../context.js';
 import { documentBody, errorDoc, layoutQuerySchema, pageResultDoc } from '../layout-response.js';
 import { isMultipart, parseRequestOptions, readMultipart, type RequestOptions } from '../request-input.js';
@@ -14,7 +15,7 @@ import { isMultipart, parseRequestOptions, readMultipart, type RequestOptions } 
 /** Files per batch request: a bound on the work one request can queue at once. */
 export const MAX_BATCH_FILES = 256;
 
-type ItemOutcome = { ok: true; doc: AnalyzedDocument; totalMs: number } | { ok: false; error: ReturnType<typeof toLayoutError> };
+type ItemOutcome = { ok: true; doc: AnalyzedDocument<PoolResult>; totalMs: number } | { ok: false; error: ReturnType<typeof toLayoutError> };
 
 export function v1BatchRoutes(app: FastifyInstance, options: { ctx: ServerContext }): Promise<void> {
   const { ctx } = options;
@@ -60,7 +61,7 @@ export function v1BatchRoutes(app: FastifyInstance, options: { ctx: ServerContex
     const items: Array<{ name: string; outcome: Promise<ItemOutcome> }> = [];
     const start = (file: UploadedFile, opts: RequestOptions): Promise<ItemOutcome> => {
       const started = performance.now();
-      return analyzeDocument(ctx, file, { ...opts, signal, requestId: request.id }).then(
+      return analyzeDocument(ctx.documents, file, { ...opts, signal, requestId: request.id }).then(
         (doc): ItemOutcome => ({ ok: true, doc, totalMs: performance.now() - started }),
         (err: unknown): ItemOutcome => ({ ok: false, error: toLayoutError(err) }),
       );

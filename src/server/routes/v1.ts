@@ -8,7 +8,8 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidParamError } from '../../errors.js';
 import { knownModels } from '../../model/index.js';
-import { analyzeDocument, type AnalyzedDocument } from '../analyze-document.js';
+import { analyzeDocument, type AnalyzedDocument } from '../../document/index.js';
+import type { PoolResult } from '../../pool/index.js';
 import { clientAbortSignal, devicesHeader, gpuStats, recordDocument, type ServerContext } from '../context.js';
 import { documentBody, errorDoc, layoutQuerySchema, pageResultDoc } from '../layout-response.js';
 import { isMultipart, parseRequestOptions, readMultipart, readSingleBody, type RequestInput } from '../request-input.js';
@@ -55,11 +56,11 @@ export async function readLayoutInput(ctx: ServerContext, request: FastifyReques
 }
 
 /** What every single-upload route does first: read the file and options, run its pages, record it. */
-export async function analyzeUpload(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, route: string): Promise<AnalyzedDocument> {
+export async function analyzeUpload(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, route: string): Promise<AnalyzedDocument<PoolResult>> {
   const signal = clientAbortSignal(request, reply);
   const input = await readLayoutInput(ctx, request);
   const options = parseRequestOptions(input.fields, ctx.config);
-  const doc = await analyzeDocument(ctx, input.files[0]!, { ...options, signal, requestId: request.id });
+  const doc = await analyzeDocument(ctx.documents, input.files[0]!, { ...options, signal, requestId: request.id });
   recordDocument(ctx, route, doc);
   reply.header('x-doclayout-device', devicesHeader(doc.pages.map((p) => p.result)));
   return doc;

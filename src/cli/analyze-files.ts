@@ -1,0 +1,71 @@
+/**
+ * The `analyze` command's work loop: many input files through one page analyzer. Every file
+ * shares ONE page window, so pages in flight over all files together stay within what the
+ * analyzer can work on (files in flight never multiply it). A bad file is an outcome with an
+ * error, never a thrown exception: the run goes on with the next file.
+ */
+import fsp from 'node:fs/promises';
+import { toLayoutError } from '../errors.js';
+import { analyzeDocument, PageWindow, type AnalyzedPage, type DocumentLimits, type PageAnalyzer } from '../document/index.js';
+import type { DecodedImage, LayoutParams, MediaType, PageResult } from '../model/index.js';
+import type { InputFile } from './input-files.js';
+
+export interface FileOutcome {
+  readonly file: InputFile;
+  readonly pages: PageResult[];
+  readonly pageCount: number;
+  /** Sniffed from the bytes: a PDF is written as { input, pages[] } even with one page. */
+  readonly pdf?: boolean;
+  readonly error?: string;
+  readonly skipped?: boolean;
+}
+
+export interface AnalyzeFilesOptions {
+  readonly analyzer: PageAnalyzer;
+  readonly limits: DocumentLimits;
+  readonly params: Partial<LayoutParams>;
+  /** PDF page selection, for every PDF. */
+  readonly pages?: string;
+  /** Files to leave alone (--resume). */
+  readonly skip?: (file: InputFile) => boolean;
+  /** Runs per page while its pixels are in hand (overlays are drawn here, so a PDF renders once). */
+  readonly onPage?: (file: InputFile, page: AnalyzedPage, pixels: Uint8Array | DecodedImage, pdf: boolean) => Promise<void>;
+  /** Runs per finished file, in completion order, before the file's lane takes the next one. */
+  readonly onFile?: (outcome: FileOutcome) => Promise<void>;
+}
+
+export async function analyzeFiles(files: readonly InputFile[], options: AnalyzeFilesOptions): Promise<FileOutcome[]> {
+  const window = PageWindow.forCapacity(options.analyzer.capacity());
+  const outcomes: FileOutcome[] = [];
+  let next = 0;
+  // As many files in flight as pages fit in the window: many small images keep every device
+  // busy, while a long PDF's pages wait for slots that the other files' pages free.
+  const lane = async (): Promise<void> => {
+    while (next < files.length) {
+      const file = files[next++]!;
+      const outcome = await analyzeFile(file, window, options);
+      await options.onFile?.(outcome);
+      outcomes.push(outcome);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(window.size, files.length) }, lane));
+  return outcomes;
+}
+
+async function analyzeFile(file: InputFile, window: PageWindow, options: AnalyzeFilesOptions): Promise<FileOutcome> {
+  if (options.skip?.(file)) return { file, pages: [], pageCount: 0, skipped: true };
+  try {
+    const bytes = await fsp.readFile(file.path);
+    const onPage = options.onPage;
+    const doc = await analyzeDocument({ analyzer: options.analyzer, limits: options.limits }, { bytes, name: file.relative }, {
+      params: options.params,
+      pages: options.pages,
+      window,
+      ...(onPage ? { onPage: (page: AnalyzedPage, pixels: Uint8Array | DecodedImage, type: MediaType) => onPage(file, page, pixels, type === 'pdf') } : {}),
+    });
+    return { file, pages: doc.pages.map((p) => p.result), pageCount: doc.pageCount, pdf: doc.mediaType === 'pdf' };
+  } catch (err) {
+    const error = toLayoutError(err);
+    return { file, pages: [], pageCount: 0, error: `${error.message} [${error.code}]` };
+  }
+}

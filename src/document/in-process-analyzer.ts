@@ -1,0 +1,21 @@
+/** The model in this process as a PageAnalyzer: what `doclayout analyze` runs on without --devices. */
+import type { Config } from '../config.js';
+import { loadModel, type PageResult } from '../model/index.js';
+import type { PageAnalyzer } from './types.js';
+
+export async function createInProcessAnalyzer(
+  modelPath: string,
+  config: Pick<Config, 'cpuThreads' | 'maxPixels'>,
+): Promise<PageAnalyzer<PageResult>> {
+  const model = await loadModel(modelPath, { device: 'cpu', intraOpNumThreads: config.cpuThreads, maxPixels: config.maxPixels });
+  return {
+    modelName: model.info.name,
+    capacity: () => 1,
+    analyze(page, params, options) {
+      // A page already cancelled is not started; one running in this process runs to its end.
+      options?.signal?.throwIfAborted();
+      return model.analyze(page.image, params, { name: page.name, page: page.page });
+    },
+    close: () => model.release(),
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * analyzeDocument on real analyzers (the model in process, a pool of CPU workers on the fixture
+ * model) with real PDFs made by pdf-lib.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { PDFDocument } from 'pdf-lib';
+import sharp from 'sharp';
+import { resolveConfig } from '../../src/config.js';
+import {
+  analyzeDocument,
+  createInProcessAnalyzer,
+  poolAnalyzer,
+  type DocumentLimits,
+  type PageAnalyzer,
+  type PageTaskOptions,
+} from '../../src/document/index.js';
+import { CorruptImageError, PdfError } from '../../src/errors.js';
+import type { PageResult } from '../../src/model/index.js';
+import { createPool, type LayoutPool, type PoolResult } from '../../src/pool/index.js';
+import { fixtureModel, poolConfig } from '../pool/helpers.js';
+
+const limits: DocumentLimits = { maxPixels: 100_000_000, pdfDpi: 36, maxPdfPages: 0 };
+
+async function pdfWithPages(count: number): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  for (let i = 0; i < count; i++) doc.addPage([300, 400]);
+  // pdf-lib adds a blank page to a document without one unless told not to.
+  return Buffer.from(await doc.save({ addDefaultPage: false }));
+}
+
+/** A real PNG cut short: it sniffs as a PNG and fails to decode in the worker. */
+async function truncatedPng(): Promise<Buffer> {
+  const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } }).png().toBuffer();
+  return png.subarray(0, 40);
+}
+
+/** The real pool analyzer, except that one page's bytes are replaced by a truncated PNG. */
+function corruptingPage(inner: PageAnalyzer<PoolResult>, badPage: number, seen: PageTaskOptions[], bad: Buffer = Buffer.alloc(0)): PageAnalyzer<PoolResult> {
+  return {
+    modelName: inner.modelName,
+    capacity: () => inner.capacity(),
+    analyze(page, params, options) {
+      seen.push(options ?? {});
+      const image = page.page === badPage ? bad : page.image;
+      return inner.analyze({ ...page, image }, params, options);
+    },
+    close: () => inner.close(),
+  };
+}
+
+describe('analyzeDocument', { timeout: 120_000 }, () => {
+  let inProcess: PageAnalyzer<PageResult>;
+  let pool: LayoutPool;
+  before(async () => {
+    inProcess = await createInProcessAnalyzer(fixtureModel(), resolveConfig({ cpuThreads: 1 }, {}));
+    // One CPU worker, batch 1, slow pages: a document's pages queue behind each other.
+    pool = await createPool({ config: poolConfig({ maxBatch: 1, maxRetries: 0 }), modelPath: fixtureModel(), testHooks: { 0: { delayMsPerPage: 150 } } });
+    await pool.ready();
+  });
+  after(async () => {
+    await inProcess.close();
+    await pool.close();
+  });
+
+  it('analyses the selected pages of a PDF in order', async () => {
+    const doc = await analyzeDocument({ analyzer: inProcess, limits }, { bytes: await pdfWithPages(3), name: 'three.pdf' }, { params: {}, pages: '3,1' });
+    assert.equal(doc.mediaType, 'pdf');
+    assert.equal(doc.pageCount, 3);
+    assert.deepEqual(doc.pages.map((p) => p.result.input.page), [1, 3]);
+    assert.deepEqual(doc.sizes, [{ width: 150, height: 200 }, { width: 150, height: 200 }]);
+  });
+
+  it('refuses a PDF with no pages with a 400 PDF error, not an empty success', async () => {
+    await assert.rejects(
+      analyzeDocument({ analyzer: inProcess, limits }, { bytes: await pdfWithPages(0), name: 'empty.pdf' }, { params: {} }),
+      (err) => PdfError.is(err) && err.statusCode === 400 && /empty\.pdf/.test(err.message) && /no pages/.test(err.message),
+    );
+  });
+
+  it('refuses a selection above maxPdfPages before analysing anything', async () => {
+    const seen: PageTaskOptions[] = [];
+    const counting = corruptingPage(poolAnalyzer(pool), 0, seen);
+    await assert.rejects(
+      analyzeDocument({ analyzer: counting, limits: { ...limits, maxPdfPages: 2 } }, { bytes: await pdfWithPages(3), name: 'long.pdf' }, { params: {} }),
+      (err) => PdfError.is(err) && /3 pages selected, above the cap of 2 \(maxPdfPages\)/.test(err.message),
+    );
+    assert.equal(seen.length, 0);
+  });
+
+  it('a failing page fails the document, cancels its other pages and leaves no rejection unobserved', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const seen: PageTaskOptions[] = [];
+      const analyzer = corruptingPage(poolAnalyzer(pool), 2, seen, await truncatedPng());
+      const before = pool.snapshot();
+      await assert.rejects(
+        analyzeDocument({ analyzer, limits }, { bytes: await pdfWithPages(8), name: 'bad-page.pdf' }, { params: {} }),
+        (err) => CorruptImageError.is(err),
+      );
+      // The window (2 pages on one batch-1 device) kept the rest of the 8 pages from starting.
+      assert.ok(seen.length >= 2 && seen.length < 8, `pages started: ${seen.length}`);
+      for (const options of seen) assert.equal(options.signal?.aborted, true, 'every page started was cancelled with its document');
+      const after = pool.snapshot();
+      assert.equal(after.completed + after.failed + after.aborted - (before.completed + before.failed + before.aborted), seen.length, 'every page sent settled');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
