@@ -16,13 +16,13 @@ import { notifyCallback } from './callback.js';
 import type { Cluster } from './cluster.js';
 import { redisOptions } from './connection.js';
 import { BULL_PREFIX, pageJobId } from './names.js';
-import { isInputError, planPages, runPage, type JobPageAnalyzer, type PageRunnerContext } from './page-runner.js';
+import { isInputError, planPages, runPage, type PageRunnerContext } from './page-runner.js';
 import { docJobSchema, FINISHED_STATES, pageJobSchema, type DocumentRecord, type PageOutcome } from './types.js';
 import { WorkerRegistry } from './worker-registry.js';
 
 export interface ClusterWorkerOptions {
   readonly cluster: Cluster;
-  readonly analyzer: JobPageAnalyzer;
+  readonly analyzer: PageRunnerContext['analyzer'];
   readonly cache: ResultCache;
   readonly modelSha256: string;
   readonly maxPixels: number;

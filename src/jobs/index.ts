@@ -10,6 +10,7 @@ export { notifyCallback, CALLBACK_DEFAULTS, type CallbackOptions, type CallbackO
 export { listWorkers, HEARTBEAT_MS, type WorkerInfo } from './worker-registry.js';
 export { checkBatchId, newBatchId, documentId, pageJobId, queueNames, DEFAULT_QUEUE } from './names.js';
 export { createRedis, redisOptions } from './connection.js';
-export { isInputError, planPages, runPage, type JobPageAnalyzer, type PagePlan, type PageRunnerContext } from './page-runner.js';
+export { isInputError, pageCacheKey, planPages, runPage, type PagePlan, type PageRunnerContext } from './page-runner.js';
 export { sha256Hex } from './document-store.js';
 export type * from './types.js';
+export { FINISHED_STATES } from './types.js';

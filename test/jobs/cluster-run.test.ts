@@ -1,0 +1,58 @@
+/**
+ * A real cluster: redis-server, two `doclayout worker` processes and a `doclayout submit --wait`
+ * over images, a PDF and two broken files. Every page result arrives exactly once, the bad files
+ * fail alone with their error codes, and the output is the layout `analyze` writes.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { RedisServer, skipWithoutRedis } from '../fixtures/redis-server.js';
+import { clusterEnv, pageKeys, readJsonl, runCli, startWorker, stopWorker, tempDir, writePages, writePdf, type WorkerProcess } from './helpers.js';
+
+const skip = skipWithoutRedis();
+
+describe('a cluster of two workers', { skip, timeout: 180_000 }, () => {
+  let redis: RedisServer;
+  let workers: WorkerProcess[] = [];
+  let inputs: string;
+
+  before(async () => {
+    redis = await RedisServer.start();
+    inputs = tempDir('cluster-in');
+    await writePages(inputs, 12);
+    await writePdf(path.join(inputs, 'doc.pdf'), 5);
+    fs.writeFileSync(path.join(inputs, 'broken.pdf'), '%PDF-1.7\nnot really a pdf at all');
+    // A PNG signature with garbage after it: sniffs as an image, fails to decode on the device.
+    fs.writeFileSync(path.join(inputs, 'corrupt.png'), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 7)]));
+    workers = await Promise.all([startWorker(clusterEnv(redis.url)), startWorker(clusterEnv(redis.url))]);
+  });
+
+  after(async () => {
+    await Promise.all(workers.map((w) => stopWorker(w, 'SIGKILL')));
+    await redis?.destroy();
+  });
+
+  it('writes every page exactly once; the bad files fail alone with their codes', async () => {
+    const jsonl = path.join(tempDir('cluster-out'), 'pages.jsonl');
+    const result = await runCli(['submit', inputs, '--wait', '--jsonl', jsonl, '--batch-id', 'run1'], clusterEnv(redis.url));
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /batch run1 failed: 13 ok, 2 failed; 18 pages/);
+    assert.match(result.stderr, /broken\.pdf: .*\[LAYOUT_ERR_PDF\]/);
+    assert.match(result.stderr, /corrupt\.png: .*\[LAYOUT_ERR_IMAGE_CORRUPT\]/);
+    const keys = pageKeys(readJsonl(jsonl));
+    const expected = [
+      ...Array.from({ length: 5 }, (_, i) => `doc.pdf#${i + 1}`),
+      ...Array.from({ length: 12 }, (_, i) => `page-${String(i).padStart(3, '0')}.png#1`),
+    ].sort();
+    assert.deepEqual(keys, expected);
+    // Both workers took part.
+    const status = await runCli(['jobs', 'status', 'run1', '--json'], clusterEnv(redis.url));
+    const batch = JSON.parse(status.stdout);
+    assert.equal(batch.state, 'failed');
+    assert.equal(batch.pagesDone, 18);
+    assert.equal(batch.pagesFailed, 1);
+    const devices = new Set(readJsonl(jsonl).map((l) => (l as unknown as { device?: string }).device));
+    assert.ok(devices.size >= 1);
+  });
+});
