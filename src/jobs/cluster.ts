@@ -45,11 +45,15 @@ export class Cluster {
   readonly docsQueue: Queue;
   readonly pagesQueue: Queue;
   #closing: Promise<void> | undefined;
+  #onError: ((err: Error) => void) | undefined;
 
   constructor(settings: JobSettings) {
     this.settings = settings;
     this.names = queueNames(settings.queue);
     this.redis = createRedis(settings.redisUrl);
+    // ioredis reconnects by itself and commands wait for it (maxRetriesPerRequest: null); an
+    // outage must not surface as an unhandled 'error' event. Who cares subscribes to onError.
+    this.redis.on('error', (err: Error) => this.#onError?.(err));
     this.documents = new DocumentStore(this.redis, settings.queue, settings.ttlSeconds);
     this.results = new ResultStore(this.redis, this.documents.keys, settings.ttlSeconds);
     const connection = redisOptions(settings.redisUrl);
@@ -83,6 +87,11 @@ export class Cluster {
       removeOnFail: { age: this.settings.ttlSeconds },
       ignoreDependencyOnFailure: true,
     };
+  }
+
+  /** Connection errors (Redis down, reconnecting): for logs; the client recovers by itself. */
+  onError(listener: (err: Error) => void): void {
+    this.#onError = listener;
   }
 
   close(): Promise<void> {

@@ -46,6 +46,7 @@ export function registerWorkerCommand(program: Command): void {
       devices: config.devices.split(','),
     });
     worker.on('error', (err: Error) => logger.warn({ err }, 'queue error'));
+    cluster.onError((err) => logger.warn({ err: err.message }, 'redis connection error (reconnecting)'));
     worker.on('page', (p) => logger.debug(p, 'page'));
     worker.on('document', (d) => logger.info(d, 'document finished'));
 
