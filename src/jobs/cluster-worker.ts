@@ -215,6 +215,10 @@ export class ClusterWorker extends EventEmitter {
       this.#counters.pagesRun += cached ? 0 : 1;
       this.#counters.cacheHits += cached ? 1 : 0;
       this.#counters.pagesStored += wrote ? 1 : 0;
+      if (this.#ctx.cache.kind !== 'off') {
+        // Cluster-wide hit/miss counters for /metrics on any server of the cluster.
+        await this.#cluster.redis.hincrby(this.#cluster.documents.keys.counters, cached ? 'cacheHits' : 'cacheMisses', 1);
+      }
       this.emit('page', { docId, page, ok: outcome.ok, stored: wrote, cached: Boolean(cached), ms: Date.now() - started });
       return wrote ? 'stored' : 'duplicate';
     } finally {

@@ -14,3 +14,8 @@ export { isInputError, pageCacheKey, planPages, runPage, type PagePlan, type Pag
 export { sha256Hex } from './document-store.js';
 export type * from './types.js';
 export { FINISHED_STATES } from './types.js';
+export type { JobMetrics, JobService, JobState, JobView } from './job-service.js';
+export { RedisJobService } from './redis-job-service.js';
+export { EmbeddedJobService, MAX_JOBS } from './embedded-job-service.js';
+export { cachingAnalyzer } from './caching-analyzer.js';
+export { modelIdentity } from './model-identity.js';
