@@ -55,4 +55,18 @@ describe('a cluster of two workers', { skip, timeout: 180_000 }, () => {
     const devices = new Set(readJsonl(jsonl).map((l) => (l as unknown as { device?: string }).device));
     assert.ok(devices.size >= 1);
   });
+
+  it('status --redis shows both workers and the queue; jobs list shows the batch', async () => {
+    const status = await runCli(['status', '--redis', redis.url, '--json'], clusterEnv(redis.url));
+    assert.equal(status.code, 0, status.stderr);
+    const cluster = JSON.parse(status.stdout);
+    assert.equal(cluster.healthy, true);
+    assert.equal(cluster.workers.length, 2);
+    assert.equal(cluster.workers.reduce((sum: number, w: { pagesStored: number }) => sum + w.pagesStored, 0), 18);
+    assert.equal(cluster.pages.waiting, 0);
+    const table = await runCli(['status', '--redis', redis.url], clusterEnv(redis.url));
+    assert.match(table.stdout, /WORKER\s+HOST\s+DEVICES/);
+    const list = await runCli(['jobs', 'list'], clusterEnv(redis.url));
+    assert.match(list.stdout, /run1\s+failed\s+docs 15\/15 \(2 failed\)\s+pages 18\/18/);
+  });
 });
