@@ -8,7 +8,7 @@ export { ClusterWorker, type ClusterWorkerOptions, type WorkerCounters } from '.
 export { JobClient, batchState, type QueueCounts, type SubmittedDocument } from './job-client.js';
 export { notifyCallback, CALLBACK_DEFAULTS, type CallbackOptions, type CallbackOutcome } from './callback.js';
 export { listWorkers, HEARTBEAT_MS, type WorkerInfo } from './worker-registry.js';
-export { checkBatchId, newBatchId, documentId, pageJobId, queueNames, DEFAULT_QUEUE } from './names.js';
+export { BULL_PREFIX, checkBatchId, newBatchId, documentId, pageJobId, queueNames, DEFAULT_QUEUE } from './names.js';
 export { createRedis, redisOptions } from './connection.js';
 export { isInputError, pageCacheKey, planPages, runPage, type PagePlan, type PageRunnerContext } from './page-runner.js';
 export { sha256Hex } from './document-store.js';
