@@ -33,10 +33,9 @@ export const optionSpecs = {
   modelDir: { kind: 'string', default: defaultModelDir(), env: 'DOCLAYOUT_MODEL_DIR', flag: '--model-dir <dir>', description: 'Cache folder for downloaded models' },
   devices: { kind: 'string', default: 'auto', env: 'DOCLAYOUT_DEVICES', flag: '--devices <list>', description: 'auto | cpu | cpu:N | 0,1,3 | cuda:0,cuda:2 (webgpu:N, tensorrt:N by name)' },
   cpuThreads: { kind: 'int', default: 0, env: 'DOCLAYOUT_CPU_THREADS', flag: '--cpu-threads <n>', unit: 'threads', min: 0, description: 'Total intra-op threads split across CPU workers (0 = all cores)' },
-  maxBatch: { kind: 'int', default: 0, env: 'DOCLAYOUT_MAX_BATCH', flag: '--max-batch <n>', unit: 'pages', min: 0, max: 64, description: 'Largest dynamic batch per device (0 = auto: 1 on CPU, where batching measured slower, 4 on GPUs)' },
+  maxBatch: { kind: 'int', default: 0, env: 'DOCLAYOUT_MAX_BATCH', flag: '--max-batch <n>', unit: 'pages', min: 0, max: 64, description: 'Largest dynamic batch per device, i.e. the pages one device holds at once (0 = auto: 1 on CPU, where batching measured slower, 4 on GPUs)' },
   maxQueueDelayMs: { kind: 'number', default: 5, env: 'DOCLAYOUT_MAX_QUEUE_DELAY_MS', flag: '--max-queue-delay-ms <ms>', unit: 'ms', min: 0, description: 'How long a device waits to fill a batch once it has work' },
   maxQueue: { kind: 'int', default: 256, env: 'DOCLAYOUT_MAX_QUEUE', flag: '--max-queue <n>', unit: 'pages', min: 1, description: 'Pages waiting for a device before new work gets 429' },
-  maxInflightPerDevice: { kind: 'int', default: 8, env: 'DOCLAYOUT_MAX_INFLIGHT', flag: '--max-inflight <n>', unit: 'pages', min: 1, description: 'Pages sent to one device and not yet answered' },
   requestTimeoutMs: { kind: 'int', default: 120_000, env: 'DOCLAYOUT_REQUEST_TIMEOUT_MS', flag: '--request-timeout-ms <ms>', unit: 'ms', min: 1, description: 'Default per-request deadline' },
   maxRetries: { kind: 'int', default: 2, env: 'DOCLAYOUT_MAX_RETRIES', flag: '--max-retries <n>', min: 0, description: 'Re-queues of a page whose worker died under it' },
   heartbeatIntervalMs: { kind: 'int', default: 1_000, env: 'DOCLAYOUT_HEARTBEAT_MS', flag: '--heartbeat-ms <ms>', unit: 'ms', min: 10, description: 'Worker heartbeat period' },
@@ -107,6 +106,12 @@ function coerce(name: string, spec: OptionSpec, raw: unknown): string | number |
   return value;
 }
 
+/** What the environment sets an option to; undefined when its variable is unset or empty. */
+export function envValue(name: OptionName, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const raw = env[optionSpecs[name].env];
+  return raw === undefined || raw === '' ? undefined : raw;
+}
+
 /**
  * Precedence: explicit overrides (CLI flags, test options) → environment → defaults.
  * Unknown override keys are rejected so a typo never silently does nothing.
@@ -118,8 +123,8 @@ export function resolveConfig(overrides: Partial<Record<OptionName, unknown>> = 
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(optionSpecs) as [OptionName, OptionSpec][]) {
     const override = overrides[name];
-    const fromEnv = env[spec.env];
-    const raw = override !== undefined ? override : fromEnv !== undefined && fromEnv !== '' ? fromEnv : spec.default;
+    const fromEnv = envValue(name, env);
+    const raw = override !== undefined ? override : fromEnv !== undefined ? fromEnv : spec.default;
     out[name] = raw === undefined ? undefined : coerce(name, spec, raw);
   }
   return Object.freeze(out) as Config;

@@ -87,7 +87,6 @@ export const PoolClosedError = define('LAYOUT_ERR_POOL_CLOSED', 503, 'The pool i
 export const NoDeviceReadyError = define('LAYOUT_ERR_NO_DEVICE_READY', 503, 'No device is ready: %s');
 export const WorkerCrashError = define('LAYOUT_ERR_WORKER_CRASHED', 500, 'Worker for %s exited (%s) while running task %s');
 export const RetriesExhaustedError = define('LAYOUT_ERR_RETRIES_EXHAUSTED', 500, 'Task %s failed on %s workers in a row; last error: %s');
-export const DeviceInitError = define('LAYOUT_ERR_DEVICE_INIT', 500, 'Device %s failed to initialize: %s. %s');
 
 // --- jobs (queued batches, issue #9) ------------------------------------------------------------
 export const JobNotFoundError = define('LAYOUT_ERR_JOB_NOT_FOUND', 404, 'No job or batch %s (unknown, or expired after its time to live)');

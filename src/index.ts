@@ -20,6 +20,8 @@ export { pullModel } from './model/index.js';
 export { rasterizePdf, openPdf, isPdf } from './pdf/rasterize.js';
 export { renderOverlay } from './visualize/overlay.js';
 export { createPool } from './pool/index.js';
+export { analyzeDocument, createInProcessAnalyzer, createPoolAnalyzer, poolAnalyzer, PageWindow } from './document/index.js';
+export type * from './document/index.js';
 export type * from './pool/types.js';
 export type * from './model/index.js';
 export { defaultLayoutParams } from './model/index.js';

@@ -8,13 +8,12 @@
  *   oneT1    — one worker with one thread (the scaling baseline);
  *   two      — two workers with one thread each.
  * Summaries are per-round paired ratios (overhead = one / direct, target ≥ 0.95; scaling =
- * two / oneT1) with their median and the low bound of the median's confidence interval
- * (fields ratios, ratioMedian, ratioLow, as bench/common/stats.ts of the `measure` branch).
+ * two / oneT1) with their median and confidence interval (bench/common/stats.ts).
  * Writes bench/results/cluster-<timestamp>.json.
  *
- * Options: --pages N (default 40; env BENCH_CLUSTER_PAGES), --rounds R (default 5;
+ * Options: --pages N (default 40; env BENCH_CLUSTER_PAGES), --rounds R (default 7;
  * env BENCH_CLUSTER_ROUNDS), --threads T (default all cores), --quick (4 pages, 2 rounds: a smoke
- * run whose figures are not evidence).
+ * run whose figures are not evidence; its JSON goes to the temp folder).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
@@ -26,40 +25,17 @@ import { poolAnalyzer } from '../../src/document/index.js';
 import { Cluster, JobClient, jobSettings, newBatchId } from '../../src/jobs/index.js';
 import { createPool } from '../../src/pool/index.js';
 import { RedisServer } from '../../test/fixtures/redis-server.js';
+import { intOption, quick } from '../common/options.js';
 import { benchModels, repoRoot, round, samplePages, writeResults } from '../common/results.js';
+import { formatRatio, formatStats, ratioStats, roundOrder, summarizeRatios } from '../common/stats.js';
 
-function option(name: string, envName: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const raw = i >= 0 ? process.argv[i + 1] : process.env[envName];
-  const value = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} expects a positive integer, got ${raw}`);
-  return value;
-}
-
-const quick = process.argv.includes('--quick');
-const pageCount = quick ? 4 : option('pages', 'BENCH_CLUSTER_PAGES', 40);
-const rounds = quick ? 2 : option('rounds', 'BENCH_CLUSTER_ROUNDS', 5);
-const threads = option('threads', 'BENCH_CLUSTER_THREADS', os.availableParallelism());
+const pageCount = intOption('pages', 'BENCH_CLUSTER_PAGES', 40, 4);
+const rounds = intOption('rounds', 'BENCH_CLUSTER_ROUNDS', 7, 2);
+const threads = intOption('threads', 'BENCH_CLUSTER_THREADS', os.availableParallelism());
 const model = benchModels()[0]!;
 const samples = samplePages();
 const workload = Array.from({ length: pageCount }, (_, i) => samples[i % samples.length]!);
 const cli = path.join(repoRoot, 'dist/src/cli/index.js');
-
-/** The per-round ratios' median and the low end of its ~85 % order-statistic interval. */
-function ratioSummary(ratios: number[], target?: number) {
-  const sorted = [...ratios].sort((a, b) => a - b);
-  const n = sorted.length;
-  const mid = Math.floor(n / 2);
-  const ratioMedian = n % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  // With n ≤ 6 rounds the interval is the whole range: the low bound is the minimum.
-  const k = n >= 7 ? 2 : 1;
-  return {
-    ratios: ratios.map((r) => round(r, 4)),
-    ratioMedian: round(ratioMedian, 4),
-    ratioLow: round(sorted[k - 1]!, 4),
-    ...(target === undefined ? {} : { target, targetMet: n >= 5 && sorted[k - 1]! >= target }),
-  };
-}
 
 async function startWorker(redisUrl: string, queue: string, workerThreads: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [cli, 'worker', '--cache', 'off'], {
@@ -142,15 +118,14 @@ async function main(): Promise<void> {
     for (const run of Object.values(configs)) await run(workload.slice(0, 4));
     const results: Array<Record<string, number>> = [];
     for (let r = 0; r < rounds; r++) {
-      const names = Object.keys(configs);
-      const order = r % 2 === 0 ? names : [...names].reverse();
+      const order = roundOrder(Object.keys(configs), r);
       const row: Record<string, number> = {};
       for (const name of order) row[name] = round(await configs[name]!());
       results.push(row);
       process.stderr.write(`round ${r + 1}/${rounds}: ${JSON.stringify(row)} pages/s\n`);
     }
-    const overhead = ratioSummary(results.map((r) => r.one! / r.direct!), 0.95);
-    const scaling = ratioSummary(results.map((r) => r.two! / r.oneT1!));
+    const overhead = summarizeRatios(results.map((r) => r.one! / r.direct!), 0.95);
+    const scaling = ratioStats(results.map((r) => r.two! / r.oneT1!));
     const file = writeResults('cluster', {
       model: { path: model.path, kind: model.kind },
       pages: pageCount,
@@ -162,7 +137,7 @@ async function main(): Promise<void> {
       overhead: { description: 'one worker (cpu:1) through Redis / the same pool called directly', ...overhead },
       scaling: { description: 'two workers (one thread each) / one worker (one thread)', ...scaling },
     });
-    process.stderr.write(`overhead ratio median ${overhead.ratioMedian} (low ${overhead.ratioLow}); scaling median ${scaling.ratioMedian} (low ${scaling.ratioLow})\n${file}\n`);
+    process.stderr.write(`overhead (one worker via Redis / pool direct): ${formatRatio(overhead)}\nscaling (two workers / one): ${formatStats(scaling)}\n${file}\n`);
   } finally {
     await cleanup();
   }

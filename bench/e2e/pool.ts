@@ -1,18 +1,20 @@
 /**
  * `npm run bench:pool`: what the device pool costs and buys, in one run, on the real model if
- * ../shared/models/ has one, else the stand-in. Measures, interleaved over rounds so machine
- * noise hits every configuration alike:
+ * ../shared/models/ has one, else the stand-in. Configurations:
  *   raw      — one in-process session, all threads, pages one after another (the baseline);
  *   cpu:1    — the pool with one worker holding the same threads, batching off;
  *   cpu:2    — two workers splitting the same threads, batching off;
  *   batch 4  — one worker, dynamic batching up to 4 pages.
- * Writes bench/results/pool-<timestamp>.json with rawPagesPerSec, poolPagesPerSec (cpu:1) and
- * ratio (= pool / raw; target ≥ 0.95), plus every run.
+ * Every round measures all four back to back, forward on even rounds and backward on odd ones,
+ * so a ratio is taken within a round (paired) and machine drift favours no configuration. The
+ * headline is pool(cpu:1) ÷ raw per round: its median and the confidence interval for that
+ * median (bench/common/stats.ts); the target (≥ 0.95) is met only when the interval's lower
+ * bound clears it. Writes bench/results/pool-<timestamp>.json with every round.
  *
- * Options: --pages N (pages per measurement, default 40; env BENCH_POOL_PAGES),
- *          --rounds R (default 3; env BENCH_POOL_ROUNDS), --threads T (default all cores).
- * Figures are the best round of each configuration (see `summary`); about 3.5 minutes on the
- * 2-core development machine with the stand-in.
+ * Options: --pages N (pages per measurement, default 60; env BENCH_POOL_PAGES),
+ *          --rounds R (default 7; env BENCH_POOL_ROUNDS), --threads T (default all cores),
+ *          --quick (smoke run: 2 rounds of 6 pages, results to the temp folder).
+ * About 8 minutes on the 2-core development machine with the stand-in.
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -20,19 +22,14 @@ import { resolveConfig } from '../../src/config.js';
 import { loadModel } from '../../src/model/pipeline.js';
 import { createPool } from '../../src/pool/index.js';
 import type { PoolResult } from '../../src/pool/types.js';
-import { benchModels, median, round, samplePages, writeResults } from '../common/results.js';
+import { intOption } from '../common/options.js';
+import { benchModels, samplePages, writeResults } from '../common/results.js';
+import { formatRatio, formatStats, median, ratioStats, round, roundOrder, summarizeRatios } from '../common/stats.js';
 
-function option(name: string, envName: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const raw = i >= 0 ? process.argv[i + 1] : process.env[envName];
-  const value = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} expects a positive integer, got ${raw}`);
-  return value;
-}
-
-const pageCount = option('pages', 'BENCH_POOL_PAGES', 40);
-const rounds = option('rounds', 'BENCH_POOL_ROUNDS', 3);
-const threads = option('threads', 'BENCH_POOL_THREADS', os.availableParallelism());
+const pageCount = intOption('pages', 'BENCH_POOL_PAGES', 60, 6);
+const rounds = intOption('rounds', 'BENCH_POOL_ROUNDS', 7, 2);
+const threads = intOption('threads', 'BENCH_POOL_THREADS', os.availableParallelism());
+const TARGET_RATIO = 0.95;
 
 const model = benchModels()[0]!;
 const samples = samplePages();
@@ -53,7 +50,7 @@ async function measureRaw(): Promise<Measurement> {
     const started = performance.now();
     for (const page of workload) await session.analyze(page.bytes, {}, { name: page.name });
     const wallMs = performance.now() - started;
-    return { pagesPerSec: round((pageCount * 1000) / wallMs), wallMs: round(wallMs, 0) };
+    return { pagesPerSec: round((pageCount * 1000) / wallMs, 4), wallMs: round(wallMs, 0) };
   } finally {
     await session.release();
   }
@@ -86,7 +83,7 @@ async function measurePool(devices: string, maxBatch: number): Promise<Measureme
     const batches = pool.snapshot().devices.flatMap((d, i) => d.batchSizes.map((count, size) => ({ size, count: count - (before[i]![size] ?? 0) })));
     const batchCount = batches.reduce((n, b) => n + b.count, 0);
     return {
-      pagesPerSec: round((pageCount * 1000) / wallMs),
+      pagesPerSec: round((pageCount * 1000) / wallMs, 4),
       wallMs: round(wallMs, 0),
       p50TotalMs: round(median(results.map((r) => r.timing.totalMs)), 0),
       meanBatchSize: round(pageCount / Math.max(1, batchCount)),
@@ -106,44 +103,35 @@ const configurations = [
 process.stderr.write(`bench:pool — ${model.kind} model ${model.path}\n`);
 process.stderr.write(`${pageCount} pages per measurement (${samples.length} sample images cycled), ${rounds} round(s), ${threads} threads in total\n`);
 const benchStarted = performance.now();
-const samplesByKey = new Map<string, Measurement[]>(configurations.map((c) => [c.key, []]));
-for (let r = 1; r <= rounds; r++) {
-  for (const c of configurations) {
+type Key = (typeof configurations)[number]['key'];
+/** Measurements by configuration, indexed by round. */
+const byKey = new Map<Key, Measurement[]>(configurations.map((c) => [c.key, []]));
+for (let r = 0; r < rounds; r++) {
+  for (const c of roundOrder(configurations, r)) {
     const m = await c.run();
-    samplesByKey.get(c.key)!.push(m);
-    process.stderr.write(`  round ${r} ${c.label.padEnd(26)} ${m.pagesPerSec.toFixed(2).padStart(7)} pages/s\n`);
+    byKey.get(c.key)![r] = m;
+    process.stderr.write(`  round ${r + 1} ${c.label.padEnd(26)} ${m.pagesPerSec.toFixed(2).padStart(7)} pages/s\n`);
   }
 }
 
-/**
- * Best round of each configuration. On a shared machine other processes only ever slow a round
- * down, so the fastest round is the closest to what the configuration can do; every round is
- * kept in the JSON, and the median is reported beside it.
- */
-function summary(key: string): Measurement & { medianPagesPerSec: number; rounds: Measurement[] } {
-  const all = samplesByKey.get(key)!;
-  const best = [...all].sort((a, b) => b.pagesPerSec - a.pagesPerSec)[0]!;
-  return { ...best, medianPagesPerSec: round(median(all.map((m) => m.pagesPerSec))), rounds: all };
-}
-
-const runs = Object.fromEntries(configurations.map((c) => [c.key, { label: c.label, ...summary(c.key) }]));
-const rawPagesPerSec = runs.raw!.pagesPerSec;
-const poolPagesPerSec = runs.poolCpu1!.pagesPerSec;
-const ratio = round(poolPagesPerSec / rawPagesPerSec, 3);
-const cpu2Ratio = round(runs.poolCpu2!.pagesPerSec / rawPagesPerSec, 3);
-const batchingGain = round(runs.poolCpu1Batch4!.pagesPerSec / poolPagesPerSec, 3);
+/** Per-round ratio a ÷ b: both measured in the same round, back to back. */
+const perRound = (a: Key, b: Key): number[] => byKey.get(a)!.map((m, r) => m.pagesPerSec / byKey.get(b)![r]!.pagesPerSec);
+const runs = Object.fromEntries(configurations.map((c) => {
+  const all = byKey.get(c.key)!;
+  return [c.key, { label: c.label, medianPagesPerSec: round(median(all.map((m) => m.pagesPerSec))), vsRaw: ratioStats(perRound(c.key, 'raw')), rounds: all }];
+}));
+const poolVsRaw = summarizeRatios(perRound('poolCpu1', 'raw'), TARGET_RATIO);
+const batchingGain = ratioStats(perRound('poolCpu1Batch4', 'poolCpu1'));
 
 process.stdout.write(`\n${model.kind} model ${model.path}\n`);
-process.stdout.write(`best of ${rounds} round(s), ${pageCount} pages each, ${threads} threads in total\n`);
-process.stdout.write(`${'configuration'.padEnd(28)}${'pages/s'.padStart(9)}${'median'.padStart(9)}${'vs raw'.padStart(9)}${'p50 ms'.padStart(9)}${'batch'.padStart(7)}\n`);
+process.stdout.write(`${rounds} round(s), ${pageCount} pages each, ${threads} threads in total; ratios are per round, median [interval]\n`);
+process.stdout.write(`${'configuration'.padEnd(28)}${'median pages/s'.padStart(15)}   vs raw\n`);
 for (const c of configurations) {
   const run = runs[c.key]!;
-  process.stdout.write(
-    `${c.label.padEnd(28)}${run.pagesPerSec.toFixed(2).padStart(9)}${run.medianPagesPerSec.toFixed(2).padStart(9)}${(run.pagesPerSec / rawPagesPerSec).toFixed(3).padStart(9)}` +
-    `${(run.p50TotalMs === undefined ? '-' : String(run.p50TotalMs)).padStart(9)}${(run.meanBatchSize === undefined ? '-' : run.meanBatchSize.toFixed(2)).padStart(7)}\n`,
-  );
+  process.stdout.write(`${c.label.padEnd(28)}${run.medianPagesPerSec.toFixed(2).padStart(15)}   ${c.key === 'raw' ? '-' : formatStats(run.vsRaw)}\n`);
 }
-process.stdout.write(`pool(cpu:1) / raw = ${ratio} (target ≥ 0.95: ${ratio >= 0.95 ? 'met' : 'NOT met'})\n`);
+process.stdout.write(`batch ≤ 4 ÷ batch 1 = ${formatStats(batchingGain)}\n`);
+process.stdout.write(`pool(cpu:1) ÷ raw = ${formatRatio(poolVsRaw)}\n`);
 
 const file = writeResults('pool', {
   model: model.path,
@@ -151,14 +139,11 @@ const file = writeResults('pool', {
   pagesPerMeasurement: pageCount,
   rounds,
   threads,
-  rawPagesPerSec,
-  poolPagesPerSec,
-  ratio,
-  target: 0.95,
-  targetMet: ratio >= 0.95,
-  cpu2PagesPerSec: runs.poolCpu2!.pagesPerSec,
-  cpu2VsRaw: cpu2Ratio,
-  batch4PagesPerSec: runs.poolCpu1Batch4!.pagesPerSec,
+  rawPagesPerSec: runs.raw!.medianPagesPerSec,
+  poolPagesPerSec: runs.poolCpu1!.medianPagesPerSec,
+  // The headline: pool(cpu:1) ÷ raw per round (ratios), their median, and its interval.
+  ...poolVsRaw,
+  cpu2VsRaw: runs.poolCpu2!.vsRaw,
   batchingGain,
   totalSeconds: round((performance.now() - benchStarted) / 1000, 1),
   runs,

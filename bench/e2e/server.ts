@@ -3,10 +3,15 @@
  *   1. raw pool throughput — `pool.analyze` called directly by C closed-loop callers;
  *   2. served throughput — `doclayout serve` in its own process, driven over HTTP by the load
  *      tool behind `doclayout bench` (`runLoad`) with C connections;
- * for C in BENCH_CONCURRENCY (default 1,2,4,8), BENCH_ROUNDS (default 2) turns of
- * BENCH_DURATION_S seconds (default 12) each side, alternating pool and served at each C.
- * Target: served ≥ 0.95 × pool at every concurrency. Writes bench/results/server-<time>.json.
- * Uses the first real model in ../shared/models/ when there is one, else the stand-in.
+ * for C in --concurrency (default 1,2,4,8), --rounds (default 5) rounds of --duration seconds
+ * (default 12) each side. In each round both sides run back to back, pool first on even rounds
+ * and served first on odd ones, and served ÷ pool is taken within the round (paired). Target:
+ * served ≥ 0.95 × pool at every concurrency — met when the lower bound of the confidence interval
+ * for the median ratio clears 0.95 (bench/common/stats.ts) and neither side had a single error.
+ * The peak ratio is the ratio at one concurrency: the one where the pool is fastest.
+ * --quick: a smoke run (2 rounds of 2 s at C = 1, 4; results to the temp folder).
+ * Writes bench/results/server-<time>.json. Uses the first real model in ../shared/models/ when
+ * there is one, else the stand-in.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -15,13 +20,15 @@ import { resolveConfig } from '../../src/config.js';
 import { runLoad, summarizeLatencies, type LatencySummary, type LoadFile } from '../../src/loadtest/index.js';
 import { createPool } from '../../src/pool/index.js';
 import type { LayoutPool } from '../../src/pool/types.js';
-import { benchModels, repoRoot, round, samplePages, writeResults } from '../common/results.js';
+import { intListOption, intOption, stringOption } from '../common/options.js';
+import { benchModels, repoRoot, samplePages, writeResults } from '../common/results.js';
+import { formatRatio, round, roundOrder, summarizeRatios } from '../common/stats.js';
 
-const durationS = Number(process.env.BENCH_DURATION_S ?? 12);
-/** Pool and served take turns this many times at each concurrency; their figures are pooled. */
-const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
-const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,2,4,8').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
-const devices = process.env.BENCH_DEVICES ?? 'auto';
+const durationS = intOption('duration', 'BENCH_DURATION_S', 12, 2);
+/** Rounds at each concurrency; in each, pool and served run back to back. */
+const rounds = intOption('rounds', 'BENCH_ROUNDS', 5, 2);
+const concurrencies = intListOption('concurrency', 'BENCH_CONCURRENCY', '1,2,4,8', '1,4');
+const devices = stringOption('devices', 'BENCH_DEVICES', 'auto');
 const TARGET_RATIO = 0.95;
 /** How long `serve` may take to load the model on every device, ms. */
 const SERVER_START_TIMEOUT_MS = 180_000;
@@ -33,12 +40,19 @@ interface Measurement {
   readonly latencyMs: LatencySummary;
 }
 
-/** One turn's raw figures; turns are pooled into a Measurement. */
+/** One turn's raw figures; a side's turns are pooled into a Measurement. */
 interface Turn {
   readonly pages: number;
   readonly errors: number;
   readonly elapsedS: number;
   readonly latencies: readonly number[];
+}
+
+const turnRate = (t: Turn): number => (t.elapsedS > 0 ? t.pages / t.elapsedS : 0);
+
+/** served ÷ pool within each round. */
+function pairedRatios(poolTurns: readonly Turn[], servedTurns: readonly Turn[]): number[] {
+  return poolTurns.map((p, r) => (turnRate(p) > 0 ? turnRate(servedTurns[r]!) / turnRate(p) : 0));
 }
 
 function pooled(turns: readonly Turn[]): Measurement {
@@ -122,8 +136,7 @@ process.stderr.write(`bench:server — ${model.kind} model ${model.path}, ${page
 // change in background load on the machine hits both sides alike.
 const pool = await createPool({ config, modelPath: model.path });
 const server = await startServer(model.path);
-const poolRuns = new Map<number, Measurement>();
-const servedRuns = new Map<number, Measurement>();
+const turnsByConcurrency = new Map<number, { pool: Turn[]; served: Turn[] }>();
 try {
   await pool.ready();
   await waitReady(server.url);
@@ -135,12 +148,14 @@ try {
     const poolTurns: Turn[] = [];
     const servedTurns: Turn[] = [];
     for (let r = 0; r < rounds; r++) {
-      poolTurns.push(await measurePool(pool, c, pages));
-      servedTurns.push(await measureServed(server.url, c, pages));
+      for (const side of roundOrder(['pool', 'served'] as const, r)) {
+        if (side === 'pool') poolTurns.push(await measurePool(pool, c, pages));
+        else servedTurns.push(await measureServed(server.url, c, pages));
+      }
     }
-    poolRuns.set(c, pooled(poolTurns));
-    servedRuns.set(c, pooled(servedTurns));
-    process.stderr.write(`  c=${c}: pool ${poolRuns.get(c)!.pagesPerSec} pages/s, served ${servedRuns.get(c)!.pagesPerSec} pages/s\n`);
+    turnsByConcurrency.set(c, { pool: poolTurns, served: servedTurns });
+    const ratios = summarizeRatios(pairedRatios(poolTurns, servedTurns), TARGET_RATIO);
+    process.stderr.write(`  c=${c}: served ÷ pool per round ${ratios.ratios.join(', ')}\n`);
   }
 } finally {
   server.child.kill('SIGTERM');
@@ -149,24 +164,35 @@ try {
 }
 
 const rows = concurrencies.map((c) => {
-  const p = poolRuns.get(c)!;
-  const s = servedRuns.get(c)!;
-  const ratio = p.pagesPerSec > 0 ? round(s.pagesPerSec / p.pagesPerSec, 3) : 0;
-  return { concurrency: c, pool: p, served: s, ratio, targetMet: ratio >= TARGET_RATIO };
+  const turns = turnsByConcurrency.get(c)!;
+  const p = pooled(turns.pool);
+  const s = pooled(turns.served);
+  const ratio = summarizeRatios(pairedRatios(turns.pool, turns.served), TARGET_RATIO);
+  const errors = p.errors + s.errors;
+  return {
+    concurrency: c,
+    pool: { ...p, perRoundPagesPerSec: turns.pool.map((t) => round(turnRate(t), 3)) },
+    served: { ...s, perRoundPagesPerSec: turns.served.map((t) => round(turnRate(t), 3)) },
+    ...ratio,
+    // An error on either side means the two did not do the same work: no verdict.
+    targetMet: ratio.targetMet && errors === 0,
+  };
 });
-const peakPool = Math.max(...rows.map((r) => r.pool.pagesPerSec));
-const peakServed = Math.max(...rows.map((r) => r.served.pagesPerSec));
-const peakRatio = peakPool > 0 ? round(peakServed / peakPool, 3) : 0;
+// The peak is one concurrency (where the pool is fastest), so both sides of its ratio come from
+// the same rounds; two maxima taken at different concurrencies would not be a pair.
+const peak = rows.reduce((best, r) => (r.pool.pagesPerSec > best.pool.pagesPerSec ? r : best));
+const targetMet = rows.every((r) => r.targetMet);
 
 const ms = (v: number | null): string => (v === null ? '-' : v.toFixed(0));
-process.stdout.write(`\n${model.kind} model ${path.basename(model.path)} — pages/s, latency p50/p95 ms\n`);
-process.stdout.write('  C | pool pages/s | served pages/s | served/pool | pool p50/p95 | served p50/p95\n');
+process.stdout.write(`\n${model.kind} model ${path.basename(model.path)} — pages/s over all rounds, latency p50/p95 ms, served ÷ pool per round: median [interval]\n`);
+process.stdout.write('  C | pool pages/s | served pages/s | errors | pool p50/p95 | served p50/p95 | served ÷ pool\n');
 for (const r of rows) {
   process.stdout.write(
-    `${String(r.concurrency).padStart(3)} | ${r.pool.pagesPerSec.toFixed(2).padStart(12)} | ${r.served.pagesPerSec.toFixed(2).padStart(14)} | ${r.ratio.toFixed(3).padStart(11)}${r.targetMet ? ' ' : '!'}| ${`${ms(r.pool.latencyMs.p50)}/${ms(r.pool.latencyMs.p95)}`.padStart(12)} | ${`${ms(r.served.latencyMs.p50)}/${ms(r.served.latencyMs.p95)}`.padStart(14)}\n`,
+    `${String(r.concurrency).padStart(3)} | ${r.pool.pagesPerSec.toFixed(2).padStart(12)} | ${r.served.pagesPerSec.toFixed(2).padStart(14)} | ${String(r.pool.errors + r.served.errors).padStart(6)} | ${`${ms(r.pool.latencyMs.p50)}/${ms(r.pool.latencyMs.p95)}`.padStart(12)} | ${`${ms(r.served.latencyMs.p50)}/${ms(r.served.latencyMs.p95)}`.padStart(14)} | ${formatRatio(r)}${r.targetMet ? '' : ' !'}\n`,
   );
 }
-process.stdout.write(`peak: pool ${peakPool} pages/s, served ${peakServed} pages/s, ratio ${peakRatio} (target ≥ ${TARGET_RATIO}: ${peakRatio >= TARGET_RATIO ? 'met' : 'NOT met'})\n`);
+process.stdout.write(`peak (C = ${peak.concurrency}): pool ${peak.pool.pagesPerSec} pages/s, served ${peak.served.pagesPerSec} pages/s, served ÷ pool ${formatRatio(peak)}\n`);
+process.stdout.write(`target at every concurrency: ${targetMet ? 'met' : 'NOT met'}\n`);
 const file = writeResults('server', {
   model: { path: model.path, kind: model.kind },
   devices,
@@ -174,7 +200,18 @@ const file = writeResults('server', {
   rounds,
   pages: pages.map((p) => p.name),
   targetRatio: TARGET_RATIO,
+  targetMet,
   rows,
-  peak: { poolPagesPerSec: peakPool, servedPagesPerSec: peakServed, ratio: peakRatio, targetMet: peakRatio >= TARGET_RATIO },
+  peak: {
+    concurrency: peak.concurrency,
+    poolPagesPerSec: peak.pool.pagesPerSec,
+    servedPagesPerSec: peak.served.pagesPerSec,
+    ratios: peak.ratios,
+    ratioMedian: peak.ratioMedian,
+    ratioLow: peak.ratioLow,
+    ratioHigh: peak.ratioHigh,
+    coverage: peak.coverage,
+    targetMet: peak.targetMet,
+  },
 });
 process.stdout.write(`wrote ${file}\n`);

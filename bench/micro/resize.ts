@@ -1,10 +1,13 @@
 /**
- * `node dist/bench/micro/resize.js`: the preprocessing resize, two ways — libvips cubic through
+ * `npm run bench:resize`: the preprocessing resize, two ways — libvips cubic through
  * sharp (Catmull-Rom, anti-aliased when shrinking) and the OpenCV-exact INTER_CUBIC of
- * src/model/resize-cubic.ts (what PaddleX feeds the model). Over the sample pages and a synthetic
+ * src/model/image/resize-cubic.ts (what PaddleX feeds the model). Over the sample pages and a synthetic
  * 2480×3508 scan (A4 at 300 dpi) it reports the time of each and how far apart their pixels are;
+ * the exact resize fused with the model's input conversion (resizeCubicToChw) is also timed against
+ * its previous plain-TypeScript implementation (test/fixtures/resize-cubic-reference.ts), the two
+ * interleaved round by round so that a busy machine slows both alike, and their outputs compared;
  * with a model at hand (real, else the stand-in) it also runs both inputs through the session and
- * post-processing and reports how far the boxes move.
+ * post-processing and reports how far the boxes move. No target: it informs the choice of resize.
  */
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
@@ -14,10 +17,16 @@ import { preprocessDecoded } from '../../src/model/image/preprocess.js';
 import { resizeCubicOpenCv, resizeCubicToChw } from '../../src/model/image/resize-cubic.js';
 import { createSession } from '../../src/model/runtime/session.js';
 import type { Region } from '../../src/model/types.js';
-import { benchModels, median, round, samplePages, writeResults } from '../common/results.js';
+import { resizeCubicToChwReference } from '../../test/fixtures/resize-cubic-reference.js';
+import { intOption } from '../common/options.js';
+import { benchModels, samplePages, writeResults } from '../common/results.js';
+import { median, round } from '../common/stats.js';
 
-const rounds = Number(process.env.BENCH_ROUNDS ?? 9);
+/** Timings per figure; the median is reported. --quick: 2 (a smoke run). */
+const rounds = intOption('rounds', 'BENCH_ROUNDS', 9, 2);
 const SIZE = 800;
+/** PP-DocLayoutV3's input values (mean 0, std 1): bytes × float32(1/255); as tables for the old implementation. */
+const MODEL_VALUES = { scale: Math.fround(1 / 255), mean: [0, 0, 0], std: [1, 1, 1] };
 const IDENTITY_TABLES = [0, 1, 2].map(() => Float32Array.from({ length: 256 }, (_, v) => Math.fround(v * Math.fround(1 / 255)))) as unknown as [Float32Array, Float32Array, Float32Array];
 
 /** A page-like synthetic scan: white paper, dark text-like strokes, a grey figure, a colour band. */
@@ -63,6 +72,41 @@ async function timeMsAsync(fn: () => Promise<unknown>): Promise<number[]> {
   return times;
 }
 
+/**
+ * Old and new exact resize to the model input, alternating each round; wall and CPU time (the
+ * latter leaves out time spent waiting for a core on a shared machine). Fails if they differ.
+ * Alongside, the floor both share: allocating and writing a fresh 3×800×800 float32 tensor (on a
+ * VM, the page faults of fresh memory can cost more than the resize itself).
+ */
+function oldVersusNew(page: DecodedImage) {
+  const runOld = () => resizeCubicToChwReference(page.data, page.width, page.height, SIZE, SIZE, IDENTITY_TABLES);
+  const runNew = () => resizeCubicToChw(page.data, page.width, page.height, SIZE, SIZE, MODEL_VALUES);
+  const oldOut = runOld();
+  const newOut = runNew();
+  const identical = oldOut.length === newOut.length && oldOut.every((v, i) => Object.is(v, newOut[i]));
+  if (!identical) throw new Error('old and new resizeCubicToChw differ');
+  const freshTensor = () => new Float32Array(3 * SIZE * SIZE).fill(0.5);
+  const wall = { old: [] as number[], new: [] as number[], freshTensor: [] as number[] };
+  const cpu = { old: [] as number[], new: [] as number[], freshTensor: [] as number[] };
+  for (let r = 0; r < rounds; r++) {
+    for (const [key, run] of [['old', runOld], ['new', runNew], ['freshTensor', freshTensor]] as const) {
+      const cpuStart = process.cpuUsage();
+      const start = performance.now();
+      run();
+      wall[key].push(performance.now() - start);
+      const used = process.cpuUsage(cpuStart);
+      cpu[key].push((used.user + used.system) / 1000);
+    }
+  }
+  return {
+    wallMs: { old: round(median(wall.old)), new: round(median(wall.new)), ratio: round(median(wall.old) / median(wall.new)), freshTensor: round(median(wall.freshTensor)) },
+    cpuMs: { old: round(median(cpu.old)), new: round(median(cpu.new)), ratio: round(median(cpu.old) / median(cpu.new)), freshTensor: round(median(cpu.freshTensor)) },
+    // The least disturbed round of each: on a shared machine the closest to an idle core.
+    minWallMs: { old: round(Math.min(...wall.old)), new: round(Math.min(...wall.new)), ratio: round(Math.min(...wall.old) / Math.min(...wall.new)), freshTensor: round(Math.min(...wall.freshTensor)) },
+    identical,
+  };
+}
+
 const sharpResize = (page: DecodedImage): Promise<Buffer> =>
   sharp(page.data, { raw: { width: page.width, height: page.height, channels: 3 }, limitInputPixels: false })
     .resize(SIZE, SIZE, { fit: 'fill', kernel: 'cubic' })
@@ -87,11 +131,12 @@ async function measurePage(name: string, page: DecodedImage) {
   resizeCubicOpenCv(page.data, page.width, page.height, SIZE, SIZE);
   const sharpMs = median(await timeMsAsync(() => sharpResize(page)));
   const opencvMs = median(timeMs(() => resizeCubicOpenCv(page.data, page.width, page.height, SIZE, SIZE)));
-  const fusedMs = median(timeMs(() => resizeCubicToChw(page.data, page.width, page.height, SIZE, SIZE, IDENTITY_TABLES)));
+  const fusedMs = median(timeMs(() => resizeCubicToChw(page.data, page.width, page.height, SIZE, SIZE, MODEL_VALUES)));
   // The whole preprocessing step each way (resize + ×1/255 + HWC → CHW), as the pipeline runs it.
   const info = { inputWidth: SIZE, inputHeight: SIZE, mean: [0, 0, 0], std: [1, 1, 1] } as const;
   const preprocessSharpMs = median(await timeMsAsync(() => preprocessDecoded(page, info, { resize: 'sharp' })));
   const preprocessOpencvMs = median(await timeMsAsync(() => preprocessDecoded(page, info, { resize: 'opencv' })));
+  const exactOldVsNew = oldVersusNew(page);
   const difference = pixelDifference(await sharpResize(page), resizeCubicOpenCv(page.data, page.width, page.height, SIZE, SIZE));
   return {
     name,
@@ -104,6 +149,7 @@ async function measurePage(name: string, page: DecodedImage) {
       preprocessSharp: round(preprocessSharpMs),
       preprocessOpencv: round(preprocessOpencvMs),
     },
+    exactResizeToChwOldVsNew: exactOldVsNew,
     sharpVsOpencvPixels: difference,
   };
 }
@@ -190,6 +236,11 @@ for (const r of perImage) {
   const m = r.medianMs;
   const d = r.sharpVsOpencvPixels;
   process.stdout.write(`${r.name.padEnd(22)} ${`${r.width}×${r.height}`.padEnd(10)} ${String(m.sharpResize).padStart(8)}  ${String(m.opencvResize).padStart(9)}  ${String(m.opencvResizeToChw).padStart(8)}  ${String(m.preprocessSharp).padStart(9)}  ${String(m.preprocessOpencv).padStart(10)}  ${String(d.meanAbs).padStart(10)}  ${String(d.maxAbs).padStart(3)}  ${String(d.fractionDiffering).padStart(9)}\n`);
+}
+process.stdout.write(`\nexact resize → CHW, old (TS) vs new (WASM SIMD), interleaved, medians of ${rounds}; outputs bit-identical\n${'page'.padEnd(22)} ${'size'.padEnd(10)} wall old  wall new  ratio  cpu old  cpu new  ratio  fresh tensor  | min old  min new  ratio\n`);
+for (const r of perImage) {
+  const { wallMs: w, cpuMs: c, minWallMs: n } = r.exactResizeToChwOldVsNew;
+  process.stdout.write(`${r.name.padEnd(22)} ${`${r.width}×${r.height}`.padEnd(10)} ${String(w.old).padStart(8)}  ${String(w.new).padStart(8)}  ${String(w.ratio).padStart(5)}  ${String(c.old).padStart(7)}  ${String(c.new).padStart(7)}  ${String(c.ratio).padStart(5)}  ${String(w.freshTensor).padStart(12)}  | ${String(n.old).padStart(7)}  ${String(n.new).padStart(7)}  ${String(n.ratio).padStart(5)}\n`);
 }
 for (const m of models) {
   process.stdout.write(`\n${m.modelKind} model ${m.model}: sharp vs opencv resize\n`);

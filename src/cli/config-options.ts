@@ -3,7 +3,7 @@
  * into config overrides — so a flag, its env name and its default are declared once.
  */
 import { Option, type Command } from 'commander';
-import { optionSpecs, resolveConfig, type Config, type OptionName } from '../config.js';
+import { envValue, optionSpecs, resolveConfig, type Config, type OptionName } from '../config.js';
 
 export function addConfigOptions(command: Command, names: readonly OptionName[]): Command {
   for (const name of names) {
@@ -15,13 +15,22 @@ export function addConfigOptions(command: Command, names: readonly OptionName[])
   return command;
 }
 
+/** commander names the value after the flag (--heartbeat-ms → heartbeatMs), not the option. */
+function flagValue(options: Record<string, unknown>, name: OptionName): unknown {
+  return options[new Option(optionSpecs[name].flag).attributeName()];
+}
+
 /** Flags given on the command line win over the environment, which wins over defaults. */
 export function configFromOptions(options: Record<string, unknown>, names: readonly OptionName[]): Config {
   const overrides: Partial<Record<OptionName, unknown>> = {};
   for (const name of names) {
-    // commander names the value after the flag (--max-inflight → maxInflight), not the option.
-    const attribute = new Option(optionSpecs[name].flag).attributeName();
-    if (options[attribute] !== undefined) overrides[name] = options[attribute];
+    const value = flagValue(options, name);
+    if (value !== undefined) overrides[name] = value;
   }
   return resolveConfig(overrides);
+}
+
+/** Set by a flag or the environment rather than left at its default. */
+export function optionGiven(options: Record<string, unknown>, name: OptionName): boolean {
+  return flagValue(options, name) !== undefined || envValue(name) !== undefined;
 }

@@ -75,8 +75,10 @@ map $http_x_request_id $${o.name}_request_id {
 }
 
 # Which backend(s) answered: a retried request lists each try ("a:8000, b:8000").
+# t= is when the answer was logged (epoch seconds to the ms; t - rt is when the request arrived),
+# to line requests up with events such as a backend's restart.
 log_format ${o.name}_upstream '$remote_addr [$time_local] "$request" $status $body_bytes_sent '
-    'rt=$request_time uct=$upstream_connect_time urt=$upstream_response_time '
+    't=$msec rt=$request_time uct=$upstream_connect_time urt=$upstream_response_time '
     'upstream="$upstream_addr" upstream_status="$upstream_status" id=$${o.name}_request_id';
 
 upstream ${o.name} {

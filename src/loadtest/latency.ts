@@ -2,6 +2,7 @@
  * Latency summaries with nearest-rank percentiles (an observed value, never an interpolation):
  * with 20 samples, p95 is the 19th slowest, which is what a reader of "p95" expects.
  */
+import { nearestRank } from '../util/percentile.js';
 
 export interface LatencySummary {
   readonly count: number;
@@ -14,11 +15,7 @@ export interface LatencySummary {
   readonly max: number | null;
 }
 
-export function nearestRank(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
-}
+export { nearestRank };
 
 const round1 = (v: number | null): number | null => (v === null ? null : Math.round(v * 10) / 10);
 

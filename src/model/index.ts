@@ -8,6 +8,7 @@ export { defaultLayoutParams } from './types.js';
 export { loadModel } from './pipeline.js';
 export type { LayoutModel, LoadModelOptions, ImageInput, BatchItem, BatchOutcome } from './pipeline.js';
 export { parseBoolean, parseLayoutParams } from './params.js';
+export { DEVICE_KINDS, parseDeviceName, type DeviceKind, type DeviceName } from './device-name.js';
 export { DOCLAYOUT_L_LABELS, DOCLAYOUT_PLUS_L_LABELS, DOCLAYOUT_V3_LABELS } from './labels.js';
 export { decodeImage, toBuffer } from './image/decode.js';
 export type { DecodedImage, DecodeOptions } from './image/decode.js';

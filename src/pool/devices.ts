@@ -7,13 +7,14 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import type { Config } from '../config.js';
 import { InvalidParamError } from '../errors.js';
+import { parseDeviceName, type DeviceKind } from '../model/index.js';
 
 export interface DeviceSpec {
   /** "cpu:0", "cuda:1", … — unique within the pool. */
   readonly id: string;
   /** What the session is created on: "cpu", "cuda:1", … */
   readonly device: string;
-  readonly kind: 'cpu' | 'cuda' | 'webgpu' | 'tensorrt';
+  readonly kind: DeviceKind;
   readonly intraOpNumThreads: number;
 }
 
@@ -67,7 +68,7 @@ export function splitThreads(total: number, workers: number): number[] {
   return Array.from({ length: workers }, (_, i) => Math.max(1, Math.floor(total / workers) + (i < total % workers ? 1 : 0)));
 }
 
-type Entry = { readonly kind: 'cpu'; readonly workers: number } | { readonly kind: Exclude<DeviceSpec['kind'], 'cpu'>; readonly ordinal: number };
+type Entry = { readonly kind: 'cpu'; readonly workers: number } | { readonly kind: Exclude<DeviceKind, 'cpu'>; readonly ordinal: number };
 
 function parseEntry(part: string): Entry {
   const cpu = /^cpu(?::(\d+))?$/.exec(part);
@@ -76,9 +77,11 @@ function parseEntry(part: string): Entry {
     if (workers < 1 || workers > MAX_CPU_WORKERS) throw InvalidParamError('devices', `cpu:N needs 1 ≤ N ≤ ${MAX_CPU_WORKERS}, got ${workers}`);
     return { kind: 'cpu', workers };
   }
-  const gpu = /^(?:(cuda|webgpu|tensorrt):)?(\d+)$/.exec(part);
-  if (!gpu) throw InvalidParamError('devices', `"${part}" is not auto, cpu, cpu:N, a GPU index or cuda:N/webgpu:N/tensorrt:N`);
-  return { kind: (gpu[1] ?? 'cuda') as Exclude<DeviceSpec['kind'], 'cpu'>, ordinal: Number(gpu[2]) };
+  // A bare index is a CUDA device; anything else is a GPU written as the session writes it (kind:N).
+  if (/^\d+$/.test(part)) return { kind: 'cuda', ordinal: Number(part) };
+  const named = part.includes(':') ? parseDeviceName(part) : undefined;
+  if (!named || named.kind === 'cpu') throw InvalidParamError('devices', `"${part}" is not auto, cpu, cpu:N, a GPU index or cuda:N/webgpu:N/tensorrt:N`);
+  return { kind: named.kind, ordinal: named.index };
 }
 
 /**
@@ -119,7 +122,6 @@ export function parseDevices(spec: string, cpuThreads: number, detectGpus: () =>
  * 0.90× the throughput of batch 1 on CPU workers (each page already uses every thread), so CPU
  * devices take one page at a time; GPUs are fed batches of 4, where batching amortises launches.
  */
-export function maxBatchFor(kind: DeviceSpec['kind'], config: Pick<Config, 'maxBatch' | 'maxInflightPerDevice'>): number {
-  const configured = config.maxBatch === 0 ? (kind === 'cpu' ? 1 : 4) : config.maxBatch;
-  return Math.max(1, Math.min(configured, config.maxInflightPerDevice));
+export function maxBatchFor(kind: DeviceSpec['kind'], config: Pick<Config, 'maxBatch'>): number {
+  return config.maxBatch === 0 ? (kind === 'cpu' ? 1 : 4) : config.maxBatch;
 }

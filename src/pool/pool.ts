@@ -8,12 +8,14 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config.js';
 import {
-  AbortedError, DeadlineExceededError, errorFromCode, InvalidParamError, NoDeviceReadyError, PoolClosedError, QueueFullError,
-  RetriesExhaustedError, type LayoutError,
+  AbortedError, errorFromCode, InvalidParamError, NoDeviceReadyError, PoolClosedError, QueueFullError, RetriesExhaustedError,
+  type LayoutError,
 } from '../errors.js';
 import type { LayoutParams } from '../model/index.js';
-import { maxBatchFor, parseDevices, type DeviceSpec } from './devices.js';
+import { Device } from './device.js';
+import { parseDevices, type DeviceSpec } from './devices.js';
 import { Dispatcher } from './dispatcher.js';
+import { PoolTask, type TaskEnding } from './pool-task.js';
 import type { WireOutcome, WorkerTestHooks } from './protocol.js';
 import { TaskQueue } from './task-queue.js';
 import type { DeviceSnapshot, LayoutPool, PoolEvents, PoolInput, PoolResult, PoolSnapshot, PoolTaskOptions } from './types.js';
@@ -28,44 +30,14 @@ export interface PoolOptions {
   readonly testHooks?: Readonly<Record<number, WorkerTestHooks>>;
 }
 
-interface PoolTask {
-  readonly id: string;
-  readonly input: PoolInput;
-  readonly params: Partial<LayoutParams>;
-  readonly enqueuedAt: number;
-  readonly resolve: (result: PoolResult) => void;
-  readonly reject: (error: LayoutError) => void;
-  dispatchedAt: number;
-  attempts: number;
-  settled: boolean;
-  queued: boolean;
-  cleanup: () => void;
-}
-
-interface DeviceStats {
-  completed: number;
-  failed: number;
-  batchSizes: number[];
-  reloading: boolean;
-}
-
-interface Batch {
-  readonly handle: WorkerHandle;
-  readonly tasks: PoolTask[];
-  readonly sentAt: number;
-}
-
-let taskCounter = 0;
 /** The largest delay setTimeout honours, ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class DevicePool extends EventEmitter implements LayoutPool {
   readonly #config: Config;
-  readonly #handles: WorkerHandle[];
-  readonly #stats: DeviceStats[];
+  readonly #devices: Device[];
   readonly #queue: TaskQueue<PoolTask>;
   readonly #dispatcher: Dispatcher;
-  readonly #batches = new Map<number, Batch>();
   #batchCounter = 0;
   #state: PoolSnapshot['state'] = 'starting';
   #modelName = '';
@@ -83,18 +55,18 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     const specs = options.devices ?? parseDevices(options.config.devices, options.config.cpuThreads);
     this.#queue = new TaskQueue(options.config.maxQueue);
     this.#dispatcher = new Dispatcher(specs.length);
-    this.#stats = specs.map((spec) => ({ completed: 0, failed: 0, batchSizes: new Array(maxBatchFor(spec.kind, options.config) + 1).fill(0), reloading: false }));
-    this.#handles = specs.map((spec, index) => new WorkerHandle(spec, index, options.modelPath, options.config, {
+    this.#devices = specs.map((spec, index) => new Device(new WorkerHandle(spec, index, options.modelPath, options.config, {
       onReady: (handle) => this.#onReady(handle),
-      onResult: (handle, batchId, outcomes) => this.#onResult(batchId, outcomes),
-      onExit: (handle, error, batchId, _taskIds, planned) => this.#onWorkerExit(handle, error, batchId, planned),
+      onResult: (handle, batchId, outcomes) => this.#onResult(this.#devices[handle.index]!, batchId, outcomes),
+      onExit: (handle, error, batchId, _taskIds, planned) => this.#onWorkerExit(this.#devices[handle.index]!, error, batchId, planned),
       onStateChange: (handle, state, reason) => this.#onStateChange(handle, state, reason),
-    }, options.testHooks?.[index]));
-    for (const handle of this.#handles) handle.start();
+    }, options.testHooks?.[index]), options.config));
+    // A device that cannot start is reported through its state (and ready()), not here.
+    for (const device of this.#devices) device.handle.start().catch(() => {});
   }
 
   ready(): Promise<void> {
-    if (this.#handles.some((h) => h.state === 'ready' || h.state === 'busy')) return Promise.resolve();
+    if (this.#devices.some((d) => d.handle.state === 'ready' || d.handle.state === 'busy')) return Promise.resolve();
     if (this.#allFailed()) return Promise.reject(this.#noDeviceError());
     return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
   }
@@ -111,68 +83,25 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) {
       return Promise.reject(InvalidParamError('timeoutMs', `expected 1 to ${MAX_TIMER_MS} ms, got ${timeoutMs}`));
     }
-    return new Promise<PoolResult>((resolve, reject) => {
-      const task: PoolTask = {
-        id: `${process.pid}-${++taskCounter}`,
-        input,
-        params,
-        enqueuedAt: performance.now(),
-        resolve,
-        reject,
-        dispatchedAt: 0,
-        attempts: 0,
-        settled: false,
-        queued: true,
-        cleanup: () => {},
-      };
-      if (!this.#queue.push(task)) {
-        this.#counters.rejected += 1;
-        reject(QueueFullError(this.#queue.size, { details: { retryAfterSeconds: this.#retryAfterSeconds() } }));
-        return;
-      }
-      this.#counters.accepted += 1;
-      const timer = setTimeout(() => this.#settle(task, DeadlineExceededError(timeoutMs), undefined, 'timedOut'), timeoutMs);
-      const onAbort = (): void => this.#settle(task, AbortedError(), undefined, 'aborted');
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      task.cleanup = () => {
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-      };
-      this.#pump();
-    });
+    const task = new PoolTask(input, params);
+    if (!this.#queue.push(task)) {
+      this.#counters.rejected += 1;
+      return Promise.reject(QueueFullError(this.#queue.size, { details: { retryAfterSeconds: this.#retryAfterSeconds() } }));
+    }
+    this.#counters.accepted += 1;
+    task.arm(timeoutMs, options.signal, (t, error, ending) => this.#fail(t, error, ending));
+    this.#pump();
+    return task.promise;
   }
 
   snapshot(): PoolSnapshot {
-    const devices: DeviceSnapshot[] = this.#handles.map((handle, index) => {
-      const stats = this.#stats[index]!;
-      const batch = [...this.#batches.values()].find((b) => b.handle === handle);
-      return {
-        index,
-        id: handle.spec.id,
-        kind: handle.spec.kind,
-        state: stats.reloading && handle.state === 'ready' ? 'draining' : handle.state,
-        pid: handle.pid,
-        inflight: batch?.tasks.length ?? 0,
-        queued: 0,
-        completed: stats.completed,
-        failed: stats.failed,
-        restarts: handle.restarts,
-        recycles: handle.recycles,
-        ewmaMs: this.#dispatcher.ewma(index),
-        batchSizes: [...stats.batchSizes],
-        maxBatch: handle.batchOk ? maxBatchFor(handle.spec.kind, this.#config) : 1,
-        threads: handle.spec.intraOpNumThreads,
-        rssMb: handle.rssMb,
-        lastError: handle.lastError,
-      };
-    });
     return {
       model: this.#modelName,
       state: this.#state,
       queueDepth: this.#queue.size,
       maxQueue: this.#queue.capacity,
       ...this.#counters,
-      devices,
+      devices: this.#devices.map((d) => d.snapshot(this.#dispatcher.ewma(d.index))),
     };
   }
 
@@ -203,53 +132,40 @@ export class DevicePool extends EventEmitter implements LayoutPool {
 
   async #reloadAll(modelPath: string | undefined): Promise<void> {
     this.#assertOpen();
-    for (const [index, handle] of this.#handles.entries()) {
+    for (const device of this.#devices) {
+      const handle = device.handle;
       const wasServing = handle.state !== 'failed';
       if (!wasServing && !modelPath) continue;
       const previousPath = handle.modelPath;
-      const stats = this.#stats[index]!;
-      stats.reloading = true;
+      device.reloading = true;
       try {
         while (handle.busy) await this.#nextIdle();
         this.#assertOpen();
         await handle.stop();
         this.#assertOpen();
-        if (!(await this.#startAndWait(handle, modelPath)) && wasServing) {
-          const error = handle.lastError ? errorFromCode(handle.lastError.code, handle.lastError.message) : NoDeviceReadyError(handle.spec.id);
+        const failure = await handle.start(modelPath).then(() => undefined, (err: LayoutError) => err);
+        if (failure && wasServing) {
           this.#assertOpen();
-          await this.#startAndWait(handle, previousPath);
-          throw error;
+          await handle.start(previousPath).catch(() => {});
+          throw failure;
         }
       } finally {
-        stats.reloading = false;
+        device.reloading = false;
         this.#pump();
       }
     }
   }
 
-  /** Starts a stopped handle; true once it serves, false if it failed to start or was stopped. */
-  #startAndWait(handle: WorkerHandle, modelPath: string | undefined): Promise<boolean> {
-    return new Promise<boolean>((resolve) => {
-      const check = (payload: PoolEvents['device-state']): void => {
-        if (payload.index !== handle.index || (payload.state !== 'ready' && payload.state !== 'failed' && payload.state !== 'stopped')) return;
-        this.off('device-state', check);
-        resolve(payload.state === 'ready');
-      };
-      this.on('device-state', check);
-      handle.start(modelPath);
-    });
-  }
-
   close(): Promise<void> {
     this.#closing ??= (async () => {
       if (this.#state !== 'closed') this.#state = 'draining';
-      while (this.#queue.size > 0 || this.#batches.size > 0) {
+      while (this.#queue.size > 0 || this.#devices.some((d) => d.hasBatch)) {
         if (this.#allFailed()) break;
         await this.#nextIdle();
       }
       this.#state = 'closed';
       clearTimeout(this.#delayTimer);
-      await Promise.all(this.#handles.map((h) => h.stop()));
+      await Promise.all(this.#devices.map((d) => d.handle.stop()));
       for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(PoolClosedError());
     })();
     return this.#closing;
@@ -259,13 +175,12 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     this.#state = 'closed';
     clearTimeout(this.#delayTimer);
     const error = err as LayoutError;
-    for (const task of this.#queue.drain()) this.#settle(task, error);
-    for (const batch of this.#batches.values()) for (const task of batch.tasks) this.#settle(task, error);
-    this.#batches.clear();
-    for (const handle of this.#handles) handle.kill();
+    for (const task of this.#queue.drain()) this.#fail(task, error);
+    for (const device of this.#devices) for (const task of device.dropBatch()?.tasks ?? []) this.#fail(task, error);
+    for (const device of this.#devices) device.handle.kill();
     for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
     this.#wakeIdle();
-    await Promise.all(this.#handles.map((h) => h.stop()));
+    await Promise.all(this.#devices.map((d) => d.handle.stop()));
   }
 
   // --- dispatch --------------------------------------------------------------------------------
@@ -273,19 +188,19 @@ export class DevicePool extends EventEmitter implements LayoutPool {
   #pump(): void {
     if (this.#state === 'closed') return;
     while (this.#queue.size > 0) {
-      const alive = this.#handles.filter((h, i) => h.accepting && !this.#stats[i]!.reloading);
+      const alive = this.#devices.filter((d) => d.accepting);
       if (alive.length === 0) {
         if (this.#allFailed()) this.#failQueued(this.#noDeviceError());
         return;
       }
-      const index = this.#dispatcher.pick(alive.map((h) => ({ index: h.index, outstanding: this.#outstanding(h) })));
-      const handle = index === undefined ? undefined : this.#handles[index];
+      const index = this.#dispatcher.pick(alive.map((d) => ({ index: d.index, outstanding: d.outstanding })));
+      const device = index === undefined ? undefined : this.#devices[index];
       // The best device is busy: waiting for it beats sending work to a slower one.
-      if (!handle || !handle.available) return;
-      const limit = handle.batchOk ? maxBatchFor(handle.spec.kind, this.#config) : 1;
+      if (!device || !device.handle.available) return;
+      const limit = device.maxBatch;
       // Dynamic batching: when other work is in flight, give a short batch a moment to fill.
       // An idle pool sends at once, so a lone request sees no added latency.
-      if (this.#queue.size < limit && this.#batches.size > 0 && this.#config.maxQueueDelayMs > 0) {
+      if (this.#queue.size < limit && this.#devices.some((d) => d.hasBatch) && this.#config.maxQueueDelayMs > 0) {
         const waitedMs = performance.now() - this.#queue.peek()!.enqueuedAt;
         if (waitedMs < this.#config.maxQueueDelayMs) {
           clearTimeout(this.#delayTimer);
@@ -293,52 +208,33 @@ export class DevicePool extends EventEmitter implements LayoutPool {
           return;
         }
       }
-      this.#send(handle, this.#queue.take(limit));
+      device.send(++this.#batchCounter, this.#queue.take(limit), performance.now());
     }
   }
 
-  #outstanding(handle: WorkerHandle): number {
-    for (const batch of this.#batches.values()) if (batch.handle === handle) return batch.tasks.length;
-    return 0;
-  }
-
-  #send(handle: WorkerHandle, tasks: PoolTask[]): void {
-    const batchId = ++this.#batchCounter;
-    const now = performance.now();
-    for (const task of tasks) {
-      task.queued = false;
-      task.dispatchedAt = now;
-    }
-    this.#batches.set(batchId, { handle, tasks, sentAt: now });
-    handle.runBatch(batchId, tasks.map((t) => ({ taskId: t.id, bytes: t.input.bytes, name: t.input.name, page: t.input.page ?? 1, params: t.params })));
-  }
-
-  #onResult(batchId: number, outcomes: readonly WireOutcome[]): void {
-    const batch = this.#batches.get(batchId);
+  #onResult(device: Device, batchId: number, outcomes: readonly WireOutcome[]): void {
+    const batch = device.finishBatch(batchId);
     if (!batch) return;
-    this.#batches.delete(batchId);
-    const { handle, tasks, sentAt } = batch;
+    const { tasks, sentAt } = batch;
     const now = performance.now();
     const inferMs = outcomes.reduce((sum, o) => sum + (o.ok ? o.result.timing.inferMs : 0), 0);
-    this.#dispatcher.record(handle.index, (now - sentAt) / Math.max(1, tasks.length));
-    const stats = this.#stats[handle.index]!;
-    stats.batchSizes[tasks.length] = (stats.batchSizes[tasks.length] ?? 0) + 1;
-    this.emit('batch', { device: handle.spec.id, index: handle.index, size: tasks.length, inferMs });
+    this.#dispatcher.record(device.index, (now - sentAt) / Math.max(1, tasks.length));
+    this.emit('batch', { device: device.id, index: device.index, size: tasks.length, inferMs });
     const byId = new Map(tasks.map((t) => [t.id, t]));
     for (const outcome of outcomes) {
       const task = byId.get(outcome.taskId);
       if (!task) continue;
       if (!outcome.ok) {
-        stats.failed += 1;
-        this.#settle(task, errorFromCode(outcome.code, outcome.message));
+        device.countFailed();
+        this.#fail(task, errorFromCode(outcome.code, outcome.message));
         continue;
       }
-      stats.completed += 1;
+      device.countCompleted();
       const { result } = outcome;
-      this.#settle(task, undefined, {
+      this.#complete(task, {
         ...result,
-        device: handle.spec.id,
-        deviceIndex: handle.index,
+        device: device.id,
+        deviceIndex: device.index,
         timing: { ...result.timing, queueMs: task.dispatchedAt - task.enqueuedAt, totalMs: now - task.enqueuedAt, batchSize: tasks.length },
       });
     }
@@ -346,30 +242,29 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     this.#wakeIdle();
   }
 
-  #onWorkerExit(handle: WorkerHandle, error: LayoutError, batchId: number | undefined, planned: boolean): void {
-    const batch = batchId === undefined ? undefined : this.#batches.get(batchId);
-    if (batchId !== undefined) this.#batches.delete(batchId);
-    const taskIds = batch?.tasks.map((t) => t.id) ?? [];
+  #onWorkerExit(device: Device, error: LayoutError, batchId: number | undefined, planned: boolean): void {
+    const batch = batchId === undefined ? undefined : device.takeBatch(batchId);
+    const handle = device.handle;
     if (!planned) this.emit('worker-exit', {
-      device: handle.spec.id,
-      index: handle.index,
+      device: device.id,
+      index: device.index,
       pid: handle.pid,
       code: (error.details?.code as number | null) ?? null,
       signal: (error.details?.signal as string | null) ?? null,
       state: handle.state,
-      taskIds,
+      taskIds: batch?.tasks.map((t) => t.id) ?? [],
     });
     // Back to the front of the queue, in their original order, for the other devices.
     for (const task of [...(batch?.tasks ?? [])].reverse()) {
       if (task.settled) continue;
       task.attempts += 1;
       if (task.attempts > this.#config.maxRetries) {
-        this.#stats[handle.index]!.failed += 1;
-        this.#settle(task, RetriesExhaustedError(task.id, task.attempts, error.message));
+        device.countFailed();
+        this.#fail(task, RetriesExhaustedError(task.id, task.attempts, error.message));
         continue;
       }
       this.#counters.retried += 1;
-      this.emit('task-retry', { taskId: task.id, device: handle.spec.id, attempt: task.attempts, reason: error.message });
+      this.emit('task-retry', { taskId: task.id, device: device.id, attempt: task.attempts, reason: error.message });
       task.queued = true;
       this.#queue.unshift(task);
     }
@@ -403,37 +298,33 @@ export class DevicePool extends EventEmitter implements LayoutPool {
 
   // --- bookkeeping -----------------------------------------------------------------------------
 
-  /** The one place a task ends: exactly once, whatever races (result, deadline, abort, crash). */
-  #settle(task: PoolTask, error: LayoutError | undefined, result?: PoolResult, countAs: 'failed' | 'timedOut' | 'aborted' = 'failed'): void {
-    if (task.settled) return;
-    task.settled = true;
-    task.cleanup();
+  #complete(task: PoolTask, result: PoolResult): void {
+    if (task.resolve(result)) this.#counters.completed += 1;
+  }
+
+  /** Ends a task with an error (once: a task already settled is left alone) and frees its place in the queue. */
+  #fail(task: PoolTask, error: LayoutError, ending: TaskEnding = 'failed'): void {
+    if (!task.reject(error)) return;
     if (task.queued) this.#queue.remove(task);
-    if (error) {
-      this.#counters[countAs] += 1;
-      task.reject(error);
-    } else {
-      this.#counters.completed += 1;
-      task.resolve(result!);
-    }
+    this.#counters[ending] += 1;
   }
 
   #failQueued(error: LayoutError): void {
-    for (const task of this.#queue.drain()) this.#settle(task, error);
+    for (const task of this.#queue.drain()) this.#fail(task, error);
   }
 
   #allFailed(): boolean {
-    return this.#handles.length > 0 && this.#handles.every((h) => h.state === 'failed');
+    return this.#devices.length > 0 && this.#devices.every((d) => d.handle.state === 'failed');
   }
 
   #noDeviceError(): LayoutError {
-    const reasons = this.#handles.map((h) => `${h.spec.id}: ${h.lastError?.message ?? h.state}`).join('; ');
+    const reasons = this.#devices.map((d) => `${d.id}: ${d.handle.lastError?.message ?? d.handle.state}`).join('; ');
     return NoDeviceReadyError(reasons);
   }
 
   #retryAfterSeconds(): number {
-    const alive = Math.max(1, this.#handles.filter((h) => h.state === 'ready' || h.state === 'busy').length);
-    const perPageMs = this.#handles.map((h) => this.#dispatcher.ewma(h.index)).filter((v): v is number => v !== undefined);
+    const alive = Math.max(1, this.#devices.filter((d) => d.handle.state === 'ready' || d.handle.state === 'busy').length);
+    const perPageMs = this.#devices.map((d) => this.#dispatcher.ewma(d.index)).filter((v): v is number => v !== undefined);
     const meanMs = perPageMs.length ? perPageMs.reduce((a, b) => a + b, 0) / perPageMs.length : 1000;
     return Math.max(1, Math.ceil((this.#queue.size * meanMs) / alive / 1000));
   }

@@ -35,8 +35,7 @@ export interface WireTask {
 
 export type ParentMessage =
   | WorkerInit
-  | { readonly type: 'run-batch'; readonly batchId: number; readonly tasks: readonly WireTask[] }
-  | { readonly type: 'shutdown' };
+  | { readonly type: 'run-batch'; readonly batchId: number; readonly tasks: readonly WireTask[] };
 
 export type WireOutcome =
   | { readonly taskId: string; readonly ok: true; readonly result: PageResult }

@@ -2,7 +2,7 @@
  * The public face of the device pool: what the server and the CLI see. Implementation lives in
  * pool.ts and friends; only this file is imported from above.
  */
-import type { LayoutParams, PageResult } from '../model/index.js';
+import type { DeviceKind, LayoutParams, PageResult } from '../model/index.js';
 
 /** One page to analyze: encoded image bytes (JPEG/PNG/…) as received; decoding happens in the worker. */
 export interface PoolInput {
@@ -35,12 +35,10 @@ export interface DeviceSnapshot {
   readonly index: number;
   /** "cpu:0", "cuda:1", … */
   readonly id: string;
-  readonly kind: 'cpu' | 'cuda' | 'webgpu' | 'tensorrt';
+  readonly kind: DeviceKind;
   readonly state: DeviceState;
   readonly pid: number | undefined;
   readonly inflight: number;
-  /** Pages assigned to this device but not yet sent (batch being formed). */
-  readonly queued: number;
   readonly completed: number;
   readonly failed: number;
   readonly restarts: number;

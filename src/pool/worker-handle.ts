@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
-import { WorkerCrashError, type LayoutError } from '../errors.js';
+import { errorFromCode, NoDeviceReadyError, WorkerCrashError, type LayoutError } from '../errors.js';
 import { maxBatchFor, type DeviceSpec } from './devices.js';
 import type { ParentMessage, WireOutcome, WireTask, WorkerMessage, WorkerTestHooks } from './protocol.js';
 import type { DeviceState } from './types.js';
@@ -57,6 +57,8 @@ export class WorkerHandle {
   #recycleRequested = false;
   #stopping = false;
   #exitReason: string | undefined;
+  /** Callers of start() waiting for this start to serve (or to fail). */
+  #startWaiters: Array<{ resolve: () => void; reject: (error: LayoutError) => void }> = [];
   batchOk = false;
   modelName = '';
   rssMb: number | undefined;
@@ -101,8 +103,20 @@ export class WorkerHandle {
     return (this.#state === 'ready' || this.#state === 'busy') && !this.#recycleRequested;
   }
 
-  start(modelPath = this.#modelPath): void {
+  /**
+   * Starts a worker on `modelPath` (the current model by default). Resolves once it serves —
+   * crash restarts on the way included — and rejects with the reason if it fails to load or is
+   * stopped first.
+   */
+  start(modelPath = this.#modelPath): Promise<void> {
     this.#modelPath = modelPath;
+    const started = new Promise<void>((resolve, reject) => this.#startWaiters.push({ resolve, reject }));
+    this.#spawn();
+    return started;
+  }
+
+  #spawn(): void {
+    const modelPath = this.#modelPath;
     this.#stopping = false;
     this.#recycleRequested = false;
     this.#pagesSinceStart = 0;
@@ -250,13 +264,18 @@ export class WorkerHandle {
       this.restarts += 1;
     }
     this.#setState('restarting', reason);
-    this.#restartTimer = setTimeout(() => this.start(), delayMs);
+    this.#restartTimer = setTimeout(() => this.#spawn(), delayMs);
   }
 
   #setState(state: DeviceState, reason?: string): void {
     if (this.#state === state) return;
     this.#state = state;
     this.#callbacks.onStateChange(this, state, reason);
+    if (state === 'ready') for (const waiter of this.#startWaiters.splice(0)) waiter.resolve();
+    if (state === 'failed' || state === 'stopped') {
+      const error = this.lastError ? errorFromCode(this.lastError.code, this.lastError.message) : NoDeviceReadyError(this.spec.id);
+      for (const waiter of this.#startWaiters.splice(0)) waiter.reject(error);
+    }
   }
 }
 

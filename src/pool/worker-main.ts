@@ -124,9 +124,6 @@ process.on('message', (message: ParentMessage) => {
       backlog.push({ batchId: message.batchId, tasks: message.tasks });
       void drainBacklog();
       return;
-    case 'shutdown':
-      void shutdown(0);
-      return;
   }
 });
 

@@ -5,7 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { AbortedError } from '../errors.js';
-import type { LayoutPool, PoolResult, PoolSnapshot } from '../pool/types.js';
+import type { LayoutPool, PoolResult, PoolSnapshot } from '../pool/index.js';
 import type { GpuStats, GpuTelemetry } from '../telemetry/gpu.js';
 import type { AnalyzedDocument, DocumentContext } from '../document/index.js';
 import type { JobService } from '../jobs/index.js';
@@ -34,7 +34,10 @@ export interface ServerContext {
 
 /**
  * Aborts when the client goes away before its response is written, so its queued pages leave
- * the queue instead of costing GPU time nobody will read.
+ * the queue instead of costing GPU time nobody will read. Not fastify's `request.signal`: that
+ * one follows the request stream's 'close', which Node 20 emits as soon as the body has been
+ * read, so it aborts every upload while its pages are still being analysed (and with a plain
+ * AbortError rather than LAYOUT_ERR_ABORTED).
  */
 export function clientAbortSignal(_request: FastifyRequest, reply: FastifyReply): AbortSignal {
   const controller = new AbortController();

@@ -1,4 +1,6 @@
-/** The HTTP service's public surface. */
+/** The HTTP service's only door: what `doclayout serve`, tests and embedders use. */
 export { buildServer, type BuildServerOptions } from './app.js';
 export { mapError, errorBody } from './error-map.js';
+export { reloadServerModel, startDraining } from './server-control.js';
 export type { ServerContext } from './context.js';
+export { statusSchema, type StatusBody } from './status-body.js';

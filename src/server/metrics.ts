@@ -4,7 +4,7 @@
  * are read from `pool.snapshot()` at scrape time rather than mirrored, so they can never drift.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { LayoutPool, PoolEvents, PoolSnapshot } from '../pool/types.js';
+import type { LayoutPool, PoolEvents, PoolSnapshot } from '../pool/index.js';
 import type { GpuTelemetry } from '../telemetry/gpu.js';
 
 /** One scrape reads a dozen pool figures; they come from one snapshot taken at most this old. */
@@ -86,7 +86,6 @@ export class ServerMetrics {
       });
     };
     deviceGauge('doclayout_device_inflight', 'Pages sent to the device and not yet answered', (d) => d.inflight);
-    deviceGauge('doclayout_device_queued', 'Pages assigned to the device while its batch forms', (d) => d.queued);
     deviceGauge('doclayout_device_ready', '1 when the device is ready or busy', (d) => (d.state === 'ready' || d.state === 'busy' ? 1 : 0));
     deviceGauge('doclayout_device_service_time_seconds', 'EWMA of per-page service time, seconds', (d) => (d.ewmaMs === undefined ? undefined : d.ewmaMs / 1000));
     deviceGauge('doclayout_device_worker_rss_bytes', 'Resident memory of the device worker, bytes', (d) => (d.rssMb === undefined ? undefined : d.rssMb * 1024 * 1024));

@@ -16,7 +16,7 @@ import { InvalidParamError } from '../errors.js';
 import { DOCLAYOUT_V3_LABELS } from '../model/index.js';
 import { parseLayoutParams } from '../model/index.js';
 import type { LayoutParams, Region } from '../model/index.js';
-import type { PoolResult } from '../pool/types.js';
+import type { PoolResult } from '../pool/index.js';
 
 /** Class id → label, starting from PP-DocLayoutV3's list and corrected by every result seen. */
 export class LabelIndex {

@@ -3,7 +3,7 @@
  * first, then a fixed message, so log queries can match on the message.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { LayoutPool, PoolEvents } from '../pool/types.js';
+import type { LayoutPool, PoolEvents } from '../pool/index.js';
 
 /** Subscribes; returns the function that unsubscribes. */
 export function logPoolEvents(pool: LayoutPool, log: FastifyBaseLogger): () => void {

@@ -3,7 +3,7 @@
  * Prometheus has the long-term view; this is the "what is it doing right now" figure that needs
  * no Prometheus. Memory is bounded: one counter per second and at most `maxSamples` latencies.
  */
-import { nearestRank } from '../loadtest/latency.js';
+import { nearestRank } from '../util/percentile.js';
 
 export interface RollingSnapshot {
   /** Pages answered per second over the window (or since start, if younger). */
@@ -20,8 +20,6 @@ export interface RollingStatsOptions {
 }
 
 const SECOND_MS = 1000;
-// Same percentile definition as the load tool, so the dashboard and `doclayout bench` agree.
-const percentile = nearestRank;
 
 export class RollingStats {
   readonly #windowMs: number;
@@ -70,7 +68,7 @@ export class RollingStats {
     const round = (v: number | null): number | null => (v === null ? null : Math.round(v * 10) / 10);
     return {
       pagesPerSec: Math.round((pages / (spanMs / SECOND_MS)) * 100) / 100,
-      latencyMs: { p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)) },
+      latencyMs: { p50: round(nearestRank(latencies, 50)), p95: round(nearestRank(latencies, 95)), p99: round(nearestRank(latencies, 99)) },
     };
   }
 }

@@ -7,20 +7,10 @@
 import { execFile, type ChildProcess, type ExecFileException } from 'node:child_process';
 import { debuglog } from 'node:util';
 import { InvalidParamError } from '../errors.js';
+import type { GpuStats } from './gpu-stats.js';
 import { NVIDIA_SMI_ARGS, parseNvidiaSmiCsv } from './nvidia-smi-csv.js';
 
-export interface GpuStats {
-  /** nvidia-smi's index (the CUDA ordinal when CUDA_VISIBLE_DEVICES is unset). */
-  index: number;
-  name: string;
-  /** NaN when the GPU cannot report it (e.g. under MIG). */
-  utilizationPct: number;
-  memoryUsedMb: number;
-  memoryTotalMb: number;
-  temperatureC: number;
-  /** Absent when the board does not report power draw. */
-  powerW?: number;
-}
+export type { GpuStats } from './gpu-stats.js';
 
 export interface GpuTelemetry {
   /** The last successful poll; empty before the first one, after a failure, or without GPUs. */

@@ -5,7 +5,7 @@
  * stop the parse: required figures become NaN (Prometheus' "unknown", `null` in JSON) and the
  * optional power draw is left out.
  */
-import type { GpuStats } from './gpu.js';
+import type { GpuStats } from './gpu-stats.js';
 
 /** The fields asked for, in the order the parser reads them. */
 export const NVIDIA_SMI_FIELDS = ['index', 'name', 'utilization.gpu', 'memory.used', 'memory.total', 'temperature.gpu', 'power.draw'] as const;

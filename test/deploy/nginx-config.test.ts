@@ -9,6 +9,7 @@ import { nginxConfig, PURE_LAYOUT_ROUTES } from '../../src/deploy/nginx-config.j
 import { nginxBodyLimitMb, parseUpstream } from '../../src/deploy/nginx-options.js';
 import { findNginx, writeNginxConf } from './nginx-harness.js';
 import { repoRoot } from '../fixtures/paths.js';
+import { missingDependency } from '../helpers/require-dep.js';
 
 const cli = path.join(repoRoot, 'dist/src/cli/index.js');
 const three = ['10.0.0.11:8000', '10.0.0.12:8000', '10.0.0.13:8000'];
@@ -100,17 +101,15 @@ test('bad upstreams, listen addresses and directive injection are refused', () =
   assert.deepEqual(parseUpstream('[::1]:9000'), { host: '[::1]', port: 9000, address: '[::1]:9000' });
 });
 
-test('the generated config is accepted by nginx -t', { timeout: 30_000 }, (t) => {
-  const nginx = findNginx();
-  if (!nginx) {
-    t.skip('nginx not installed (apt-get install nginx-light)');
-    return;
-  }
+const nginx = findNginx();
+const noNginx = missingDependency('nginx', nginx ? undefined : 'nginx is not installed (apt-get install nginx-light)');
+
+test('the generated config is accepted by nginx -t', { skip: noNginx, timeout: 30_000 }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-nginx-t-'));
   try {
     const snippet = nginxConfig({ upstreams: ['127.0.0.1:9001', '[::1]:9002', 'localhost:9003'], listen: '127.0.0.1:9000', accessLog: path.join(dir, 'access.log') });
     const conf = writeNginxConf(dir, snippet);
-    const result = spawnSync(nginx, ['-t', '-p', dir, '-c', conf, '-e', 'stderr'], { encoding: 'utf8', timeout: 20_000 });
+    const result = spawnSync(nginx!, ['-t', '-p', dir, '-c', conf, '-e', 'stderr'], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stderr, /test is successful/);
   } finally {

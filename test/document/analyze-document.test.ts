@@ -55,7 +55,7 @@ describe('analyzeDocument', { timeout: 120_000 }, () => {
   before(async () => {
     inProcess = await createInProcessAnalyzer(fixtureModel(), resolveConfig({ cpuThreads: 1 }, {}));
     // One CPU worker, batch 1, slow pages: a document's pages queue behind each other.
-    pool = await createPool({ config: poolConfig({ maxBatch: 1, maxRetries: 0 }), modelPath: fixtureModel(), testHooks: { 0: { delayMsPerPage: 150 } } });
+    pool = await createPool({ config: poolConfig({ maxBatch: 1, maxRetries: 0 }), modelPath: fixtureModel(), testHooks: { 0: { delayMsPerPage: 300 } } });
     await pool.ready();
   });
   after(async () => {
@@ -105,6 +105,8 @@ describe('analyzeDocument', { timeout: 120_000 }, () => {
       for (const options of seen) assert.equal(options.signal?.aborted, true, 'every page started was cancelled with its document');
       const after = pool.snapshot();
       assert.equal(after.completed + after.failed + after.aborted - (before.completed + before.failed + before.aborted), seen.length, 'every page sent settled');
+      // Page 3 was waiting behind the failing page 2 on the one device: it left the queue unrun.
+      assert.ok(after.aborted > before.aborted, 'a page still queued was cancelled');
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.deepEqual(unhandled, []);
     } finally {

@@ -12,6 +12,7 @@ import { UnsupportedMediaError } from '../../src/errors.js';
 import type { DecodedImage } from '../../src/model/image/decode.js';
 import { preprocess, preprocessDecoded } from '../../src/model/image/preprocess.js';
 import { samplesDir } from '../fixtures/paths.js';
+import { missingDependency, sharedSamplesProblem } from '../helpers/require-dep.js';
 
 const V3 = { inputWidth: 800, inputHeight: 800, mean: [0, 0, 0], std: [1, 1, 1] } as const;
 const IMAGENET = { inputWidth: 4, inputHeight: 2, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
@@ -125,12 +126,8 @@ describe('preprocess', () => {
     await assert.rejects(preprocess(Buffer.from('%PDF-1.7\n%%EOF\n'), V3, { name: 'a.pdf' }), (err) => UnsupportedMediaError.is(err));
   });
 
-  it('gives sane inputs for the real sample pages', { timeout: 60_000 }, async (t) => {
+  it('gives sane inputs for the real sample pages', { skip: missingDependency('shared', sharedSamplesProblem()), timeout: 60_000 }, async () => {
     const samples = samplesDir;
-    if (!fs.existsSync(samples)) {
-      t.skip(`no sample pages at ${samples}`);
-      return;
-    }
     const files = fs.readdirSync(samples).filter((f) => /\.(jpe?g|png)$/i.test(f));
     assert.ok(files.length > 0, 'samples folder has no images');
     for (const file of files) {

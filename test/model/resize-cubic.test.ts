@@ -3,7 +3,8 @@
  * each case's comment): Keys kernel a = −0.75, sample position (d + 0.5)·scale − 0.5, weights
  * rounded to integers ×2048, border replicated, result (Σ aᵢ·bₖ·P + 2^21) >> 22 with saturation,
  * except inside OpenCV's 8-wide SIMD part of a row, which rounds a float32 value half to even.
- * Where a Python with OpenCV is installed, random cases are also compared with cv2 itself.
+ * The same function before it moved to WebAssembly (test/fixtures/resize-cubic-reference.ts) is the
+ * reference for random sizes; resize-cubic-opencv.test.ts compares with cv2 itself where installed.
  *
  * Weights used below (×2048, exact: the kernel values are short binary fractions):
  *   fraction 0.5  → [−192, 1216, 1216, −192]
@@ -13,13 +14,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import { LayoutError } from '../../src/errors.js';
 import { preprocessDecoded } from '../../src/model/image/preprocess.js';
 import { cubicAxisTaps, resizeCubicOpenCv, resizeCubicToChw } from '../../src/model/image/resize-cubic.js';
+import { repoRoot } from '../fixtures/paths.js';
+import { resizeCubicOpenCvReference, resizeCubicToChwReference } from '../fixtures/resize-cubic-reference.js';
 
 /** Interleaved RGB from per-pixel [r, g, b] triples. */
 const rgb = (pixels: ReadonlyArray<readonly [number, number, number]>): Uint8Array => Uint8Array.from(pixels.flat());
@@ -129,20 +129,41 @@ describe('resizeCubicOpenCv', () => {
   });
 });
 
+/** Model-value conversions: PP-DocLayoutV3's (bytes × float32(1/255)) and ImageNet's mean/std. */
+const IDENTITY = { scale: Math.fround(1 / 255), mean: [0, 0, 0], std: [1, 1, 1] } as const;
+const IMAGENET = { scale: Math.fround(1 / 255), mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
+/** The model value of byte v in channel c, each step rounded to float32 (numpy on float32 arrays). */
+function modelValue(v: number, c: number, { scale, mean, std }: { scale: number; mean: readonly number[]; std: readonly number[] }): number {
+  const scaled = Math.fround(v * Math.fround(scale));
+  return mean[c] === 0 && std[c] === 1 ? scaled : Math.fround(Math.fround(scaled - Math.fround(mean[c])) / Math.fround(std[c]));
+}
+/** The same as 256-entry tables, as the old implementation takes them. */
+const asTables = (conversion: typeof IDENTITY | typeof IMAGENET) =>
+  [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, v) => modelValue(v, c, conversion))) as unknown as [Float32Array, Float32Array, Float32Array];
+
 describe('resizeCubicToChw', () => {
-  it('equals resizeCubicOpenCv followed by per-channel tables and HWC → CHW', () => {
+  it('equals resizeCubicOpenCv, then v · scale and (· − mean) / std in float32, then HWC → CHW', () => {
     const width = 37;
     const height = 23;
     const src = new Uint8Array(width * height * 3);
     for (let i = 0; i < src.length; i++) src[i] = (i * 193 + (i >> 5)) & 255;
-    const tables = [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, v) => v * (c + 1) + 0.25)) as unknown as [Float32Array, Float32Array, Float32Array];
-    for (const [dw, dh] of [[16, 9], [80, 50], [width, height]] as const) {
-      const bytes = resizeCubicOpenCv(src, width, height, dw, dh);
-      const chw = resizeCubicToChw(src, width, height, dw, dh, tables);
-      assert.equal(chw.length, 3 * dw * dh);
-      for (let i = 0; i < dw * dh; i++) {
-        for (let c = 0; c < 3; c++) assert.equal(chw[c * dw * dh + i], tables[c][bytes[3 * i + c]], `${dw}×${dh} pixel ${i} channel ${c}`);
+    // Widths that are and are not multiples of the kernel's 4-pixel step; the unchanged size.
+    for (const conversion of [IDENTITY, IMAGENET]) {
+      for (const [dw, dh] of [[16, 9], [81, 50], [7, 3], [width, height]] as const) {
+        const bytes = resizeCubicOpenCv(src, width, height, dw, dh);
+        const chw = resizeCubicToChw(src, width, height, dw, dh, conversion);
+        assert.equal(chw.length, 3 * dw * dh);
+        for (let i = 0; i < dw * dh; i++) {
+          for (let c = 0; c < 3; c++) assert.equal(chw[c * dw * dh + i], modelValue(bytes[3 * i + c], c, conversion), `${dw}×${dh} pixel ${i} channel ${c}`);
+        }
       }
+    }
+  });
+
+  it('rejects a conversion it cannot apply', () => {
+    const src = new Uint8Array(2 * 2 * 3);
+    for (const conversion of [{ ...IDENTITY, std: [1, 0, 1] }, { ...IDENTITY, mean: [0, 0] }, { ...IDENTITY, scale: Number.NaN }]) {
+      assert.throws(() => resizeCubicToChw(src, 2, 2, 4, 4, conversion), (err: unknown) => err instanceof LayoutError && err.code === 'LAYOUT_ERR_INVALID_PARAM');
     }
   });
 });
@@ -170,51 +191,53 @@ describe('preprocessDecoded resize option', () => {
   });
 });
 
-/** A Python that can import cv2 and numpy, or undefined. */
-function findOpenCvPython(): string | undefined {
-  for (const python of ['python3', '/usr/bin/python3']) {
-    const probe = spawnSync(python, ['-c', 'import cv2, numpy'], { timeout: 20_000, stdio: 'ignore' });
-    if (probe.status === 0) return python;
-  }
-  return undefined;
-}
+describe('the WebAssembly kernels against the plain-TypeScript reference', () => {
+  let seed = 99;
+  const random = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const image = (width: number, height: number, kind: number): Uint8Array => {
+    const src = new Uint8Array(width * height * 3);
+    for (let j = 0; j < src.length; j++) src[j] = kind === 0 ? Math.floor(random() * 256) : kind === 1 ? (random() < 0.5 ? 0 : 255) : (j * 7 + (j >> 9)) & 255;
+    return src;
+  };
 
-describe('against OpenCV itself', () => {
-  const python = findOpenCvPython();
-  it('matches cv2.resize INTER_CUBIC byte for byte on random images and sizes', { skip: python ? false : 'no python3 with cv2 and numpy here', timeout: 60_000 }, () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resize-cubic-'));
-    try {
-      let seed = 20240611;
-      const random = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-      const cases: Array<[number, number, number, number]> = [[6, 1, 3, 1], [2, 1, 4, 1], [1, 1, 3, 3], [801, 799, 800, 800], [2480, 350, 800, 80]];
-      for (let i = 0; i < 12; i++) cases.push([1 + Math.floor(random() * 200), 1 + Math.floor(random() * 200), 1 + Math.floor(random() * 200), 1 + Math.floor(random() * 200)]);
-      const ours = cases.map(([sw, sh, dw, dh], i) => {
-        const src = new Uint8Array(sw * sh * 3);
-        // Alternate noise and hard black/white edges (the latter overshoot and saturate).
-        for (let j = 0; j < src.length; j++) src[j] = i % 2 ? Math.floor(random() * 256) : random() < 0.5 ? 0 : 255;
-        fs.writeFileSync(path.join(dir, `src${i}.bin`), src);
-        return resizeCubicOpenCv(src, sw, sh, dw, dh);
-      });
-      fs.writeFileSync(path.join(dir, 'cases.json'), JSON.stringify(cases));
-      // IPP off: x86-64 wheels route 8-bit cubic through Intel IPP, whose rounding differs by ±1
-      // (not reproduced, see resize-cubic.ts); builds without IPP never use it.
-      const script = [
-        'import cv2, numpy as np, json, sys',
-        'd = sys.argv[1]',
-        "getattr(cv2, 'ipp', None) and cv2.ipp.setUseIPP(False)",
-        "for i, (sw, sh, dw, dh) in enumerate(json.load(open(d + '/cases.json'))):",
-        "    src = np.fromfile(f'{d}/src{i}.bin', np.uint8).reshape(sh, sw, 3)",
-        "    cv2.resize(src, (dw, dh), interpolation=cv2.INTER_CUBIC).tofile(f'{d}/ref{i}.bin')",
-      ].join('\n');
-      const run = spawnSync(python!, ['-c', script, dir], { timeout: 50_000, encoding: 'utf8' });
-      assert.equal(run.status, 0, run.stderr);
-      cases.forEach(([sw, sh, dw, dh], i) => {
-        const ref = fs.readFileSync(path.join(dir, `ref${i}.bin`));
-        const mismatch = ours[i].findIndex((v, j) => v !== ref[j]);
-        assert.equal(mismatch, -1, `${sw}×${sh} → ${dw}×${dh}: first difference at byte ${mismatch}`);
-      });
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+  it('gives the same bytes on random sizes, up and down, odd and vector-aligned widths, one after another', () => {
+    // Widths 16 and 32 make the source row a whole number of 16-byte vectors; 1-pixel axes clamp every tap.
+    const cases: Array<[number, number, number, number]> = [[16, 16, 5, 40], [32, 3, 32, 9], [1, 9, 7, 1], [9, 1, 1, 4], [3, 700, 801, 2], [2480, 12, 800, 5]];
+    for (let i = 0; i < 40; i++) cases.push([1 + Math.floor(random() * 260), 1 + Math.floor(random() * 260), 1 + Math.floor(random() * 260), 1 + Math.floor(random() * 260)]);
+    cases.forEach(([sw, sh, dw, dh], i) => {
+      const src = image(sw, sh, i % 3);
+      const ours = resizeCubicOpenCv(src, sw, sh, dw, dh);
+      const reference = resizeCubicOpenCvReference(src, sw, sh, dw, dh);
+      assert.equal(ours.findIndex((v, j) => v !== reference[j]), -1, `${sw}×${sh} → ${dw}×${dh}`);
+    });
+  });
+
+  it('gives the same CHW tensor, with and without mean/std', () => {
+    for (const conversion of [IDENTITY, IMAGENET]) {
+      for (const [sw, sh, dw, dh] of [[300, 410, 80, 80], [57, 33, 129, 70], [800, 7, 800, 800], [5, 5, 3, 2]] as const) {
+        const src = image(sw, sh, 0);
+        const ours = resizeCubicToChw(src, sw, sh, dw, dh, conversion);
+        const reference = resizeCubicToChwReference(src, sw, sh, dw, dh, asTables(conversion));
+        assert.equal(ours.findIndex((v, j) => !Object.is(v, reference[j])), -1, `${sw}×${sh} → ${dw}×${dh}`);
+      }
     }
+  });
+
+  it('returns tensors that later resizes do not overwrite (they are copies out of the module memory)', () => {
+    const first = resizeCubicToChw(image(40, 30, 0), 40, 30, 16, 16, IDENTITY);
+    const kept = first.slice();
+    const bytes = resizeCubicOpenCv(image(40, 30, 0), 40, 30, 16, 16);
+    const keptBytes = bytes.slice();
+    resizeCubicToChw(image(90, 70, 1), 90, 70, 16, 16, IDENTITY);
+    resizeCubicOpenCv(image(90, 70, 1), 90, 70, 16, 16);
+    assert.deepEqual(first, kept);
+    assert.deepEqual(bytes, keptBytes);
+  });
+});
+
+describe('the generated WebAssembly module', () => {
+  it('is what assembly/resize-cubic.ts compiles to (npm run build:wasm was run after the last edit)', { timeout: 60_000 }, () => {
+    const run = spawnSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], { cwd: repoRoot, encoding: 'utf8', timeout: 55_000 });
+    assert.equal(run.status, 0, run.stderr);
   });
 });

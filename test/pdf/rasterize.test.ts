@@ -13,14 +13,17 @@ import { EmptyInputError, ImageTooLargeError, PageRangeError, PdfError, Unsuppor
 import type { DecodedImage } from '../../src/model/image/decode.js';
 import { isPdf, openPdf, rasterizePdf } from '../../src/pdf/rasterize.js';
 import { samplesDir } from '../fixtures/paths.js';
+import { missingDependency } from '../helpers/require-dep.js';
 
 const TIMEOUT_MS = 60_000;
 
 
+const sample = path.join(samplesDir, 'paper-page.jpg');
+const noSample = missingDependency('shared', fs.existsSync(sample) ? undefined : `${sample} is missing; the PDF embeds a synthetic two-colour JPEG instead`);
+
 /** A real page photo when the shared samples exist, else a synthetic two-colour JPEG. */
 async function pageJpeg(): Promise<{ bytes: Buffer; source: string }> {
-  const sample = path.join(samplesDir, 'paper-page.jpg');
-  if (fs.existsSync(sample)) return { bytes: fs.readFileSync(sample), source: sample };
+  if (!noSample) return { bytes: fs.readFileSync(sample), source: sample };
   const data = Buffer.alloc(200 * 250 * 3);
   for (let i = 0; i < data.length; i += 3) data.set(i < data.length / 2 ? [30, 90, 200] : [220, 180, 40], i);
   return { bytes: await sharp(data, { raw: { width: 200, height: 250, channels: 3 } }).jpeg({ quality: 95 }).toBuffer(), source: 'synthetic' };

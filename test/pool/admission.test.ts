@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { AbortedError, DeadlineExceededError, InvalidParamError, QueueFullError } from '../../src/errors.js';
 import type { LayoutPool } from '../../src/pool/types.js';
-import { page, settleAll, startPool } from './helpers.js';
+import { page, pages, settleAll, startPool, waitFor } from './helpers.js';
 
 /** One worker that takes at least 300 ms a page (test hook), one page per batch. */
 const slowPool = (overrides = {}): Promise<LayoutPool> =>
@@ -19,27 +19,30 @@ describe('pool admission', { timeout: 60_000 }, () => {
   after(() => Promise.all(pools.map((p) => p.destroy())));
 
   it('rejects at once with QueueFullError and a retry hint when the queue is full', async () => {
+    // One page on the worker (batches of one) and maxQueue 3 waiting: of six more calls made
+    // while the first runs, exactly the first three are queued and the last three refused.
     const pool = await slowPool({ maxQueue: 3 });
     pools.push(pool);
-    const calls = await Promise.all(Array.from({ length: 7 }, (_, i) => page(`q-${i}.png`))).then((inputs) => inputs.map((input) => pool.analyze(input)));
+    const inputs = await pages(6, 'q');
+    const first = pool.analyze(await page('first.png'));
+    await waitFor(() => pool.snapshot().devices[0]!.inflight === 1 && pool.snapshot().queueDepth === 0, 'the first page on the worker', 5_000);
+    const calls = inputs.map((input) => pool.analyze(input));
     const states = await Promise.all(calls.map(stateOf));
-    const rejectedNow = states.filter((s) => s === 'rejected').length;
-    assert.ok(rejectedNow >= 3, `expected the overflow to be refused at once, states: ${states}`);
-    assert.ok(!states.includes('fulfilled'), 'nothing can have finished yet');
+    assert.deepEqual(states, ['pending', 'pending', 'pending', 'rejected', 'rejected', 'rejected']);
+    assert.equal(pool.snapshot().queueDepth, 3);
 
-    const { values, errors } = await settleAll(calls);
-    assert.equal(errors.length, rejectedNow);
+    const { values, errors } = await settleAll([first, ...calls]);
+    assert.equal(errors.length, 3);
     for (const err of errors) {
       assert.ok(QueueFullError.is(err), String(err));
       assert.equal(err.statusCode, 429);
       assert.ok(Number(err.details?.retryAfterSeconds) >= 1);
     }
-    // Accepted: what the queue holds plus what was already running.
-    assert.ok(values.length >= 3 && values.length <= 4, `accepted ${values.length}`);
+    assert.deepEqual(values.map((v) => v.input.name), ['first.png', 'q-0.png', 'q-1.png', 'q-2.png']);
     const snapshot = pool.snapshot();
-    assert.equal(snapshot.rejected, errors.length);
-    assert.equal(snapshot.accepted, values.length);
-    assert.equal(snapshot.completed, values.length);
+    assert.equal(snapshot.rejected, 3);
+    assert.equal(snapshot.accepted, 4);
+    assert.equal(snapshot.completed, 4);
     await pool.close();
   });
 

@@ -61,9 +61,9 @@ describe('device list parsing', () => {
 describe('batch limit per device', () => {
   it('auto (0) feeds CPU workers one page at a time and GPUs batches of 4', async () => {
     const { maxBatchFor } = await import('../../src/pool/devices.js');
-    assert.equal(maxBatchFor('cpu', { maxBatch: 0, maxInflightPerDevice: 8 }), 1);
-    assert.equal(maxBatchFor('cuda', { maxBatch: 0, maxInflightPerDevice: 8 }), 4);
-    assert.equal(maxBatchFor('cpu', { maxBatch: 6, maxInflightPerDevice: 8 }), 6);
-    assert.equal(maxBatchFor('cuda', { maxBatch: 16, maxInflightPerDevice: 8 }), 8, 'capped by the in-flight limit');
+    assert.equal(maxBatchFor('cpu', { maxBatch: 0 }), 1);
+    assert.equal(maxBatchFor('cuda', { maxBatch: 0 }), 4);
+    assert.equal(maxBatchFor('cpu', { maxBatch: 6 }), 6);
+    assert.equal(maxBatchFor('cuda', { maxBatch: 16 }), 16, 'maxBatch is the one per-device limit');
   });
 });

@@ -36,16 +36,31 @@ describe('recycling and reload', { timeout: 60_000 }, () => {
     // Another model: the V2 fixture names itself "fixture-v2".
     const next = writeFixtureModel({ variant: 'v2' });
 
-    let stop = false;
+    // Closed-loop traffic, three pages at a time; each result records the phase of the reload in
+    // which it was issued and the one in which it was answered.
+    type Phase = 'before' | 'during' | 'after';
+    let phase = 'before' as Phase;
+    const served: Array<{ issued: Phase; answered: Phase; model: string }> = [];
     const traffic = (async () => {
-      const results = [];
-      while (!stop) results.push(...await Promise.all((await pages(3, `live-${results.length}`)).map((p) => pool.analyze(p))));
-      return results;
+      while (phase !== 'after') {
+        const issued = phase;
+        await Promise.all((await pages(3, `live-${served.length}`)).map((p) => pool.analyze(p).then((r) => {
+          served.push({ issued, answered: phase, model: r.model });
+        })));
+      }
     })();
+    await waitFor(() => served.length >= 3, 'traffic on the old model');
+    phase = 'during';
     await pool.reload(next);
-    stop = true;
-    const served = await traffic;
-    assert.ok(served.length >= 3);
+    phase = 'after';
+    await traffic;
+    const models = (list: typeof served): string[] => [...new Set(list.map((r) => r.model))].sort();
+    const duringReload = served.filter((r) => r.issued === 'during' && r.answered === 'during');
+    // Requests issued after the reload began were answered before it ended — by the new model on
+    // a swapped device while the other device was still being swapped: traffic never stopped.
+    assert.ok(duringReload.length >= 3, `only ${duringReload.length} requests issued and answered during the reload`);
+    assert.deepEqual(models(served), ['fixture-v2', 'fixture-v3']);
+    assert.ok(duringReload.some((r) => r.model === 'fixture-v2'), `nothing answered by the new model while the reload went on: ${JSON.stringify(served)}`);
 
     const after = pool.snapshot();
     assert.equal(after.model, 'fixture-v2');

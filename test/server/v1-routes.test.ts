@@ -33,7 +33,13 @@ describe('/v1 API on a real pool (CPU worker, fixture model)', { timeout: 120_00
     assert.ok(body.regions.some((r) => r.label === 'doc_title' && r.order === 1));
     assert.match(body.device, /^cpu:\d+$/);
     assert.equal(body.deviceIndex, 0);
-    for (const key of ['queueMs', 'totalMs', 'inferMs', 'batchSize']) assert.equal(typeof body.timing[key], 'number', key);
+    const timing = body.timing;
+    for (const key of ['queueMs', 'totalMs', 'inferMs', 'batchSize']) assert.ok(Number.isFinite(timing[key]) && timing[key]! >= 0, `${key}: ${timing[key]}`);
+    // Parts of the request's time cannot exceed the whole; one page was sent alone.
+    assert.ok(timing.queueMs! <= timing.totalMs!, JSON.stringify(timing));
+    assert.ok(timing.inferMs! <= timing.totalMs!, JSON.stringify(timing));
+    assert.ok(timing.queueMs! + timing.inferMs! <= timing.totalMs! + 1, JSON.stringify(timing));
+    assert.equal(timing.batchSize, 1);
     assert.equal(res.headers['x-doclayout-device'], body.device);
     assert.ok(res.headers['x-request-id']);
     assert.equal(body.overlay, undefined);
@@ -109,6 +115,12 @@ describe('/v1 API on a real pool (CPU worker, fixture model)', { timeout: 120_00
   });
 
   it('GET /v1/status has the pool snapshot and the service figures doclayout status reads', async () => {
+    // Its own traffic, so it does not depend on what earlier tests left behind.
+    const before = json<{ accepted: number; completed: number }>((await server.app.inject({ method: 'GET', url: '/v1/status' })).body);
+    for (let i = 0; i < 3; i++) {
+      const posted = await server.app.inject({ method: 'POST', url: '/v1/layout', ...multipart([{ name: `s-${i}.png`, bytes: page }]) });
+      assert.equal(posted.statusCode, 200, posted.body);
+    }
     const res = await server.app.inject({ method: 'GET', url: '/v1/status' });
     assert.equal(res.statusCode, 200);
     const body = json<Record<string, unknown> & { devices: Array<{ id: string; completed: number }>; throughput: { pagesPerSec: number }; latencyMs: Record<string, number | null> }>(res.body);
@@ -117,7 +129,9 @@ describe('/v1 API on a real pool (CPU worker, fixture model)', { timeout: 120_00
     }
     assert.deepEqual(body.gpus, []);
     assert.equal(body.model, 'fixture-v3');
-    assert.ok((body.completed as number) >= 5, 'earlier tests completed pages');
+    assert.equal((body.completed as number) - before.completed, 3);
+    assert.equal((body.accepted as number) - before.accepted, 3);
+    assert.equal(body.devices.reduce((n, d) => n + d.completed, 0), body.completed);
     assert.ok(body.throughput.pagesPerSec > 0);
     for (const p of ['p50', 'p95', 'p99']) assert.equal(typeof body.latencyMs[p], 'number', p);
     assert.ok(body.latencyMs.p50! <= body.latencyMs.p99!);

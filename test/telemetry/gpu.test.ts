@@ -64,16 +64,30 @@ test('a missing tool gives an empty snapshot, one note, and no further attempts'
   }
 });
 
-test('a failing tool empties the snapshot, is noted once and retried with growing delays', { skip, timeout: 10_000 }, async () => {
-  const counter = path.join(dir, 'fail-count');
-  const tool = script(`printf x >> '${counter}'\necho "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver." >&2\nexit 9`);
+test('a failing tool empties the snapshot, is noted once and retried with doubling delays up to 12 periods', { skip, timeout: 30_000 }, async () => {
+  const stamps = path.join(dir, 'fail-stamps');
+  // Each run appends its start time (ms, from a node child: portable, unlike date +%N): the gaps
+  // between runs are measured where they happen.
+  const tool = script(`'${process.execPath}' -p 'Date.now()' >> '${stamps}'\necho "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver." >&2\nexit 9`);
   const notes: string[] = [];
-  const telemetry = createGpuTelemetry({ intervalMs: 20, command: tool, onDebug: (m) => notes.push(m) });
+  const periodMs = 50;
+  const telemetry = createGpuTelemetry({ intervalMs: periodMs, command: tool, onDebug: (m) => notes.push(m) });
+  const starts = (): number[] => (fs.existsSync(stamps) ? fs.readFileSync(stamps, 'utf8').split('\n').filter(Boolean).map(Number) : []);
   try {
-    await sleep(400);
-    // Fixed 20 ms polling would have run ~20 times; doubling delays (40, 80, 160 ms…) allow ≤ 5.
-    const count = runs(counter);
-    assert.ok(count >= 1 && count <= 6, `ran ${count} times`);
+    // Runs 1–6: after failure k the next run waits min(2^k, 12) periods: 100, 200, 400, 600, 600 ms.
+    const deadline = Date.now() + 15_000;
+    while (starts().length < 6) {
+      assert.ok(Date.now() < deadline, `only ${starts().length} runs in 15 s`);
+      await sleep(20);
+    }
+    const at = starts();
+    const gaps = at.slice(1, 6).map((t, i) => t - at[i]!);
+    // A timer never fires early and each gap also holds a run, so each gap is at least its delay:
+    // fixed polling (50 ms) fails these bounds. Past the cap a delay that kept doubling would be
+    // 1600 ms; the bound of 1200 leaves a busy machine 600 ms of lateness.
+    const shown = gaps.map((g) => g.toFixed(0)).join(', ');
+    [100, 200, 400, 600, 600].forEach((delayMs, i) => assert.ok(gaps[i]! >= delayMs - 1, `gap ${i + 1} is ${gaps[i]!.toFixed(1)} ms, expected ≥ ${delayMs}: ${shown}`));
+    assert.ok(gaps[4]! < 1200, `the delay grew past the cap of 12 periods: ${shown}`);
     assert.equal(telemetry.available, true);
     assert.deepEqual(telemetry.snapshot(), []);
     assert.equal(notes.length, 1);

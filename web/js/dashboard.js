@@ -61,11 +61,11 @@ function deviceCard(d) {
   const card = el('section', 'panel device');
   const head = el('div', 'device-head');
   head.append(el('b', '', d.id), el('span', `state ${d.state}`, d.state));
-  const load = d.inflight + d.queued;
+  const load = d.inflight;
   const capacity = Math.max(1, d.maxBatch * 2);
   card.append(
     head,
-    el('div', 'meter-label', `in flight ${d.inflight} · forming batch ${d.queued}`),
+    el('div', 'meter-label', `in flight ${d.inflight}`),
     bar(load / capacity, load >= capacity ? 'warn' : ''),
     kv([
       ['completed', d.completed.toLocaleString()],

@@ -13,7 +13,7 @@ import { InvalidParamError } from '../../errors.js';
 import { parseLayoutParams, resolveModelPath, type DecodedImage, type LayoutParams, type PageResult } from '../../model/index.js';
 import { renderOverlay } from '../../visualize/overlay.js';
 import { analyzeFiles, type FileOutcome } from '../analyze-files.js';
-import { addConfigOptions, configFromOptions } from '../config-options.js';
+import { addConfigOptions, configFromOptions, optionGiven } from '../config-options.js';
 import { expandInputs, type InputFile } from '../input-files.js';
 import { createProgress } from '../progress.js';
 import { jsonlLines, outputPath as resultPath, writeDocumentJson } from '../result-files.js';
@@ -49,8 +49,9 @@ export function registerAnalyzeCommand(program: Command): void {
     .option('--unclip-ratio <ratio>', 'number, "w,h", or label:ratio,… per class')
     .option('--shape-mode <mode>', 'auto | rect | poly | quad');
   addConfigOptions(command, CONFIG_OPTIONS);
-  command.action(async (inputs: string[], options: AnalyzeOptions, cmd: Command) => {
-    const devicesGiven = cmd.getOptionValueSource('devices') === 'cli' || Boolean(process.env.DOCLAYOUT_DEVICES) || options.device !== undefined;
+  command.action(async (inputs: string[], options: AnalyzeOptions) => {
+    // Devices named by --device, --devices or DOCLAYOUT_DEVICES run on the pool; none → in process.
+    const devicesGiven = options.device !== undefined || optionGiven(options, 'devices');
     if (options.device !== undefined) options.devices = options.device;
     const config = configFromOptions(options, CONFIG_OPTIONS);
     process.exitCode = await runAnalyze(inputs, options, config, devicesGiven);

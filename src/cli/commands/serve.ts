@@ -12,8 +12,7 @@ import { DeadlineExceededError } from '../../errors.js';
 import { resolveModelPath } from '../../model/index.js';
 import { createPool } from '../../pool/index.js';
 import { Cluster, jobSettings, RedisJobService } from '../../jobs/index.js';
-import { buildServer } from '../../server/app.js';
-import { reloadModel } from '../../server/routes/admin.js';
+import { buildServer, reloadServerModel, startDraining } from '../../server/index.js';
 import { createGpuTelemetry, type GpuTelemetry } from '../../telemetry/gpu.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
 
@@ -59,7 +58,7 @@ export async function runServe(config: Config): Promise<void> {
       process.exit(1);
     }
     shuttingDown = true;
-    app.doclayout.draining = true;
+    startDraining(app);
     logger.info({ signal, drainTimeoutMs: config.drainTimeoutMs }, 'draining');
     let exitCode = failed ? 1 : 0;
     const drainTimer = setTimeout(() => {
@@ -87,7 +86,7 @@ export async function runServe(config: Config): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGHUP', () => {
     logger.info({ signal: 'SIGHUP' }, 'reloading model');
-    reloadModel(app.doclayout, undefined).then(
+    reloadServerModel(app).then(
       () => logger.info({ model: pool.snapshot().model }, 'model reloaded'),
       (err: unknown) => logger.error({ err }, 'model reload failed'),
     );

@@ -8,9 +8,9 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { resolveConfig } from '../../config.js';
 import { InvalidParamError } from '../../errors.js';
 import { Cluster, DEFAULT_QUEUE, JobClient, jobSettings } from '../../jobs/index.js';
-import { clusterTable, readClusterStatus } from '../cluster-status.js';
-import { fetchAllStatuses, type InstanceStatus } from '../../telemetry/instance-status.js';
-import { statusTable } from '../../telemetry/status-table.js';
+import { clusterTable, readClusterStatus } from '../status/cluster-status.js';
+import { fetchAllStatuses, type InstanceStatus } from '../status/instance-status.js';
+import { statusTable } from '../status/status-table.js';
 
 const DEFAULT_URL = 'http://127.0.0.1:8000';
 const DEFAULT_WATCH_S = 2;

@@ -16,7 +16,7 @@ import { addConfigOptions, configFromOptions } from '../config-options.js';
 
 export const WORKER_OPTIONS: readonly OptionName[] = [
   'redis', 'queue', 'cache', 'jobTtlS', 'jobLockMs', 'jobStalledIntervalMs', 'jobMaxStalled', 'jobAttempts', 'jobBackoffMs',
-  'model', 'modelDir', 'devices', 'cpuThreads', 'maxBatch', 'maxQueueDelayMs', 'maxQueue', 'maxInflightPerDevice', 'requestTimeoutMs',
+  'model', 'modelDir', 'devices', 'cpuThreads', 'maxBatch', 'maxQueueDelayMs', 'maxQueue', 'requestTimeoutMs',
   'maxRetries', 'heartbeatIntervalMs', 'watchdogTimeoutMs', 'restartBackoffMs', 'restartBackoffMaxMs', 'recycleAfterPages', 'recycleRssMb',
   'maxPixels', 'logLevel',
 ];

@@ -5,12 +5,12 @@
  * (identity for V2/V3), HWC → CHW. This is the hot path next to inference.
  *
  * The resize is OpenCV's INTER_CUBIC reproduced bit for bit (resize-cubic.ts), because that is
- * what PaddleX feeds the model; it is fused with the conversion, so the page is walked once
- * through a 256-entry table per channel with no per-pixel allocation. It runs on the calling
- * thread (~25–30 ms for a 2480×3508 scan). `resize: 'sharp'` uses libvips' cubic instead
- * (Catmull-Rom, anti-aliased when shrinking, and shifted by half an output pixel when enlarging:
- * off the event loop and faster on large scans, but not the pixels the model was trained on;
- * bench/micro/resize.ts measures how far apart the two are).
+ * what PaddleX feeds the model; it is fused with the conversion (WebAssembly SIMD), so the page
+ * is walked once. It runs on the calling thread (~4–6 ms for a sample page or a 2480×3508 scan
+ * to 800×800 on one core). `resize: 'sharp'` uses libvips' cubic instead (Catmull-Rom,
+ * anti-aliased when shrinking, and shifted by half an output pixel when enlarging: off the event
+ * loop, but not the pixels the model was trained on; bench/micro/resize.ts measures how far apart
+ * the two are). The 256-entry tables below serve the pages that need no resize and the sharp path.
  */
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
@@ -86,7 +86,7 @@ export async function preprocessDecoded(
   if (width === inputWidth && height === inputHeight) {
     pixels = hwcToChw(data, inputWidth * inputHeight, tables);
   } else if (resize === 'opencv') {
-    pixels = resizeCubicToChw(data, width, height, inputWidth, inputHeight, tables);
+    pixels = resizeCubicToChw(data, width, height, inputWidth, inputHeight, { scale: SCALE, mean: info.mean, std: info.std });
   } else {
     const rgb = await sharp(data, { raw: { width, height, channels: 3 }, limitInputPixels: false })
       .resize(inputWidth, inputHeight, { fit: 'fill', kernel: 'cubic' })

@@ -23,19 +23,15 @@
  * on the sample pages against opencv-python 4.14 with IPP on and off). ARM builds, builds without
  * IPP and `cv2.ipp.setUseIPP(False)` give exactly what this file computes.
  *
- * Speed (~25 ms for 2480×3508 → 800×800 on one core): tap tables are built once per call, each
- * output row needs one Int32Array of vertical sums over contiguous source bytes (see resizeRows for
- * why that order gives OpenCV's exact result), and nothing is allocated per pixel.
+ * Speed: the two hot loops of each output row run as WebAssembly SIMD (assembly/resize-cubic.ts,
+ * through resize-cubic-wasm.ts); this file builds the tap tables, copies the source rows into the
+ * module's memory a window at a time and drives the rows. See resizeRows for the order of the passes and why it gives OpenCV's exact result.
  */
 import { InvalidParamError } from '../../errors.js';
+import { reserveResizeCubicWasm } from './resize-cubic-wasm.js';
 
 /** Weights are scaled by 2^11 and rounded (OpenCV's INTER_RESIZE_COEF_BITS). */
 const COEF_SCALE = 2048;
-/** Both passes' scales together: the vertical sum is divided by 2^22. */
-const SHIFT_BOTH = 22;
-const HALF_BOTH = 1 << (SHIFT_BOTH - 1);
-/** Float32 1 / 2^22: exact, as OpenCV's `1.f / (COEF_SCALE · COEF_SCALE)`. */
-const INV_SCALE_BOTH = 2 ** -SHIFT_BOTH;
 /** Values per SIMD step of OpenCV's vertical pass (v_int16 lanes in a 128-bit register). */
 const SIMD_STEP = 8;
 const A = Math.fround(-0.75);
@@ -89,114 +85,103 @@ export function cubicAxisTaps(srcSize: number, dstSize: number): AxisTaps {
   return { idx, weight };
 }
 
-/**
- * Exact integer sums more than this far (in units of 2^-22) from a rounding tie round the same in
- * OpenCV's float32 arithmetic: its seven float32 roundings of values below 512 err by at most
- * 7 · 2^-16 ≈ 450 units, so 4096 leaves a wide margin and sends only ~0.2% of values to the slow,
- * operation-by-operation float32 emulation.
- */
-const TIE_MARGIN = 4096;
-const FRACTION_MASK = (1 << SHIFT_BOTH) - 1;
-
-/** The current output row's taps, reused for every value that needs OpenCV's float32 arithmetic. */
-interface RowTaps {
-  /** Byte offsets of the 4 source rows. */
-  readonly rowStart: Int32Array;
-  /** Their integer weights, and the same divided by 2^22 (exact float32s, as OpenCV's SIMD uses). */
-  readonly weight: Int32Array;
-  readonly weightF32: Float64Array;
-}
+const ALIGN = 16;
+const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
+/** Bytes per output pixel in the horizontal tap table: 4 offsets into the sums, 4 weights (Int32). */
+const X_TAP_BYTES = 32;
+/** f32x4 constants of the model-value conversion: scale, 3 mean splats, 3 std splats, mean RGB, std RGB. */
+const CONV_BYTES = 9 * 16;
+/** About this many bytes of source rows are copied into the kernels' memory at a time (fits L2). */
+const WINDOW_BYTES = 256 * 1024;
 
 /**
- * One value as OpenCV's SIMD vertical pass computes it: the 4 rows' horizontal integer sums Sₖ, then
- * S0·b0 + (S1·b1 + (S2·b2 + S3·b3)) with every product and sum rounded to float32, rounded half to even.
- */
-function openCvFloat32Value(src: Uint8Array, rows: RowTaps, xOffset: Int32Array, xWeight: Int32Array, t: number, channel: number): number {
-  const { rowStart, weightF32: f } = rows;
-  const o0 = xOffset[t] + channel;
-  const o1 = xOffset[t + 1] + channel;
-  const o2 = xOffset[t + 2] + channel;
-  const o3 = xOffset[t + 3] + channel;
-  const a0 = xWeight[t];
-  const a1 = xWeight[t + 1];
-  const a2 = xWeight[t + 2];
-  const a3 = xWeight[t + 3];
-  const s = [0, 1, 2, 3].map((k) => {
-    const p = rowStart[k];
-    return src[p + o0] * a0 + src[p + o1] * a1 + src[p + o2] * a2 + src[p + o3] * a3;
-  });
-  // |Sₖ| < 2^20, so converting them to float32 is exact.
-  return roundHalfEven(f32(f32(s[0] * f[0]) + f32(f32(s[1] * f[1]) + f32(f32(s[2] * f[2]) + f32(s[3] * f[3])))));
-}
-
-/** Vertical taps over whole source rows: column[j] = Σₖ bₖ · row_k[j], exact integers. */
-function verticalTaps(src: Uint8Array, rows: RowTaps, srcStride: number, column: Int32Array): void {
-  const { rowStart, weight } = rows;
-  // Views starting at each row keep the index arithmetic to one add per load.
-  const r0 = src.subarray(rowStart[0], rowStart[0] + srcStride);
-  const r1 = src.subarray(rowStart[1], rowStart[1] + srcStride);
-  const r2 = src.subarray(rowStart[2], rowStart[2] + srcStride);
-  const r3 = src.subarray(rowStart[3], rowStart[3] + srcStride);
-  const b0 = weight[0];
-  const b1 = weight[1];
-  const b2 = weight[2];
-  const b3 = weight[3];
-  for (let j = 0; j < srcStride; j++) column[j] = r0[j] * b0 + r1[j] * b1 + r2[j] * b2 + r3[j] * b3;
-}
-
-/**
- * The shared engine: computes output rows top to bottom and hands each (interleaved RGB bytes, a
- * reused buffer) to `emitRow`.
+ * The shared engine: computes output rows top to bottom in the kernels' memory, as interleaved RGB
+ * bytes, or with `conversion` as the model's input values in planar float32 (CHW) rows that are
+ * copied out row by row (while they are in cache) into the returned tensor.
  *
- * The order differs from OpenCV's (vertical taps first, over contiguous source bytes, then the
- * horizontal gather on one row of sums) because that is 2–3× faster here; the result does not
- * change: the integer double sum Σ aᵢ·bₖ·P is exact in either order (|sum| < 255 · 2816² < 2^31),
- * and wherever OpenCV's float32 path could round it differently (next to a tie) the value is
- * recomputed OpenCV's way, from its horizontal sums.
+ * The order of the passes differs from OpenCV's (vertical taps first, over contiguous source bytes,
+ * then the horizontal taps on one row of sums) because that is much cheaper when shrinking a large
+ * scan; the result does not change: the integer double sum Σ aᵢ·bₖ·P is exact in either order
+ * (|sum| < 255 · 2816² < 2^31), and wherever OpenCV's float32 path could round it differently (next
+ * to a tie) the kernel recomputes the value OpenCV's way, from its horizontal sums.
  */
 function resizeRows(
-  src: Uint8Array, srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number,
-  emitRow: (dy: number, row: Uint8Array) => void,
-): void {
+  src: Uint8Array, srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number, conversion?: ModelValueConversion,
+): Uint8Array | Float32Array {
   const x = cubicAxisTaps(srcWidth, dstWidth);
   const y = cubicAxisTaps(srcHeight, dstHeight);
-  const xOffset = x.idx.map((i) => i * CHANNELS);
-  const xWeight = x.weight;
   const srcStride = srcWidth * CHANNELS;
   const rowLength = dstWidth * CHANNELS;
+  const area = dstWidth * dstHeight;
   // OpenCV's SIMD loop covers whole steps of 8 values per row; its scalar tail uses the integer result.
   const simdEnd = rowLength - (rowLength % SIMD_STEP);
-  const column = new Int32Array(srcStride);
-  const out = new Uint8Array(rowLength);
-  const rows: RowTaps = { rowStart: new Int32Array(4), weight: new Int32Array(4), weightF32: new Float64Array(4) };
-  for (let dy = 0, t = 0; dy < dstHeight; dy++, t += 4) {
+
+  // Memory layout. The kernels read whole 16-byte vectors: source rows up to alignUp(srcStride),
+  // sums 16 bytes past the last pixel's; a bytes row is written 1 byte past its end.
+  const colBytes = 4 * alignUp(srcStride) + ALIGN;
+  // A window of consecutive source rows, copied in with one call (see below).
+  const windowRows = Math.min(srcHeight, Math.max(8, Math.min(64, Math.floor(WINDOW_BYTES / srcStride))));
+  const planeBytes = alignUp(4 * dstWidth);
+  const convAt = 0;
+  const xTapsAt = convAt + CONV_BYTES;
+  const windowAt = xTapsAt + alignUp(X_TAP_BYTES * dstWidth);
+  const colAt = windowAt + alignUp(windowRows * srcStride + ALIGN);
+  const outAt = colAt + alignUp(colBytes);
+  const end = outAt + (conversion ? CHANNELS * planeBytes : alignUp(dstHeight * rowLength + 1));
+  const { kernels, bytes, buffer } = reserveResizeCubicWasm(end);
+  const base = kernels.heapBase();
+
+  const xTaps = new Int32Array(buffer, base + xTapsAt, 8 * dstWidth);
+  for (let dx = 0; dx < dstWidth; dx++) {
     for (let k = 0; k < 4; k++) {
-      rows.rowStart[k] = y.idx[t + k] * srcStride;
-      rows.weight[k] = y.weight[t + k];
-      rows.weightF32[k] = y.weight[t + k] * INV_SCALE_BOTH;
+      xTaps[8 * dx + k] = x.idx[4 * dx + k] * CHANNELS * 4; // byte offset of the source pixel's sums
+      xTaps[8 * dx + 4 + k] = x.weight[4 * dx + k];
     }
-    verticalTaps(src, rows, srcStride, column);
-    for (let dx = 0, tx = 0, o = 0; dx < dstWidth; dx++, tx += 4, o += CHANNELS) {
-      const o0 = xOffset[tx];
-      const o1 = xOffset[tx + 1];
-      const o2 = xOffset[tx + 2];
-      const o3 = xOffset[tx + 3];
-      const a0 = xWeight[tx];
-      const a1 = xWeight[tx + 1];
-      const a2 = xWeight[tx + 2];
-      const a3 = xWeight[tx + 3];
-      for (let c = 0; c < CHANNELS; c++) {
-        const shifted = (column[o0 + c] * a0 + column[o1 + c] * a1 + column[o2 + c] * a2 + column[o3 + c] * a3 + HALF_BOTH) | 0;
-        // Near a tie, and inside OpenCV's SIMD part, redo the value in OpenCV's float32 arithmetic.
-        const fraction = (shifted + TIE_MARGIN) & FRACTION_MASK;
-        const r = fraction < 2 * TIE_MARGIN && o + c < simdEnd
-          ? openCvFloat32Value(src, rows, xOffset, xWeight, tx, c)
-          : shifted >> SHIFT_BOTH; // OpenCV's integer result: (sum + 2^21) >> 22
-        out[o + c] = r < 0 ? 0 : r > 255 ? 255 : r;
-      }
-    }
-    emitRow(dy, out);
   }
+  let chw: Float32Array | undefined;
+  let planeRows: Float32Array[] = [];
+  let normalize = 0;
+  if (conversion) {
+    const { scale, mean, std } = conversion;
+    normalize = mean.every((m) => m === 0) && std.every((d) => d === 1) ? 0 : 1;
+    new Float32Array(buffer, base + convAt, CONV_BYTES / 4).set([
+      scale, scale, scale, scale,
+      ...[0, 1, 2].flatMap((c) => [mean[c], mean[c], mean[c], mean[c]]),
+      ...[0, 1, 2].flatMap((c) => [std[c], std[c], std[c], std[c]]),
+      mean[0], mean[1], mean[2], 0,
+      std[0], std[1], std[2], 1,
+    ]);
+    // Every value is written below, so the tensor's memory need not be zeroed first (a memset of
+    // the whole tensor whenever malloc hands back reused memory).
+    const memory = Buffer.allocUnsafeSlow(4 * CHANNELS * area);
+    chw = new Float32Array(memory.buffer, memory.byteOffset, CHANNELS * area);
+    planeRows = [0, 1, 2].map((c) => new Float32Array(buffer, base + outAt + c * planeBytes, dstWidth));
+  }
+
+  // The source rows an output row needs are 4 consecutive ones (border-clamped), and they only
+  // move forward: a window of consecutive rows serves many output rows, and when one needs a row
+  // past it the window moves to start at that output row's first row (its other rows are copied
+  // again, a few percent). One copy per window, not one per row, keeps the JS side cheap.
+  const srcBytes = new Uint8Array(src.buffer, src.byteOffset, src.length);
+  let windowStart = 0;
+  let windowEnd = 0; // rows [windowStart, windowEnd) are in the window
+  for (let dy = 0, t = 0; dy < dstHeight; dy++, t += 4) {
+    const first = y.idx[t];
+    if (y.idx[t + 3] >= windowEnd || first < windowStart) {
+      windowStart = first;
+      windowEnd = Math.min(srcHeight, first + windowRows);
+      bytes.set(srcBytes.subarray(windowStart * srcStride, windowEnd * srcStride), base + windowAt);
+    }
+    const rowsAt = base + windowAt - windowStart * srcStride;
+    kernels.resizeRow(
+      rowsAt + y.idx[t] * srcStride, rowsAt + y.idx[t + 1] * srcStride, rowsAt + y.idx[t + 2] * srcStride, rowsAt + y.idx[t + 3] * srcStride,
+      y.weight[t], y.weight[t + 1], y.weight[t + 2], y.weight[t + 3],
+      base + colAt, srcStride, base + xTapsAt, dstWidth, simdEnd,
+      base + outAt + dy * rowLength, conversion ? base + outAt : 0, planeBytes, base + convAt, normalize,
+    );
+    if (chw) for (let c = 0; c < CHANNELS; c++) chw.set(planeRows[c], c * area + dy * dstWidth);
+  }
+  return chw ?? bytes.slice(base + outAt, base + outAt + dstHeight * rowLength);
 }
 
 function checkSizes(src: Uint8Array, srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number): void {
@@ -215,40 +200,45 @@ function checkSizes(src: Uint8Array, srcWidth: number, srcHeight: number, dstWid
 export function resizeCubicOpenCv(src: Uint8Array, srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number): Uint8Array {
   checkSizes(src, srcWidth, srcHeight, dstWidth, dstHeight);
   if (srcWidth === dstWidth && srcHeight === dstHeight) return Uint8Array.from(src);
-  const dst = new Uint8Array(dstWidth * dstHeight * CHANNELS);
-  const rowLength = dstWidth * CHANNELS;
-  resizeRows(src, srcWidth, srcHeight, dstWidth, dstHeight, (dy, row) => dst.set(row, dy * rowLength));
-  return dst;
+  return resizeRows(src, srcWidth, srcHeight, dstWidth, dstHeight) as Uint8Array;
 }
 
-/** Per-channel byte → model value tables (e.g. v · float32(1/255)), 256 entries each. */
-export type ChannelTables = readonly [Float32Array, Float32Array, Float32Array];
+/**
+ * How a resized byte v of channel c becomes the model's input value, each step rounded to float32
+ * as numpy computes on float32 arrays: v · scale, then (· − mean[c]) / std[c] (skipped when all
+ * means are 0 and all stds 1, which changes nothing anyway).
+ */
+export interface ModelValueConversion {
+  readonly scale: number;
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+}
 
 /**
- * The same resize, fused with the model's input conversion: each output byte goes through its
- * channel's table straight into a planar (CHW) float32 tensor, so the page is walked once.
+ * The same resize, fused with the model's input conversion: output rows go straight into a planar
+ * (CHW) float32 tensor, so the page is walked once.
  */
 export function resizeCubicToChw(
-  src: Uint8Array, srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number, tables: ChannelTables,
+  src: Uint8Array, srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number, conversion: ModelValueConversion,
 ): Float32Array {
   checkSizes(src, srcWidth, srcHeight, dstWidth, dstHeight);
-  if (tables.length !== CHANNELS || tables.some((t) => t.length !== 256)) throw InvalidParamError('tables', 'expected three 256-entry tables');
-  const [tr, tg, tb] = tables;
+  const { scale, mean, std } = conversion;
+  if (!Number.isFinite(scale) || mean.length !== CHANNELS || std.length !== CHANNELS || !mean.every(Number.isFinite) || !std.every((d) => Number.isFinite(d) && d !== 0)) {
+    throw InvalidParamError('conversion', 'expected a finite scale and three finite means and non-zero stds');
+  }
+  if (srcWidth !== dstWidth || srcHeight !== dstHeight) return resizeRows(src, srcWidth, srcHeight, dstWidth, dstHeight, conversion) as Float32Array;
+  // Unchanged size (preprocess converts such pages itself): just the values and the layout change.
   const area = dstWidth * dstHeight;
   const chw = new Float32Array(CHANNELS * area);
-  const writeRow = (dy: number, row: Uint8Array): void => {
-    const start = dy * dstWidth;
-    for (let i = start, s = 0, end = start + dstWidth; i < end; i++, s += 3) {
-      chw[i] = tr[row[s]];
-      chw[area + i] = tg[row[s + 1]];
-      chw[2 * area + i] = tb[row[s + 2]];
+  const s = f32(scale);
+  for (let c = 0; c < CHANNELS; c++) {
+    const m = f32(mean[c]);
+    const d = f32(std[c]);
+    const identity = m === 0 && d === 1;
+    for (let i = 0; i < area; i++) {
+      const scaled = f32(src[3 * i + c] * s);
+      chw[c * area + i] = identity ? scaled : f32(f32(scaled - m) / d);
     }
-  };
-  if (srcWidth === dstWidth && srcHeight === dstHeight) {
-    const rowLength = srcWidth * CHANNELS;
-    for (let dy = 0; dy < dstHeight; dy++) writeRow(dy, src.subarray(dy * rowLength, (dy + 1) * rowLength));
-  } else {
-    resizeRows(src, srcWidth, srcHeight, dstWidth, dstHeight, writeRow);
   }
   return chw;
 }

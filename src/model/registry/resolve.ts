@@ -8,12 +8,6 @@ import type { Config } from '../../config.js';
 import { ModelNotFoundError, UnknownModelError } from '../../errors.js';
 import { DEFAULT_MODEL_NAME, findKnownModel, knownModels } from './registry.js';
 
-export function modelFilePath(modelDir: string, name: string): string {
-  const known = findKnownModel(name);
-  if (!known) throw UnknownModelError(name, knownModels.map((m) => m.name).join(', '));
-  return path.join(modelDir, known.file);
-}
-
 export function resolveModelPath(config: Pick<Config, 'model' | 'modelDir'>): string {
   const requested = config.model ?? DEFAULT_MODEL_NAME;
   const known = findKnownModel(requested);

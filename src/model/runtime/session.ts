@@ -6,6 +6,7 @@
 import fs from 'node:fs/promises';
 import ort from 'onnxruntime-node';
 import { ModelLoadError, InferenceError, InvalidParamError } from '../../errors.js';
+import { parseDeviceName, type DeviceName } from '../device-name.js';
 import { detectContract, type GraphSignature } from './contract.js';
 import { readOnnxFacts } from './onnx-file.js';
 import type { ModelInfo, PageGeometry, RawOutputs } from '../types.js';
@@ -25,15 +26,12 @@ export interface LayoutSession {
   release(): Promise<void>;
 }
 
-interface ParsedDevice {
-  readonly kind: 'cpu' | 'cuda' | 'webgpu' | 'tensorrt';
-  readonly index: number;
-}
+type ParsedDevice = DeviceName;
 
-export function parseDevice(device: string): ParsedDevice {
-  const match = /^(cpu|cuda|webgpu|tensorrt)(?::(\d+))?$/.exec(device.trim().toLowerCase());
-  if (!match) throw InvalidParamError('device', `"${device}" is not cpu, cuda:N, webgpu:N or tensorrt:N`);
-  return { kind: match[1] as ParsedDevice['kind'], index: match[2] === undefined ? 0 : Number(match[2]) };
+function parseDevice(device: string): ParsedDevice {
+  const parsed = parseDeviceName(device);
+  if (!parsed) throw InvalidParamError('device', `"${device}" is not cpu, cuda:N, webgpu:N or tensorrt:N`);
+  return parsed;
 }
 
 function executionProviders(device: ParsedDevice): ort.InferenceSession.SessionOptions['executionProviders'] {

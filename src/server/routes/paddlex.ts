@@ -8,9 +8,11 @@
 import sharp from 'sharp';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UnsupportedMediaError } from '../../errors.js';
-import { analyzeDocument, checkUpload, type AnalyzedPage } from '../../document/index.js';
+import { checkUpload, type AnalyzedPage } from '../../document/index.js';
+import type { LayoutParams } from '../../model/index.js';
 import type { PoolResult } from '../../pool/index.js';
-import { clientAbortSignal, devicesHeader, recordDocument, type ServerContext } from '../context.js';
+import { analyzeForRoute } from '../analysis-route.js';
+import type { ServerContext } from '../context.js';
 import {
   LabelIndex,
   dataInfo,
@@ -73,17 +75,14 @@ export function paddlexRoutes(app: FastifyInstance, options: { ctx: ServerContex
     },
   }, async (request: FastifyRequest, reply: FastifyReply) => {
     const body = request.body as Record<string, unknown>;
-    const signal = clientAbortSignal(request, reply);
-    const bytes = decodeBase64Field('image', body.image, ctx.config.maxUploadMb);
-    const file = { bytes, name: 'image' };
-    if (checkUpload(file, ctx.config.maxUploadMb) === 'pdf') throw UnsupportedMediaError('image', 'a PDF was sent where an image is expected');
-    const visualize = body.visualize !== false;
-    const params = paddlexParams(body, labels);
-    const doc = await analyzeDocument(ctx.documents, file, { params, visualize, signal, requestId: request.id });
+    const doc = await analyzeForRoute(ctx, request, reply, '/object-detection', () => {
+      const bytes = decodeBase64Field('image', body.image, ctx.config.maxUploadMb);
+      const file = { bytes, name: 'image' };
+      if (checkUpload(file, ctx.config.maxUploadMb) === 'pdf') throw UnsupportedMediaError('image', 'a PDF was sent where an image is expected');
+      return { file, options: { params: paddlexParams(body, labels), visualize: body.visualize !== false } };
+    });
     const page = doc.pages[0]!;
     labels.learn(page.result.regions);
-    recordDocument(ctx, '/object-detection', doc);
-    reply.header('x-doclayout-device', devicesHeader([page.result]));
     return {
       logId: request.id,
       errorCode: 0,
@@ -127,18 +126,18 @@ export function paddlexRoutes(app: FastifyInstance, options: { ctx: ServerContex
   }, async (request: FastifyRequest, reply: FastifyReply) => {
     const body = request.body as Record<string, unknown>;
     const logId = typeof body.logId === 'string' && body.logId ? body.logId : request.id;
-    const signal = clientAbortSignal(request, reply);
-    const bytes = decodeBase64Field('file', body.file, ctx.config.maxUploadMb);
-    const file = { bytes, name: 'file' };
-    const sniffed = checkUpload(file, ctx.config.maxUploadMb);
-    if (body.fileType === 0 && sniffed !== 'pdf') throw UnsupportedMediaError('file', `fileType 0 (PDF) was given but the bytes are ${sniffed.toUpperCase()}`);
-    if (body.fileType === 1 && sniffed === 'pdf') throw UnsupportedMediaError('file', 'fileType 1 (image) was given but the bytes are a PDF');
     const visualize = body.visualize !== false;
-    const params = paddlexParams({ ...body, threshold: body.layoutThreshold }, labels);
-    const doc = await analyzeDocument(ctx.documents, file, { params, visualize, returnImage: visualize, signal, requestId: request.id });
+    let params: Partial<LayoutParams> = {};
+    const doc = await analyzeForRoute(ctx, request, reply, '/layout-parsing', () => {
+      const bytes = decodeBase64Field('file', body.file, ctx.config.maxUploadMb);
+      const file = { bytes, name: 'file' };
+      const sniffed = checkUpload(file, ctx.config.maxUploadMb);
+      if (body.fileType === 0 && sniffed !== 'pdf') throw UnsupportedMediaError('file', `fileType 0 (PDF) was given but the bytes are ${sniffed.toUpperCase()}`);
+      if (body.fileType === 1 && sniffed === 'pdf') throw UnsupportedMediaError('file', 'fileType 1 (image) was given but the bytes are a PDF');
+      params = paddlexParams({ ...body, threshold: body.layoutThreshold }, labels);
+      return { file, options: { params, visualize, returnImage: visualize } };
+    });
     for (const page of doc.pages) labels.learn(page.result.regions);
-    recordDocument(ctx, '/layout-parsing', doc);
-    reply.header('x-doclayout-device', devicesHeader(doc.pages.map((p) => p.result)));
     const isPdf = doc.mediaType === 'pdf';
     const results = await Promise.all(doc.pages.map(async (page: AnalyzedPage<PoolResult>) => ({
       prunedResult: prunedResult(page.result, isPdf ? page.result.input.page - 1 : null, params),

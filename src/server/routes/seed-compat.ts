@@ -6,10 +6,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { DeviceSnapshot } from '../../pool/types.js';
+import type { DeviceSnapshot } from '../../pool/index.js';
 import type { ServerContext } from '../context.js';
 import { layoutQuerySchema } from '../layout-response.js';
-import { analyzeUpload } from './v1.js';
+import { analyzeUpload } from '../analysis-route.js';
 
 const STATE_NAMES: Readonly<Record<DeviceSnapshot['state'], string>> = {
   starting: 'Starting',

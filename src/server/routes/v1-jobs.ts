@@ -11,7 +11,7 @@ import type { DocumentOptions, JobView } from '../../jobs/index.js';
 import type { ServerContext } from '../context.js';
 import { errorDoc, layoutQuerySchema } from '../layout-response.js';
 import { parseRequestOptions } from '../request-input.js';
-import { readLayoutInput } from './v1.js';
+import { readLayoutInput } from '../analysis-route.js';
 
 const jobDoc = {
   type: 'object',

@@ -6,13 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { InvalidParamError } from '../../errors.js';
 import { knownModels } from '../../model/index.js';
-import { analyzeDocument, type AnalyzedDocument } from '../../document/index.js';
-import type { PoolResult } from '../../pool/index.js';
-import { clientAbortSignal, devicesHeader, gpuStats, recordDocument, type ServerContext } from '../context.js';
+import { analyzeUpload } from '../analysis-route.js';
+import type { ServerContext } from '../context.js';
 import { documentBody, errorDoc, layoutQuerySchema, pageResultDoc } from '../layout-response.js';
-import { isMultipart, parseRequestOptions, readMultipart, readSingleBody, type RequestInput } from '../request-input.js';
+import { statusBody, statusSchema } from '../status-body.js';
 
 const uploadBodyDoc = {
   content: {
@@ -30,55 +28,6 @@ const uploadBodyDoc = {
     'application/octet-stream': { schema: { type: 'string', format: 'binary', description: 'raw file bytes (also image/*, application/pdf)' } },
   },
 };
-
-export const statusDoc = {
-  type: 'object',
-  properties: {
-    model: { type: 'string' },
-    state: { type: 'string' },
-    queueDepth: { type: 'integer' },
-    maxQueue: { type: 'integer' },
-    devices: { type: 'array', items: { type: 'object', additionalProperties: true } },
-    gpus: { type: 'array', items: { type: 'object', additionalProperties: true } },
-    uptimeSeconds: { type: 'number' },
-    version: { type: 'string' },
-    throughput: { type: 'object', properties: { pagesPerSec: { type: 'number' } } },
-    latencyMs: { type: 'object', properties: { p50: { type: ['number', 'null'] }, p95: { type: ['number', 'null'] }, p99: { type: ['number', 'null'] } } },
-  },
-};
-
-export async function readLayoutInput(ctx: ServerContext, request: FastifyRequest): Promise<RequestInput> {
-  const input = isMultipart(request)
-    ? await readMultipart(request, { maxUploadMb: ctx.config.maxUploadMb, maxFiles: 1 })
-    : readSingleBody(request, ctx.config.maxUploadMb);
-  if (input.files.length === 0) throw InvalidParamError('file', 'no file in the request (multipart field "file")');
-  return input;
-}
-
-/** What every single-upload route does first: read the file and options, run its pages, record it. */
-export async function analyzeUpload(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, route: string): Promise<AnalyzedDocument<PoolResult>> {
-  const signal = clientAbortSignal(request, reply);
-  const input = await readLayoutInput(ctx, request);
-  const options = parseRequestOptions(input.fields, ctx.config);
-  const doc = await analyzeDocument(ctx.documents, input.files[0]!, { ...options, signal, requestId: request.id });
-  recordDocument(ctx, route, doc);
-  reply.header('x-doclayout-device', devicesHeader(doc.pages.map((p) => p.result)));
-  return doc;
-}
-
-export function statusBody(ctx: ServerContext): Record<string, unknown> {
-  const rolling = ctx.stats.snapshot();
-  return {
-    ...ctx.pool.snapshot(),
-    gpus: gpuStats(ctx),
-    uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 100) / 10,
-    version: ctx.version,
-    throughput: { pagesPerSec: rolling.pagesPerSec },
-    latencyMs: rolling.latencyMs,
-    eventLoopLagMs: Math.round(ctx.shedder.lagMs),
-    draining: ctx.draining,
-  };
-}
 
 export function v1Routes(app: FastifyInstance, options: { ctx: ServerContext }): Promise<void> {
   const { ctx } = options;
@@ -102,7 +51,7 @@ export function v1Routes(app: FastifyInstance, options: { ctx: ServerContext }):
     // The dashboard polls this every second.
     logLevel: 'warn',
     schema: { tags: ['service'], summary: 'Pool snapshot, GPU telemetry, throughput and latency of the last minute' },
-    config: { openapi: { response: { 200: statusDoc } } },
+    config: { openapi: { response: { 200: statusSchema } } },
   }, async () => statusBody(ctx));
 
   app.get('/v1/models', {

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DeviceSnapshot } from '../../src/pool/types.js';
-import { judgeStatus, type InstanceStatus, type StatusBody } from '../../src/telemetry/instance-status.js';
-import { gpuOfDevice, renderTable, statusTable } from '../../src/telemetry/status-table.js';
+import { judgeStatus, type InstanceStatus, type StatusBody } from '../../src/cli/status/instance-status.js';
+import { gpuOfDevice, renderTable, statusTable } from '../../src/cli/status/status-table.js';
 
 function device(id: string, overrides: Partial<DeviceSnapshot> = {}): DeviceSnapshot {
   const [kind, ordinal] = id.split(':') as [DeviceSnapshot['kind'], string];
   return {
-    index: Number(ordinal), id, kind, state: 'ready', pid: 100, inflight: 0, queued: 0, completed: 0, failed: 0, restarts: 0,
+    index: Number(ordinal), id, kind, state: 'ready', pid: 100, inflight: 0, completed: 0, failed: 0, restarts: 0,
     ewmaMs: undefined, batchSizes: [], maxBatch: 4, threads: 1, rssMb: undefined, lastError: undefined, ...overrides,
   };
 }
@@ -45,7 +45,7 @@ test('a CUDA device shows the figures of the GPU with its ordinal; CPU devices s
 
 test('the table lists every instance and device with load, latency, restarts and GPU figures', () => {
   const gpu = { index: 1, name: 'NVIDIA L4', utilizationPct: 87, memoryUsedMb: 5120, memoryTotalMb: 23034, temperatureC: 66 };
-  const up = instance('http://a:8000', body([device('cuda:1', { inflight: 3, queued: 1, completed: 500, restarts: 2, ewmaMs: 21.44 })], { gpus: [gpu] }));
+  const up = instance('http://a:8000', body([device('cuda:1', { inflight: 3, completed: 500, restarts: 2, ewmaMs: 21.44 })], { gpus: [gpu] }));
   const down = instance('http://b:8000', undefined, 'ECONNREFUSED');
   const text = statusTable([up, down], new Date('2026-01-02T03:04:05Z'));
   assert.match(text, /^doclayout status {2}2026-01-02T03:04:05\.000Z {2}1\/2 instance\(s\) healthy$/m);
@@ -54,7 +54,7 @@ test('the table lists every instance and device with load, latency, restarts and
   assert.match(a, /1\/1\s+3\/256\s+12\.50\s+40 ms\s+120 ms\s+2\s+67m\s+0\.1\.0/);
   assert.match(lines.find((l) => l.startsWith('http://b:8000'))!, /DOWN: ECONNREFUSED/);
   const d = lines.find((l) => l.includes('cuda:1'))!;
-  assert.match(d, /cuda:1\s+ready\s+3\s+1\s+500\s+0\s+2\s+21\.4\s+87%\s+5120\/23034 MB\s+66°C/);
+  assert.match(d, /cuda:1\s+ready\s+3\s+500\s+0\s+2\s+21\.4\s+87%\s+5120\/23034 MB\s+66°C/);
 });
 
 test('unknown figures (null, NaN) print as "-", and a draining instance says so in its state', () => {

@@ -3,7 +3,7 @@
  * jobs held, pages stored, pages/s), queue depth and totals — as a table or JSON. Healthy means
  * at least one worker is alive.
  */
-import { JobClient, listWorkers, type QueueCounts, type WorkerInfo } from '../jobs/index.js';
+import { JobClient, listWorkers, type QueueCounts, type WorkerInfo } from '../../jobs/index.js';
 
 export interface ClusterStatus {
   readonly time: string;

@@ -3,19 +3,13 @@
  * operator) would: up or not, and healthy or not — serving, not draining, at least one device
  * ready. Works through nginx's per-backend routes too (`http://lb/backends/0`).
  */
-import type { DeviceSnapshot, PoolSnapshot } from '../pool/types.js';
-import type { GpuStats } from './gpu.js';
+import type { StatusBody } from '../../server/index.js';
 
-/** The body of `GET /v1/status` (server/routes/v1.ts). GPU figures nvidia-smi could not read arrive as null. */
-export type StatusBody = PoolSnapshot & {
-  readonly gpus: readonly GpuStats[];
-  readonly uptimeSeconds: number;
-  readonly version: string;
-  readonly throughput: { readonly pagesPerSec: number };
-  readonly latencyMs: { readonly p50: number | null; readonly p95: number | null; readonly p99: number | null };
-  readonly eventLoopLagMs?: number;
-  readonly draining?: boolean;
-};
+export type { StatusBody };
+/** One device as /v1/status reports it. */
+export type StatusDevice = StatusBody['devices'][number];
+/** One GPU as /v1/status reports it (unreadable figures arrive as null). */
+export type StatusGpu = StatusBody['gpus'][number];
 
 export interface InstanceStatus {
   /** The base URL as given (no trailing slash). */
@@ -39,7 +33,7 @@ export function statusUrl(base: string): string {
   return `${base.replace(/\/+$/, '')}/v1/status`;
 }
 
-const READY_STATES: ReadonlySet<DeviceSnapshot['state']> = new Set(['ready', 'busy']);
+const READY_STATES: ReadonlySet<StatusDevice['state']> = new Set(['ready', 'busy']);
 
 export function readyDeviceCount(status: StatusBody): number {
   return status.devices.filter((d) => READY_STATES.has(d.state)).length;

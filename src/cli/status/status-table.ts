@@ -3,9 +3,7 @@
  * figures an operator scans for — state, in-flight, queue, throughput, p95, restarts and, on
  * GPUs, utilisation, memory and temperature.
  */
-import type { DeviceSnapshot } from '../pool/types.js';
-import type { GpuStats } from './gpu.js';
-import { readyDeviceCount, type InstanceStatus, type StatusBody } from './instance-status.js';
+import { readyDeviceCount, type InstanceStatus, type StatusBody, type StatusDevice, type StatusGpu } from './instance-status.js';
 
 type Cell = string;
 interface Column {
@@ -33,7 +31,7 @@ function duration(seconds: number): string {
 }
 
 /** The GPU a device runs on: "cuda:1" ↔ nvidia-smi index 1 (true unless CUDA_VISIBLE_DEVICES renumbers). */
-export function gpuOfDevice(device: DeviceSnapshot, gpus: readonly GpuStats[]): GpuStats | undefined {
+export function gpuOfDevice(device: StatusDevice, gpus: readonly StatusGpu[]): StatusGpu | undefined {
   if (device.kind === 'cpu') return undefined;
   const ordinal = Number(device.id.split(':')[1]);
   return gpus.find((g) => g.index === ordinal);
@@ -67,7 +65,6 @@ function deviceRows(i: InstanceStatus): Cell[][] {
       d.id,
       d.state,
       String(d.inflight),
-      String(d.queued),
       String(d.completed),
       String(d.failed),
       String(d.restarts),
@@ -89,7 +86,7 @@ export function statusTable(instances: readonly InstanceStatus[], now = new Date
   );
   const devices = instances.flatMap(deviceRows);
   const byDevice = devices.length === 0 ? '' : `\n\n${renderTable(
-    [{ title: 'INSTANCE' }, { title: 'DEVICE' }, { title: 'STATE' }, { title: 'IN-FLIGHT', right: true }, { title: 'QUEUED', right: true },
+    [{ title: 'INSTANCE' }, { title: 'DEVICE' }, { title: 'STATE' }, { title: 'IN-FLIGHT', right: true },
       { title: 'DONE', right: true }, { title: 'FAILED', right: true }, { title: 'RESTARTS', right: true }, { title: 'MS/PAGE', right: true },
       { title: 'GPU', right: true }, { title: 'GPU MEM', right: true }, { title: 'TEMP', right: true }],
     devices,

@@ -1,0 +1,49 @@
+/**
+ * What every single-document route does around its own input and output: watch for the client
+ * going away → read the input → analyse the document → count it → name the devices that
+ * answered in `x-doclayout-device`. Routes differ only in how they read the input and shape
+ * the answer.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { analyzeDocument, type AnalyzeDocumentOptions, type AnalyzedDocument, type UploadedFile } from '../document/index.js';
+import { InvalidParamError } from '../errors.js';
+import type { PoolResult } from '../pool/index.js';
+import { clientAbortSignal, devicesHeader, recordDocument, type ServerContext } from './context.js';
+import { isMultipart, parseRequestOptions, readMultipart, readSingleBody, type RequestInput } from './request-input.js';
+
+export interface AnalysisInput {
+  readonly file: UploadedFile;
+  readonly options: Omit<AnalyzeDocumentOptions<PoolResult>, 'signal' | 'requestId' | 'window' | 'onPage'>;
+}
+
+export async function analyzeForRoute(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  route: string,
+  readInput: () => AnalysisInput | Promise<AnalysisInput>,
+): Promise<AnalyzedDocument<PoolResult>> {
+  const signal = clientAbortSignal(request, reply);
+  const { file, options } = await readInput();
+  const doc = await analyzeDocument(ctx.documents, file, { ...options, signal, requestId: request.id });
+  recordDocument(ctx, route, doc);
+  reply.header('x-doclayout-device', devicesHeader(doc.pages.map((p) => p.result)));
+  return doc;
+}
+
+/** One file from multipart, JSON base64 or a raw body, with the options of the query/form/JSON. */
+export async function readLayoutInput(ctx: ServerContext, request: FastifyRequest): Promise<RequestInput> {
+  const input = isMultipart(request)
+    ? await readMultipart(request, { maxUploadMb: ctx.config.maxUploadMb, maxFiles: 1 })
+    : readSingleBody(request, ctx.config.maxUploadMb);
+  if (input.files.length === 0) throw InvalidParamError('file', 'no file in the request (multipart field "file")');
+  return input;
+}
+
+/** The routes that take an upload the way /v1/layout does (/v1/layout, /analyze). */
+export function analyzeUpload(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, route: string): Promise<AnalyzedDocument<PoolResult>> {
+  return analyzeForRoute(ctx, request, reply, route, async () => {
+    const input = await readLayoutInput(ctx, request);
+    return { file: input.files[0]!, options: parseRequestOptions(input.fields, ctx.config) };
+  });
+}
