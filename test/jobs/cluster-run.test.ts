@@ -56,13 +56,39 @@ describe('a cluster of two workers', { skip, timeout: 180_000 }, () => {
     assert.ok(devices.size >= 1);
   });
 
+  it('submit --wait --out (with --shared-path) writes exactly the files analyze writes', async () => {
+    const clean = tempDir('cluster-clean');
+    await writePages(clean, 3, 'img');
+    fs.mkdirSync(path.join(clean, 'sub'));
+    await writePdf(path.join(clean, 'sub', 'doc.pdf'), 3);
+    const viaCluster = tempDir('via-cluster');
+    const viaAnalyze = tempDir('via-analyze');
+    const submitted = await runCli(['submit', clean, '--shared-path', '--wait', '--out', viaCluster, '--batch-id', 'layout'], clusterEnv(redis.url));
+    assert.equal(submitted.code, 0, submitted.stderr);
+    const analyzed = await runCli(['analyze', clean, '--out', viaAnalyze], clusterEnv(redis.url));
+    assert.equal(analyzed.code, 0, analyzed.stderr);
+    const list = (dir: string): string[] => (fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }) as string[]).filter((f) => f.endsWith('.json')).sort();
+    assert.deepEqual(list(viaCluster), list(viaAnalyze));
+    assert.deepEqual(list(viaCluster), ['img-000.png.json', 'img-001.png.json', 'img-002.png.json', path.join('sub', 'doc.pdf.json')]);
+    // Run-specific fields (timings, the device that answered) aside, the files are the same.
+    const strip = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (key, v) => (['timing', 'device', 'deviceIndex'].includes(key) ? undefined : v)));
+    for (const file of list(viaCluster)) {
+      const a = JSON.parse(fs.readFileSync(path.join(viaCluster, file), 'utf8'));
+      const b = JSON.parse(fs.readFileSync(path.join(viaAnalyze, file), 'utf8'));
+      assert.deepEqual(strip(a), strip(b), file);
+    }
+    // Results are removed from Redis once written: `jobs results` has nothing left to write.
+    const again = await runCli(['jobs', 'results', 'layout', '--out', tempDir('again')], clusterEnv(redis.url));
+    assert.match(again.stderr, /0 document\(s\) written/);
+  });
+
   it('status --redis shows both workers and the queue; jobs list shows the batch', async () => {
     const status = await runCli(['status', '--redis', redis.url, '--json'], clusterEnv(redis.url));
     assert.equal(status.code, 0, status.stderr);
     const cluster = JSON.parse(status.stdout);
     assert.equal(cluster.healthy, true);
     assert.equal(cluster.workers.length, 2);
-    assert.equal(cluster.workers.reduce((sum: number, w: { pagesStored: number }) => sum + w.pagesStored, 0), 18);
+    assert.equal(cluster.workers.reduce((sum: number, w: { pagesStored: number }) => sum + w.pagesStored, 0), 18 + 6);
     assert.equal(cluster.pages.waiting, 0);
     const table = await runCli(['status', '--redis', redis.url], clusterEnv(redis.url));
     assert.match(table.stdout, /WORKER\s+HOST\s+DEVICES/);
