@@ -92,9 +92,8 @@ export class ClusterWorker extends EventEmitter {
       worker.on('error', (err) => this.emit('error', err));
       worker.on('stalled', () => void cluster.redis.hincrby(cluster.documents.keys.counters, 'stalled', 1).catch(() => undefined));
     }
-    this.#pageWorker.on('failed', (job, err) => {
+    this.#pageWorker.on('failed', (job) => {
       if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) this.#counters.failedPages += 1;
-      void err;
     });
     this.#registry = new WorkerRegistry(cluster, this.id, () => ({
       devices: options.devices ?? [],
@@ -165,11 +164,13 @@ export class ClusterWorker extends EventEmitter {
     const { documents, results } = this.#cluster;
     const doc = await documents.getDocument(docId);
     if (!doc || FINISHED_STATES.includes(doc.state)) return 'finished';
-    const failures = Object.values(await job.getIgnoredChildrenFailures().catch(() => ({} as Record<string, string>)));
+    // Failed children by job key (<prefix>:<queue>:<job id>), with their last error.
+    const failures = await job.getIgnoredChildrenFailures().catch(() => ({} as Record<string, string>));
     const stored = new Set((await results.read(docId)).map((o) => o.page));
     for (const page of doc.pages ?? []) {
       if (stored.has(page)) continue;
-      const reason = failures[0] ?? 'the page job failed';
+      const key = Object.keys(failures).find((k) => k.endsWith(`:${pageJobId(docId, page)}`));
+      const reason = (key && failures[key]) || 'the page job failed';
       const error = RetriesExhaustedError(pageJobId(docId, page), this.#cluster.settings.attempts, reason);
       await results.write(doc, { page, ok: false, error: { code: error.code, message: error.message } });
     }
@@ -191,8 +192,7 @@ export class ClusterWorker extends EventEmitter {
   }
 
   async #processPage(job: Job): Promise<string> {
-    const { batchId, docId, page } = pageJobSchema.parse(job.data);
-    void batchId;
+    const { docId, page } = pageJobSchema.parse(job.data);
     const { documents, results } = this.#cluster;
     const doc = await documents.getDocument(docId);
     // Canceled or finished documents, and pages stored by an earlier delivery, cost nothing.

@@ -53,7 +53,11 @@ export class JobClient {
       const existing = await this.cluster.documents.getDocument(docId);
       if (existing && FINISHED_STATES.includes(existing.state)) return { docId, created };
     }
-    await this.cluster.docsQueue.add('document', { batchId, docId }, this.cluster.docJobOptions(docId));
+    // A document job that failed for good (workers crashing under it) is retried by a resume;
+    // one still queued or waiting for its pages is left alone (same job id: add is a no-op).
+    const existing = created ? undefined : await this.cluster.docsQueue.getJob(docId);
+    if (existing && (await existing.isFailed())) await existing.retry();
+    else await this.cluster.docsQueue.add('document', { batchId, docId }, this.cluster.docJobOptions(docId));
     return { docId, created };
   }
 

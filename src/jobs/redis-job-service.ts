@@ -4,7 +4,6 @@
  * answers for every job.
  */
 import type { UploadedFile } from '../document/index.js';
-import { JobNotFoundError } from '../errors.js';
 import type { Cluster } from './cluster.js';
 import { JobClient } from './job-client.js';
 import type { JobMetrics, JobService, JobView } from './job-service.js';
@@ -29,11 +28,7 @@ export class RedisJobService implements JobService {
   }
 
   async get(id: string): Promise<JobView | undefined> {
-    const status = await this.#client.status(id).catch((err: unknown) => {
-      // An id that is no batch id cannot exist; anything else is Redis's problem.
-      if (JobNotFoundError.is(err)) return undefined;
-      throw err;
-    });
+    const status = await this.#client.status(id);
     return status ? this.#view(status) : undefined;
   }
 
