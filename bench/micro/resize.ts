@@ -5,7 +5,8 @@
  * 2480×3508 scan (A4 at 300 dpi) it reports the time of each and how far apart their pixels are;
  * the exact resize fused with the model's input conversion (resizeCubicToChw) is also timed against
  * its previous plain-TypeScript implementation (test/fixtures/resize-cubic-reference.ts), the two
- * interleaved round by round so that a busy machine slows both alike, and their outputs compared;
+ * back to back in each round (order alternating), the speed-up taken per round (paired, see
+ * bench/common/stats.ts), and their outputs compared;
  * with a model at hand (real, else the stand-in) it also runs both inputs through the session and
  * post-processing and reports how far the boxes move. No target: it informs the choice of resize.
  */
@@ -20,7 +21,7 @@ import type { Region } from '../../src/model/types.js';
 import { resizeCubicToChwReference } from '../../test/fixtures/resize-cubic-reference.js';
 import { intOption } from '../common/options.js';
 import { benchModels, samplePages, writeResults } from '../common/results.js';
-import { median, round } from '../common/stats.js';
+import { formatStats, median, ratioStats, round, roundOrder } from '../common/stats.js';
 
 /** Timings per figure; the median is reported. --quick: 2 (a smoke run). */
 const rounds = intOption('rounds', 'BENCH_ROUNDS', 9, 2);
@@ -88,8 +89,9 @@ function oldVersusNew(page: DecodedImage) {
   const freshTensor = () => new Float32Array(3 * SIZE * SIZE).fill(0.5);
   const wall = { old: [] as number[], new: [] as number[], freshTensor: [] as number[] };
   const cpu = { old: [] as number[], new: [] as number[], freshTensor: [] as number[] };
+  const runs = [['old', runOld], ['new', runNew], ['freshTensor', freshTensor]] as const;
   for (let r = 0; r < rounds; r++) {
-    for (const [key, run] of [['old', runOld], ['new', runNew], ['freshTensor', freshTensor]] as const) {
+    for (const [key, run] of roundOrder(runs, r)) {
       const cpuStart = process.cpuUsage();
       const start = performance.now();
       run();
@@ -98,11 +100,14 @@ function oldVersusNew(page: DecodedImage) {
       cpu[key].push((used.user + used.system) / 1000);
     }
   }
+  /** old ÷ new within each round (both back to back): the speed-up, paired. */
+  const speedup = (times: { old: number[]; new: number[] }) => ratioStats(times.old.map((t, r) => t / times.new[r]!));
   return {
-    wallMs: { old: round(median(wall.old)), new: round(median(wall.new)), ratio: round(median(wall.old) / median(wall.new)), freshTensor: round(median(wall.freshTensor)) },
-    cpuMs: { old: round(median(cpu.old)), new: round(median(cpu.new)), ratio: round(median(cpu.old) / median(cpu.new)), freshTensor: round(median(cpu.freshTensor)) },
-    // The least disturbed round of each: on a shared machine the closest to an idle core.
-    minWallMs: { old: round(Math.min(...wall.old)), new: round(Math.min(...wall.new)), ratio: round(Math.min(...wall.old) / Math.min(...wall.new)), freshTensor: round(Math.min(...wall.freshTensor)) },
+    wallMs: { old: round(median(wall.old)), new: round(median(wall.new)), freshTensor: round(median(wall.freshTensor)) },
+    cpuMs: { old: round(median(cpu.old)), new: round(median(cpu.new)), freshTensor: round(median(cpu.freshTensor)) },
+    wallSpeedup: speedup(wall),
+    // CPU time leaves out waiting for a core on a shared machine (1 ms resolution on some systems).
+    cpuSpeedup: speedup(cpu),
     identical,
   };
 }
@@ -237,10 +242,10 @@ for (const r of perImage) {
   const d = r.sharpVsOpencvPixels;
   process.stdout.write(`${r.name.padEnd(22)} ${`${r.width}×${r.height}`.padEnd(10)} ${String(m.sharpResize).padStart(8)}  ${String(m.opencvResize).padStart(9)}  ${String(m.opencvResizeToChw).padStart(8)}  ${String(m.preprocessSharp).padStart(9)}  ${String(m.preprocessOpencv).padStart(10)}  ${String(d.meanAbs).padStart(10)}  ${String(d.maxAbs).padStart(3)}  ${String(d.fractionDiffering).padStart(9)}\n`);
 }
-process.stdout.write(`\nexact resize → CHW, old (TS) vs new (WASM SIMD), interleaved, medians of ${rounds}; outputs bit-identical\n${'page'.padEnd(22)} ${'size'.padEnd(10)} wall old  wall new  ratio  cpu old  cpu new  ratio  fresh tensor  | min old  min new  ratio\n`);
+process.stdout.write(`\nexact resize → CHW, old (TS) vs new (WASM SIMD), alternating order, medians of ${rounds}; speed-up old ÷ new per round: median [interval]; outputs bit-identical\n${'page'.padEnd(22)} ${'size'.padEnd(10)} wall old  wall new  cpu old  cpu new  fresh tensor  | wall speed-up | cpu speed-up\n`);
 for (const r of perImage) {
-  const { wallMs: w, cpuMs: c, minWallMs: n } = r.exactResizeToChwOldVsNew;
-  process.stdout.write(`${r.name.padEnd(22)} ${`${r.width}×${r.height}`.padEnd(10)} ${String(w.old).padStart(8)}  ${String(w.new).padStart(8)}  ${String(w.ratio).padStart(5)}  ${String(c.old).padStart(7)}  ${String(c.new).padStart(7)}  ${String(c.ratio).padStart(5)}  ${String(w.freshTensor).padStart(12)}  | ${String(n.old).padStart(7)}  ${String(n.new).padStart(7)}  ${String(n.ratio).padStart(5)}\n`);
+  const { wallMs: w, cpuMs: c, wallSpeedup, cpuSpeedup } = r.exactResizeToChwOldVsNew;
+  process.stdout.write(`${r.name.padEnd(22)} ${`${r.width}×${r.height}`.padEnd(10)} ${String(w.old).padStart(8)}  ${String(w.new).padStart(8)}  ${String(c.old).padStart(7)}  ${String(c.new).padStart(7)}  ${String(w.freshTensor).padStart(12)}  | ${formatStats(wallSpeedup)} | ${formatStats(cpuSpeedup)}\n`);
 }
 for (const m of models) {
   process.stdout.write(`\n${m.modelKind} model ${m.model}: sharp vs opencv resize\n`);

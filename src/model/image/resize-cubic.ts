@@ -25,7 +25,8 @@
  *
  * Speed: the two hot loops of each output row run as WebAssembly SIMD (assembly/resize-cubic.ts,
  * through resize-cubic-wasm.ts); this file builds the tap tables, copies the source rows into the
- * module's memory a window at a time and drives the rows. See resizeRows for the order of the passes and why it gives OpenCV's exact result.
+ * module's memory a window at a time and drives the rows. See resizeRows for the order of the
+ * passes and why it gives OpenCV's exact result.
  */
 import { InvalidParamError } from '../../errors.js';
 import { reserveResizeCubicWasm } from './resize-cubic-wasm.js';
@@ -223,7 +224,8 @@ export function resizeCubicToChw(
 ): Float32Array {
   checkSizes(src, srcWidth, srcHeight, dstWidth, dstHeight);
   const { scale, mean, std } = conversion;
-  if (!Number.isFinite(scale) || mean.length !== CHANNELS || std.length !== CHANNELS || !mean.every(Number.isFinite) || !std.every((d) => Number.isFinite(d) && d !== 0)) {
+  const finite = Number.isFinite(scale) && mean.every(Number.isFinite) && std.every((d) => Number.isFinite(d) && d !== 0);
+  if (!finite || mean.length !== CHANNELS || std.length !== CHANNELS) {
     throw InvalidParamError('conversion', 'expected a finite scale and three finite means and non-zero stds');
   }
   if (srcWidth !== dstWidth || srcHeight !== dstHeight) return resizeRows(src, srcWidth, srcHeight, dstWidth, dstHeight, conversion) as Float32Array;
