@@ -2,8 +2,8 @@
  * A worker's side of the cluster: BullMQ workers that take document jobs (split into page jobs,
  * then finalised when the pages are done) and page jobs (run on this machine's PageAnalyzer —
  * its device pool — and stored idempotently). It holds no more page jobs than its devices can
- * start at once (their capacity, plus as many again so the next batch is ready), so jobs wait
- * in Redis, where another worker can take them, rather than here. `close()` stops fetching and
+ * start within the job lock (their capacity, plus as many again while pages take under half the
+ * lock), so jobs wait in Redis, where another worker can take them, rather than here. `close()` stops fetching and
  * finishes what it holds; a worker killed outright loses its locks and BullMQ's stalled-job
  * check hands its jobs to the others.
  */
@@ -49,6 +49,8 @@ export interface WorkerCounters {
   failedPages: number;
 }
 
+/** Weight of the newest page in the page-time average. */
+const PAGE_MS_EWMA_WEIGHT = 0.2;
 /** Document jobs in progress at once per worker. */
 const DEFAULT_DOC_CONCURRENCY = 2;
 /** Steps of a document job (kept in its data, so a retry resumes at the right one). */
@@ -63,6 +65,8 @@ export class ClusterWorker extends EventEmitter {
   readonly #registry: WorkerRegistry;
   readonly #counters: WorkerCounters = { pagesRun: 0, pagesStored: 0, cacheHits: 0, failedPages: 0 };
   #activePages = 0;
+  /** Average wall time of a page run here (device pages, not cache hits), ms. */
+  #pageMsEwma: number | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: ClusterWorkerOptions) {
@@ -104,15 +108,35 @@ export class ClusterWorker extends EventEmitter {
     }));
   }
 
-  /** Page jobs held at once: what the devices can start now and as many queued behind them. */
+  /**
+   * Page jobs held at once: what the devices can start now, plus as many again queued behind them
+   * — but only while a queued job would start well within its lock (one page time from now, by
+   * the measured average). Pages slower than half the lock are held one round at a time, so no
+   * job waits in this worker that another worker could start sooner.
+   */
   #pageConcurrency(): number {
-    return Math.max(1, this.#ctx.analyzer.capacity() * 2);
+    const capacity = Math.max(1, this.#ctx.analyzer.capacity());
+    const pageMs = this.#pageMsEwma;
+    const rounds = pageMs === undefined || pageMs < this.#cluster.settings.lockMs / 2 ? 2 : 1;
+    return capacity * rounds;
+  }
+
+  /** Folds one page's run time into the average and re-sizes what this worker fetches. */
+  #observePageMs(ms: number): void {
+    this.#pageMsEwma = this.#pageMsEwma === undefined ? ms : this.#pageMsEwma + PAGE_MS_EWMA_WEIGHT * (ms - this.#pageMsEwma);
+    const wanted = this.#pageConcurrency();
+    if (this.#pageWorker.concurrency !== wanted) this.#pageWorker.concurrency = wanted;
   }
 
   start(): void {
     void this.#docWorker.run().catch((err: unknown) => this.emit('error', toLayoutError(err)));
     void this.#pageWorker.run().catch((err: unknown) => this.emit('error', toLayoutError(err)));
     this.#registry.start();
+  }
+
+  /** Page jobs this worker holds at most right now. */
+  get pageJobLimit(): number {
+    return this.#pageWorker.concurrency;
   }
 
   counters(): Readonly<WorkerCounters> {
@@ -219,7 +243,9 @@ export class ClusterWorker extends EventEmitter {
         // Cluster-wide hit/miss counters for /metrics on any server of the cluster.
         await this.#cluster.redis.hincrby(this.#cluster.documents.keys.counters, cached ? 'cacheHits' : 'cacheMisses', 1);
       }
-      this.emit('page', { docId, page, ok: outcome.ok, stored: wrote, cached: Boolean(cached), ms: Date.now() - started });
+      const ms = Date.now() - started;
+      if (!cached) this.#observePageMs(ms);
+      this.emit('page', { docId, page, ok: outcome.ok, stored: wrote, cached: Boolean(cached), ms });
       return wrote ? 'stored' : 'duplicate';
     } finally {
       this.#activePages -= 1;

@@ -82,3 +82,34 @@ describe('retry policy', { skip, timeout: 120_000 }, () => {
     assert.ok(pool.snapshot().devices[0]!.restarts >= ATTEMPTS, 'the device was restarted after each crash');
   });
 });
+
+describe('fetch limit', { skip, timeout: 120_000 }, () => {
+  it('holds a second round of pages only while a page takes under half the job lock', async () => {
+    const redis = await RedisServer.start();
+    const config = resolveConfig({
+      redis: redis.url, queue: 'limit', devices: 'cpu', cpuThreads: 1, gpuTelemetryMs: 0, maxQueueDelayMs: 1,
+      // Pages of at least 700 ms against a 1 s lock: a page waiting behind another would not start in time.
+      jobLockMs: 1_000, jobStalledIntervalMs: 500,
+    }, {});
+    const pool = await createPool({ config, modelPath: fixtureModelPath(), testHooks: { 0: { delayMsPerPage: 700 } } });
+    const cluster = new Cluster(jobSettings(config));
+    const jobs = new JobClient(new Cluster(jobSettings(config)));
+    const worker = new ClusterWorker({ cluster, analyzer: poolAnalyzer(pool), cache: new NoCache(), modelSha256: 'fixture', maxPixels: config.maxPixels });
+    try {
+      await pool.ready();
+      assert.equal(worker.pageJobLimit, 2, 'before any page: capacity and one round behind it');
+      worker.start();
+      const png = await sharp({ create: { width: 120, height: 160, channels: 3, background: '#fff' } }).png().toBuffer();
+      await jobs.createBatch('slow');
+      for (let i = 0; i < 3; i++) await jobs.submitDocument('slow', { name: `p${i}.png`, bytes: png }, { params: {}, pdfDpi: 144, maxPdfPages: 0 });
+      await waitFor(async () => (await jobs.status('slow'))!.state === 'completed', 'slow batch done', 60_000);
+      assert.equal(worker.pageJobLimit, 1, 'slow pages: one round only');
+    } finally {
+      await worker.close();
+      await pool.close();
+      await cluster.close();
+      await jobs.cluster.close();
+      await redis.destroy();
+    }
+  });
+});
