@@ -63,6 +63,16 @@ export const optionSpecs = {
   logLevel: { kind: 'string', default: 'info', env: 'DOCLAYOUT_LOG_LEVEL', flag: '--log-level <level>', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'pino log level' },
   threshold: { kind: 'number', default: 0.5, env: 'DOCLAYOUT_THRESHOLD', flag: '--threshold <score>', min: 0, max: 1, description: 'Default score threshold' },
   gpuTelemetryMs: { kind: 'int', default: 5_000, env: 'DOCLAYOUT_GPU_TELEMETRY_MS', flag: '--gpu-telemetry-ms <ms>', unit: 'ms', min: 0, description: 'nvidia-smi polling period (0 = off)' },
+  // --- batch jobs on a cluster (src/jobs, issue #9) ---
+  redis: { kind: 'string', default: undefined, env: 'DOCLAYOUT_REDIS', flag: '--redis <url>', description: 'redis://HOST:PORT[/DB] of the job queue (serve: /v1/jobs survive restarts; without it they run in process)' },
+  queue: { kind: 'string', default: 'doclayout', env: 'DOCLAYOUT_QUEUE', flag: '--queue <name>', description: 'Cluster queue name: workers and submitters of one cluster share it' },
+  cache: { kind: 'string', default: undefined, env: 'DOCLAYOUT_CACHE', flag: '--cache <spec>', description: 'Page-result cache for jobs: off | memory[:SIZE] | redis (default: redis with --redis, else memory:256MiB)' },
+  jobTtlS: { kind: 'int', default: 86_400, env: 'DOCLAYOUT_JOB_TTL_S', flag: '--job-ttl-s <s>', unit: 's', min: 1, description: 'How long queued documents, results and cached pages stay in Redis' },
+  jobLockMs: { kind: 'int', default: 30_000, env: 'DOCLAYOUT_JOB_LOCK_MS', flag: '--job-lock-ms <ms>', unit: 'ms', min: 100, description: 'A page job\'s lock; renewed at half this while its worker lives, so a dead worker\'s jobs return after it' },
+  jobStalledIntervalMs: { kind: 'int', default: 30_000, env: 'DOCLAYOUT_JOB_STALLED_MS', flag: '--job-stalled-ms <ms>', unit: 'ms', min: 100, description: 'How often workers look for jobs whose lock expired (their worker died)' },
+  jobMaxStalled: { kind: 'int', default: 2, env: 'DOCLAYOUT_JOB_MAX_STALLED', flag: '--job-max-stalled <n>', min: 0, description: 'Times a job may lose its worker before it fails' },
+  jobAttempts: { kind: 'int', default: 3, env: 'DOCLAYOUT_JOB_ATTEMPTS', flag: '--job-attempts <n>', min: 1, description: 'Runs of a page job when devices fail under it (bad input is never retried)' },
+  jobBackoffMs: { kind: 'int', default: 1_000, env: 'DOCLAYOUT_JOB_BACKOFF_MS', flag: '--job-backoff-ms <ms>', unit: 'ms', min: 0, description: 'First retry delay of a failed page job; doubles per attempt' },
 } as const satisfies Record<string, OptionSpec>;
 
 /**

@@ -92,6 +92,12 @@ export const NoDeviceReadyError = define('LAYOUT_ERR_NO_DEVICE_READY', 503, 'No 
 export const WorkerCrashError = define('LAYOUT_ERR_WORKER_CRASHED', 500, 'Worker for %s exited (%s) while running task %s');
 export const RetriesExhaustedError = define('LAYOUT_ERR_RETRIES_EXHAUSTED', 500, 'Task %s failed on %s workers in a row; last error: %s');
 
+// --- jobs (queued batches, issue #9) ------------------------------------------------------------
+export const JobNotFoundError = define('LAYOUT_ERR_JOB_NOT_FOUND', 404, 'No job or batch %s (unknown, or expired after its time to live)');
+export const DocumentExpiredError = define('LAYOUT_ERR_DOCUMENT_EXPIRED', 410, 'The bytes of document %s are gone from the store (expired or fetched)');
+export const JobCanceledError = define('LAYOUT_ERR_JOB_CANCELED', 409, 'Job %s was canceled');
+export const QueueUnavailableError = define('LAYOUT_ERR_QUEUE_UNAVAILABLE', 503, 'The job queue is unavailable: %s');
+
 // --- server -----------------------------------------------------------------------------------
 export const NotFoundError = define('LAYOUT_ERR_NOT_FOUND', 404, 'Route %s %s not found');
 export const MethodNotAllowedError = define('LAYOUT_ERR_METHOD_NOT_ALLOWED', 405, 'Method %s is not allowed on %s; allowed: %s');

@@ -11,6 +11,9 @@ import { registerServeCommand } from './commands/serve.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerDeployCommand } from './commands/deploy.js';
+import { registerWorkerCommand } from './commands/worker.js';
+import { registerSubmitCommand } from './commands/submit.js';
+import { registerJobsCommand } from './commands/jobs.js';
 import { reportCliError } from './cli-error.js';
 
 const require = createRequire(import.meta.url);
@@ -28,6 +31,9 @@ export function buildProgram(): Command {
   registerBenchCommand(program);
   registerStatusCommand(program);
   registerDeployCommand(program);
+  registerWorkerCommand(program);
+  registerSubmitCommand(program);
+  registerJobsCommand(program);
   return program;
 }
 

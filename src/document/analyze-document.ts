@@ -39,6 +39,8 @@ export interface AnalyzeDocumentOptions<R extends PageResult = PageResult> {
   readonly window?: PageWindow;
   /** Runs per page while its pixels are in hand, inside its window slot (the CLI writes overlays here). */
   readonly onPage?: (page: AnalyzedPage<R>, pixels: Uint8Array | DecodedImage, mediaType: MediaType) => Promise<void>;
+  /** Runs per page as its result arrives (progress); needs no pixels, so pages may still go out by reference. */
+  readonly onResult?: (page: AnalyzedPage<R>) => void;
 }
 
 export async function analyzeDocument<R extends PageResult>(
@@ -73,9 +75,14 @@ export async function analyzeDocument<R extends PageResult>(
   const runPage = async (pageNumber: number, content: PageContent): Promise<AnalyzedPage<R>> => {
     const input = { ...content, name: file.name, ...(pdf ? { page: pageNumber } : {}), ...(outputs ? { outputs } : {}) };
     const result = await ctx.analyzer.analyze(input, options.params, taskOptions());
-    if (remote) return fromImages(result as R & { images?: PageImages });
+    if (remote) {
+      const page = fromImages(result as R & { images?: PageImages });
+      options.onResult?.(page);
+      return page;
+    }
     const page = await withExtras(result, content.image!, options);
     await options.onPage?.(page, content.image!, source.mediaType);
+    options.onResult?.(page);
     return page;
   };
 

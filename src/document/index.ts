@@ -5,7 +5,7 @@
  */
 export type * from './types.js';
 export { analyzeDocument, type AnalyzeDocumentOptions, type DocumentContext } from './analyze-document.js';
-export { checkUpload, type DocumentLimits } from './document-pages.js';
+export { checkUpload, openDocument, type DocumentLimits, type DocumentPages } from './document-pages.js';
 export { PageWindow } from './page-window.js';
 export { createInProcessAnalyzer } from './in-process-analyzer.js';
 export { createPoolAnalyzer, poolAnalyzer } from './pool-analyzer.js';

@@ -12,6 +12,9 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { MalformedRequestError, MethodNotAllowedError, NotFoundError, OverloadedError, PoolClosedError } from '../errors.js';
 import { poolAnalyzer } from '../document/index.js';
+import { createResultCache, parseCacheSpec } from '../cache/index.js';
+import { EmbeddedJobService, modelIdentity, type JobService } from '../jobs/index.js';
+import { registerJobMetrics } from './job-metrics.js';
 import type { LayoutPool } from '../pool/index.js';
 import { clientErrorHandler } from './client-errors.js';
 import type { GpuTelemetry } from '../telemetry/gpu.js';
@@ -29,6 +32,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { paddlexRoutes } from './routes/paddlex.js';
 import { seedCompatRoutes } from './routes/seed-compat.js';
 import { v1BatchRoutes } from './routes/v1-batch.js';
+import { v1JobsRoutes } from './routes/v1-jobs.js';
 import { v1Routes } from './routes/v1.js';
 import { webRoutes } from './routes/web.js';
 
@@ -40,6 +44,8 @@ export interface BuildServerOptions {
   readonly gpuTelemetry?: GpuTelemetry;
   /** The model file the pool runs, reported by /v1/models and reused by reload. */
   readonly modelPath?: string;
+  /** /v1/jobs on a Redis cluster; absent = the embedded in-process queue. The server closes it. */
+  readonly jobs?: JobService;
 }
 
 declare module 'fastify' {
@@ -100,10 +106,18 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   });
 
   const shedder = new LoadShedder(config.eventLoopLagMs);
+  const jobs = options.jobs ?? new EmbeddedJobService({
+    analyzer: poolAnalyzer(pool),
+    cache: createResultCache(parseCacheSpec(config.cache, false), undefined, config.jobTtlS),
+    modelSha256: modelIdentity(() => ctx.modelPath, () => pool.snapshot().model),
+    maxPixels: config.maxPixels,
+    ttlSeconds: config.jobTtlS,
+  });
   const ctx: ServerContext = {
     config,
     pool,
     documents: { analyzer: poolAnalyzer(pool), limits: config },
+    jobs,
     metrics: new ServerMetrics({ pool, gpuTelemetry: options.gpuTelemetry, eventLoopLagMs: () => shedder.lagMs }),
     stats: new RollingStats(),
     shedder,
@@ -114,6 +128,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     draining: false,
   };
   app.decorate('doclayout', ctx);
+  registerJobMetrics(ctx.metrics.registry, jobs);
   const stopPoolLogging = logPoolEvents(pool, app.log);
 
   // Raw uploads (`curl --data-binary @page.jpg -H 'content-type: image/jpeg'`) arrive as Buffers.
@@ -136,6 +151,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: '--admin-token / DOCLAYOUT_ADMIN_TOKEN' } } },
       tags: [
         { name: 'layout', description: 'Layout analysis' },
+        { name: 'jobs', description: 'Asynchronous jobs (queued; on a Redis cluster with --redis)' },
         { name: 'service', description: 'Status and models' },
         { name: 'seed-compatible', description: 'The original multi-GPU guide\'s API' },
         { name: 'paddlex-compatible', description: 'PaddleX basic serving\'s API' },
@@ -206,6 +222,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await app.register(metricsRoutes, { ctx });
   await app.register(v1Routes, { ctx });
   await app.register(v1BatchRoutes, { ctx });
+  await app.register(v1JobsRoutes, { ctx });
   await app.register(seedCompatRoutes, { ctx });
   await app.register(paddlexRoutes, { ctx });
   await app.register(adminRoutes, { ctx });
@@ -223,6 +240,8 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     connections.dispose();
     shedder.close();
     try {
+      // Jobs first: the embedded queue's running documents still need the pool.
+      await jobs.close();
       await pool.close();
     } finally {
       stopPoolLogging();

@@ -8,6 +8,7 @@ import { AbortedError } from '../errors.js';
 import type { LayoutPool, PoolResult, PoolSnapshot } from '../pool/index.js';
 import type { GpuStats, GpuTelemetry } from '../telemetry/gpu.js';
 import type { AnalyzedDocument, DocumentContext } from '../document/index.js';
+import type { JobService } from '../jobs/index.js';
 import type { LoadShedder } from './load-shedder.js';
 import type { ServerMetrics } from './metrics.js';
 import type { RollingStats } from './rolling-stats.js';
@@ -17,6 +18,8 @@ export interface ServerContext {
   readonly pool: LayoutPool;
   /** The pool as the document layer's page analyzer, with this server's limits. */
   readonly documents: DocumentContext<PoolResult>;
+  /** /v1/jobs: on the Redis cluster (--redis) or embedded in this process. */
+  readonly jobs: JobService;
   readonly metrics: ServerMetrics;
   readonly stats: RollingStats;
   readonly shedder: LoadShedder;

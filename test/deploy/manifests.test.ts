@@ -12,6 +12,7 @@ import path from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parse, parseAllDocuments } from 'yaml';
 import { optionSpecs } from '../../src/config.js';
+import { BULL_PREFIX, DEFAULT_QUEUE, queueNames } from '../../src/jobs/index.js';
 import { nginxBodyLimitMb } from '../../src/deploy/nginx-options.js';
 import { DEFAULT_MODEL_NAME, findKnownModel } from '../../src/model/registry/registry.js';
 import { repoRoot } from '../fixtures/paths.js';
@@ -25,8 +26,14 @@ function files(dir: string, pattern: RegExp): string[] {
   return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => pattern.test(f)).map((f) => path.join(dir, f));
 }
 
+function manifests(dir: string, exclude?: RegExp): Doc[] {
+  return files(path.join(deployDir, dir), /\.ya?ml$/)
+    .filter((f) => !exclude?.test(path.relative(path.join(deployDir, dir), f)))
+    .flatMap((f) => parseAllDocuments(fs.readFileSync(f, 'utf8')).map((d) => d.toJS() as Doc)).filter((d) => d && d.kind);
+}
+/** The base manifests; the cluster overlay (deploy/k8s/cluster) is checked on its own below. */
 function k8s(): Doc[] {
-  return files(path.join(deployDir, 'k8s'), /\.ya?ml$/).flatMap((f) => parseAllDocuments(fs.readFileSync(f, 'utf8')).map((d) => d.toJS() as Doc)).filter((d) => d && d.kind);
+  return manifests('k8s', /^cluster\//);
 }
 const kind = (k: string): Doc => {
   const found = k8s().filter((d) => d.kind === k);
@@ -236,4 +243,61 @@ test('the Grafana dashboard queries only metrics the server exports', async () =
   for (const essential of ['doclayout_queue_depth', 'doclayout_device_inflight', 'doclayout_http_request_duration_seconds', 'doclayout_gpu_utilization_ratio', 'doclayout_gpu_memory_used_bytes', 'doclayout_gpu_temperature_celsius']) {
     assert.ok(used.has(essential), `the dashboard shows ${essential}`);
   }
+});
+
+// --- Batch on a cluster (deploy/k8s/cluster, compose's "cluster" profile) --------------------
+
+const clusterDocs = (): Doc[] => manifests('k8s/cluster');
+const clusterKind = (k: string): Doc[] => clusterDocs().filter((d) => d.kind === k);
+
+test('cluster overlay: lists files that exist, and patches the servers onto the same Redis as the workers', () => {
+  const kustomization = parse(read('deploy/k8s/cluster/kustomization.yaml')) as Doc;
+  for (const r of kustomization.resources as string[]) assert.ok(fs.existsSync(path.join(deployDir, 'k8s', 'cluster', r)), r);
+  const worker = clusterKind('Deployment').find((d) => d.metadata.name === 'doclayout-worker')!;
+  const container = worker.spec.template.spec.containers[0] as Doc;
+  assert.deepEqual(container.args, ['worker']);
+  const env = Object.fromEntries((container.env as Doc[]).map((e) => [e.name, e.value]));
+  const redisService = clusterKind('Service').find((d) => d.metadata.name === 'doclayout-redis')!;
+  assert.equal(env.DOCLAYOUT_REDIS, `redis://${redisService.metadata.name}:${redisService.spec.ports[0].port}`);
+  assert.equal(container.resources.limits['nvidia.com/gpu'], 1);
+  assert.equal(worker.spec.selector.matchLabels['app.kubernetes.io/name'], worker.spec.template.metadata.labels['app.kubernetes.io/name']);
+  // The grace period covers a held page's whole deadline: SIGTERM finishes what the worker holds.
+  assert.ok(worker.spec.template.spec.terminationGracePeriodSeconds * 1000 > optionSpecs.requestTimeoutMs.default);
+  const patch = parse(read('deploy/k8s/cluster/server-redis-patch.yaml')) as Doc;
+  assert.equal(patch.metadata.name, kind('Deployment').metadata.name);
+  const patchEnv = Object.fromEntries((patch.spec.template.spec.containers[0].env as Doc[]).map((e) => [e.name, e.value]));
+  assert.equal(patchEnv.DOCLAYOUT_REDIS, env.DOCLAYOUT_REDIS);
+  assert.equal(patchEnv.DOCLAYOUT_QUEUE, env.DOCLAYOUT_QUEUE);
+  const redis = clusterKind('StatefulSet')[0]!.spec.template.spec.containers[0] as Doc;
+  const args = (redis.args as string[]).join(' ');
+  assert.match(args, /--appendonly yes/);
+  assert.match(args, /--maxmemory-policy noeviction/);
+});
+
+test('KEDA scales the workers on the list BullMQ keeps waiting page jobs in; the HPA alternative on an exported gauge', () => {
+  const [scaled] = clusterKind('ScaledObject');
+  assert.equal(scaled!.spec.scaleTargetRef.name, 'doclayout-worker');
+  const trigger = scaled!.spec.triggers[0] as Doc;
+  assert.equal(trigger.type, 'redis');
+  assert.equal(trigger.metadata.listName, `${BULL_PREFIX}:${queueNames(DEFAULT_QUEUE).pages}:wait`);
+  assert.equal(trigger.metadata.address, 'doclayout-redis:6379');
+  const [hpa] = clusterKind('HorizontalPodAutoscaler');
+  assert.equal(hpa!.spec.scaleTargetRef.name, 'doclayout-worker');
+  const metric = hpa!.spec.metrics[0].external.metric.name as string;
+  assert.match(read('src/server/job-metrics.ts'), new RegExp(`'${metric}'`));
+  assert.ok(!(parse(read('deploy/k8s/cluster/kustomization.yaml')) as Doc).resources.includes('worker-hpa.yaml'), 'KEDA and the HPA must not both scale the workers');
+});
+
+test('compose cluster profile: Redis with AOF, and workers that reach it, run `worker` and skip the HTTP healthcheck', () => {
+  const compose = parse(read('deploy/compose/docker-compose.yml'), { merge: true }) as Doc;
+  const services = compose.services as Record<string, Doc>;
+  const redis = services.redis!;
+  const worker = services['doclayout-worker']!;
+  assert.deepEqual(redis.profiles, ['cluster']);
+  assert.deepEqual(worker.profiles, ['cluster']);
+  assert.match((redis.command as string[]).join(' '), /--appendonly yes/);
+  assert.deepEqual(worker.command, ['worker']);
+  assert.equal(new URL(worker.environment.DOCLAYOUT_REDIS).hostname, 'redis');
+  assert.equal(worker.healthcheck.disable, true);
+  assert.equal(worker.depends_on.redis.condition, 'service_healthy');
 });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import sharp from 'sharp';
-import { startServer, type TestServer } from '../server/helpers.js';
+import { startServer, twoPagePdf, type TestServer } from '../server/helpers.js';
 import { samplesDir } from '../fixtures/paths.js';
 import { missingDependency } from '../helpers/require-dep.js';
 
@@ -88,6 +88,21 @@ describe('web UI in Chromium', { skip, timeout: 180_000 }, () => {
     assert.equal(await page.locator('#region-list tbody tr.hover').count(), 1);
     await page.locator('#class-chips .chip').first().click();
     assert.ok((await page.locator('#region-list tbody tr').count()) < rows);
+    assert.deepEqual(errors, []);
+  });
+
+  it('queues a PDF on /jobs, shows its progress and then its results', async () => {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}/jobs`);
+    await page.setInputFiles('#job-file', { name: 'two.pdf', mimeType: 'application/pdf', buffer: await twoPagePdf() });
+    await page.waitForSelector('#jobs-table tbody tr[data-state="completed"]', { timeout: 60_000 });
+    const row = page.locator('#jobs-table tbody tr').first();
+    assert.equal(await row.locator('.count').textContent(), '2/2');
+    assert.match((await row.locator('.regions').textContent()) ?? '', /^\d+$/);
+    assert.equal(await row.locator('.bar i').evaluate((el) => (el as HTMLElement).style.width), '100%');
+    assert.equal(await row.locator('.actions a').getAttribute('download'), 'two.pdf.json');
     assert.deepEqual(errors, []);
   });
 

@@ -16,6 +16,7 @@ import { analyzeFiles, type FileOutcome } from '../analyze-files.js';
 import { addConfigOptions, configFromOptions, optionGiven } from '../config-options.js';
 import { expandInputs, type InputFile } from '../input-files.js';
 import { createProgress } from '../progress.js';
+import { jsonlLines, outputPath as resultPath, writeDocumentJson } from '../result-files.js';
 
 const CONFIG_OPTIONS: readonly OptionName[] = ['model', 'modelDir', 'devices', 'cpuThreads', 'maxBatch', 'pdfDpi', 'maxPdfPages', 'maxPixels', 'threshold'];
 
@@ -96,7 +97,7 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
       onPage: options.visualize && out ? (file, page, pixels, pdf) => writeOverlay(out, file, page, pixels, pdf) : undefined,
       onFile: async (outcome) => {
         if (!outcome.skipped && !outcome.error) {
-          if (jsonl) for (const page of outcome.pages) jsonl.write(`${JSON.stringify(page)}\n`);
+          if (jsonl) jsonl.write(jsonlLines(outcome.pages));
           if (out) await writeOutputs(out, outcome);
         }
         progress.fileDone(outcome.file.relative, outcome.pages.length, outcome.error);
@@ -117,18 +118,12 @@ async function writeOverlay(out: string, file: InputFile, page: AnalyzedPage, pi
 }
 
 function outputPath(outDir: string, file: InputFile, suffix: string): string {
-  return path.join(outDir, `${file.relative}${suffix}`);
+  return resultPath(outDir, file.relative, suffix);
 }
 
 async function writeOutputs(out: string, outcome: FileOutcome): Promise<void> {
-  const file = outcome.file;
-  const target = outputPath(out, file, '.json');
-  await fsp.mkdir(path.dirname(target), { recursive: true });
-  const body = outcome.pdf
-    ? { model: outcome.pages[0]?.model, input: { name: file.relative, pageCount: outcome.pageCount }, pages: outcome.pages }
-    : outcome.pages[0];
   // The JSON goes after the overlays, so --resume never skips an input whose overlays were cut short.
-  await fsp.writeFile(target, `${JSON.stringify(body, null, 2)}\n`);
+  await writeDocumentJson(out, { relative: outcome.file.relative, pdf: Boolean(outcome.pdf), pageCount: outcome.pageCount, pages: outcome.pages });
 }
 
 function namesInJsonl(file: string): Set<string> {

@@ -11,6 +11,7 @@ import { optionSpecs, type Config, type OptionName } from '../../config.js';
 import { DeadlineExceededError } from '../../errors.js';
 import { resolveModelPath } from '../../model/index.js';
 import { createPool } from '../../pool/index.js';
+import { Cluster, jobSettings, RedisJobService } from '../../jobs/index.js';
 import { buildServer, reloadServerModel, startDraining } from '../../server/index.js';
 import { createGpuTelemetry, type GpuTelemetry } from '../../telemetry/gpu.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
@@ -42,7 +43,11 @@ export async function runServe(config: Config): Promise<void> {
   const gpuTelemetry: GpuTelemetry | undefined = config.gpuTelemetryMs > 0 ? createGpuTelemetry({ intervalMs: config.gpuTelemetryMs }) : undefined;
   logger.info({ modelPath, devices: config.devices, maxBatch: config.maxBatch, maxQueue: config.maxQueue }, 'starting pool');
   const pool = await createPool({ config, modelPath });
-  const app = await buildServer({ config, pool, logger, gpuTelemetry, modelPath });
+  // With --redis, /v1/jobs lives in Redis and runs on the cluster's workers (`doclayout worker`).
+  const cluster = config.redis ? new Cluster(jobSettings(config)) : undefined;
+  cluster?.onError((err) => logger.warn({ err: err.message }, 'redis connection error (reconnecting)'));
+  const jobs = cluster ? new RedisJobService(cluster) : undefined;
+  const app = await buildServer({ config, pool, logger, gpuTelemetry, modelPath, ...(jobs ? { jobs } : {}) });
 
   let shuttingDown = false;
   const shutdown = async (signal: string, failed = false): Promise<void> => {

@@ -1,11 +1,14 @@
 /**
- * `doclayout status [--url URL …] [--watch [SECONDS]] [--json]`: the original guide's monitor
+ * `doclayout status [--url URL …] [--watch [SECONDS]] [--json]` (or `--redis URL` for a cluster): the original guide's monitor
  * script as a command. Reads each instance's /v1/status and prints instances and devices as
  * tables (or JSON for scripts). Exit code 1 when any instance is down, draining, or has no
  * device ready — so `doclayout status --url … && deploy-next` works in a rollout script.
  */
 import { InvalidArgumentError, type Command } from 'commander';
+import { resolveConfig } from '../../config.js';
 import { InvalidParamError } from '../../errors.js';
+import { Cluster, DEFAULT_QUEUE, JobClient, jobSettings } from '../../jobs/index.js';
+import { clusterTable, readClusterStatus } from '../status/cluster-status.js';
 import { fetchAllStatuses, type InstanceStatus } from '../status/instance-status.js';
 import { statusTable } from '../status/status-table.js';
 
@@ -16,6 +19,8 @@ const CLEAR_SCREEN = '\x1b[2J\x1b[H';
 
 interface StatusFlags {
   url?: string[];
+  redis?: string;
+  queue?: string;
   watch?: true | string;
   json?: boolean;
   timeoutMs: number;
@@ -54,6 +59,8 @@ export function registerStatusCommand(program: Command): void {
     .description('Show state, load, throughput, latency and GPU figures of running instances (exit 1 if any is down)')
     .option('--url <url>', `instance base URL; repeat or comma-separate for several (default ${DEFAULT_URL})`, collectUrls)
     .option('-w, --watch [seconds]', `redraw every N seconds (default ${DEFAULT_WATCH_S}) until Ctrl-C`)
+    .option('--redis <url>', 'show the cluster behind this job queue instead (workers, queue depth, pages/s)')
+    .option('--queue <name>', 'cluster queue name with --redis', DEFAULT_QUEUE)
     .option('--json', 'machine-readable output (one JSON document per refresh with --watch)')
     .option('--timeout-ms <ms>', 'per-instance request limit', (v) => {
       const n = Number(v);
@@ -65,7 +72,14 @@ export function registerStatusCommand(program: Command): void {
       const everyS = watchSeconds(flags.watch);
       const json = Boolean(flags.json);
       const stop = new AbortController();
+      const client = flags.redis ? new JobClient(new Cluster(jobSettings(resolveConfig({ redis: flags.redis, queue: flags.queue })))) : undefined;
       const once = async (): Promise<boolean> => {
+        if (client) {
+          const cluster = await readClusterStatus(client);
+          const text = json ? `${JSON.stringify(cluster, null, everyS === undefined ? 2 : undefined)}\n` : clusterTable(cluster);
+          process.stdout.write(everyS !== undefined && !json && process.stdout.isTTY ? `${CLEAR_SCREEN}${text}` : text);
+          return cluster.healthy;
+        }
         const instances = await fetchAllStatuses(urls, { timeoutMs: flags.timeoutMs, signal: stop.signal });
         if (stop.signal.aborted) return true;
         const text = render(instances, json, everyS === undefined);
@@ -74,7 +88,11 @@ export function registerStatusCommand(program: Command): void {
       };
 
       if (everyS === undefined) {
-        process.exitCode = (await once()) ? 0 : 1;
+        try {
+          process.exitCode = (await once()) ? 0 : 1;
+        } finally {
+          await client?.cluster.close();
+        }
         return;
       }
       // Ctrl-C ends the watch (and a refresh in progress); the exit code reports the last full refresh.
@@ -94,6 +112,7 @@ export function registerStatusCommand(program: Command): void {
         };
         void tick();
       });
+      await client?.cluster.close();
       process.exitCode = healthy ? 0 : 1;
     });
 }

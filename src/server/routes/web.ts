@@ -1,6 +1,6 @@
 /**
  * The web UI: static files from the package's web/ folder (no build step, no CDN), `/` for the
- * upload viewer and `/dashboard` for live pool status. The class palette is generated here from
+ * upload viewer, `/jobs` for queued documents (POST /v1/jobs with progress) and `/dashboard` for live pool status. The class palette is generated here from
  * `labelColor`, the overlay renderer's own colours, so the browser and the PNGs always agree.
  */
 import path from 'node:path';
@@ -41,6 +41,7 @@ export async function webRoutes(app: FastifyInstance): Promise<void> {
   const page = (file: string) => (_request: unknown, reply: FastifyReply) => reply.header('content-security-policy', CONTENT_SECURITY_POLICY).type('text/html; charset=utf-8').sendFile(file);
   app.get('/', { schema: { hide: true } }, page('index.html'));
   app.get('/dashboard', { schema: { hide: true } }, page('dashboard.html'));
+  app.get('/jobs', { schema: { hide: true } }, page('jobs.html'));
 
   app.get('/ui/palette.json', {
     schema: {

@@ -1,0 +1,88 @@
+/**
+ * `doclayout jobs list|status|results|cancel [batch-id]`: look after batches on a cluster.
+ * `results` writes the finished documents not fetched yet (then removes them from Redis);
+ * `status --json` prints the batch record for scripts.
+ */
+import type { Command } from 'commander';
+import type { OptionName } from '../../config.js';
+import { InvalidParamError, JobNotFoundError } from '../../errors.js';
+import { checkBatchId, type BatchStatus, type JobClient } from '../../jobs/index.js';
+import { BatchOutput, checkOutputTarget, type OutputTarget } from '../batch-output.js';
+import { addConfigOptions, configFromOptions } from '../config-options.js';
+import { CLUSTER_OPTIONS, openClient } from '../job-flags.js';
+import { waitForBatch } from './submit.js';
+
+const JOBS_OPTIONS: readonly OptionName[] = CLUSTER_OPTIONS;
+
+async function withClient(flags: Record<string, unknown>, run: (client: JobClient) => Promise<number>): Promise<void> {
+  const client = openClient(configFromOptions(flags, JOBS_OPTIONS));
+  try {
+    process.exitCode = await run(client);
+  } finally {
+    await client.cluster.close();
+  }
+}
+
+async function mustStatus(client: JobClient, batchId: string): Promise<BatchStatus> {
+  const status = await client.status(checkBatchId(batchId));
+  if (!status) throw JobNotFoundError(batchId);
+  return status;
+}
+
+function summaryLine(s: Pick<BatchStatus, 'batchId' | 'docsTotal' | 'docsCompleted' | 'docsFailed' | 'pagesTotal' | 'pagesDone' | 'createdAt'> & { state: string }): string {
+  return `${s.batchId}  ${s.state.padEnd(9)}  docs ${s.docsCompleted + s.docsFailed}/${s.docsTotal} (${s.docsFailed} failed)  pages ${s.pagesDone}/${s.pagesTotal}  ${new Date(s.createdAt).toISOString()}`;
+}
+
+export function registerJobsCommand(program: Command): void {
+  const jobs = program.command('jobs').description('List, follow, fetch and cancel batches on a cluster (--redis)');
+
+  addConfigOptions(jobs.command('list').description('Batches, newest first').option('--json', 'print JSON'), JOBS_OPTIONS)
+    .action((flags: Record<string, unknown>) => withClient(flags, async (client) => {
+      const batches = await client.listBatches();
+      const statuses = (await Promise.all(batches.map((b) => client.status(b.batchId)))).filter((s): s is BatchStatus => s !== undefined);
+      if (flags.json) process.stdout.write(`${JSON.stringify(statuses.map(({ documents: _d, ...rest }) => rest), null, 2)}\n`);
+      else for (const s of statuses) process.stdout.write(`${summaryLine(s)}\n`);
+      return 0;
+    }));
+
+  addConfigOptions(jobs.command('status').description('One batch: its state and each document\'s').argument('<batch-id>').option('--json', 'print JSON'), JOBS_OPTIONS)
+    .action((batchId: string, flags: Record<string, unknown>) => withClient(flags, async (client) => {
+      const status = await mustStatus(client, batchId);
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      } else {
+        process.stdout.write(`${summaryLine(status)}\n`);
+        for (const doc of status.documents) {
+          const error = doc.error ? `  ${doc.error.code}: ${doc.error.message}` : '';
+          process.stdout.write(`  ${doc.state.padEnd(9)} ${String(doc.pagesDone).padStart(4)}/${String(doc.pages?.length ?? '?').padEnd(4)} ${doc.name}${doc.fetchedAt ? '  (fetched)' : ''}${error}\n`);
+        }
+      }
+      return status.state === 'failed' ? 1 : 0;
+    }));
+
+  addConfigOptions(
+    jobs.command('results').description('Write the batch\'s finished documents not fetched yet, like `analyze` would')
+      .argument('<batch-id>')
+      .option('-o, --out <dir>', 'write <input-name>.json per input into this folder')
+      .option('--jsonl <file>', 'append one JSON line per page to this file ("-" = stdout)')
+      .option('--wait', 'follow the batch to its end, writing results as they complete'),
+    JOBS_OPTIONS,
+  ).action((batchId: string, flags: OutputTarget & Record<string, unknown>) => withClient(flags, async (client) => {
+    checkOutputTarget(flags);
+    if (!flags.out && !flags.jsonl) throw InvalidParamError('--out', 'give --out DIR or --jsonl FILE');
+    if (flags.wait) return waitForBatch(client, checkBatchId(batchId), flags);
+    const output = new BatchOutput(client, flags);
+    await output.prepare();
+    const written = await output.writeFinished(await mustStatus(client, batchId));
+    process.stderr.write(`${written.length} document(s) written\n`);
+    return 0;
+  }));
+
+  addConfigOptions(jobs.command('cancel').description('Cancel the batch: waiting pages are dropped, running ones end').argument('<batch-id>'), JOBS_OPTIONS)
+    .action((batchId: string, flags: Record<string, unknown>) => withClient(flags, async (client) => {
+      const status = await client.cancel(checkBatchId(batchId));
+      if (!status) throw JobNotFoundError(batchId);
+      process.stdout.write(`${summaryLine(status)}\n`);
+      return 0;
+    }));
+}

@@ -1,0 +1,84 @@
+/**
+ * `doclayout worker --redis redis://HOST:PORT [--devices auto] [--queue NAME]`: joins a cluster.
+ * Starts the device pool, then takes document and page jobs from the queue into it. SIGTERM or
+ * SIGINT stop fetching, finish the jobs held, and exit 0; a second signal exits at once (the
+ * held jobs' locks lapse and other workers take them over).
+ */
+import type { Command } from 'commander';
+import pino from 'pino';
+import { createResultCache, parseCacheSpec } from '../../cache/index.js';
+import type { OptionName } from '../../config.js';
+import { createPoolAnalyzer } from '../../document/index.js';
+import { InvalidParamError } from '../../errors.js';
+import { Cluster, ClusterWorker, jobSettings } from '../../jobs/index.js';
+import { resolveModelPath, sha256File } from '../../model/index.js';
+import { addConfigOptions, configFromOptions } from '../config-options.js';
+
+export const WORKER_OPTIONS: readonly OptionName[] = [
+  'redis', 'queue', 'cache', 'jobTtlS', 'jobLockMs', 'jobStalledIntervalMs', 'jobMaxStalled', 'jobAttempts', 'jobBackoffMs',
+  'model', 'modelDir', 'devices', 'cpuThreads', 'maxBatch', 'maxQueueDelayMs', 'maxQueue', 'requestTimeoutMs',
+  'maxRetries', 'heartbeatIntervalMs', 'watchdogTimeoutMs', 'restartBackoffMs', 'restartBackoffMaxMs', 'recycleAfterPages', 'recycleRssMb',
+  'maxPixels', 'logLevel',
+];
+
+export function registerWorkerCommand(program: Command): void {
+  addConfigOptions(
+    program
+      .command('worker')
+      .description('Join a cluster: take page jobs from the Redis queue into this machine\'s device pool')
+      .option('--worker-id <id>', 'name shown by `doclayout status --redis` (default: HOST-PID)'),
+    WORKER_OPTIONS,
+  ).action(async (options: Record<string, unknown>) => {
+    const config = configFromOptions(options, WORKER_OPTIONS);
+    if (!config.redis) throw InvalidParamError('--redis', 'a worker needs the queue: --redis redis://HOST:PORT');
+    const logger = pino({ level: config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
+    const modelPath = resolveModelPath(config);
+    const [analyzer, modelSha256] = await Promise.all([createPoolAnalyzer(modelPath, config), sha256File(modelPath)]);
+    const cluster = new Cluster(jobSettings(config));
+    const cache = createResultCache(parseCacheSpec(config.cache, true), cluster.redis, config.jobTtlS);
+    const worker = new ClusterWorker({
+      cluster,
+      analyzer,
+      cache,
+      modelSha256,
+      maxPixels: config.maxPixels,
+      ...(typeof options.workerId === 'string' ? { workerId: options.workerId } : {}),
+      devices: config.devices.split(','),
+    });
+    worker.on('error', (err: Error) => logger.warn({ err }, 'queue error'));
+    cluster.onError((err) => logger.warn({ err: err.message }, 'redis connection error (reconnecting)'));
+    worker.on('page', (p) => logger.debug(p, 'page'));
+    worker.on('document', (d) => logger.info(d, 'document finished'));
+
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal, exiting without finishing held jobs');
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info({ signal }, 'stopping: no new jobs, finishing held ones');
+      void (async () => {
+        let code = 0;
+        try {
+          await worker.close();
+          await analyzer.close();
+          await cluster.close();
+        } catch (err) {
+          code = 1;
+          logger.error({ err }, 'error while stopping');
+        }
+        logger.info({ ...worker.counters(), exitCode: code }, 'stopped');
+        process.exitCode = code;
+        // Redis clients may hold timers for a moment after quit; the work is done.
+        setTimeout(() => process.exit(code), 500).unref();
+      })();
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+
+    worker.start();
+    logger.info({ id: worker.id, queue: config.queue, capacity: analyzer.capacity(), cache: cache.kind }, 'worker ready');
+    process.stderr.write(`doclayout worker ${worker.id} on ${config.queue} (${config.redis}), capacity ${analyzer.capacity()} pages\n`);
+  });
+}

@@ -1,0 +1,263 @@
+/**
+ * A worker's side of the cluster: BullMQ workers that take document jobs (split into page jobs,
+ * then finalised when the pages are done) and page jobs (run on this machine's PageAnalyzer —
+ * its device pool — and stored idempotently). It holds no more page jobs than its devices can
+ * start within the job lock (their capacity, plus as many again while pages take under half the
+ * lock), so jobs wait in Redis, where another worker can take them, rather than here. `close()` stops fetching and
+ * finishes what it holds; a worker killed outright loses its locks and BullMQ's stalled-job
+ * check hands its jobs to the others.
+ */
+import { EventEmitter } from 'node:events';
+import os from 'node:os';
+import { WaitingChildrenError, Worker, type Job } from 'bullmq';
+import type { ResultCache } from '../cache/index.js';
+import { RetriesExhaustedError, toLayoutError } from '../errors.js';
+import { notifyCallback } from './callback.js';
+import type { Cluster } from './cluster.js';
+import { redisOptions } from './connection.js';
+import { BULL_PREFIX, pageJobId } from './names.js';
+import { isInputError, planPages, runPage, type PageRunnerContext } from './page-runner.js';
+import { docJobSchema, FINISHED_STATES, pageJobSchema, type DocumentRecord, type PageOutcome } from './types.js';
+import { WorkerRegistry } from './worker-registry.js';
+
+export interface ClusterWorkerOptions {
+  readonly cluster: Cluster;
+  readonly analyzer: PageRunnerContext['analyzer'];
+  readonly cache: ResultCache;
+  readonly modelSha256: string;
+  readonly maxPixels: number;
+  /** Shown by `doclayout status --redis` and in /metrics. */
+  readonly workerId?: string;
+  readonly devices?: readonly string[];
+  /** Document jobs split or finalised at once: parsing a PDF's page tree is quick. */
+  readonly docConcurrency?: number;
+}
+
+export interface ClusterWorkerEvents {
+  page: { docId: string; page: number; ok: boolean; stored: boolean; cached: boolean; ms: number };
+  document: { docId: string; state: DocumentRecord['state'] };
+  error: Error;
+}
+
+export interface WorkerCounters {
+  /** Pages this worker ran on its devices. */
+  pagesRun: number;
+  /** Results it stored (a page run twice is stored once, by whoever finished first). */
+  pagesStored: number;
+  cacheHits: number;
+  /** Page jobs that failed for good (every attempt). */
+  failedPages: number;
+}
+
+/** Weight of the newest page in the page-time average. */
+const PAGE_MS_EWMA_WEIGHT = 0.2;
+/** Document jobs in progress at once per worker. */
+const DEFAULT_DOC_CONCURRENCY = 2;
+/** Steps of a document job (kept in its data, so a retry resumes at the right one). */
+type DocStep = 'split' | 'wait';
+
+export class ClusterWorker extends EventEmitter {
+  readonly id: string;
+  readonly #cluster: Cluster;
+  readonly #ctx: PageRunnerContext;
+  readonly #docWorker: Worker;
+  readonly #pageWorker: Worker;
+  readonly #registry: WorkerRegistry;
+  readonly #counters: WorkerCounters = { pagesRun: 0, pagesStored: 0, cacheHits: 0, failedPages: 0 };
+  #activePages = 0;
+  /** Average wall time of a page run here (device pages, not cache hits), ms. */
+  #pageMsEwma: number | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: ClusterWorkerOptions) {
+    super();
+    const { cluster } = options;
+    this.#cluster = cluster;
+    this.id = options.workerId ?? `${os.hostname()}-${process.pid}`;
+    this.#ctx = { analyzer: options.analyzer, cache: options.cache, modelSha256: options.modelSha256, maxPixels: options.maxPixels };
+    const connection = redisOptions(cluster.settings.redisUrl);
+    const common = {
+      connection,
+      prefix: BULL_PREFIX,
+      lockDuration: cluster.settings.lockMs,
+      stalledInterval: cluster.settings.stalledIntervalMs,
+      maxStalledCount: cluster.settings.maxStalled,
+      autorun: false,
+    };
+    this.#docWorker = new Worker(cluster.names.docs, (job, token) => this.#processDocument(job, token), {
+      ...common,
+      concurrency: options.docConcurrency ?? DEFAULT_DOC_CONCURRENCY,
+    });
+    this.#pageWorker = new Worker(cluster.names.pages, (job) => this.#processPage(job), {
+      ...common,
+      concurrency: this.#pageConcurrency(),
+    });
+    for (const worker of [this.#docWorker, this.#pageWorker]) {
+      worker.on('error', (err) => this.emit('error', err));
+      worker.on('stalled', () => void cluster.redis.hincrby(cluster.documents.keys.counters, 'stalled', 1).catch(() => undefined));
+    }
+    this.#pageWorker.on('failed', (job) => {
+      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) this.#counters.failedPages += 1;
+    });
+    this.#registry = new WorkerRegistry(cluster, this.id, () => ({
+      devices: options.devices ?? [],
+      capacity: this.#ctx.analyzer.capacity(),
+      concurrency: this.#pageWorker.concurrency,
+      active: this.#activePages,
+      ...this.#counters,
+    }));
+  }
+
+  /**
+   * Page jobs held at once: what the devices can start now, plus as many again queued behind them
+   * — but only while a queued job would start well within its lock (one page time from now, by
+   * the measured average). Pages slower than half the lock are held one round at a time, so no
+   * job waits in this worker that another worker could start sooner.
+   */
+  #pageConcurrency(): number {
+    const capacity = Math.max(1, this.#ctx.analyzer.capacity());
+    const pageMs = this.#pageMsEwma;
+    const rounds = pageMs === undefined || pageMs < this.#cluster.settings.lockMs / 2 ? 2 : 1;
+    return capacity * rounds;
+  }
+
+  /** Folds one page's run time into the average and re-sizes what this worker fetches. */
+  #observePageMs(ms: number): void {
+    this.#pageMsEwma = this.#pageMsEwma === undefined ? ms : this.#pageMsEwma + PAGE_MS_EWMA_WEIGHT * (ms - this.#pageMsEwma);
+    const wanted = this.#pageConcurrency();
+    if (this.#pageWorker.concurrency !== wanted) this.#pageWorker.concurrency = wanted;
+  }
+
+  start(): void {
+    void this.#docWorker.run().catch((err: unknown) => this.emit('error', toLayoutError(err)));
+    void this.#pageWorker.run().catch((err: unknown) => this.emit('error', toLayoutError(err)));
+    this.#registry.start();
+  }
+
+  /** Page jobs this worker holds at most right now. */
+  get pageJobLimit(): number {
+    return this.#pageWorker.concurrency;
+  }
+
+  counters(): Readonly<WorkerCounters> {
+    return { ...this.#counters };
+  }
+
+  async #processDocument(job: Job, token: string | undefined): Promise<string> {
+    const { docId } = docJobSchema.parse(job.data);
+    const { documents } = this.#cluster;
+    const doc = await documents.getDocument(docId);
+    if (!doc || FINISHED_STATES.includes(doc.state)) return 'finished';
+    let step: DocStep = (job.data as { step?: DocStep }).step ?? 'split';
+    if (step === 'split') {
+      const failed = await this.#split(job, doc);
+      if (failed) return 'failed';
+      await job.updateData({ ...job.data, step: 'wait' });
+      step = 'wait';
+    }
+    if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
+    return this.#finalize(job, docId);
+  }
+
+  /** Plans the pages and adds a child job for each page without a result. True if the document failed. */
+  async #split(job: Job, doc: DocumentRecord): Promise<boolean> {
+    const { documents, results, pagesQueue } = this.#cluster;
+    let plan;
+    try {
+      plan = await planPages(doc, await documents.getBytes(doc), this.#ctx.maxPixels);
+    } catch (err) {
+      const error = toLayoutError(err);
+      if (!isInputError(error)) throw error;
+      await this.#finishDocument(doc, 'failed', { code: error.code, message: error.message });
+      return true;
+    }
+    await documents.setPages(doc, plan.pages, plan.pageCount, plan.pdf);
+    const pending: number[] = [];
+    for (const page of plan.pages) if (!(await results.has(doc.docId, page))) pending.push(page);
+    const parent = { id: job.id!, queue: job.queueQualifiedName };
+    await pagesQueue.addBulk(pending.map((page) => ({
+      name: 'page',
+      data: { batchId: doc.batchId, docId: doc.docId, page },
+      opts: this.#cluster.pageJobOptions(pageJobId(doc.docId, page), parent),
+    })));
+    return false;
+  }
+
+  /** Every child is done: pages with no result failed for good; the document takes its state. */
+  async #finalize(job: Job, docId: string): Promise<string> {
+    const { documents, results } = this.#cluster;
+    const doc = await documents.getDocument(docId);
+    if (!doc || FINISHED_STATES.includes(doc.state)) return 'finished';
+    // Failed children by job key (<prefix>:<queue>:<job id>), with their last error.
+    const failures = await job.getIgnoredChildrenFailures().catch(() => ({} as Record<string, string>));
+    const stored = new Set((await results.read(docId)).map((o) => o.page));
+    for (const page of doc.pages ?? []) {
+      if (stored.has(page)) continue;
+      const key = Object.keys(failures).find((k) => k.endsWith(`:${pageJobId(docId, page)}`));
+      const reason = (key && failures[key]) || 'the page job failed';
+      const error = RetriesExhaustedError(pageJobId(docId, page), this.#cluster.settings.attempts, reason);
+      await results.write(doc, { page, ok: false, error: { code: error.code, message: error.message } });
+    }
+    const outcomes = await results.read(docId);
+    const firstError = outcomes.find((o): o is Extract<PageOutcome, { ok: false }> => !o.ok)?.error;
+    await this.#finishDocument(doc, firstError ? 'failed' : 'completed', firstError);
+    return firstError ? 'failed' : 'completed';
+  }
+
+  async #finishDocument(doc: DocumentRecord, state: 'completed' | 'failed', error?: { code: string; message: string }): Promise<void> {
+    const changed = await this.#cluster.documents.finish(doc, state, error);
+    if (!changed) return;
+    this.emit('document', { docId: doc.docId, state });
+    if (doc.options.callbackUrl) {
+      const record = await this.#cluster.documents.getDocument(doc.docId);
+      // The callback is best-effort with its own bounded retries: it never fails the document.
+      await notifyCallback(doc.options.callbackUrl, { id: doc.batchId, document: record }).catch(() => undefined);
+    }
+  }
+
+  async #processPage(job: Job): Promise<string> {
+    const { docId, page } = pageJobSchema.parse(job.data);
+    const { documents, results } = this.#cluster;
+    const doc = await documents.getDocument(docId);
+    // Canceled or finished documents, and pages stored by an earlier delivery, cost nothing.
+    if (!doc || FINISHED_STATES.includes(doc.state)) return 'skipped';
+    if (await results.has(docId, page)) return 'duplicate';
+    const started = Date.now();
+    this.#activePages += 1;
+    try {
+      let outcome: PageOutcome & { cached?: boolean };
+      try {
+        outcome = await runPage(this.#ctx, doc, await documents.getBytes(doc), page);
+      } catch (err) {
+        const error = toLayoutError(err);
+        // An expired document (410) is bad input for this purpose: no retry brings the bytes back.
+        if (!isInputError(error)) throw error;
+        outcome = { page, ok: false, error: { code: error.code, message: error.message } };
+      }
+      const { cached, ...stored } = outcome;
+      const wrote = await results.write(doc, stored);
+      this.#counters.pagesRun += cached ? 0 : 1;
+      this.#counters.cacheHits += cached ? 1 : 0;
+      this.#counters.pagesStored += wrote ? 1 : 0;
+      if (this.#ctx.cache.kind !== 'off') {
+        // Cluster-wide hit/miss counters for /metrics on any server of the cluster.
+        await this.#cluster.redis.hincrby(this.#cluster.documents.keys.counters, cached ? 'cacheHits' : 'cacheMisses', 1);
+      }
+      const ms = Date.now() - started;
+      if (!cached) this.#observePageMs(ms);
+      this.emit('page', { docId, page, ok: outcome.ok, stored: wrote, cached: Boolean(cached), ms });
+      return wrote ? 'stored' : 'duplicate';
+    } finally {
+      this.#activePages -= 1;
+    }
+  }
+
+  /** Stops fetching, finishes the jobs it holds, then leaves the registry. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await Promise.all([this.#pageWorker.close(), this.#docWorker.close()]);
+      await this.#registry.stop();
+    })();
+    return this.#closing;
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Batch jobs on a cluster (issue #9): documents and results in Redis, BullMQ queues of document
+ * and page jobs, workers that run pages on their device pool, and the client that submits and
+ * reads batches. The server's /v1/jobs and the CLI's worker/submit/jobs commands import this door.
+ */
+export { Cluster, jobSettings, type JobSettings } from './cluster.js';
+export { ClusterWorker, type ClusterWorkerOptions, type WorkerCounters } from './cluster-worker.js';
+export { JobClient, batchState, type QueueCounts, type SubmittedDocument } from './job-client.js';
+export { notifyCallback, CALLBACK_DEFAULTS, type CallbackOptions, type CallbackOutcome } from './callback.js';
+export { listWorkers, HEARTBEAT_MS, type WorkerInfo } from './worker-registry.js';
+export { BULL_PREFIX, checkBatchId, newBatchId, documentId, pageJobId, queueNames, DEFAULT_QUEUE } from './names.js';
+export { createRedis, redisOptions } from './connection.js';
+export { isInputError, pageCacheKey, planPages, runPage, type PagePlan, type PageRunnerContext } from './page-runner.js';
+export { sha256Hex } from './document-store.js';
+export type * from './types.js';
+export { FINISHED_STATES } from './types.js';
+export type { JobMetrics, JobService, JobState, JobView } from './job-service.js';
+export { RedisJobService } from './redis-job-service.js';
+export { EmbeddedJobService, MAX_JOBS } from './embedded-job-service.js';
+export { cachingAnalyzer } from './caching-analyzer.js';
+export { modelIdentity } from './model-identity.js';

@@ -1,0 +1,122 @@
+/**
+ * The submitting and reading side of a cluster: add documents to a batch, read a batch's state
+ * and results, cancel it, list batches, count the queues. Used by `doclayout submit` / `jobs`,
+ * and by the HTTP server's /v1/jobs when it has Redis.
+ */
+import { FINISHED_STATES, type BatchRecord, type BatchState, type BatchStatus, type DocumentOptions, type DocumentRecord, type PageOutcome } from './types.js';
+import type { Cluster } from './cluster.js';
+import { checkBatchId, documentId } from './names.js';
+
+export interface SubmittedDocument {
+  readonly docId: string;
+  /** False when the batch already had it (a resumed submission): nothing was stored again. */
+  readonly created: boolean;
+}
+
+export interface QueueCounts {
+  readonly waiting: number;
+  readonly active: number;
+  readonly delayed: number;
+  readonly completed: number;
+  readonly failed: number;
+  readonly waitingChildren: number;
+}
+
+export function batchState(batch: BatchRecord, documents: readonly DocumentRecord[]): BatchState {
+  if (batch.canceled) return 'canceled';
+  const finished = documents.filter((d) => FINISHED_STATES.includes(d.state));
+  if (documents.length > 0 && finished.length === documents.length) {
+    return documents.some((d) => d.state === 'failed') ? 'failed' : documents.every((d) => d.state === 'canceled') ? 'canceled' : 'completed';
+  }
+  return documents.some((d) => d.state !== 'queued') ? 'running' : 'queued';
+}
+
+export class JobClient {
+  readonly cluster: Cluster;
+
+  constructor(cluster: Cluster) {
+    this.cluster = cluster;
+  }
+
+  async createBatch(batchId: string): Promise<void> {
+    await this.cluster.documents.createBatch(checkBatchId(batchId));
+  }
+
+  /**
+   * Stores one document of the batch (bytes, or a shared path) and queues its document job.
+   * Idempotent: the job id is the document id, so a resumed submitter adds nothing twice.
+   */
+  async submitDocument(batchId: string, input: { name: string; bytes?: Uint8Array; path?: string }, options: DocumentOptions): Promise<SubmittedDocument> {
+    const docId = documentId(batchId, input.name);
+    const created = await this.cluster.documents.addDocument({ docId, batchId, name: input.name, options, ...(input.bytes ? { bytes: input.bytes } : { path: input.path! }) });
+    if (!created) {
+      const existing = await this.cluster.documents.getDocument(docId);
+      if (existing && FINISHED_STATES.includes(existing.state)) return { docId, created };
+    }
+    // A document job that failed for good (workers crashing under it) is retried by a resume;
+    // one still queued or waiting for its pages is left alone (same job id: add is a no-op).
+    const existing = created ? undefined : await this.cluster.docsQueue.getJob(docId);
+    if (existing && (await existing.isFailed())) await existing.retry();
+    else await this.cluster.docsQueue.add('document', { batchId, docId }, this.cluster.docJobOptions(docId));
+    return { docId, created };
+  }
+
+  async status(batchId: string): Promise<BatchStatus | undefined> {
+    const batch = await this.cluster.documents.getBatch(batchId);
+    if (!batch) return undefined;
+    const documents = await this.cluster.documents.getDocuments(await this.cluster.documents.documentIds(batchId));
+    return { ...batch, state: batchState(batch, documents), documents };
+  }
+
+  outcomes(docId: string): Promise<PageOutcome[]> {
+    return this.cluster.results.read(docId);
+  }
+
+  markFetched(doc: DocumentRecord): Promise<void> {
+    return this.cluster.documents.markFetched(doc);
+  }
+
+  /**
+   * Cancels every unfinished document of the batch and removes its waiting jobs. Jobs a worker
+   * holds right now finish on their own and find their document canceled.
+   */
+  async cancel(batchId: string): Promise<BatchStatus | undefined> {
+    const { documents, docsQueue } = this.cluster;
+    if (!(await documents.getBatch(batchId))) return undefined;
+    await documents.markCanceled(batchId);
+    const docs = await documents.getDocuments(await documents.documentIds(batchId));
+    for (const doc of docs) {
+      if (FINISHED_STATES.includes(doc.state)) continue;
+      await documents.finish(doc, 'canceled');
+      // A locked job (in a worker's hands) cannot be removed; it ends by itself.
+      await docsQueue.remove(doc.docId, { removeChildren: true }).catch(() => 0);
+    }
+    return this.status(batchId);
+  }
+
+  async listBatches(limit?: number): Promise<BatchRecord[]> {
+    const ids = await this.cluster.documents.listBatches(limit);
+    const batches = await Promise.all(ids.map((id) => this.cluster.documents.getBatch(id)));
+    return batches.filter((b): b is BatchRecord => b !== undefined);
+  }
+
+  async queueCounts(): Promise<{ documents: QueueCounts; pages: QueueCounts; stalled: number }> {
+    const read = async (queue: Cluster['pagesQueue']): Promise<QueueCounts> => {
+      const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'waiting-children', 'prioritized');
+      return {
+        waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+        active: c.active ?? 0,
+        delayed: c.delayed ?? 0,
+        completed: c.completed ?? 0,
+        failed: c.failed ?? 0,
+        waitingChildren: c['waiting-children'] ?? 0,
+      };
+    };
+    const [documents, pages, stalled] = await Promise.all([
+      read(this.cluster.docsQueue),
+      read(this.cluster.pagesQueue),
+      this.cluster.redis.hget(this.cluster.documents.keys.counters, 'stalled'),
+    ]);
+    return { documents, pages, stalled: Number(stalled ?? 0) };
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The async job API behind /v1/jobs: submit one document, read its state (with per-page results
+ * or errors once done), cancel it, and the figures /metrics reports. Two implementations: on a
+ * Redis cluster (jobs survive restarts, any instance answers for any job) and embedded in the
+ * server process (no Redis; jobs are lost on restart).
+ */
+import type { UploadedFile } from '../document/index.js';
+import type { DocumentOptions, JobErrorInfo, PageOutcome } from './types.js';
+
+export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'canceled';
+
+export interface JobView {
+  readonly id: string;
+  readonly state: JobState;
+  readonly name: string;
+  readonly pagesDone: number;
+  /** Pages to analyse; null until the document has been opened. */
+  readonly pagesTotal: number | null;
+  readonly pagesFailed: number;
+  readonly createdAt: string;
+  readonly finishedAt?: string;
+  readonly error?: JobErrorInfo;
+  /** Per-page results or errors, in page order, once the job is finished. */
+  readonly pages?: readonly PageOutcome[];
+}
+
+export interface JobMetrics {
+  readonly backend: 'embedded' | 'redis';
+  /** Page jobs waiting for a device. */
+  readonly waiting: number;
+  readonly active: number;
+  readonly completed: number;
+  readonly failed: number;
+  /** Jobs whose worker died under them and that were handed to another. */
+  readonly stalled: number;
+  readonly cacheHits: number;
+  readonly cacheMisses: number;
+  /** Pages stored per worker (the server itself in embedded mode). */
+  readonly workers: ReadonlyArray<{ readonly id: string; readonly pagesStored: number; readonly active: number; readonly pagesPerSec: number }>;
+}
+
+export interface JobService {
+  readonly backend: JobMetrics['backend'];
+  submit(file: UploadedFile, options: DocumentOptions): Promise<JobView>;
+  get(id: string): Promise<JobView | undefined>;
+  cancel(id: string): Promise<JobView | undefined>;
+  metrics(): Promise<JobMetrics>;
+  /** Stops taking jobs and lets running ones finish (embedded), or closes connections (Redis). */
+  close(): Promise<void>;
+}
+
+export function iso(ms: number | undefined): string | undefined {
+  return ms === undefined ? undefined : new Date(ms).toISOString();
+}

@@ -1,0 +1,83 @@
+/**
+ * Every name the cluster shares through Redis, built in one place: the two BullMQ queues of a
+ * cluster queue name (documents and pages), our own keys beside them, and the ids of batches,
+ * documents and page jobs. Ids are deterministic, so submitting the same batch again finds the
+ * jobs and records it already made instead of adding duplicates.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { InvalidParamError } from '../errors.js';
+
+/** The queue a cluster uses when none is named. */
+export const DEFAULT_QUEUE = 'doclayout';
+/** BullMQ's key prefix: `doclayout-bull:<queue>-docs:…`. */
+export const BULL_PREFIX = 'doclayout-bull';
+/** Our own records (documents, results, batches, workers): `doclayout-data:<queue>:…`. */
+const DATA_PREFIX = 'doclayout-data';
+
+const QUEUE_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
+/** BullMQ job ids may not contain ':' nor be integers; ours always start with a letter. */
+const BATCH_ID = /^[A-Za-z][\w.-]{0,63}$/;
+
+export function checkQueueName(name: string): string {
+  if (!QUEUE_NAME.test(name)) throw InvalidParamError('--queue', `expected letters, digits, "_" or "-" (at most 64), got "${name}"`);
+  return name;
+}
+
+export function checkBatchId(id: string): string {
+  if (!BATCH_ID.test(id)) throw InvalidParamError('batch id', `expected a letter then letters, digits, "_", "." or "-" (at most 64), got "${id}"`);
+  return id;
+}
+
+/** A new batch id: `b-` + 16 hex digits. */
+export function newBatchId(prefix = 'b'): string {
+  return `${prefix}-${randomBytes(8).toString('hex')}`;
+}
+
+/** A document's id within its batch: stable for the same input name, so a resumed batch finds it. */
+export function documentId(batchId: string, inputName: string): string {
+  return `${batchId}.${createHash('sha256').update(inputName).digest('hex').slice(0, 16)}`;
+}
+
+/** The batch a document id belongs to. */
+export function batchOfDocument(docId: string): string {
+  return docId.slice(0, docId.lastIndexOf('.'));
+}
+
+export function pageJobId(docId: string, page: number): string {
+  return `${docId}.p${page}`;
+}
+
+export interface QueueNames {
+  readonly name: string;
+  /** BullMQ queue of document jobs (split into pages, then finalised when the pages are done). */
+  readonly docs: string;
+  /** BullMQ queue of page jobs, the children of document jobs. */
+  readonly pages: string;
+}
+
+export function queueNames(name = DEFAULT_QUEUE): QueueNames {
+  checkQueueName(name);
+  return { name, docs: `${name}-docs`, pages: `${name}-pages` };
+}
+
+/** Our keys for one cluster queue. */
+export function dataKeys(queue: string) {
+  const base = `${DATA_PREFIX}:${queue}`;
+  return {
+    batch: (batchId: string) => `${base}:batch:${batchId}`,
+    /** List of the batch's document ids, in submission order. */
+    batchDocs: (batchId: string) => `${base}:batch:${batchId}:docs`,
+    doc: (docId: string) => `${base}:doc:${docId}`,
+    docBytes: (docId: string) => `${base}:doc:${docId}:bytes`,
+    /** Hash page number → result JSON (or error JSON): one field per (document, page). */
+    results: (docId: string) => `${base}:doc:${docId}:results`,
+    /** Sorted set of batch ids by creation time, for `jobs list`. */
+    batches: `${base}:batches`,
+    /** Hash worker id → heartbeat JSON. */
+    workers: `${base}:workers`,
+    /** Cluster-wide counters (stalled jobs seen, pages done). */
+    counters: `${base}:counters`,
+  };
+}
+
+export type DataKeys = ReturnType<typeof dataKeys>;

@@ -1,0 +1,81 @@
+/**
+ * /v1/jobs on a cluster: a job is a batch of one document, stored in Redis and run by the
+ * cluster's workers. Nothing lives in the server, so a restarted server (or any other instance)
+ * answers for every job.
+ */
+import type { UploadedFile } from '../document/index.js';
+import type { Cluster } from './cluster.js';
+import { JobClient } from './job-client.js';
+import type { JobMetrics, JobService, JobView } from './job-service.js';
+import { iso } from './job-service.js';
+import { newBatchId } from './names.js';
+import { FINISHED_STATES, type BatchStatus, type DocumentOptions } from './types.js';
+import { listWorkers } from './worker-registry.js';
+
+export class RedisJobService implements JobService {
+  readonly backend = 'redis' as const;
+  readonly #client: JobClient;
+
+  constructor(cluster: Cluster) {
+    this.#client = new JobClient(cluster);
+  }
+
+  async submit(file: UploadedFile, options: DocumentOptions): Promise<JobView> {
+    const id = newBatchId('job');
+    await this.#client.createBatch(id);
+    await this.#client.submitDocument(id, { name: file.name, bytes: file.bytes }, options);
+    return (await this.get(id))!;
+  }
+
+  async get(id: string): Promise<JobView | undefined> {
+    const status = await this.#client.status(id);
+    return status ? this.#view(status) : undefined;
+  }
+
+  async cancel(id: string): Promise<JobView | undefined> {
+    const status = await this.#client.cancel(id);
+    return status ? this.#view(status) : undefined;
+  }
+
+  async #view(status: BatchStatus): Promise<JobView> {
+    const doc = status.documents[0];
+    const finished = doc !== undefined && FINISHED_STATES.includes(doc.state);
+    const pages = finished && doc.state !== 'canceled' ? await this.#client.outcomes(doc.docId) : undefined;
+    return {
+      id: status.batchId,
+      state: doc?.state ?? 'queued',
+      name: doc?.name ?? '',
+      pagesDone: doc?.pagesDone ?? 0,
+      pagesTotal: doc?.pages?.length ?? null,
+      pagesFailed: doc?.pagesFailed ?? 0,
+      createdAt: iso(status.createdAt)!,
+      ...(doc?.finishedAt ? { finishedAt: iso(doc.finishedAt)! } : {}),
+      ...(doc?.error ? { error: doc.error } : {}),
+      ...(pages ? { pages } : {}),
+    };
+  }
+
+  async metrics(): Promise<JobMetrics> {
+    const cluster = this.#client.cluster;
+    const [counts, workers, counters] = await Promise.all([
+      this.#client.queueCounts(),
+      listWorkers(cluster),
+      cluster.redis.hgetall(cluster.documents.keys.counters),
+    ]);
+    return {
+      backend: 'redis',
+      waiting: counts.pages.waiting + counts.pages.delayed,
+      active: counts.pages.active,
+      completed: Number(counters.pagesDone ?? 0),
+      failed: counts.pages.failed,
+      stalled: counts.stalled,
+      cacheHits: Number(counters.cacheHits ?? 0),
+      cacheMisses: Number(counters.cacheMisses ?? 0),
+      workers: workers.map((w) => ({ id: w.id, pagesStored: w.pagesStored, active: w.active, pagesPerSec: w.pagesPerSec })),
+    };
+  }
+
+  close(): Promise<void> {
+    return this.#client.cluster.close();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Page results in Redis, written idempotently: one hash field per (document, page), set only if
+ * absent, and the batch's counters move only for the write that created it. Delivery is
+ * at-least-once (a page whose worker died runs again elsewhere); this makes results exactly-once.
+ */
+import type { Redis } from 'ioredis';
+import type { DataKeys } from './names.js';
+import type { DocumentRecord, PageOutcome } from './types.js';
+
+const WRITE_RESULT = `
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('HINCRBY', KEYS[2], 'pagesDone', 1)
+redis.call('HINCRBY', KEYS[3], 'pagesDone', 1)
+redis.call('HINCRBY', KEYS[4], 'pagesDone', 1)
+if ARGV[3] == '0' then
+  redis.call('HINCRBY', KEYS[2], 'pagesFailed', 1)
+  redis.call('HINCRBY', KEYS[3], 'pagesFailed', 1)
+end
+return 1`;
+
+export class ResultStore {
+  readonly #redis: Redis;
+  readonly #keys: DataKeys;
+  readonly #ttlSeconds: number;
+
+  constructor(redis: Redis, keys: DataKeys, ttlSeconds: number) {
+    this.#redis = redis;
+    this.#keys = keys;
+    this.#ttlSeconds = ttlSeconds;
+  }
+
+  /** Stores the page's outcome unless one is there; true for the write that stored it. */
+  async write(doc: Pick<DocumentRecord, 'docId' | 'batchId'>, outcome: PageOutcome): Promise<boolean> {
+    const stored = await this.#redis.eval(
+      WRITE_RESULT, 4,
+      this.#keys.results(doc.docId), this.#keys.doc(doc.docId), this.#keys.batch(doc.batchId), this.#keys.counters,
+      String(outcome.page), JSON.stringify(outcome), outcome.ok ? '1' : '0', String(this.#ttlSeconds),
+    );
+    return stored === 1;
+  }
+
+  async has(docId: string, page: number): Promise<boolean> {
+    return (await this.#redis.hexists(this.#keys.results(docId), String(page))) === 1;
+  }
+
+  /** Every stored outcome of the document, in page order. */
+  async read(docId: string): Promise<PageOutcome[]> {
+    const all = await this.#redis.hgetall(this.#keys.results(docId));
+    return Object.values(all).map((v) => JSON.parse(v) as PageOutcome).sort((a, b) => a.page - b.page);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The records batch jobs share between submitters, workers and servers, and the zod schemas that
+ * check them where they cross a process boundary (job data from BullMQ, records from Redis).
+ */
+import { z } from 'zod';
+import type { LayoutParams, PageResult } from '../model/index.js';
+
+/** What a document is analysed with: the parameters of /v1/layout and `analyze`. */
+export interface DocumentOptions {
+  readonly params: Partial<LayoutParams>;
+  /** PDF page selection ("1-3,7"); every page when absent. */
+  readonly pages?: string;
+  /** PDF rasterization resolution, dpi: part of the result, so part of the cache key. */
+  readonly pdfDpi: number;
+  /** Refuse PDFs with more selected pages than this (0 = no cap). */
+  readonly maxPdfPages: number;
+  /** POSTed the final status once the document is done (bounded retries with backoff). */
+  readonly callbackUrl?: string;
+}
+
+export const documentOptionsSchema = z.object({
+  params: z.record(z.string(), z.unknown()),
+  pages: z.string().optional(),
+  pdfDpi: z.number().positive(),
+  maxPdfPages: z.number().int().min(0),
+  callbackUrl: z.string().url().optional(),
+});
+
+export type DocumentState = 'queued' | 'running' | 'completed' | 'failed' | 'canceled';
+export const FINISHED_STATES: readonly DocumentState[] = ['completed', 'failed', 'canceled'];
+
+export interface JobErrorInfo {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface DocumentRecord {
+  readonly docId: string;
+  readonly batchId: string;
+  /** Input name (relative path for the CLI, file name for HTTP): results and errors carry it. */
+  readonly name: string;
+  readonly state: DocumentState;
+  readonly size: number;
+  /** sha256 of the document bytes (hex): the first part of every page's cache key. */
+  readonly sha256: string;
+  /** Where the bytes are: in Redis (with a TTL), or a path on a filesystem the workers share. */
+  readonly source: 'redis' | 'path';
+  readonly path?: string;
+  readonly options: DocumentOptions;
+  /** Pages in the document (1 for an image), known once a worker has looked at it. */
+  readonly pageCount?: number;
+  /** The selected pages, in order, once known. */
+  readonly pages?: readonly number[];
+  /** Whether the bytes sniffed as a PDF (decides the output layout). */
+  readonly pdf?: boolean;
+  readonly pagesDone: number;
+  readonly pagesFailed: number;
+  readonly error?: JobErrorInfo;
+  readonly createdAt: number;
+  readonly finishedAt?: number;
+  /** Set once a submitter or `jobs results` wrote the results out (they are then deleted). */
+  readonly fetchedAt?: number;
+}
+
+/** One page's stored outcome: its result, or the error that failed it (bad input). */
+export type PageOutcome =
+  | { readonly page: number; readonly ok: true; readonly result: PageResult & { device?: string } }
+  | { readonly page: number; readonly ok: false; readonly error: JobErrorInfo };
+
+export interface BatchRecord {
+  readonly batchId: string;
+  readonly createdAt: number;
+  readonly canceled: boolean;
+  readonly docsTotal: number;
+  readonly docsCompleted: number;
+  readonly docsFailed: number;
+  readonly pagesTotal: number;
+  readonly pagesDone: number;
+  readonly pagesFailed: number;
+}
+
+export type BatchState = 'queued' | 'running' | 'completed' | 'failed' | 'canceled';
+
+export interface BatchStatus extends BatchRecord {
+  readonly state: BatchState;
+  readonly documents: readonly DocumentRecord[];
+}
+
+export const docJobSchema = z.object({ batchId: z.string(), docId: z.string() });
+export type DocJobData = z.infer<typeof docJobSchema>;
+
+export const pageJobSchema = z.object({ batchId: z.string(), docId: z.string(), page: z.number().int().positive() });
+export type PageJobData = z.infer<typeof pageJobSchema>;

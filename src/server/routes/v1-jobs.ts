@@ -1,0 +1,111 @@
+/**
+ * The async job API: `POST /v1/jobs` (the body and parameters of /v1/layout, plus an optional
+ * callbackUrl) → 202 `{ id, statusUrl }`; `GET /v1/jobs/:id` → state, pages done/total and, once
+ * finished, per-page results or errors; `DELETE /v1/jobs/:id` cancels. With --redis the jobs live
+ * in Redis and run on the cluster's workers; without it they run in this process.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { checkUpload } from '../../document/index.js';
+import { InvalidParamError, JobNotFoundError } from '../../errors.js';
+import type { DocumentOptions, JobView } from '../../jobs/index.js';
+import type { ServerContext } from '../context.js';
+import { errorDoc, layoutQuerySchema } from '../layout-response.js';
+import { parseRequestOptions } from '../request-input.js';
+import { readLayoutInput } from '../analysis-route.js';
+
+const jobDoc = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    statusUrl: { type: 'string' },
+    state: { type: 'string', enum: ['queued', 'running', 'completed', 'failed', 'canceled'] },
+    name: { type: 'string' },
+    pagesDone: { type: 'integer' },
+    pagesTotal: { type: ['integer', 'null'], description: 'null until a worker has opened the document' },
+    pagesFailed: { type: 'integer' },
+    createdAt: { type: 'string', format: 'date-time' },
+    finishedAt: { type: 'string', format: 'date-time' },
+    error: errorDoc.properties.error,
+    pages: {
+      type: 'array',
+      description: 'Once finished: one entry per page, { page, ok: true, result } or { page, ok: false, error }',
+      items: { type: 'object', additionalProperties: true },
+    },
+  },
+} as const;
+
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 128 } } } as const;
+
+function callbackUrl(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw InvalidParamError('callbackUrl', 'expected an http(s) URL');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw InvalidParamError('callbackUrl', `"${value}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw InvalidParamError('callbackUrl', 'expected an http(s) URL');
+  return url.toString();
+}
+
+function withUrl(view: JobView): JobView & { statusUrl: string } {
+  return { ...view, statusUrl: `/v1/jobs/${encodeURIComponent(view.id)}` };
+}
+
+export function v1JobsRoutes(app: FastifyInstance, options: { ctx: ServerContext }): Promise<void> {
+  const { ctx } = options;
+
+  app.post('/v1/jobs', {
+    schema: { tags: ['jobs'], summary: 'Queue one image or PDF; poll statusUrl (or give callbackUrl) for the result', querystring: layoutQuerySchema },
+    config: {
+      shed: true,
+      openapi: {
+        body: {
+          content: {
+            'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' }, callbackUrl: { type: 'string' } } } },
+            'application/json': { schema: { type: 'object', required: ['image'], properties: { image: { type: 'string', description: 'base64' }, name: { type: 'string' }, callbackUrl: { type: 'string' } }, additionalProperties: true } },
+          },
+        },
+        response: { 202: { description: 'Queued', ...jobDoc }, '4xx': errorDoc, '5xx': errorDoc },
+      },
+    },
+  }, async (request: FastifyRequest, reply: FastifyReply) => {
+    const input = await readLayoutInput(ctx, request);
+    const file = input.files[0]!;
+    // Refused here (400/413/415), not after queueing: the sniff reads a few header bytes only.
+    checkUpload(file, ctx.config.maxUploadMb);
+    const parsed = parseRequestOptions(input.fields, ctx.config);
+    const documentOptions: DocumentOptions = {
+      params: parsed.params,
+      ...(parsed.pages ? { pages: parsed.pages } : {}),
+      pdfDpi: ctx.config.pdfDpi,
+      maxPdfPages: ctx.config.maxPdfPages,
+      ...(callbackUrl(input.fields.callbackUrl) ? { callbackUrl: callbackUrl(input.fields.callbackUrl)! } : {}),
+    };
+    const view = withUrl(await ctx.jobs.submit(file, documentOptions));
+    reply.code(202).header('location', view.statusUrl);
+    return view;
+  });
+
+  app.get('/v1/jobs/:id', {
+    logLevel: 'warn',
+    schema: { tags: ['jobs'], summary: 'A job\'s state, progress and (once finished) per-page results', params: idParams },
+    config: { openapi: { response: { 200: jobDoc, 404: errorDoc } } },
+  }, async (request: FastifyRequest<{ Params: { id: string } }>) => {
+    const view = await ctx.jobs.get(request.params.id);
+    if (!view) throw JobNotFoundError(request.params.id);
+    return withUrl(view);
+  });
+
+  app.delete('/v1/jobs/:id', {
+    schema: { tags: ['jobs'], summary: 'Cancel a job: waiting pages are dropped, running ones end', params: idParams },
+    config: { openapi: { response: { 200: jobDoc, 404: errorDoc } } },
+  }, async (request: FastifyRequest<{ Params: { id: string } }>) => {
+    const view = await ctx.jobs.cancel(request.params.id);
+    if (!view) throw JobNotFoundError(request.params.id);
+    return withUrl(view);
+  });
+
+  return Promise.resolve();
+}
