@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import sharp from 'sharp';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
 import { cliPath, killInstanceGroup, startInstance, type Instance } from '../deploy/instance-harness.js';
-import { freePort } from '../deploy/nginx-harness.js';
+import { freePort } from '../helpers/free-port.js';
 
 interface CliRun {
   readonly code: number | null;

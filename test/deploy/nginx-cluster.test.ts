@@ -18,7 +18,8 @@ import { runLoad, type LoadFile, type LoadReport } from '../../src/loadtest/inde
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
 import { cliPath, completedPages, killInstanceGroup, startInstance, type Instance } from './instance-harness.js';
 import { missingDependency } from '../helpers/require-dep.js';
-import { findNginx, freePort, startNginx, writeNginxConf, type NginxProcess } from './nginx-harness.js';
+import { freePort } from '../helpers/free-port.js';
+import { findNginx, startNginx, writeNginxConf, type NginxProcess } from './nginx-harness.js';
 
 const nginx = findNginx();
 const skip = process.platform === 'win32' ? 'POSIX only' : missingDependency('nginx', nginx === undefined ? 'nginx is not installed (apt-get install nginx-light)' : undefined);

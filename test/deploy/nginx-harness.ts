@@ -2,6 +2,7 @@
  * Runs a real nginx for tests: its own prefix, pid file, temp folders and logs under a temporary
  * folder, in the foreground (a child process we can kill), listening on 127.0.0.1 only.
  */
+import { freePort } from '../helpers/free-port.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -78,18 +79,6 @@ function canConnect(port: number): Promise<boolean> {
       resolve(true);
     });
     socket.once('error', () => resolve(false));
-  });
-}
-
-/** A port that was free a moment ago (nginx cannot be told to pick one itself). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }
 
