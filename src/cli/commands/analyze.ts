@@ -19,7 +19,7 @@ import { expandInputs, type InputFile } from '../input-files.js';
 import { createProgress } from '../progress.js';
 import { jsonlLines, outputPath as resultPath, writeDocumentJson } from '../result-files.js';
 
-const CONFIG_OPTIONS: readonly OptionName[] = ['model', 'modelDir', 'devices', 'cpuThreads', 'maxBatch', 'pdfDpi', 'maxPdfPages', 'maxPixels', 'threshold'];
+const CONFIG_OPTIONS: readonly OptionName[] = ['model', 'modelDir', 'devices', 'cpuThreads', 'maxBatch', 'pdfDpi', 'maxPdfPages', 'pdfPageTimeoutMs', 'maxPixels', 'threshold'];
 
 interface AnalyzeOptions extends Record<string, unknown> {
   out?: string;
@@ -91,7 +91,7 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
     outcomes = await analyzeFiles(files, {
       analyzer,
       // Local files have no upload limit; the page and pixel limits still apply.
-      limits: { maxPixels: config.maxPixels, pdfDpi: config.pdfDpi, maxPdfPages: config.maxPdfPages },
+      limits: { maxPixels: config.maxPixels, pdfDpi: config.pdfDpi, maxPdfPages: config.maxPdfPages, pdfPageTimeoutMs: config.pdfPageTimeoutMs },
       params,
       pages: options.pages,
       skip: options.resume ? (file) => done.has(file.relative) || (out !== undefined && fs.existsSync(outputPath(out, file, '.json'))) : undefined,
