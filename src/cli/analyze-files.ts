@@ -2,17 +2,20 @@
  * The `analyze` command's work loop: many input files through one page analyzer. Every file
  * shares ONE page window, so pages in flight over all files together stay within what the
  * analyzer can work on (files in flight never multiply it). A bad file is an outcome with an
- * error, never a thrown exception: the run goes on with the next file.
+ * error, never a thrown exception: the run goes on with the next file; a PDF page that fails
+ * alone is listed in its file's outcome next to the pages that went on.
  */
 import fsp from 'node:fs/promises';
 import { toLayoutError } from '../errors.js';
-import { analyzeDocument, PageWindow, type AnalyzedPage, type DocumentLimits, type PageAnalyzer } from '../document/index.js';
+import { analyzeDocument, PageWindow, type AnalyzedPage, type DocumentLimits, type FailedPage, type PageAnalyzer } from '../document/index.js';
 import type { DecodedImage, LayoutParams, MediaType, PageResult } from '../model/index.js';
 import type { InputFile } from './input-files.js';
 
 export interface FileOutcome {
   readonly file: InputFile;
   readonly pages: PageResult[];
+  /** PDF pages that failed alone (LAYOUT_ERR_PDF) while the file's other pages went on. */
+  readonly failedPages?: readonly FailedPage[];
   readonly pageCount: number;
   /** Sniffed from the bytes: a PDF is written as { input, pages[] } even with one page. */
   readonly pdf?: boolean;
@@ -63,7 +66,7 @@ async function analyzeFile(file: InputFile, window: PageWindow, options: Analyze
       window,
       ...(onPage ? { onPage: (page: AnalyzedPage, pixels: Uint8Array | DecodedImage, type: MediaType) => onPage(file, page, pixels, type === 'pdf') } : {}),
     });
-    return { file, pages: doc.pages.map((p) => p.result), pageCount: doc.pageCount, pdf: doc.mediaType === 'pdf' };
+    return { file, pages: doc.pages.map((p) => p.result), failedPages: doc.failedPages, pageCount: doc.pageCount, pdf: doc.mediaType === 'pdf' };
   } catch (err) {
     const error = toLayoutError(err);
     return { file, pages: [], pageCount: 0, error: `${error.message} [${error.code}]` };

@@ -5,7 +5,8 @@
 import cliProgress from 'cli-progress';
 
 export interface Progress {
-  fileDone(name: string, pages: number, error?: string): void;
+  /** `failedPages`: "page N: why" for each PDF page that failed alone. */
+  fileDone(name: string, pages: number, error?: string, failedPages?: readonly string[]): void;
   stop(): void;
 }
 
@@ -21,23 +22,25 @@ export function createProgress(totalFiles: number, stream: NodeJS.WriteStream = 
     );
     bar.start(totalFiles, 0, { pages: 0, rate: '0.00' });
     return {
-      fileDone(name, filePages, error) {
+      fileDone(name, filePages, error, failedPages = []) {
         pages += filePages;
         files += 1;
         // Clear the bar's line, print the failure above it; the next update redraws the bar.
         if (error) stream.write(`\r\x1b[K✖ ${name}: ${error}\n`);
+        for (const failed of failedPages) stream.write(`\r\x1b[K✖ ${name} ${failed}\n`);
         bar.update(files, { pages, rate: rate() });
       },
       stop: () => bar.stop(),
     };
   }
   return {
-    fileDone(name, filePages, error) {
+    fileDone(name, filePages, error, failedPages = []) {
       pages += filePages;
       files += 1;
       stream.write(error
         ? `[${files}/${totalFiles}] FAILED ${name}: ${error}\n`
         : `[${files}/${totalFiles}] ${name}: ${filePages} page(s), ${rate()} pages/s\n`);
+      for (const failed of failedPages) stream.write(`[${files}/${totalFiles}] FAILED ${name} ${failed}\n`);
     },
     stop() {},
   };

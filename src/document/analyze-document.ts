@@ -1,20 +1,32 @@
 /**
  * One document → per-page results: sniff → pages (an image is one, a PDF its selected pages,
- * rendered one at a time) → one bounded window of pages in flight → the page analyzer. The first
- * failing page fails the document and cancels its other pages; every page's promise is observed
- * before this returns, so a late rejection can never go unhandled.
+ * rendered one at a time) → one bounded window of pages in flight → the page analyzer. A page
+ * whose own rendering fails (LAYOUT_ERR_PDF: a broken page, or one past pdfPageTimeoutMs) fails
+ * alone and the other pages go on; it is listed in `failedPages`, and only when every selected
+ * page failed does the document fail with the first page's error. Any other failure (deadline,
+ * abort, queue full, worker crash, …) fails the document and cancels its other pages. Every
+ * page's promise is observed before this returns, so a late rejection can never go unhandled.
  *
  * With an analyzer that renders pages itself (the pool), nothing here touches pixels: a PDF is
  * spooled and counted off the event loop, its pages go out as references, and overlays and page
  * images come back encoded, drawn from the pixels the model path decoded.
  */
-import { toLayoutError } from '../errors.js';
+import { PdfError, toLayoutError } from '../errors.js';
 import type { DecodedImage, LayoutParams, MediaType, PageResult } from '../model/index.js';
 import type { PageImages, PageOutputs } from '../pool/index.js';
 import { openDocument, type DocumentLimits } from './document-pages.js';
 import { fromImages, withExtras } from './page-extras.js';
 import { PageWindow } from './page-window.js';
-import type { AnalyzedDocument, AnalyzedPage, PageAnalyzer, PageContent, PageTaskOptions, UploadedFile } from './types.js';
+import type { AnalyzedDocument, AnalyzedPage, FailedPage, PageAnalyzer, PageContent, PageTaskOptions, UploadedFile } from './types.js';
+
+/** A page's outcome: its result, or the error it failed with alone. */
+type PageOutcome<R extends PageResult> = { readonly done: AnalyzedPage<R> } | { readonly failed: FailedPage };
+
+/** LAYOUT_ERR_PDF raised while one page was rendered concerns that page only; anything else, the document. */
+function failedAlone(pageNumber: number, err: unknown): { readonly failed: FailedPage } {
+  if (PdfError.is(err)) return { failed: { page: pageNumber, error: err } };
+  throw err;
+}
 
 export interface DocumentContext<R extends PageResult = PageResult> {
   readonly analyzer: PageAnalyzer<R>;
@@ -56,7 +68,7 @@ export async function analyzeDocument<R extends PageResult>(
     : undefined;
   const window = options.window ?? PageWindow.forCapacity(ctx.analyzer.capacity());
   const deadline = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
-  // Cancels this document's other pages as soon as one fails (or the caller aborts).
+  // Cancels this document's other pages as soon as one fails for the document (or the caller aborts).
   const internal = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, internal.signal]) : internal.signal;
   const taskOptions = (): PageTaskOptions => ({
@@ -65,7 +77,7 @@ export async function analyzeDocument<R extends PageResult>(
     ...(deadline === undefined ? {} : { timeoutMs: Math.max(1, deadline - Date.now()) }),
   });
   const pdf = source.mediaType === 'pdf';
-  const tasks: Array<Promise<AnalyzedPage<R>>> = [];
+  const tasks: Array<Promise<PageOutcome<R>>> = [];
   let failure: unknown;
   const fail = (err: unknown): void => {
     failure ??= err;
@@ -88,15 +100,21 @@ export async function analyzeDocument<R extends PageResult>(
 
   try {
     for (const pageNumber of source.selected) {
-      // Rejects with the first failure (or the caller's abort) instead of waiting for a slot.
+      // Rejects with the first document failure (or the caller's abort) instead of waiting for a slot.
       const release = await window.acquire(signal);
-      let task: Promise<AnalyzedPage<R>>;
+      let content: PageContent;
       try {
-        task = runPage(pageNumber, await source.render(pageNumber));
+        content = await source.render(pageNumber);
       } catch (err) {
+        // Rendered here (not by reference): a page that cannot be rendered fails alone too.
         release();
-        throw err;
+        tasks.push(Promise.resolve(failedAlone(pageNumber, err)));
+        continue;
       }
+      const task = runPage(pageNumber, content).then(
+        (done): PageOutcome<R> => ({ done }),
+        (err: unknown) => failedAlone(pageNumber, err),
+      );
       task.then(release, (err: unknown) => {
         release();
         fail(err);
@@ -106,12 +124,17 @@ export async function analyzeDocument<R extends PageResult>(
     const outcomes = await Promise.allSettled(tasks);
     const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failure !== undefined || rejected) throw toLayoutError(failure ?? rejected!.reason);
-    const pages = outcomes.map((o) => (o as PromiseFulfilledResult<AnalyzedPage<R>>).value);
+    const settled = outcomes.map((o) => (o as PromiseFulfilledResult<PageOutcome<R>>).value);
+    const pages = settled.flatMap((o) => ('done' in o ? [o.done] : []));
+    const failedPages = settled.flatMap((o) => ('failed' in o ? [o.failed] : []));
+    // Nothing to answer with: the document fails as it did before pages could fail alone.
+    if (pages.length === 0 && failedPages[0]) throw failedPages[0].error;
     return {
       name: file.name,
       mediaType: source.mediaType,
       pageCount: source.pageCount,
       pages,
+      failedPages,
       sizes: pages.map((p) => ({ width: p.result.input.width, height: p.result.input.height })),
     };
   } catch (err) {

@@ -3,6 +3,7 @@
  * by the model in this process and by the device pool), and what analysing a whole document
  * returns. Nothing here knows about HTTP or the command line.
  */
+import type { LayoutError } from '../errors.js';
 import type { DecodedImage, LayoutParams, MediaType, PageResult } from '../model/index.js';
 import type { PageImages, PageOutputs, PdfPageRef } from '../pool/index.js';
 
@@ -60,12 +61,22 @@ export interface AnalyzedPage<R extends PageResult = PageResult> {
   readonly image?: string;
 }
 
+/** A PDF page whose own rendering failed (LAYOUT_ERR_PDF: a broken page, or past pdfPageTimeoutMs). */
+export interface FailedPage {
+  /** 1-based page number. */
+  readonly page: number;
+  readonly error: LayoutError;
+}
+
 export interface AnalyzedDocument<R extends PageResult = PageResult> {
   readonly name: string;
   readonly mediaType: MediaType;
   /** Pages in the document (1 for an image), whatever the selection. */
   readonly pageCount: number;
+  /** The pages analysed, in document order (never empty: a document with none fails as a whole). */
   readonly pages: readonly AnalyzedPage<R>[];
+  /** Selected pages that failed alone while the others went on, in document order; usually empty. */
+  readonly failedPages: readonly FailedPage[];
   /** Size of each analysed page, in document order. */
   readonly sizes: ReadonlyArray<{ width: number; height: number }>;
 }

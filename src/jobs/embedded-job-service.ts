@@ -142,7 +142,7 @@ export class EmbeddedJobService implements JobService {
       const record = { sha256: job.sha256, pdf: source.mediaType === 'pdf', options: job.options } as DocumentRecord;
       const modelKey = await modelSha256();
       const cached = cachingAnalyzer(analyzer, cache, (page) => pageCacheKey(record, page, modelKey));
-      await analyzeDocument({ analyzer: cached, limits }, job.file, {
+      const doc = await analyzeDocument({ analyzer: cached, limits }, job.file, {
         params: job.options.params,
         ...(job.options.pages ? { pages: job.options.pages } : {}),
         signal: job.abort.signal,
@@ -151,8 +151,12 @@ export class EmbeddedJobService implements JobService {
           this.#counters.pagesStored += 1;
         },
       });
+      // A PDF page that failed alone (LAYOUT_ERR_PDF) is a page error, and fails the job as the cluster's would.
+      for (const failed of doc.failedPages) job.pages.push({ page: failed.page, ok: false, error: { code: failed.error.code, message: failed.error.message } });
       job.pages.sort((a, b) => a.page - b.page);
-      this.#finish(job, 'completed');
+      const firstFailed = doc.failedPages[0];
+      if (firstFailed) job.error = { code: firstFailed.error.code, message: firstFailed.error.message };
+      this.#finish(job, firstFailed ? 'failed' : 'completed');
     } catch (err) {
       if ((job.state as JobState) === 'canceled') return;
       const error = toLayoutError(err);
@@ -180,7 +184,7 @@ export class EmbeddedJobService implements JobService {
       name: job.file.name,
       pagesDone: job.pages.length,
       pagesTotal: job.pagesTotal,
-      pagesFailed: job.state === 'failed' && job.pagesTotal !== null ? job.pagesTotal - job.pages.length : 0,
+      pagesFailed: job.pages.filter((p) => !p.ok).length + (job.state === 'failed' && job.pagesTotal !== null ? job.pagesTotal - job.pages.length : 0),
       createdAt: iso(job.createdAt)!,
       ...(job.finishedAt ? { finishedAt: iso(job.finishedAt)! } : {}),
       ...(job.error ? { error: job.error } : {}),

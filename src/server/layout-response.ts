@@ -1,9 +1,10 @@
 /**
  * The `/v1` result JSON: for an image, the engine's page result plus `device` and the pool's
  * timing (what `doclayout analyze` writes, plus serving facts); for a PDF, the same per page
- * under `pages`, as `doclayout analyze` writes PDFs.
+ * under `pages`, as `doclayout analyze` writes PDFs. A PDF page that failed alone is
+ * `{ page, error: { code, message } }` in its place, and the document then says `failedPages`.
  */
-import type { AnalyzedDocument, AnalyzedPage } from '../document/index.js';
+import type { AnalyzedDocument, AnalyzedPage, FailedPage } from '../document/index.js';
 
 export function pageBody(page: AnalyzedPage): Record<string, unknown> {
   return {
@@ -13,12 +14,26 @@ export function pageBody(page: AnalyzedPage): Record<string, unknown> {
   };
 }
 
+export function failedPageBody(failed: FailedPage): { page: number; error: { code: string; message: string } } {
+  return { page: failed.page, error: { code: failed.error.code, message: failed.error.message } };
+}
+
+/** Analysed and failed pages together, in document order. */
+function pagesInOrder(doc: AnalyzedDocument): Array<Record<string, unknown>> {
+  const entries = [
+    ...doc.pages.map((p) => ({ at: p.result.input.page ?? 1, body: pageBody(p) })),
+    ...doc.failedPages.map((f) => ({ at: f.page, body: failedPageBody(f) as Record<string, unknown> })),
+  ];
+  return entries.sort((a, b) => a.at - b.at).map((e) => e.body);
+}
+
 export function documentBody(doc: AnalyzedDocument, totalMs: number): Record<string, unknown> {
   if (doc.mediaType !== 'pdf') return pageBody(doc.pages[0]!);
   return {
     model: doc.pages[0]?.result.model,
     input: { name: doc.name, type: 'pdf', pageCount: doc.pageCount },
-    pages: doc.pages.map(pageBody),
+    pages: pagesInOrder(doc),
+    ...(doc.failedPages.length > 0 ? { failedPages: doc.failedPages.length } : {}),
     timing: { totalMs: Math.round(totalMs * 10) / 10 },
   };
 }
@@ -72,6 +87,34 @@ export const pageResultDoc = {
     overlay: { type: 'string', description: 'base64 PNG (visualize=true)' },
     image: { type: 'string', description: 'base64 JPEG (returnImage=true)' },
   },
+} as const;
+
+const failedPageDoc = {
+  type: 'object',
+  description: 'A PDF page whose own rendering failed (LAYOUT_ERR_PDF: a broken page, or past pdfPageTimeoutMs); the other pages went on',
+  required: ['page', 'error'],
+  properties: {
+    page: { type: 'integer' },
+    error: { type: 'object', properties: { code: { type: 'string', example: 'LAYOUT_ERR_PDF' }, message: { type: 'string' } } },
+  },
+} as const;
+
+/** Documentation-only schema of a PDF's result. */
+const pdfResultDoc = {
+  type: 'object',
+  properties: {
+    model: { type: 'string' },
+    input: { type: 'object', properties: { name: { type: 'string' }, type: { type: 'string', enum: ['pdf'] }, pageCount: { type: 'integer' } } },
+    pages: { type: 'array', description: 'Selected pages in document order', items: { oneOf: [pageResultDoc, failedPageDoc] } },
+    failedPages: { type: 'integer', description: 'Pages that failed alone (present only when some did; when every selected page fails, the request fails)' },
+    timing: { type: 'object', properties: { totalMs: { type: 'number' } } },
+  },
+} as const;
+
+/** Documentation-only schema of one document's result: a page result (image) or the PDF's pages. */
+export const documentResultDoc = {
+  description: 'Page result (image) or { model, input, pages[], failedPages? } (PDF)',
+  oneOf: [pageResultDoc, pdfResultDoc],
 } as const;
 
 export const errorDoc = {

@@ -18,6 +18,7 @@ import {
 import { CorruptImageError, PdfError } from '../../src/errors.js';
 import type { PageResult } from '../../src/model/index.js';
 import { createPool, type LayoutPool, type PoolResult } from '../../src/pool/index.js';
+import { pdfWithSlowPage } from '../fixtures/slow-page-pdf.js';
 import { fixtureModel, poolConfig } from '../pool/helpers.js';
 
 const limits: DocumentLimits = { maxPixels: 100_000_000, pdfDpi: 36, maxPdfPages: 0 };
@@ -86,6 +87,47 @@ describe('analyzeDocument', { timeout: 120_000 }, () => {
       (err) => PdfError.is(err) && /3 pages selected, above the cap of 2 \(maxPdfPages\)/.test(err.message),
     );
     assert.equal(seen.length, 0);
+  });
+
+  it('a page past its render budget fails alone (LAYOUT_ERR_PDF) while the other pages go on, no worker restarted', async () => {
+    const pdf = await pdfWithSlowPage(3, 2);
+    const doc = await analyzeDocument({ analyzer: poolAnalyzer(pool), limits: { ...limits, pdfPageTimeoutMs: 1_000 } }, { bytes: pdf, name: 'slow-middle.pdf' }, { params: {} });
+    assert.equal(doc.pageCount, 3);
+    assert.deepEqual(doc.pages.map((p) => p.result.input.page), [1, 3]);
+    for (const page of doc.pages) assert.ok(page.result.regions.length > 0, `page ${page.result.input.page} has regions`);
+    assert.equal(doc.sizes.length, 2);
+    assert.equal(doc.failedPages.length, 1);
+    const failed = doc.failedPages[0]!;
+    assert.equal(failed.page, 2);
+    assert.ok(PdfError.is(failed.error));
+    assert.match(failed.error.message, /slow-middle\.pdf.*page 2 took longer than 1000 ms to render/);
+    for (const device of pool.snapshot().devices) assert.equal(device.restarts, 0, `${device.id} restarted: ${device.lastError?.message}`);
+  });
+
+  it('a document whose only selected page fails to render fails with that page\'s error', async () => {
+    const pdf = await pdfWithSlowPage(3, 2);
+    await assert.rejects(
+      analyzeDocument({ analyzer: poolAnalyzer(pool), limits: { ...limits, pdfPageTimeoutMs: 500 } }, { bytes: pdf, name: 'slow.pdf' }, { params: {}, pages: '2' }),
+      (err) => PdfError.is(err) && /page 2 took longer than 500 ms/.test(err.message),
+    );
+  });
+
+  it('a document-level failure still fails the whole document when another page failed alone', async () => {
+    const pdf = await pdfWithSlowPage(3, 2);
+    const bad = await truncatedPng();
+    const inner = poolAnalyzer(pool);
+    // Page 3 goes out as an undecodable image instead of its PDF reference: LAYOUT_ERR_IMAGE_CORRUPT concerns the document.
+    const analyzer: PageAnalyzer<PoolResult> = {
+      ...inner,
+      rendersPages: true,
+      capacity: () => inner.capacity(),
+      analyze: (page, params, options) => inner.analyze(page.page === 3 ? { name: page.name, page: 3, image: bad } : page, params, options),
+      close: () => inner.close(),
+    };
+    await assert.rejects(
+      analyzeDocument({ analyzer, limits: { ...limits, pdfPageTimeoutMs: 1_000 } }, { bytes: pdf, name: 'slow-and-bad.pdf' }, { params: {} }),
+      (err) => CorruptImageError.is(err),
+    );
   });
 
   it('a failing page fails the document, cancels its other pages and leaves no rejection unobserved', async () => {

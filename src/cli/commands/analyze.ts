@@ -1,14 +1,15 @@
 /**
  * `doclayout analyze <files|dirs|globs…>`: runs every page of every input, writes one JSON per
- * input (or JSONL), optional overlays, and a summary. A bad file is reported and skipped; the
- * exit code is 1 when any input failed.
+ * input (or JSONL), optional overlays, and a summary. A bad file is reported and skipped; a PDF
+ * page that fails alone is reported and its file's other pages are written (in the JSON as
+ * `{ page, error }` in its place); the exit code is 1 when any input or page failed.
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Config, OptionName } from '../../config.js';
-import { createInProcessAnalyzer, createPoolAnalyzer, type AnalyzedPage } from '../../document/index.js';
+import { createInProcessAnalyzer, createPoolAnalyzer, type AnalyzedPage, type FailedPage } from '../../document/index.js';
 import { InvalidParamError } from '../../errors.js';
 import { parseLayoutParams, resolveModelPath, type DecodedImage, type LayoutParams, type PageResult } from '../../model/index.js';
 import { renderOverlay } from '../../visualize/overlay.js';
@@ -18,7 +19,7 @@ import { expandInputs, type InputFile } from '../input-files.js';
 import { createProgress } from '../progress.js';
 import { jsonlLines, outputPath as resultPath, writeDocumentJson } from '../result-files.js';
 
-const CONFIG_OPTIONS: readonly OptionName[] = ['model', 'modelDir', 'devices', 'cpuThreads', 'maxBatch', 'pdfDpi', 'maxPdfPages', 'maxPixels', 'threshold'];
+const CONFIG_OPTIONS: readonly OptionName[] = ['model', 'modelDir', 'devices', 'cpuThreads', 'maxBatch', 'pdfDpi', 'maxPdfPages', 'pdfPageTimeoutMs', 'maxPixels', 'threshold'];
 
 interface AnalyzeOptions extends Record<string, unknown> {
   out?: string;
@@ -90,7 +91,7 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
     outcomes = await analyzeFiles(files, {
       analyzer,
       // Local files have no upload limit; the page and pixel limits still apply.
-      limits: { maxPixels: config.maxPixels, pdfDpi: config.pdfDpi, maxPdfPages: config.maxPdfPages },
+      limits: { maxPixels: config.maxPixels, pdfDpi: config.pdfDpi, maxPdfPages: config.maxPdfPages, pdfPageTimeoutMs: config.pdfPageTimeoutMs },
       params,
       pages: options.pages,
       skip: options.resume ? (file) => done.has(file.relative) || (out !== undefined && fs.existsSync(outputPath(out, file, '.json'))) : undefined,
@@ -100,7 +101,7 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
           if (jsonl) jsonl.write(jsonlLines(outcome.pages));
           if (out) await writeOutputs(out, outcome);
         }
-        progress.fileDone(outcome.file.relative, outcome.pages.length, outcome.error);
+        progress.fileDone(outcome.file.relative, outcome.pages.length, outcome.error, (outcome.failedPages ?? []).map(describeFailedPage));
       },
     });
   } finally {
@@ -123,7 +124,12 @@ function outputPath(outDir: string, file: InputFile, suffix: string): string {
 
 async function writeOutputs(out: string, outcome: FileOutcome): Promise<void> {
   // The JSON goes after the overlays, so --resume never skips an input whose overlays were cut short.
-  await writeDocumentJson(out, { relative: outcome.file.relative, pdf: Boolean(outcome.pdf), pageCount: outcome.pageCount, pages: outcome.pages });
+  const failedPages = (outcome.failedPages ?? []).map((f) => ({ page: f.page, error: { code: f.error.code, message: f.error.message } }));
+  await writeDocumentJson(out, { relative: outcome.file.relative, pdf: Boolean(outcome.pdf), pageCount: outcome.pageCount, pages: outcome.pages, failedPages });
+}
+
+function describeFailedPage(failed: FailedPage): string {
+  return `page ${failed.page}: ${failed.error.message} [${failed.error.code}]`;
 }
 
 function namesInJsonl(file: string): Set<string> {
@@ -148,14 +154,17 @@ function ignoredNote(ignored: readonly string[], verbose: boolean | undefined): 
 
 function summarize(outcomes: readonly FileOutcome[], seconds: number, ignored: readonly string[], verbose: boolean): number {
   const failed = outcomes.filter((o) => o.error);
+  const partial = outcomes.filter((o) => (o.failedPages?.length ?? 0) > 0);
   const skipped = outcomes.filter((o) => o.skipped).length;
   const pages = outcomes.reduce((sum, o) => sum + o.pages.length, 0);
+  const failedPages = partial.reduce((sum, o) => sum + o.failedPages!.length, 0);
   const regions = outcomes.reduce((sum, o) => sum + o.pages.reduce((s, p) => s + p.regions.length, 0), 0);
   process.stderr.write(
-    `\n${outcomes.length - failed.length - skipped} ok, ${failed.length} failed, ${skipped} skipped; ` +
-      `${pages} pages, ${regions} regions in ${seconds.toFixed(1)} s (${(pages / Math.max(seconds, 0.001)).toFixed(2)} pages/s)\n`,
+    `\n${outcomes.length - failed.length - partial.length - skipped} ok, ${partial.length > 0 ? `${partial.length} partial, ` : ''}${failed.length} failed, ${skipped} skipped; ` +
+      `${pages} pages${failedPages > 0 ? ` (${failedPages} failed)` : ''}, ${regions} regions in ${seconds.toFixed(1)} s (${(pages / Math.max(seconds, 0.001)).toFixed(2)} pages/s)\n`,
   );
   for (const f of failed) process.stderr.write(`  failed: ${f.file.relative}: ${f.error}\n`);
+  for (const p of partial) for (const page of p.failedPages!) process.stderr.write(`  failed: ${p.file.relative} ${describeFailedPage(page)}\n`);
   if (ignored.length > 0) process.stderr.write(`${ignoredNote(ignored, verbose)}\n`);
-  return failed.length > 0 ? 1 : 0;
+  return failed.length > 0 || failedPages > 0 ? 1 : 0;
 }

@@ -3,7 +3,8 @@
  * `POST /object-detection` and the layout part of `POST /layout-parsing`. Success is
  * `{ logId, errorCode: 0, errorMsg: "Success", result }`; failures use the same envelope with
  * `errorCode` = HTTP status (422 for invalid requests, as PaddleX's validation does).
- * Unlike PaddleX's default (10 pages), every PDF page is processed — never truncated silently.
+ * Unlike PaddleX's default (10 pages), every PDF page is processed — never truncated silently;
+ * a PDF page that fails to render fails the request (PaddleX's results cannot say a page failed).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UnsupportedMediaError } from '../../errors.js';
@@ -129,6 +130,9 @@ export function paddlexRoutes(app: FastifyInstance, options: { ctx: ServerContex
       params = paddlexParams({ ...body, threshold: body.layoutThreshold }, labels);
       return { file, options: { params, visualize, returnImage: visualize, overlayFormat: 'jpeg' as const } };
     });
+    // PaddleX's per-page results have no error member, and a client would read an empty page as a
+    // blank one: a page that failed alone fails the request here, with that page's error.
+    if (doc.failedPages[0]) throw doc.failedPages[0].error;
     for (const page of doc.pages) labels.learn(page.result.regions);
     const isPdf = doc.mediaType === 'pdf';
     const results = doc.pages.map((page: AnalyzedPage<PoolResult>) => ({

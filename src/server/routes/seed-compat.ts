@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DeviceSnapshot } from '../../pool/index.js';
 import type { ServerContext } from '../context.js';
-import { layoutQuerySchema } from '../layout-response.js';
+import { failedPageBody, layoutQuerySchema } from '../layout-response.js';
 import { analyzeUpload } from '../analysis-route.js';
 
 const STATE_NAMES: Readonly<Record<DeviceSnapshot['state'], string>> = {
@@ -45,10 +45,15 @@ export function seedCompatRoutes(app: FastifyInstance, options: { ctx: ServerCon
           200: {
             type: 'object',
             properties: {
-              status: { type: 'string', example: 'success' },
+              status: { type: 'string', enum: ['success', 'partial'], description: 'partial: some PDF pages failed alone (failed_pages)' },
               gpu_used: { type: 'integer', description: 'Index of the device that answered' },
               regions_count: { type: 'integer' },
               regions: { type: 'array', items: { type: 'object', additionalProperties: true } },
+              failed_pages: {
+                type: 'array',
+                description: 'PDF pages whose own rendering failed (LAYOUT_ERR_PDF); present only with status partial',
+                items: { type: 'object', properties: { page: { type: 'integer' }, error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } },
+              },
             },
           },
         },
@@ -61,15 +66,19 @@ export function seedCompatRoutes(app: FastifyInstance, options: { ctx: ServerCon
     const first = results[0]!;
     // A PDF's regions are concatenated, each tagged with its page.
     const regions = doc.mediaType === 'pdf' ? results.flatMap((r) => r.regions.map((region) => ({ ...region, page: r.input.page }))) : first.regions;
+    // A page that failed alone has no regions here: "partial", so a client that checks for
+    // "success" never reads it as a blank page; failed_pages says which and why.
+    const failed = doc.failedPages.map(failedPageBody);
     return {
-      status: 'success',
+      status: failed.length > 0 ? 'partial' : 'success',
       gpu_used: first.deviceIndex,
       device: first.device,
       regions_count: regions.length,
       regions,
       width: first.input.width,
       height: first.input.height,
-      ...(doc.mediaType === 'pdf' ? { pages_count: doc.pages.length } : {}),
+      ...(doc.mediaType === 'pdf' ? { pages_count: doc.pages.length + failed.length } : {}),
+      ...(failed.length > 0 ? { failed_pages: failed } : {}),
       processing_time_ms: Math.round((performance.now() - started) * 10) / 10,
     };
   });

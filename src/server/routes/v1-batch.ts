@@ -9,7 +9,7 @@ import { InvalidParamError, toLayoutError } from '../../errors.js';
 import { analyzeDocument, type AnalyzedDocument, type UploadedFile } from '../../document/index.js';
 import type { PoolResult } from '../../pool/index.js';
 import { clientAbortSignal, devicesHeader, recordDocument, type ServerContext } from '../context.js';
-import { documentBody, errorDoc, layoutQuerySchema, pageResultDoc } from '../layout-response.js';
+import { documentBody, documentResultDoc, errorDoc, layoutQuerySchema } from '../layout-response.js';
 import { isMultipart, parseRequestOptions, readMultipart, type RequestOptions } from '../request-input.js';
 
 /** Files per batch request: a bound on the work one request can queue at once. */
@@ -40,7 +40,7 @@ export function v1BatchRoutes(app: FastifyInstance, options: { ctx: ServerContex
                 type: 'array',
                 items: {
                   type: 'object',
-                  properties: { name: { type: 'string' }, ok: { type: 'boolean' }, result: pageResultDoc, error: errorDoc.properties.error },
+                  properties: { name: { type: 'string' }, ok: { type: 'boolean' }, result: documentResultDoc, error: errorDoc.properties.error },
                 },
               },
               succeeded: { type: 'integer' },

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { knownModels } from '../../model/index.js';
 import { analyzeUpload } from '../analysis-route.js';
 import type { ServerContext } from '../context.js';
-import { documentBody, errorDoc, layoutQuerySchema, pageResultDoc } from '../layout-response.js';
+import { documentBody, documentResultDoc, errorDoc, layoutQuerySchema } from '../layout-response.js';
 import { statusBody, statusSchema } from '../status-body.js';
 
 const uploadBodyDoc = {
@@ -38,7 +38,7 @@ export function v1Routes(app: FastifyInstance, options: { ctx: ServerContext }):
       shed: true,
       openapi: {
         body: uploadBodyDoc,
-        response: { 200: { description: 'Page result (image) or { model, input, pages[] } (PDF)', ...pageResultDoc }, '4xx': errorDoc, '5xx': errorDoc },
+        response: { 200: documentResultDoc, '4xx': errorDoc, '5xx': errorDoc },
       },
     },
   }, async (request: FastifyRequest, reply: FastifyReply) => {
