@@ -13,7 +13,7 @@ import {
 } from '../errors.js';
 import type { LayoutParams } from '../model/index.js';
 import { Device } from './device.js';
-import { parseDevices, prepThreadsFor, type DeviceSpec } from './devices.js';
+import { overlapStagesFor, parseDevices, prepThreadsFor, type DeviceSpec } from './devices.js';
 import { Dispatcher } from './dispatcher.js';
 import { PoolTask, type TaskEnding } from './pool-task.js';
 import type { WireOutcome, WorkerTestHooks } from './protocol.js';
@@ -54,7 +54,8 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     this.#config = options.config;
     const parsed = options.devices ?? parseDevices(options.config.devices, options.config.cpuThreads);
     const prepThreads = prepThreadsFor(options.config.prepThreads, parsed);
-    const specs = parsed.map((spec) => ({ ...spec, prepThreads: spec.prepThreads ?? prepThreads }));
+    const overlapStages = overlapStagesFor(options.config.prepThreads, parsed);
+    const specs = parsed.map((spec) => ({ ...spec, prepThreads: spec.prepThreads ?? prepThreads, overlapStages: spec.overlapStages ?? overlapStages }));
     this.#queue = new TaskQueue(options.config.maxQueue);
     this.#dispatcher = new Dispatcher(specs.length);
     this.#devices = specs.map((spec, index) => new Device(new WorkerHandle(spec, index, options.modelPath, options.config, {

@@ -30,6 +30,8 @@ export interface WorkerInit {
   readonly intraOpNumThreads: number;
   /** Threads that decode, resize and post-process beside the inference thread; 0 = inline. */
   readonly prepThreads: number;
+  /** Prep threads work ahead while a batch runs (false: one batch at a time, still on a prep thread). */
+  readonly overlapStages: boolean;
   readonly maxPixels: number;
   readonly maxBatch: number;
   readonly heartbeatIntervalMs: number;

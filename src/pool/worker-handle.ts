@@ -176,6 +176,7 @@ export class WorkerHandle {
       device: this.spec.device,
       intraOpNumThreads: this.spec.intraOpNumThreads,
       prepThreads: this.spec.prepThreads ?? 1,
+      overlapStages: this.spec.overlapStages ?? true,
       maxPixels: this.#config.maxPixels,
       maxBatch: maxBatchFor(this.spec.kind, this.#config),
       heartbeatIntervalMs: this.#config.heartbeatIntervalMs,

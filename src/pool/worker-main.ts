@@ -74,6 +74,7 @@ async function init(message: WorkerInit): Promise<void> {
       prep,
       inference,
       maxPixels: message.maxPixels,
+      overlap: message.overlapStages,
       hooks,
       onRunStarted: (batchId) => send({ type: 'run-started', batchId }),
       onResult: (batchId, outcomes, runMs) => send({ type: 'result', batchId, outcomes, runMs }),

@@ -83,6 +83,15 @@ describe('prep threads per device worker', () => {
     assert.equal(prepThreadsFor('3', parseDevices('cpu', 1), 2), 3);
   });
 
+  it('overlaps the stages with inference only where a core is left over, unless told a thread count', async () => {
+    const { overlapStagesFor } = await import('../../src/pool/devices.js');
+    assert.equal(overlapStagesFor('auto', parseDevices('cpu', 1), 2), true, 'one intra-op thread on 2 cores');
+    assert.equal(overlapStagesFor('auto', parseDevices('cpu', 2), 2), false, 'intra-op threads fill the machine');
+    assert.equal(overlapStagesFor('auto', parseDevices('cpu:2', 0), 2), false);
+    assert.equal(overlapStagesFor('auto', parseDevices('cuda:0', 0), 16), true);
+    assert.equal(overlapStagesFor('2', parseDevices('cpu', 2), 2), true, 'an explicit count overlaps');
+  });
+
   it('the option takes auto or a whole number and names itself when wrong', async () => {
     const { resolveConfig } = await import('../../src/config.js');
     assert.equal(resolveConfig({}, {}).prepThreads, 'auto');

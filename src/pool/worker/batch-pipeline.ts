@@ -6,8 +6,9 @@
  * on the prep threads while the next batch already runs. The pool sends up to `lookahead`
  * batches beyond the running one, so one is always prepared ahead (double buffering).
  *
- * Inline mode (0 prep threads) keeps the design before the pipeline: each batch is prepared, run
- * and finished before the next one starts, on the worker's main thread.
+ * Inline mode (0 prep threads, or `overlap` off) keeps the design before the pipeline: each batch
+ * is prepared, run and finished before the next one starts (on the worker's main thread with 0
+ * prep threads, else on a prep thread).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { toLayoutError, type LayoutError } from '../../errors.js';
@@ -24,6 +25,8 @@ export interface BatchPipelineOptions {
   readonly prep: PrepPool;
   readonly inference: InferenceClient;
   readonly maxPixels: number;
+  /** False: each batch is prepared, run and finished before the next (no spare core to overlap onto). */
+  readonly overlap: boolean;
   readonly hooks: WorkerTestHooks;
   onRunStarted(batchId: number): void;
   onResult(batchId: number, outcomes: WireOutcome[], runMs: number): void;
@@ -44,7 +47,7 @@ export class BatchPipeline {
       inputWidth: info.inputWidth, inputHeight: info.inputHeight, mean: info.mean, std: info.std,
       labels: info.labels, variant: info.variant, hasOrder: info.hasOrder, hasMasks: info.hasMasks, rowWidth: info.rowWidth,
     };
-    this.#inline = options.prep.threads === 0;
+    this.#inline = options.prep.threads === 0 || !options.overlap;
   }
 
   /** Batches the pool should send beyond the running one. */
