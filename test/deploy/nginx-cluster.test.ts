@@ -140,8 +140,13 @@ describe('nginx in front of three doclayout instances', { skip, timeout: 150_000
       await sleep(20);
     }
     assert.equal(loadSettled, false, 'the load must still be running at the kill');
+    // Freeze the victim (server and its workers) for a moment first: the requests nginx sends it
+    // meanwhile are certainly in flight there when the kill lands, however fast a page is (on a
+    // loaded machine a page can finish between the status poll above and the kill).
+    process.kill(-victim.child.pid!, 'SIGSTOP');
+    await sleep(300);
     const killedAtS = Date.now() / 1000;
-    process.kill(victim.child.pid!, 'SIGKILL');
+    process.kill(-victim.child.pid!, 'SIGKILL');
     await victim.exited;
     const report = await load;
 
