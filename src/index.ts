@@ -17,7 +17,7 @@ export { parseLayoutParams } from './model/index.js';
 export { resolveModelPath } from './model/index.js';
 export { knownModels, findKnownModel } from './model/index.js';
 export { pullModel } from './model/index.js';
-export { rasterizePdf, openPdf, isPdf } from './pdf/rasterize.js';
+export { rasterizePdf, openPdf, isPdf } from './pdf/index.js';
 export { renderOverlay } from './visualize/overlay.js';
 export { createPool } from './pool/index.js';
 export { analyzeDocument, createInProcessAnalyzer, createPoolAnalyzer, poolAnalyzer, PageWindow } from './document/index.js';

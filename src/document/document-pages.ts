@@ -1,14 +1,13 @@
 /**
  * A document as a list of pages to analyse: bytes are sniffed (names and content types are never
- * trusted); an image is one page as received, a PDF is opened and its selected pages rendered
- * one at a time on demand, so only the pages in the window are ever held in memory.
+ * trusted); an image is one page as received, a PDF is spooled to a private temp file and its
+ * selected pages handed on one at a time on demand, so only the pages in the window are ever held
+ * in memory. Nothing here parses or draws a PDF: that runs on PDF threads, under time budgets.
  */
 import { EmptyInputError, UnsupportedMediaError, UploadTooLargeError } from '../errors.js';
 import { sniffMediaType, type MediaType } from '../model/index.js';
 import { optionSpecs } from '../config.js';
-import { countPdfPages } from '../pdf/page-count.js';
-import { selectPdfPages } from '../pdf/page-range.js';
-import { openPdf } from '../pdf/rasterize.js';
+import { countPdfPages, renderPdfPage, selectPdfPages, type PdfPageRef } from '../pdf/index.js';
 import { spoolPdf } from './pdf-spool.js';
 import type { PageContent, UploadedFile } from './types.js';
 
@@ -45,27 +44,20 @@ export function checkUpload(file: UploadedFile, maxUploadMb?: number): MediaType
 }
 
 /**
- * `pages` selects PDF pages ("1-3,7"; all when absent) and is ignored for an image. `byReference`:
- * a PDF is spooled to a temp file (removed on close), counted off this thread, and its pages are
- * handed on as references for the analyzer to render; else it is opened and rendered here.
+ * `pages` selects PDF pages ("1-3,7"; all when absent) and is ignored for an image. A PDF is
+ * spooled to a temp file (removed on close) and counted off this thread. `byReference`: its pages
+ * are handed on as references for the analyzer to render; else they are rendered on a PDF thread
+ * and handed on as pixels.
  */
 export async function openDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits, byReference = false): Promise<DocumentPages> {
   const mediaType = checkUpload(file, limits.maxUploadMb);
   if (mediaType !== 'pdf') {
     return { mediaType, pageCount: 1, selected: [1], render: () => Promise.resolve({ image: file.bytes }), close: () => Promise.resolve() };
   }
-  if (byReference) return spooledDocument(file, pages, limits);
-  const doc = await openPdf(file.bytes, { name: file.name, maxPixels: limits.maxPixels });
-  try {
-    const selected = selectPdfPages(pages, doc.pageCount, { name: file.name, maxPages: limits.maxPdfPages });
-    return { mediaType, pageCount: doc.pageCount, selected, render: async (page) => ({ image: await doc.renderPage(page, limits.pdfDpi) }), close: () => doc.close() };
-  } catch (err) {
-    await doc.close();
-    throw err;
-  }
+  return spooledDocument(file, pages, limits, byReference);
 }
 
-async function spooledDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits): Promise<DocumentPages> {
+async function spooledDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits, byReference: boolean): Promise<DocumentPages> {
   const timeoutMs = limits.pdfPageTimeoutMs ?? optionSpecs.pdfPageTimeoutMs.default;
   const spool = await spoolPdf(file.bytes);
   try {
@@ -75,7 +67,10 @@ async function spooledDocument(file: UploadedFile, pages: string | undefined, li
       mediaType: 'pdf',
       pageCount,
       selected,
-      render: (page) => Promise.resolve({ pdf: { path: spool.path, page, dpi: limits.pdfDpi, renderTimeoutMs: timeoutMs } }),
+      render: async (page) => {
+        const ref: PdfPageRef = { path: spool.path, page, dpi: limits.pdfDpi, renderTimeoutMs: timeoutMs };
+        return byReference ? { pdf: ref } : { image: await renderPdfPage({ ref, name: file.name, maxPixels: limits.maxPixels }) };
+      },
       close: () => spool.remove(),
     };
   } catch (err) {

@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config.js';
 import { InvalidParamError } from '../errors.js';
-import { encodePagePng } from '../pdf/page-png.js';
+import { encodePagePng } from '../pdf/index.js';
 import { createPool, type LayoutPool, type PoolResult } from '../pool/index.js';
 import type { PageAnalyzer } from './types.js';
 

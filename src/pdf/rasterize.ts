@@ -54,8 +54,8 @@ function loadPdfJs(): Promise<PdfJs> {
  * (the device workers' prep threads, the page-count thread): importing it takes longer than
  * reading most pages.
  */
-export function preloadPdfJs(): void {
-  void loadPdfJs().catch(() => undefined);
+export function preloadPdfJs(): Promise<void> {
+  return loadPdfJs().then(() => undefined, () => undefined);
 }
 
 let resourceDirs: { standardFonts: string; cMaps: string; wasm: string; iccs: string } | undefined;
@@ -162,6 +162,11 @@ class PdfDocument implements PdfDocumentHandle {
     this.#closing ??= this.#doc.destroy().catch(() => undefined);
     return this.#closing;
   }
+}
+
+/** The error of a page that overran its render budget (pdfPageTimeoutMs): it fails alone. */
+export function renderTimeoutError(name: string, page: number, timeoutMs: number): LayoutError {
+  return PdfError(name, `page ${page} took longer than ${timeoutMs} ms to render (pdfPageTimeoutMs)`);
 }
 
 function checkDpi(dpi: number): void {

@@ -3,17 +3,10 @@
  * pool.ts and friends; only this file is imported from above.
  */
 import type { DeviceKind, LayoutParams, PageResult } from '../model/index.js';
+import type { PdfPageRef } from '../pdf/index.js';
 
-/** One page of a PDF spooled to a local file, rendered by the device worker that analyzes it. */
-export interface PdfPageRef {
-  /** The spooled file; it must outlive the page's task. */
-  readonly path: string;
-  /** 1-based. */
-  readonly page: number;
-  readonly dpi: number;
-  /** A render slower than this fails the page alone with LAYOUT_ERR_PDF, ms. */
-  readonly renderTimeoutMs: number;
-}
+/** A PDF page by reference: rendered by the device worker that analyzes it. */
+export type { PdfPageRef };
 
 /** Images made in the worker from the pixels the model path decoded. */
 export interface PageOutputs {

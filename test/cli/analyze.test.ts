@@ -121,27 +121,33 @@ describe('doclayout analyze', { timeout: 240_000 }, () => {
     assert.ok(!fs.existsSync(path.join(out, 'empty.pdf.json')));
   });
 
-  it('writes the other pages of a PDF whose page 2 is past --pdf-page-timeout-ms, reports that page and exits 1', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-slow-'));
-    fs.writeFileSync(path.join(dir, 'slow-middle.pdf'), await pdfWithSlowPage(3, 2));
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-out-'));
+  for (const [how, deviceArgs] of [
     // Through the pool: its device workers render pages under the time budget.
-    const result = await doclayout(['analyze', dir, '--out', out, '--model', model, '--device', 'cpu', '--cpu-threads', '1', '--pdf-page-timeout-ms', '1000']);
-    assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr, /0 ok, 1 partial, 0 failed, 0 skipped; 2 pages \(1 failed\)/);
-    assert.match(result.stderr, /failed: slow-middle\.pdf page 2: .*took longer than 1000 ms to render.* \[LAYOUT_ERR_PDF\]/);
-    const doc = JSON.parse(fs.readFileSync(path.join(out, 'slow-middle.pdf.json'), 'utf8'));
-    assert.equal(doc.input.pageCount, 3);
-    assert.equal(doc.failedPages, 1);
-    assert.equal(doc.pages.length, 3);
-    assert.equal(doc.pages[0].input.page, 1);
-    assert.ok(doc.pages[0].regions.length > 0);
-    assert.deepEqual(Object.keys(doc.pages[1]).sort(), ['error', 'page']);
-    assert.equal(doc.pages[1].page, 2);
-    assert.equal(doc.pages[1].error.code, 'LAYOUT_ERR_PDF');
-    assert.equal(doc.pages[2].input.page, 3);
-    assert.ok(doc.pages[2].regions.length > 0);
-  });
+    ['through the pool', ['--device', 'cpu']],
+    // The model in process: pages render on the CLI's PDF threads, under the same budget.
+    ['in process', []],
+  ] as const) {
+    it(`${how}: writes the other pages of a PDF whose page 2 is past --pdf-page-timeout-ms, reports that page and exits 1`, async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-slow-'));
+      fs.writeFileSync(path.join(dir, 'slow-middle.pdf'), await pdfWithSlowPage(3, 2));
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-out-'));
+      const result = await doclayout(['analyze', dir, '--out', out, '--model', model, ...deviceArgs, '--cpu-threads', '1', '--pdf-page-timeout-ms', '1000']);
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /0 ok, 1 partial, 0 failed, 0 skipped; 2 pages \(1 failed\)/);
+      assert.match(result.stderr, /failed: slow-middle\.pdf page 2: .*took longer than 1000 ms to render.* \[LAYOUT_ERR_PDF\]/);
+      const doc = JSON.parse(fs.readFileSync(path.join(out, 'slow-middle.pdf.json'), 'utf8'));
+      assert.equal(doc.input.pageCount, 3);
+      assert.equal(doc.failedPages, 1);
+      assert.equal(doc.pages.length, 3);
+      assert.equal(doc.pages[0].input.page, 1);
+      assert.ok(doc.pages[0].regions.length > 0);
+      assert.deepEqual(Object.keys(doc.pages[1]).sort(), ['error', 'page']);
+      assert.equal(doc.pages[1].page, 2);
+      assert.equal(doc.pages[1].error.code, 'LAYOUT_ERR_PDF');
+      assert.equal(doc.pages[2].input.page, 3);
+      assert.ok(doc.pages[2].regions.length > 0);
+    });
+  }
 
   it('says how to get a model when none is configured, and exits non-zero', async () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-models-'));

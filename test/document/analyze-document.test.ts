@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { performance } from 'node:perf_hooks';
 import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { resolveConfig } from '../../src/config.js';
@@ -102,6 +103,31 @@ describe('analyzeDocument', { timeout: 120_000 }, () => {
     assert.ok(PdfError.is(failed.error));
     assert.match(failed.error.message, /slow-middle\.pdf.*page 2 took longer than 1000 ms to render/);
     for (const device of pool.snapshot().devices) assert.equal(device.restarts, 0, `${device.id} restarted: ${device.lastError?.message}`);
+  });
+
+  it('in process, PDF pages render on a thread under their budget: the slow page fails alone and the event loop never stalls', async () => {
+    const pdf = await pdfWithSlowPage(3, 2);
+    // The longest gap between ticks of a 10 ms timer while the document is analysed.
+    let last = performance.now();
+    let worstGapMs = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      worstGapMs = Math.max(worstGapMs, now - last);
+      last = now;
+    }, 10);
+    let doc;
+    try {
+      doc = await analyzeDocument({ analyzer: inProcess, limits: { ...limits, pdfPageTimeoutMs: 1_000 } }, { bytes: pdf, name: 'slow-local.pdf' }, { params: {} });
+    } finally {
+      clearInterval(ticker);
+    }
+    assert.deepEqual(doc.pages.map((p) => p.result.input.page), [1, 3]);
+    assert.equal(doc.failedPages.length, 1);
+    assert.equal(doc.failedPages[0]!.page, 2);
+    assert.match(doc.failedPages[0]!.error.message, /slow-local\.pdf.*page 2 took longer than 1000 ms to render/);
+    // Rendering the slow page here would stall the loop for the whole second (and far more unbudgeted);
+    // the in-process model's own runs (tiny fixture model) take a few ms.
+    assert.ok(worstGapMs < 500, `event loop stalled ${worstGapMs.toFixed(0)} ms`);
   });
 
   it('a document whose only selected page fails to render fails with that page\'s error', async () => {

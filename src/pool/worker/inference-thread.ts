@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { toLayoutError } from '../../errors.js';
 import { openSession, type LayoutSession, type ModelInfo, type PageGeometry, type RawOutputs } from '../../model/index.js';
-import { movableBuffers } from './transfer.js';
+import { movableBuffers } from '../../util/transfer.js';
 
 export interface InferenceThreadData {
   readonly modelPath: string;

@@ -8,9 +8,9 @@
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { decodeImage, postprocess, preprocess, type DecodedImage, type LayoutParams, type ModelInfo, type PageGeometry, type RawOutputs, type Region } from '../../model/index.js';
+import { renderSpooledPage } from '../../pdf/index.js';
 import { renderOverlay } from '../../visualize/overlay.js';
 import type { PageOutputs, PageSource } from '../protocol.js';
-import { renderPdfPage } from './pdf-pages.js';
 
 /** What the CPU stages need to know about the model: plain data, cloned to every thread. */
 export type StageModelInfo = Pick<ModelInfo, 'inputWidth' | 'inputHeight' | 'mean' | 'std' | 'labels' | 'variant' | 'hasOrder' | 'hasMasks' | 'rowWidth'>;
@@ -67,7 +67,7 @@ function asBuffer(bytes: Uint8Array): Buffer {
 
 async function decodeSource(source: PageSource, name: string, maxPixels: number): Promise<DecodedImage> {
   if (source.kind === 'image') return decodeImage(source.bytes, { name, maxPixels });
-  return renderPdfPage(source, name, maxPixels);
+  return renderSpooledPage(source, name, maxPixels);
 }
 
 export async function preparePage(request: PrepareRequest): Promise<PreparedPage> {

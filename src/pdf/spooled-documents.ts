@@ -1,15 +1,25 @@
 /**
- * PDF pages rendered where their pixels are used: in a device worker's prep thread, from the file
- * the document layer spooled once. Each thread keeps its last few open documents, so the pages
- * of one PDF do not each re-read and re-parse it; a document unused for a while is closed (its
- * spool file is gone by then). The render time budget is enforced by the prep pool, which
- * terminates a thread that overruns it.
+ * PDF pages rendered from a file the document layer spooled once, on whichever thread uses the
+ * pixels (a device worker's prep thread, or a PDF thread of the caller's process). Each thread
+ * keeps its last few open documents, so the pages of one PDF do not each re-read and re-parse it;
+ * a document unused for a while is closed (its spool file is gone by then). Time budgets are the
+ * caller's: it terminates a thread that overruns one.
  */
 import fs from 'node:fs/promises';
-import { PdfError } from '../../errors.js';
-import type { DecodedImage } from '../../model/index.js';
-import { openPdf, type PdfDocumentHandle } from '../../pdf/rasterize.js';
-import type { PageSource } from '../protocol.js';
+import { PdfError } from '../errors.js';
+import type { DecodedImage } from '../model/index.js';
+import { openPdf, type PdfDocumentHandle } from './rasterize.js';
+
+/** One page of a spooled PDF, as it travels to the thread that renders it. */
+export interface PdfPageRef {
+  /** The spooled file; it must outlive the page's task. */
+  readonly path: string;
+  /** 1-based. */
+  readonly page: number;
+  readonly dpi: number;
+  /** A render slower than this fails the page alone with LAYOUT_ERR_PDF, ms. */
+  readonly renderTimeoutMs: number;
+}
 
 /** Open documents kept per thread: a few interleaved PDFs, without holding many in memory. */
 const MAX_OPEN_DOCUMENTS = 4;
@@ -62,12 +72,12 @@ function document(path: string, name: string, maxPixels: number): Promise<PdfDoc
   return entry.handle;
 }
 
-export async function renderPdfPage(source: Extract<PageSource, { kind: 'pdf' }>, name: string, maxPixels: number): Promise<DecodedImage> {
-  const doc = await document(source.path, name, maxPixels);
-  return doc.renderPage(source.page, source.dpi);
+export async function renderSpooledPage(ref: Pick<PdfPageRef, 'path' | 'page' | 'dpi'>, name: string, maxPixels: number): Promise<DecodedImage> {
+  const doc = await document(ref.path, name, maxPixels);
+  return doc.renderPage(ref.page, ref.dpi);
 }
 
 /** Pages of a spooled PDF: what the document layer needs to make page tasks. */
-export async function countPdfPages(path: string, name: string, maxPixels: number): Promise<number> {
+export async function countSpooledPages(path: string, name: string, maxPixels: number): Promise<number> {
   return (await document(path, name, maxPixels)).pageCount;
 }

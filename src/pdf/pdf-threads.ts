@@ -1,0 +1,63 @@
+/**
+ * PDF work of the caller's process on threads, never on its event loop: counting a spooled PDF's
+ * pages (the document layer needs the count to make page tasks) and, where pages are not sent to
+ * device workers by reference (the CLI's in-process model, overlays drawn by the CLI), rendering
+ * them. Two threads, started on first use and let go when idle; a task over its time budget fails
+ * with LAYOUT_ERR_PDF and its thread is replaced.
+ */
+import { fileURLToPath } from 'node:url';
+import { errorFromCode, PdfError } from '../errors.js';
+import type { DecodedImage } from '../model/index.js';
+import { BudgetedThreads } from '../util/budgeted-threads.js';
+import { renderTimeoutError } from './rasterize.js';
+import type { PdfThreadReply, PdfThreadTask } from './pdf-thread.js';
+import type { PdfPageRef } from './spooled-documents.js';
+
+const threadEntry = fileURLToPath(new URL('./pdf-thread.js', import.meta.url));
+/** Two threads keep one slow file from holding up the rest. */
+const PDF_THREADS = 2;
+/** An idle thread goes after this long, ms: a service gets PDFs in bursts, the CLI once. */
+const IDLE_TIMEOUT_MS = 30_000;
+/**
+ * The least time a count gets, ms, whatever pdfPageTimeoutMs says: it may include starting a cold
+ * thread and loading pdf.js there, while reading a sane page tree takes milliseconds.
+ */
+const MIN_COUNT_BUDGET_MS = 10_000;
+
+let threads: BudgetedThreads<PdfThreadTask, PdfThreadReply> | undefined;
+
+function pdfThreads(): BudgetedThreads<PdfThreadTask, PdfThreadReply> {
+  threads ??= new BudgetedThreads({ filename: threadEntry, threads: PDF_THREADS, minThreads: 0, idleTimeoutMs: IDLE_TIMEOUT_MS });
+  return threads;
+}
+
+export interface SpooledPdfTask {
+  readonly path: string;
+  readonly name: string;
+  readonly maxPixels: number;
+}
+
+function unwrap(reply: PdfThreadReply): Extract<PdfThreadReply, { ok: true }> {
+  if (!reply.ok) throw errorFromCode(reply.code, reply.message);
+  return reply;
+}
+
+export async function countPdfPages(task: SpooledPdfTask & { readonly timeoutMs: number }): Promise<number> {
+  const budgetMs = Math.max(MIN_COUNT_BUDGET_MS, task.timeoutMs);
+  const reply = await pdfThreads().run({ op: 'count', path: task.path, name: task.name, maxPixels: task.maxPixels }, { timeoutMs: budgetMs });
+  if (reply === 'timeout') throw PdfError(task.name, `reading its page tree took longer than ${budgetMs} ms`);
+  return unwrap(reply).pages!;
+}
+
+/**
+ * Renders one page of a spooled PDF under its budget. The document was counted on these threads
+ * first, so one of them is warm (pdf.js loaded, the document parsed) when its pages come.
+ */
+export async function renderPdfPage(task: Omit<SpooledPdfTask, 'path'> & { readonly ref: PdfPageRef }): Promise<DecodedImage> {
+  const { ref } = task;
+  const reply = await pdfThreads().run({ op: 'render', path: ref.path, page: ref.page, dpi: ref.dpi, name: task.name, maxPixels: task.maxPixels }, { timeoutMs: ref.renderTimeoutMs });
+  if (reply === 'timeout') throw renderTimeoutError(task.name, ref.page, ref.renderTimeoutMs);
+  const image = unwrap(reply).image!;
+  // Pixels arrive as a plain Uint8Array over the moved buffer: a Buffer view of it, no copy.
+  return { ...image, data: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength) };
+}

@@ -1,0 +1,20 @@
+/**
+ * Moving typed arrays between threads instead of copying them. Only buffers a view owns whole may
+ * move: a small Buffer shares Node's pool slab with others, and moving a shared buffer would
+ * detach memory someone else still reads; those are copied by the structured clone instead.
+ */
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+
+export function movableBuffers(...views: ReadonlyArray<ArrayBufferView | undefined>): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const view of views) {
+    if (!view || !(view.buffer instanceof ArrayBuffer)) continue;
+    if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) buffers.add(view.buffer);
+  }
+  return [...buffers];
+}
+
+/** A piscina task's return value whose `buffers` are transferred to the caller, not cloned. */
+export function returnMoved<T extends object>(value: T, buffers: ArrayBuffer[]): T {
+  return move({ [transferableSymbol]: buffers, [valueSymbol]: value } as never) as unknown as T;
+}
