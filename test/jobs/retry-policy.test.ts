@@ -84,11 +84,11 @@ describe('retry policy', { skip, timeout: 120_000 }, () => {
 });
 
 describe('fetch limit', { skip, timeout: 120_000 }, () => {
-  it('holds a second round of pages only while a page takes under half the job lock', async () => {
+  it('holds three rounds of pages only while the last would start within half the job lock', async () => {
     const redis = await RedisServer.start();
     const config = resolveConfig({
       redis: redis.url, queue: 'limit', devices: 'cpu', cpuThreads: 1, gpuTelemetryMs: 0, maxQueueDelayMs: 1,
-      // Pages of at least 700 ms against a 1 s lock: a page waiting behind another would not start in time.
+      // Pages of at least 700 ms against a 1 s lock: a page waiting behind two others would not start in time.
       jobLockMs: 1_000, jobStalledIntervalMs: 500,
     }, {});
     const pool = await createPool({ config, modelPath: fixtureModelPath(), testHooks: { 0: { delayMsPerPage: 700 } } });
@@ -97,7 +97,7 @@ describe('fetch limit', { skip, timeout: 120_000 }, () => {
     const worker = new ClusterWorker({ cluster, analyzer: poolAnalyzer(pool), cache: new NoCache(), modelSha256: 'fixture', maxPixels: config.maxPixels });
     try {
       await pool.ready();
-      assert.equal(worker.pageJobLimit, 2, 'before any page: capacity and one round behind it');
+      assert.equal(worker.pageJobLimit, 3, 'before any page: three rounds of capacity');
       worker.start();
       const png = await sharp({ create: { width: 120, height: 160, channels: 3, background: '#fff' } }).png().toBuffer();
       await jobs.createBatch('slow');
