@@ -4,7 +4,10 @@
  *   raw      — one in-process session, all threads, pages one after another (the baseline);
  *   cpu:1    — the pool with one worker holding the same threads, batching off;
  *   cpu:2    — two workers splitting the same threads, batching off;
- *   batch 4  — one worker, dynamic batching up to 4 pages.
+ *   batch 4  — one worker, dynamic batching up to 4 pages;
+ *   serial   — cpu:1 with `--prep-threads 0`: every stage inline on the worker's one thread, the
+ *              design before the device pipeline (issue #8), so "nothing regresses" is a paired
+ *              figure too (pipeline ÷ serial).
  * Every round measures all four back to back, forward on even rounds and backward on odd ones,
  * so a ratio is taken within a round (paired) and machine drift favours no configuration. The
  * headline is pool(cpu:1) ÷ raw per round: its median and the confidence interval for that
@@ -14,7 +17,7 @@
  * Options: --pages N (pages per measurement, default 60; env BENCH_POOL_PAGES),
  *          --rounds R (default 7; env BENCH_POOL_ROUNDS), --threads T (default all cores),
  *          --quick (smoke run: 2 rounds of 6 pages, results to the temp folder).
- * About 8 minutes on the 2-core development machine with the stand-in.
+ * About 20 minutes on the 2-core development machine with the stand-in.
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -56,11 +59,12 @@ async function measureRaw(): Promise<Measurement> {
   }
 }
 
-async function measurePool(devices: string, maxBatch: number): Promise<Measurement> {
+async function measurePool(devices: string, maxBatch: number, prepThreads = 'auto'): Promise<Measurement> {
   const config = resolveConfig({
     devices,
     cpuThreads: threads,
     maxBatch,
+    prepThreads,
     maxQueue: Math.max(256, pageCount),
     gpuTelemetryMs: 0,
     // A long deadline and watchdog: a slow machine must not turn a benchmark into errors.
@@ -98,6 +102,7 @@ const configurations = [
   { key: 'poolCpu1', label: 'pool cpu:1, batch 1', run: () => measurePool('cpu:1', 1) },
   { key: 'poolCpu2', label: 'pool cpu:2, batch 1', run: () => measurePool('cpu:2', 1) },
   { key: 'poolCpu1Batch4', label: 'pool cpu:1, batch ≤ 4', run: () => measurePool('cpu:1', 4) },
+  { key: 'poolCpu1Serial', label: 'pool cpu:1, prep-threads 0', run: () => measurePool('cpu:1', 1, '0') },
 ] as const;
 
 process.stderr.write(`bench:pool — ${model.kind} model ${model.path}\n`);
@@ -122,6 +127,7 @@ const runs = Object.fromEntries(configurations.map((c) => {
 }));
 const poolVsRaw = summarizeRatios(perRound('poolCpu1', 'raw'), TARGET_RATIO);
 const batchingGain = ratioStats(perRound('poolCpu1Batch4', 'poolCpu1'));
+const pipelineVsSerial = ratioStats(perRound('poolCpu1', 'poolCpu1Serial'));
 
 process.stdout.write(`\n${model.kind} model ${model.path}\n`);
 process.stdout.write(`${rounds} round(s), ${pageCount} pages each, ${threads} threads in total; ratios are per round, median [interval]\n`);
@@ -131,6 +137,7 @@ for (const c of configurations) {
   process.stdout.write(`${c.label.padEnd(28)}${run.medianPagesPerSec.toFixed(2).padStart(15)}   ${c.key === 'raw' ? '-' : formatStats(run.vsRaw)}\n`);
 }
 process.stdout.write(`batch ≤ 4 ÷ batch 1 = ${formatStats(batchingGain)}\n`);
+process.stdout.write(`pipeline ÷ serial worker (cpu:1) = ${formatStats(pipelineVsSerial)}\n`);
 process.stdout.write(`pool(cpu:1) ÷ raw = ${formatRatio(poolVsRaw)}\n`);
 
 const file = writeResults('pool', {
@@ -145,6 +152,7 @@ const file = writeResults('pool', {
   ...poolVsRaw,
   cpu2VsRaw: runs.poolCpu2!.vsRaw,
   batchingGain,
+  pipelineVsSerial,
   totalSeconds: round((performance.now() - benchStarted) / 1000, 1),
   runs,
 });

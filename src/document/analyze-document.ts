@@ -51,6 +51,8 @@ export interface AnalyzeDocumentOptions<R extends PageResult = PageResult> {
   readonly window?: PageWindow;
   /** Runs per page while its pixels are in hand, inside its window slot (the CLI writes overlays here). */
   readonly onPage?: (page: AnalyzedPage<R>, pixels: Uint8Array | DecodedImage, mediaType: MediaType) => Promise<void>;
+  /** Runs once the document is opened, before any page: its type, page count and the pages to analyse. */
+  readonly onOpen?: (document: { readonly mediaType: MediaType; readonly pageCount: number; readonly selected: readonly number[] }) => void;
   /** Runs per page as its result arrives (progress); needs no pixels, so pages may still go out by reference. */
   readonly onResult?: (page: AnalyzedPage<R>) => void;
 }
@@ -63,6 +65,12 @@ export async function analyzeDocument<R extends PageResult>(
   // onPage wants the pixels here, so only without it can pages go out by reference.
   const remote = ctx.analyzer.rendersPages === true && !options.onPage;
   const source = await openDocument(file, options.pages, ctx.limits, remote);
+  try {
+    options.onOpen?.(source);
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
   const outputs: PageOutputs | undefined = remote && (options.visualize || options.returnImage)
     ? { ...(options.visualize ? { overlay: options.overlayFormat ?? 'png' } : {}), ...(options.returnImage ? { pageImage: true } : {}) }
     : undefined;

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ResultCache } from '../cache/index.js';
-import { analyzeDocument, openDocument, type PageAnalyzer, type UploadedFile } from '../document/index.js';
+import { analyzeDocument, type PageAnalyzer, type UploadedFile } from '../document/index.js';
 import { JobCanceledError, PoolClosedError, QueueFullError, toLayoutError } from '../errors.js';
 import { sha256Hex } from './document-store.js';
 import { cachingAnalyzer } from './caching-analyzer.js';
@@ -135,17 +135,19 @@ export class EmbeddedJobService implements JobService {
     job.state = 'running';
     const limits = { maxPixels, pdfDpi: job.options.pdfDpi, maxPdfPages: job.options.maxPdfPages };
     try {
-      // By reference: a PDF is spooled and counted off this (the HTTP server's) event loop.
-      const source = await openDocument(job.file, job.options.pages, limits, true);
-      await source.close();
-      job.pagesTotal = source.selected.length;
-      const record = { sha256: job.sha256, pdf: source.mediaType === 'pdf', options: job.options } as DocumentRecord;
+      // Whether it is a PDF is known once the document is opened (onOpen), before any page runs.
+      const record = { sha256: job.sha256, pdf: false, options: job.options } as { -readonly [K in keyof DocumentRecord]: DocumentRecord[K] };
       const modelKey = await modelSha256();
       const cached = cachingAnalyzer(analyzer, cache, (page) => pageCacheKey(record, page, modelKey));
+      // The document is opened once (a PDF spooled and counted off this, the HTTP server's, event loop).
       const doc = await analyzeDocument({ analyzer: cached, limits }, job.file, {
         params: job.options.params,
         ...(job.options.pages ? { pages: job.options.pages } : {}),
         signal: job.abort.signal,
+        onOpen: (opened) => {
+          job.pagesTotal = opened.selected.length;
+          record.pdf = opened.mediaType === 'pdf';
+        },
         onResult: (page) => {
           job.pages.push({ page: page.result.input.page ?? 1, ok: true, result: page.result });
           this.#counters.pagesStored += 1;
