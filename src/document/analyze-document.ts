@@ -65,12 +65,6 @@ export async function analyzeDocument<R extends PageResult>(
   // onPage wants the pixels here, so only without it can pages go out by reference.
   const remote = ctx.analyzer.rendersPages === true && !options.onPage;
   const source = await openDocument(file, options.pages, ctx.limits, remote);
-  try {
-    options.onOpen?.(source);
-  } catch (err) {
-    await source.close();
-    throw err;
-  }
   const outputs: PageOutputs | undefined = remote && (options.visualize || options.returnImage)
     ? { ...(options.visualize ? { overlay: options.overlayFormat ?? 'png' } : {}), ...(options.returnImage ? { pageImage: true } : {}) }
     : undefined;
@@ -107,6 +101,7 @@ export async function analyzeDocument<R extends PageResult>(
   };
 
   try {
+    options.onOpen?.(source);
     for (const pageNumber of source.selected) {
       // Rejects with the first document failure (or the caller's abort) instead of waiting for a slot.
       const release = await window.acquire(signal);

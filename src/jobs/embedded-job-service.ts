@@ -136,9 +136,9 @@ export class EmbeddedJobService implements JobService {
     const limits = { maxPixels, pdfDpi: job.options.pdfDpi, maxPdfPages: job.options.maxPdfPages };
     try {
       // Whether it is a PDF is known once the document is opened (onOpen), before any page runs.
-      const record = { sha256: job.sha256, pdf: false, options: job.options } as { -readonly [K in keyof DocumentRecord]: DocumentRecord[K] };
+      let pdf = false;
       const modelKey = await modelSha256();
-      const cached = cachingAnalyzer(analyzer, cache, (page) => pageCacheKey(record, page, modelKey));
+      const cached = cachingAnalyzer(analyzer, cache, (page) => pageCacheKey({ sha256: job.sha256, pdf, options: job.options } as DocumentRecord, page, modelKey));
       // The document is opened once (a PDF spooled and counted off this, the HTTP server's, event loop).
       const doc = await analyzeDocument({ analyzer: cached, limits }, job.file, {
         params: job.options.params,
@@ -146,7 +146,7 @@ export class EmbeddedJobService implements JobService {
         signal: job.abort.signal,
         onOpen: (opened) => {
           job.pagesTotal = opened.selected.length;
-          record.pdf = opened.mediaType === 'pdf';
+          pdf = opened.mediaType === 'pdf';
         },
         onResult: (page) => {
           job.pages.push({ page: page.result.input.page ?? 1, ok: true, result: page.result });

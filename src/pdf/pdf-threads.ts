@@ -51,7 +51,7 @@ export async function countPdfPages(task: SpooledPdfTask & { readonly timeoutMs:
 
 /**
  * Renders one page of a spooled PDF under its budget. The document was counted on these threads
- * first, so one of them is warm (pdf.js loaded, the document parsed) when its pages come.
+ * first, so one of them is warm (pdf.js loaded) when its pages come.
  */
 export async function renderPdfPage(task: Omit<SpooledPdfTask, 'path'> & { readonly ref: PdfPageRef }): Promise<DecodedImage> {
   const { ref } = task;

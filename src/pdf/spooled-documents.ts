@@ -50,6 +50,13 @@ function sweep(): void {
   }
 }
 
+function openSpooled(path: string, name: string, maxPixels: number): Promise<PdfDocumentHandle> {
+  return fs.readFile(path).then(
+    (bytes) => openPdf(bytes, { name, maxPixels }),
+    (err: NodeJS.ErrnoException) => { throw PdfError(name, `the spooled document is gone (${err.code ?? err.message})`); },
+  );
+}
+
 function document(path: string, name: string, maxPixels: number): Promise<PdfDocumentHandle> {
   let entry = open.get(path);
   if (!entry) {
@@ -57,10 +64,7 @@ function document(path: string, name: string, maxPixels: number): Promise<PdfDoc
       const oldest = [...open.entries()].sort((a, b) => a[1].lastUsed - b[1].lastUsed)[0]!;
       close(oldest[0]);
     }
-    const handle = fs.readFile(path).then(
-      (bytes) => openPdf(bytes, { name, maxPixels }),
-      (err: NodeJS.ErrnoException) => { throw PdfError(name, `the spooled document is gone (${err.code ?? err.message})`); },
-    );
+    const handle = openSpooled(path, name, maxPixels);
     entry = { handle, lastUsed: Date.now() };
     open.set(path, entry);
     // A failed open is not cached: the next page gets its own error (or a retry's success).
@@ -77,7 +81,16 @@ export async function renderSpooledPage(ref: Pick<PdfPageRef, 'path' | 'page' | 
   return doc.renderPage(ref.page, ref.dpi);
 }
 
-/** Pages of a spooled PDF: what the document layer needs to make page tasks. */
+/**
+ * Pages of a spooled PDF: what the document layer needs to make page tasks. Not kept open: the
+ * pages are often rendered elsewhere (device workers), and a cached document would hold its memory
+ * here for nothing.
+ */
 export async function countSpooledPages(path: string, name: string, maxPixels: number): Promise<number> {
-  return (await document(path, name, maxPixels)).pageCount;
+  const doc = await openSpooled(path, name, maxPixels);
+  try {
+    return doc.pageCount;
+  } finally {
+    await doc.close();
+  }
 }
