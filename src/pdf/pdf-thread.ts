@@ -3,8 +3,7 @@
  * hostile file parses and draws here, never on the caller's event loop. Rendered pixels go back
  * by transfer.
  */
-import { toLayoutError } from '../errors.js';
-import type { DecodedImage } from '../model/index.js';
+import { errorReply, type ThreadReply } from '../util/thread-reply.js';
 import { movableBuffers, returnMoved } from '../util/transfer.js';
 import { preloadPdfJs } from './rasterize.js';
 import { countSpooledPages, renderSpooledPage } from './spooled-documents.js';
@@ -20,18 +19,13 @@ interface SpooledPdf {
 
 export type PdfThreadTask = ({ readonly op: 'count' } & SpooledPdf) | ({ readonly op: 'render'; readonly page: number; readonly dpi: number } & SpooledPdf);
 
-export type PdfThreadReply =
-  | { readonly ok: true; readonly pages: number; readonly image?: undefined }
-  | { readonly ok: true; readonly image: DecodedImage; readonly pages?: undefined }
-  | { readonly ok: false; readonly code: string; readonly message: string };
-
-export default async function runPdfTask(task: PdfThreadTask): Promise<PdfThreadReply> {
+/** Answers the page count (count) or the rendered DecodedImage (render). */
+export default async function runPdfTask(task: PdfThreadTask): Promise<ThreadReply> {
   try {
-    if (task.op === 'count') return { ok: true, pages: await countSpooledPages(task.path, task.name, task.maxPixels) };
+    if (task.op === 'count') return { ok: true, value: await countSpooledPages(task.path, task.name, task.maxPixels) };
     const image = await renderSpooledPage(task, task.name, task.maxPixels);
-    return returnMoved({ ok: true, image }, movableBuffers(image.data));
+    return returnMoved({ ok: true, value: image }, movableBuffers(image.data));
   } catch (err) {
-    const error = toLayoutError(err);
-    return { ok: false, code: error.code, message: error.message };
+    return errorReply(err);
   }
 }

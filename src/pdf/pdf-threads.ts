@@ -6,11 +6,12 @@
  * with LAYOUT_ERR_PDF and its thread is replaced.
  */
 import { fileURLToPath } from 'node:url';
-import { errorFromCode, PdfError } from '../errors.js';
+import { PdfError } from '../errors.js';
 import type { DecodedImage } from '../model/index.js';
 import { BudgetedThreads } from '../util/budgeted-threads.js';
+import { unwrapReply, type ThreadReply } from '../util/thread-reply.js';
 import { renderTimeoutError } from './rasterize.js';
-import type { PdfThreadReply, PdfThreadTask } from './pdf-thread.js';
+import type { PdfThreadTask } from './pdf-thread.js';
 import type { PdfPageRef } from './spooled-documents.js';
 
 const threadEntry = fileURLToPath(new URL('./pdf-thread.js', import.meta.url));
@@ -24,9 +25,9 @@ const IDLE_TIMEOUT_MS = 30_000;
  */
 const MIN_COUNT_BUDGET_MS = 10_000;
 
-let threads: BudgetedThreads<PdfThreadTask, PdfThreadReply> | undefined;
+let threads: BudgetedThreads<PdfThreadTask, ThreadReply> | undefined;
 
-function pdfThreads(): BudgetedThreads<PdfThreadTask, PdfThreadReply> {
+function pdfThreads(): BudgetedThreads<PdfThreadTask, ThreadReply> {
   threads ??= new BudgetedThreads({ filename: threadEntry, threads: PDF_THREADS, minThreads: 0, idleTimeoutMs: IDLE_TIMEOUT_MS });
   return threads;
 }
@@ -37,16 +38,11 @@ export interface SpooledPdfTask {
   readonly maxPixels: number;
 }
 
-function unwrap(reply: PdfThreadReply): Extract<PdfThreadReply, { ok: true }> {
-  if (!reply.ok) throw errorFromCode(reply.code, reply.message);
-  return reply;
-}
-
 export async function countPdfPages(task: SpooledPdfTask & { readonly timeoutMs: number }): Promise<number> {
   const budgetMs = Math.max(MIN_COUNT_BUDGET_MS, task.timeoutMs);
   const reply = await pdfThreads().run({ op: 'count', path: task.path, name: task.name, maxPixels: task.maxPixels }, { timeoutMs: budgetMs });
   if (reply === 'timeout') throw PdfError(task.name, `reading its page tree took longer than ${budgetMs} ms`);
-  return unwrap(reply).pages!;
+  return unwrapReply<number>(reply);
 }
 
 /**
@@ -57,7 +53,7 @@ export async function renderPdfPage(task: Omit<SpooledPdfTask, 'path'> & { reado
   const { ref } = task;
   const reply = await pdfThreads().run({ op: 'render', path: ref.path, page: ref.page, dpi: ref.dpi, name: task.name, maxPixels: task.maxPixels }, { timeoutMs: ref.renderTimeoutMs });
   if (reply === 'timeout') throw renderTimeoutError(task.name, ref.page, ref.renderTimeoutMs);
-  const image = unwrap(reply).image!;
+  const image = unwrapReply<DecodedImage>(reply);
   // Pixels arrive as a plain Uint8Array over the moved buffer: a Buffer view of it, no copy.
   return { ...image, data: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength) };
 }

@@ -8,18 +8,19 @@
  * before the pipeline, kept to measure against; render budgets are not enforced there.
  */
 import { fileURLToPath } from 'node:url';
-import { errorFromCode, InternalError } from '../../errors.js';
+import { InternalError } from '../../errors.js';
 import { renderTimeoutError } from '../../pdf/index.js';
 import { BudgetedThreads } from '../../util/budgeted-threads.js';
+import { unwrapReply, type ThreadReply } from '../../util/thread-reply.js';
 import { movableBuffers } from '../../util/transfer.js';
 import { finishPage, preparePage, type FinishedPage, type FinishRequest, type PreparedPage, type PrepareRequest } from './page-stages.js';
-import type { PrepReply, PrepTask } from './prep-thread.js';
+import type { PrepTask } from './prep-thread.js';
 
 const threadEntry = fileURLToPath(new URL('./prep-thread.js', import.meta.url));
 
 export class PrepPool {
   readonly threads: number;
-  readonly #pool: BudgetedThreads<PrepTask, PrepReply> | undefined;
+  readonly #pool: BudgetedThreads<PrepTask, ThreadReply> | undefined;
 
   constructor(threads: number) {
     this.threads = threads;
@@ -35,26 +36,21 @@ export class PrepPool {
     if (reply === 'timeout') {
       throw renderTimeoutError(request.name, source.kind === 'pdf' ? source.page : 1, timeoutMs!);
     }
-    return unwrap(reply) as PreparedPage;
+    return unwrapReply<PreparedPage>(reply);
   }
 
   async finish(request: FinishRequest): Promise<FinishedPage> {
     if (!this.#pool) return finishPage(request);
     const reply = await this.#run({ op: 'finish', request }, { transferList: movableBuffers(request.raw.detections, request.raw.masks, request.image?.data), urgent: true });
     if (reply === 'timeout') throw new Error('unreachable: finishing has no time budget');
-    return unwrap(reply) as FinishedPage;
+    return unwrapReply<FinishedPage>(reply);
   }
 
   async close(): Promise<void> {
     await this.#pool?.close();
   }
 
-  #run(task: PrepTask, options: Parameters<BudgetedThreads<PrepTask, PrepReply>['run']>[1]): Promise<PrepReply | 'timeout'> {
-    return this.#pool!.run(task, options).catch((err: Error): PrepReply => ({ ok: false, code: InternalError.code, message: `prep thread failed: ${err.message}` }));
+  #run(task: PrepTask, options: Parameters<BudgetedThreads<PrepTask, ThreadReply>['run']>[1]): Promise<ThreadReply | 'timeout'> {
+    return this.#pool!.run(task, options).catch((err: Error): ThreadReply => ({ ok: false, code: InternalError.code, message: `prep thread failed: ${err.message}` }));
   }
-}
-
-function unwrap(reply: PrepReply): unknown {
-  if (!reply.ok) throw errorFromCode(reply.code, reply.message);
-  return reply.value;
 }

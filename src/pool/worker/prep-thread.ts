@@ -2,8 +2,8 @@
  * Entry of a prep thread (a piscina worker inside a device worker process): runs one CPU stage
  * per task and hands its typed arrays back by transfer, never by copy.
  */
-import { toLayoutError } from '../../errors.js';
 import { preloadPdfJs } from '../../pdf/index.js';
+import { errorReply, type ThreadReply } from '../../util/thread-reply.js';
 import { movableBuffers, returnMoved } from '../../util/transfer.js';
 import { finishPage, preparePage, type FinishRequest, type PrepareRequest } from './page-stages.js';
 
@@ -12,10 +12,7 @@ await preloadPdfJs();
 
 export type PrepTask = { readonly op: 'prepare'; readonly request: PrepareRequest } | { readonly op: 'finish'; readonly request: FinishRequest };
 
-/** Errors cross threads as `{ code, message }`: a structured clone would drop the code. */
-export type PrepReply = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly code: string; readonly message: string };
-
-export default async function runPrepTask(task: PrepTask): Promise<PrepReply> {
+export default async function runPrepTask(task: PrepTask): Promise<ThreadReply> {
   try {
     if (task.op === 'prepare') {
       const page = await preparePage(task.request);
@@ -24,7 +21,6 @@ export default async function runPrepTask(task: PrepTask): Promise<PrepReply> {
     const page = await finishPage(task.request);
     return returnMoved({ ok: true, value: page }, movableBuffers(page.overlay));
   } catch (err) {
-    const error = toLayoutError(err);
-    return { ok: false, code: error.code, message: error.message };
+    return errorReply(err);
   }
 }
