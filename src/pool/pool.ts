@@ -309,14 +309,20 @@ export class DevicePool extends EventEmitter implements LayoutPool {
   // --- bookkeeping -----------------------------------------------------------------------------
 
   #complete(task: PoolTask, result: PoolResult): void {
-    if (task.resolve(result)) this.#counters.completed += 1;
+    if (!task.resolve(result)) return;
+    this.#counters.completed += 1;
+    this.#wakeIdle();
   }
 
-  /** Ends a task with an error (once: a task already settled is left alone) and frees its place in the queue. */
+  /**
+   * Ends a task with an error (once: a task already settled is left alone) and frees its place in
+   * the queue. Wakes close(): a deadline or abort can empty the queue while no device answers.
+   */
   #fail(task: PoolTask, error: LayoutError, ending: TaskEnding = 'failed'): void {
     if (!task.reject(error)) return;
     if (task.queued) this.#queue.remove(task);
     this.#counters[ending] += 1;
+    this.#wakeIdle();
   }
 
   #failQueued(error: LayoutError): void {

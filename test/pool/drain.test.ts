@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { PoolClosedError, InternalError } from '../../src/errors.js';
+import { DeadlineExceededError, PoolClosedError, InternalError } from '../../src/errors.js';
 import type { LayoutPool } from '../../src/pool/types.js';
-import { isAlive, pages, page, settleAll, startPool } from './helpers.js';
+import { isAlive, nextEvent, pages, page, settleAll, startPool } from './helpers.js';
 
 describe('pool close and destroy', { timeout: 60_000 }, () => {
   const pools: LayoutPool[] = [];
@@ -44,5 +44,25 @@ describe('pool close and destroy', { timeout: 60_000 }, () => {
     await pool.destroy();
     await pool.close();
     assert.equal(pool.snapshot().state, 'closed');
+  });
+
+  it('close() returns once a deadline empties the queue while the only worker is down', async () => {
+    // The page crashes its worker; the restart waits 4 s, the page's deadline is 800 ms. Once the
+    // deadline fails the re-queued page nothing is left to do: close() must not wait for the
+    // worker to come back (it used to wait forever: a deadline never woke it).
+    const pool = await startPool({ maxBatch: 1, maxRetries: 2, restartBackoffMs: 4_000 }, { testHooks: { 0: { crashOnName: 'poison' } } });
+    pools.push(pool);
+    const exited = nextEvent(pool, 'worker-exit');
+    const work = pool.analyze(await page('poison.png'), {}, { timeoutMs: 800 });
+    await exited;
+    const closing = pool.close();
+    await assert.rejects(work, (err: unknown) => DeadlineExceededError.is(err));
+    const backUp = nextEvent(pool, 'device-state', (e) => e.state === 'ready').then(() => 'worker ready again first');
+    const first = await Promise.race([closing.then(() => 'closed'), backUp]);
+    assert.equal(first, 'closed');
+    const snapshot = pool.snapshot();
+    assert.equal(snapshot.state, 'closed');
+    assert.equal(snapshot.timedOut, 1);
+    assert.equal(snapshot.devices[0]!.state, 'stopped');
   });
 });

@@ -5,7 +5,7 @@
 import sharp from 'sharp';
 import { resolveConfig, type Config, type OptionName } from '../../src/config.js';
 import { createPool, type PoolOptions } from '../../src/pool/index.js';
-import type { LayoutPool, PoolInput, PoolSnapshot } from '../../src/pool/types.js';
+import type { LayoutPool, PoolEvents, PoolInput, PoolSnapshot } from '../../src/pool/types.js';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
 
 /** Fast heartbeats and restarts so recovery tests finish in seconds; one thread per worker. */
@@ -48,6 +48,18 @@ export async function waitFor(check: () => boolean, what: string, timeoutMs = 20
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** The next `event` the pool emits that `match` accepts (the first one by default). */
+export function nextEvent<E extends keyof PoolEvents>(pool: LayoutPool, event: E, match: (payload: PoolEvents[E]) => boolean = () => true): Promise<PoolEvents[E]> {
+  return new Promise((resolve) => {
+    const listener = (payload: PoolEvents[E]): void => {
+      if (!match(payload)) return;
+      pool.off(event, listener);
+      resolve(payload);
+    };
+    pool.on(event, listener);
+  });
 }
 
 export const allReady = (snapshot: PoolSnapshot): boolean => snapshot.devices.every((d) => d.state === 'ready');
