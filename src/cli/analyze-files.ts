@@ -33,22 +33,23 @@ export interface AnalyzeFilesOptions {
   readonly skip?: (file: InputFile) => boolean;
   /** Runs per page while its pixels are in hand (overlays are drawn here, so a PDF renders once). */
   readonly onPage?: (file: InputFile, page: AnalyzedPage, pixels: Uint8Array | DecodedImage, pdf: boolean) => Promise<void>;
-  /** Runs per finished file, in completion order, before the file's lane takes the next one. */
+  /** Runs per finished file, in completion order, before the file's lane takes the next one (the returned list is in input order). */
   readonly onFile?: (outcome: FileOutcome) => Promise<void>;
 }
 
+/** One outcome per file, in the order of `files` (files finish in any order: a short one overtakes a long one). */
 export async function analyzeFiles(files: readonly InputFile[], options: AnalyzeFilesOptions): Promise<FileOutcome[]> {
   const window = PageWindow.forCapacity(options.analyzer.capacity());
-  const outcomes: FileOutcome[] = [];
+  const outcomes: FileOutcome[] = new Array(files.length);
   let next = 0;
   // As many files in flight as pages fit in the window: many small images keep every device
   // busy, while a long PDF's pages wait for slots that the other files' pages free.
   const lane = async (): Promise<void> => {
     while (next < files.length) {
-      const file = files[next++]!;
-      const outcome = await analyzeFile(file, window, options);
+      const index = next++;
+      const outcome = await analyzeFile(files[index]!, window, options);
       await options.onFile?.(outcome);
-      outcomes.push(outcome);
+      outcomes[index] = outcome;
     }
   };
   await Promise.all(Array.from({ length: Math.min(window.size, files.length) }, lane));

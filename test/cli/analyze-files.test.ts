@@ -26,8 +26,11 @@ async function writePdf(dir: string, name: string, pages: number): Promise<Input
   return { path: file, relative: name };
 }
 
-/** The real pool analyzer, counting pages in flight; `bad` names a file whose page 2 arrives truncated. */
-function instrumented(inner: PageAnalyzer<PoolResult>, bad?: { name: string; bytes: Buffer }) {
+/**
+ * The real pool analyzer, counting pages in flight; `bad` names a file whose page 2 arrives
+ * truncated; pages of the file named by `hold` wait until `hold.until` settles.
+ */
+function instrumented(inner: PageAnalyzer<PoolResult>, bad?: { name: string; bytes: Buffer }, hold?: { name: string; until: Promise<unknown> }) {
   const stats = { inFlight: 0, peak: 0, started: new Map<string, number>() };
   const analyzer: PageAnalyzer<PoolResult> = {
     modelName: inner.modelName,
@@ -37,6 +40,7 @@ function instrumented(inner: PageAnalyzer<PoolResult>, bad?: { name: string; byt
       stats.peak = Math.max(stats.peak, stats.inFlight);
       stats.started.set(page.name, (stats.started.get(page.name) ?? 0) + 1);
       try {
+        if (hold && page.name === hold.name) await hold.until;
         const image = bad && page.name === bad.name && page.page === 2 ? bad.bytes : page.image;
         return await inner.analyze({ ...page, image }, params, options);
       } finally {
@@ -86,10 +90,33 @@ describe('analyzeFiles on a pool', { timeout: 120_000 }, () => {
       const after = pool.snapshot();
       const settled = (s: typeof after): number => s.completed + s.failed + s.aborted;
       assert.equal(settled(after) - settled(before), (stats.started.get('bad.pdf') ?? 0) + 3, 'every page sent settled');
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Every page's promise has settled (counted above); an unhandled rejection is reported
+      // once the microtasks drain, so one turn of the event loop is enough to see it.
+      await new Promise((resolve) => setImmediate(resolve));
       assert.deepEqual(unhandled, []);
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+
+  it('returns outcomes in input order while files finish in any order', async () => {
+    // One page each, so the held file takes one slot of the window of 2 and the other file the other.
+    const long = await writePdf(dir, 'long.pdf', 1);
+    const short = await writePdf(dir, 'short.pdf', 1);
+    // long.pdf's page waits until short.pdf is done, so the files surely finish out of order.
+    let shortDone!: () => void;
+    const until = new Promise<void>((resolve) => { shortDone = resolve; });
+    const { analyzer } = instrumented(poolAnalyzer(pool), undefined, { name: 'long.pdf', until });
+    const finished: string[] = [];
+    const outcomes = await analyzeFiles([long, short], {
+      analyzer, limits, params: {},
+      onFile: async (outcome) => {
+        finished.push(outcome.file.relative);
+        if (outcome.file.relative === 'short.pdf') shortDone();
+      },
+    });
+    assert.deepEqual(finished, ['short.pdf', 'long.pdf']);
+    assert.deepEqual(outcomes.map((o) => o.file.relative), ['long.pdf', 'short.pdf']);
+    assert.deepEqual(outcomes.map((o) => [o.error, o.pages.length]), [[undefined, 1], [undefined, 1]]);
   });
 });
