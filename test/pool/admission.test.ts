@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { AbortedError, DeadlineExceededError, InvalidParamError, QueueFullError } from '../../src/errors.js';
 import type { LayoutPool } from '../../src/pool/types.js';
-import { page, pages, settleAll, startPool, waitFor } from './helpers.js';
+import { page, pages, settleAll, startPool } from './helpers.js';
 
 /**
  * One worker that takes at least 300 ms a page (test hook), one page per batch, with its stages
@@ -29,7 +29,9 @@ describe('pool admission', { timeout: 60_000 }, () => {
     pools.push(pool);
     const inputs = await pages(6, 'q');
     const first = pool.analyze(await page('first.png'));
-    await waitFor(() => pool.snapshot().devices[0]!.inflight === 1 && pool.snapshot().queueDepth === 0, 'the first page on the worker', 5_000);
+    // An idle pool sends at once: the first page is on the worker, the queue empty.
+    assert.equal(pool.snapshot().devices[0]!.inflight, 1);
+    assert.equal(pool.snapshot().queueDepth, 0);
     const calls = inputs.map((input) => pool.analyze(input));
     const states = await Promise.all(calls.map(stateOf));
     assert.deepEqual(states, ['pending', 'pending', 'pending', 'rejected', 'rejected', 'rejected']);
@@ -112,7 +114,8 @@ describe('pool admission', { timeout: 60_000 }, () => {
     pools.push(pool);
     const controller = new AbortController();
     const running = pool.analyze(await page('running.png'), {}, { signal: controller.signal });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // An idle pool sends at once: the page is on the worker when the caller gives up.
+    assert.equal(pool.snapshot().devices[0]!.inflight, 1);
     controller.abort();
     await assert.rejects(running, (err: unknown) => AbortedError.is(err));
     // The worker still finishes the page; the pool counts it on the device, not as answered.

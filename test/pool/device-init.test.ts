@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { NoDeviceReadyError } from '../../src/errors.js';
 import { createPool } from '../../src/pool/index.js';
 import type { LayoutPool } from '../../src/pool/types.js';
-import { fixtureModel, page, poolConfig, waitFor } from './helpers.js';
+import { fixtureModel, page, poolConfig, untilState } from './helpers.js';
 
 describe('device start-up failures', { timeout: 60_000 }, () => {
   const pools: LayoutPool[] = [];
@@ -17,7 +17,7 @@ describe('device start-up failures', { timeout: 60_000 }, () => {
     const pool = await createPool({ config: poolConfig({ devices: 'cpu,cuda:99' }), modelPath: fixtureModel() });
     pools.push(pool);
     await pool.ready();
-    await waitFor(() => pool.snapshot().devices[1]!.state === 'failed', 'cuda:99 marked failed');
+    await untilState(pool, 1, 'failed');
     const result = await pool.analyze(await page());
     assert.equal(result.device, 'cpu:0');
 

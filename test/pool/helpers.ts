@@ -1,11 +1,11 @@
 /**
  * Shared set-up for the pool tests: a real pool of CPU worker processes on the fixture model,
- * small real PNG pages made with sharp, and a bounded poll for asynchronous state.
+ * small real PNG pages made with sharp, and waits on the pool's own events (never a poll or a sleep).
  */
 import sharp from 'sharp';
 import { resolveConfig, type Config, type OptionName } from '../../src/config.js';
 import { createPool, type PoolOptions } from '../../src/pool/index.js';
-import type { LayoutPool, PoolEvents, PoolInput, PoolSnapshot } from '../../src/pool/types.js';
+import type { DeviceState, LayoutPool, PoolEvents, PoolInput } from '../../src/pool/types.js';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
 
 /** Fast heartbeats and restarts so recovery tests finish in seconds; one thread per worker. */
@@ -41,15 +41,6 @@ export async function pages(count: number, prefix = 'page'): Promise<PoolInput[]
   return Promise.all(Array.from({ length: count }, (_, i) => page(`${prefix}-${i}.png`)));
 }
 
-/** Polls `check` every 20 ms; fails with `what` after `timeoutMs`. */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** The next `event` the pool emits that `match` accepts (the first one by default). */
 export function nextEvent<E extends keyof PoolEvents>(pool: LayoutPool, event: E, match: (payload: PoolEvents[E]) => boolean = () => true): Promise<PoolEvents[E]> {
   return new Promise((resolve) => {
@@ -62,7 +53,26 @@ export function nextEvent<E extends keyof PoolEvents>(pool: LayoutPool, event: E
   });
 }
 
-export const allReady = (snapshot: PoolSnapshot): boolean => snapshot.devices.every((d) => d.state === 'ready');
+/**
+ * Resolves once device `index` is in `state` (at once if it is now). Checked again on every
+ * state change and every answered batch: the pool reports ready ↔ busy flips only in snapshots.
+ * Rejects if the device fails while another state is awaited.
+ */
+export function untilState(pool: LayoutPool, index: number, state: DeviceState): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      const now = pool.snapshot().devices[index]?.state;
+      if (now !== state && now !== 'failed') return;
+      pool.off('device-state', check);
+      pool.off('batch', check);
+      if (now === state) resolve();
+      else reject(new Error(`device ${index} failed while awaiting '${state}': ${pool.snapshot().devices[index]?.lastError?.message}`));
+    };
+    pool.on('device-state', check);
+    pool.on('batch', check);
+    check();
+  });
+}
 
 /** A pool whose every device is ready (ready() alone resolves on the first one). */
 export async function startPool(
@@ -71,7 +81,7 @@ export async function startPool(
 ): Promise<LayoutPool> {
   const pool = await createPool({ config: poolConfig(overrides), modelPath: extra.modelPath ?? fixtureModel(), ...extra });
   await pool.ready();
-  await waitFor(() => allReady(pool.snapshot()), 'every device ready');
+  await Promise.all(pool.snapshot().devices.map((_, index) => untilState(pool, index, 'ready')));
   return pool;
 }
 

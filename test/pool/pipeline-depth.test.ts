@@ -8,15 +8,19 @@ import { after, describe, it } from 'node:test';
 import type { LayoutPool } from '../../src/pool/types.js';
 import { pages, settleAll, startPool } from './helpers.js';
 
-async function peakInflight(prepThreads: string): Promise<{ peak: number; answered: number; pool: LayoutPool }> {
+/**
+ * Pages the device still holds each time it answers a batch (read in the pool's 'batch' event,
+ * before the pool sends it more): what it was sent ahead while that batch ran and finished.
+ */
+async function heldAtEachAnswer(prepThreads: string): Promise<{ held: number[]; answered: number; pool: LayoutPool }> {
   // 300 ms of device time per page (test hook, no CPU burnt): batches pile up if allowed to.
   const pool = await startPool({ maxBatch: 1, prepThreads }, { testHooks: { 0: { delayMsPerPage: 300 } } });
-  let peak = 0;
-  const timer = setInterval(() => { peak = Math.max(peak, pool.snapshot().devices[0]!.inflight); }, 10);
+  const held: number[] = [];
+  pool.on('batch', () => held.push(pool.snapshot().devices[0]!.inflight));
   const { values, errors } = await settleAll((await pages(6)).map((input) => pool.analyze(input)));
-  clearInterval(timer);
   assert.equal(errors.length, 0, String(errors[0]));
-  return { peak, answered: values.length, pool };
+  assert.equal(held.length, 6, 'one answer per page (batches of one)');
+  return { held, answered: values.length, pool };
 }
 
 describe('pipeline depth per device', { timeout: 60_000 }, () => {
@@ -24,19 +28,25 @@ describe('pipeline depth per device', { timeout: 60_000 }, () => {
   after(() => Promise.all(pools.map((p) => p.destroy())));
 
   it('keeps up to two batches queued ahead of the running one with prep threads', async () => {
-    const { peak, answered, pool } = await peakInflight('1');
+    const { held, answered, pool } = await heldAtEachAnswer('1');
     pools.push(pool);
     assert.equal(answered, 6);
-    // Two waiting + one running, and at times the previous one still finishing (post-process).
-    assert.ok(peak >= 3 && peak <= 4, `peak pages in flight ${peak}`);
+    // When the first page is answered, the next two were sent while it ran (one running, one
+    // queued ahead, and usually the one sent when that began); never more than two waiting plus
+    // one running and one finishing.
+    assert.ok(held[0]! >= 2, `pages held at the first answer: ${held}`);
+    assert.ok(held.every((n) => n <= 4), `pages held at each answer: ${held}`);
+    // The last answer leaves nothing behind.
+    assert.equal(held.at(-1), 0);
     await pool.close();
   });
 
   it('sends one batch at a time inline (--prep-threads 0)', async () => {
-    const { peak, answered, pool } = await peakInflight('0');
+    const { held, answered, pool } = await heldAtEachAnswer('0');
     pools.push(pool);
     assert.equal(answered, 6);
-    assert.equal(peak, 1);
+    // Nothing is sent ahead: each answer finds the device empty (and the next page still queued).
+    assert.deepEqual(held, [0, 0, 0, 0, 0, 0]);
     await pool.close();
   });
 });

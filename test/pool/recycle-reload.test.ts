@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { LayoutPool } from '../../src/pool/types.js';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
-import { page, pages, settleAll, startPool, waitFor } from './helpers.js';
+import { page, pages, settleAll, startPool, untilState } from './helpers.js';
 
 describe('recycling and reload', { timeout: 60_000 }, () => {
   const pools: LayoutPool[] = [];
@@ -16,13 +16,13 @@ describe('recycling and reload', { timeout: 60_000 }, () => {
     pools.push(pool);
     const pids = new Set<number>();
     for (let i = 0; i < 7; i++) {
-      await waitFor(() => pool.snapshot().devices[0]!.state === 'ready', 'worker ready');
+      await untilState(pool, 0, 'ready');
       pids.add(pool.snapshot().devices[0]!.pid!);
       const result = await pool.analyze(await page(`r-${i}.png`));
       assert.equal(result.input.name, `r-${i}.png`);
     }
     // 7 pages at 3 per worker: the first worker, a second after page 3, a third after page 6.
-    await waitFor(() => pool.snapshot().devices[0]!.state === 'ready', 'worker ready');
+    await untilState(pool, 0, 'ready');
     pids.add(pool.snapshot().devices[0]!.pid!);
     assert.equal(pids.size, 3, `pids seen: ${[...pids]}`);
     assert.equal(pool.snapshot().failed, 0);
@@ -41,15 +41,18 @@ describe('recycling and reload', { timeout: 60_000 }, () => {
     type Phase = 'before' | 'during' | 'after';
     let phase = 'before' as Phase;
     const served: Array<{ issued: Phase; answered: Phase; model: string }> = [];
+    let firstRound!: () => void;
+    const oldModelServed = new Promise<void>((resolve) => { firstRound = resolve; });
     const traffic = (async () => {
       while (phase !== 'after') {
         const issued = phase;
         await Promise.all((await pages(3, `live-${served.length}`)).map((p) => pool.analyze(p).then((r) => {
           served.push({ issued, answered: phase, model: r.model });
         })));
+        firstRound();
       }
     })();
-    await waitFor(() => served.length >= 3, 'traffic on the old model');
+    await oldModelServed;
     phase = 'during';
     await pool.reload(next);
     phase = 'after';
@@ -83,7 +86,7 @@ describe('recycling and reload', { timeout: 60_000 }, () => {
     await assert.rejects(pool.reload(broken), /broken\.onnx/);
     const { errors } = await settleAll(work);
     assert.equal(errors.length, 0, String(errors[0]));
-    await waitFor(() => pool.snapshot().devices.every((d) => d.state === 'ready'), 'both devices serving');
+    await Promise.all([untilState(pool, 0, 'ready'), untilState(pool, 1, 'ready')]);
     const result = await pool.analyze(await page());
     assert.equal(result.model, 'fixture-v3');
     assert.equal(pool.snapshot().model, 'fixture-v3');

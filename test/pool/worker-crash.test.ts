@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { RetriesExhaustedError, WorkerCrashError } from '../../src/errors.js';
 import type { LayoutPool, PoolEvents } from '../../src/pool/types.js';
-import { isAlive, page, pages, settleAll, startPool, waitFor } from './helpers.js';
+import { isAlive, page, pages, settleAll, startPool, untilState } from './helpers.js';
 
 describe('worker crash recovery', { timeout: 60_000 }, () => {
   const pools: LayoutPool[] = [];
@@ -18,7 +18,8 @@ describe('worker crash recovery', { timeout: 60_000 }, () => {
 
     let answers = 0;
     const work = (await pages(6)).map((input) => pool.analyze(input).then((r) => { answers += 1; return r; }));
-    await waitFor(() => pool.snapshot().devices[0]!.inflight > 0, 'a batch in flight');
+    // An idle pool sends at once: a batch is on the worker.
+    assert.ok(pool.snapshot().devices[0]!.inflight > 0);
     const victim = pool.snapshot().devices[0]!.pid!;
     process.kill(victim, 'SIGKILL');
 
@@ -27,7 +28,7 @@ describe('worker crash recovery', { timeout: 60_000 }, () => {
     assert.equal(answers, 6);
     assert.deepEqual(values.map((r) => r.input.name).sort(), (await pages(6)).map((p) => p.name).sort());
 
-    await waitFor(() => pool.snapshot().devices[0]!.state === 'ready', 'the worker back to ready');
+    await untilState(pool, 0, 'ready');
     const snapshot = pool.snapshot();
     const device = snapshot.devices[0]!;
     assert.equal(device.restarts, 1);
@@ -52,7 +53,7 @@ describe('worker crash recovery', { timeout: 60_000 }, () => {
     const pool = await startPool({ maxBatch: 1, maxRetries: 1 }, { testHooks: { 0: { crashOnName: 'poison' } } });
     pools.push(pool);
     await assert.rejects(pool.analyze(await page('poison.png')), (err: unknown) => RetriesExhaustedError.is(err) && /poison|crash|exited/i.test(err.message));
-    await waitFor(() => pool.snapshot().devices[0]!.state === 'ready', 'the worker back to ready');
+    await untilState(pool, 0, 'ready');
     assert.equal(pool.snapshot().devices[0]!.restarts, 2);
     // The device still serves ordinary pages.
     const ok = await pool.analyze(await page('fine.png'));

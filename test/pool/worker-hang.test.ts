@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { WorkerCrashError } from '../../src/errors.js';
 import type { LayoutPool } from '../../src/pool/types.js';
-import { page, settleAll, startPool, waitFor } from './helpers.js';
+import { page, settleAll, startPool, untilState } from './helpers.js';
 
 describe('hung worker', { timeout: 60_000 }, () => {
   let pool: LayoutPool | undefined;
@@ -20,7 +20,7 @@ describe('hung worker', { timeout: 60_000 }, () => {
     assert.equal(errors.length, 0, String(errors[0]));
     assert.deepEqual(values.map((r) => r.deviceIndex), [1, 1]);
 
-    await waitFor(() => pool!.snapshot().devices[0]!.state === 'ready', 'device 0 restarted');
+    await untilState(pool, 0, 'ready');
     const device = pool.snapshot().devices[0]!;
     assert.equal(device.restarts, 1);
     assert.notEqual(device.pid, hungPid);
@@ -46,7 +46,7 @@ describe('hung worker', { timeout: 60_000 }, () => {
     assert.deepEqual(values.map((r) => r.deviceIndex), [1, 1]);
     assert.ok(Date.now() - started >= 2_500, 'the hung run was given its full maxRunMs');
 
-    await waitFor(() => pool!.snapshot().devices[0]!.state === 'ready', 'device 0 restarted');
+    await untilState(pool, 0, 'ready');
     const device = pool.snapshot().devices[0]!;
     assert.equal(device.restarts, 1);
     assert.notEqual(device.pid, stuckPid);
