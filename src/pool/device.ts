@@ -1,11 +1,15 @@
 /**
- * One device as the pool sees it: its worker handle, the batches it holds (one running, others
- * waiting in its worker's pipeline), its counters and its snapshot. The pool decides what goes where; a Device only keeps its own facts straight.
+ * One device's slot in the pool: its worker process (a WorkerHandle, which supervises it), the
+ * only record of the batches sent to it (one running, others waiting in its worker's pipeline),
+ * its counters and its snapshot. The pool decides what goes where; a Device keeps its own facts
+ * straight and turns a worker's answer into per-task results.
  */
 import type { Config } from '../config.js';
+import { errorFromCode, InternalError, type LayoutError } from '../errors.js';
 import { maxBatchFor } from './devices.js';
 import type { PoolTask } from './pool-task.js';
-import type { DeviceSnapshot } from './types.js';
+import type { WireOutcome } from './protocol.js';
+import type { DeviceSnapshot, PoolResult } from './types.js';
 import type { WorkerHandle } from './worker-handle.js';
 
 export interface InFlightBatch {
@@ -13,6 +17,17 @@ export interface InFlightBatch {
   readonly tasks: readonly PoolTask[];
   /** performance.now() when it was sent. */
   readonly sentAt: number;
+  /** Its inference began (it no longer waits in the worker's pipeline). */
+  started: boolean;
+}
+
+/** A batch's answer, task by task, with the figures the pool's dispatcher and events want. */
+export interface AnsweredBatch {
+  readonly size: number;
+  readonly inferMs: number;
+  /** Service time per page: since the device's previous answer (or the send, if later), ms. */
+  readonly perPageMs: number;
+  readonly settled: ReadonlyArray<{ readonly task: PoolTask; readonly result: PoolResult } | { readonly task: PoolTask; readonly error: LayoutError }>;
 }
 
 export class Device {
@@ -22,7 +37,7 @@ export class Device {
   readonly #config: Config;
   readonly #batches = new Map<number, InFlightBatch>();
   /** When it last answered a batch, performance.now(): the start of the next one's service time. */
-  lastAnswerAt = 0;
+  #lastAnswerAt = 0;
   #completed = 0;
   #failed = 0;
   /** Count of batches by size: index = batch size. */
@@ -63,38 +78,82 @@ export class Device {
     return this.handle.accepting && !this.reloading;
   }
 
+  /**
+   * Whether another batch may be sent now: always when idle; while busy, only to keep its
+   * worker's pipeline `lookahead` batches deep (batches sent whose inference has not begun).
+   */
+  get canTakeBatch(): boolean {
+    if (!this.accepting) return false;
+    let waiting = 0;
+    for (const batch of this.#batches.values()) if (!batch.started) waiting += 1;
+    return this.#batches.size === 0 || waiting < this.handle.lookahead;
+  }
+
+  /** The tasks sent and not yet answered, oldest batch first. */
+  heldTaskIds(): string[] {
+    return [...this.#batches.values()].flatMap((b) => b.tasks.map((t) => t.id));
+  }
+
   send(batchId: number, tasks: readonly PoolTask[], now: number): void {
     for (const task of tasks) {
       task.queued = false;
       task.dispatchedAt = now;
     }
-    this.#batches.set(batchId, { id: batchId, tasks, sentAt: now });
+    this.#batches.set(batchId, { id: batchId, tasks, sentAt: now, started: false });
     this.handle.runBatch(batchId, tasks.map((t) => t.toWire()));
   }
 
-  /** The batch `batchId` answers, counted by size; undefined if it is not the one held (stale). */
-  finishBatch(batchId: number): InFlightBatch | undefined {
-    const batch = this.takeBatch(batchId);
-    if (batch) this.#batchSizes[batch.tasks.length] = (this.#batchSizes[batch.tasks.length] ?? 0) + 1;
-    return batch;
-  }
-
-  /** Lets go of batch `batchId` (answered, or its worker exited); undefined if it is not held. */
-  takeBatch(batchId: number): InFlightBatch | undefined {
+  runStarted(batchId: number): void {
     const batch = this.#batches.get(batchId);
-    this.#batches.delete(batchId);
-    return batch;
+    if (batch) batch.started = true;
   }
 
-  /** Lets go of every batch it holds (the pool is destroyed). */
+  /** Batch `batchId`'s answer, task by task, counted; undefined if it is not held (stale). */
+  answer(batchId: number, outcomes: readonly WireOutcome[], now: number): AnsweredBatch | undefined {
+    const batch = this.#batches.get(batchId);
+    if (!batch) return undefined;
+    this.#batches.delete(batchId);
+    const { tasks, sentAt } = batch;
+    this.#batchSizes[tasks.length] = (this.#batchSizes[tasks.length] ?? 0) + 1;
+    // Batches overlap in the worker's pipeline, so the clock for this one starts at the device's
+    // previous answer (or when it was sent, if later).
+    const perPageMs = (now - Math.max(sentAt, this.#lastAnswerAt)) / Math.max(1, tasks.length);
+    this.#lastAnswerAt = now;
+    const byId = new Map(tasks.map((t) => [t.id, t]));
+    const settled: Array<AnsweredBatch['settled'][number]> = [];
+    for (const outcome of outcomes) {
+      const task = byId.get(outcome.taskId);
+      if (!task) continue;
+      byId.delete(outcome.taskId);
+      if (!outcome.ok) {
+        this.#failed += 1;
+        settled.push({ task, error: errorFromCode(outcome.code, outcome.message) });
+        continue;
+      }
+      this.#completed += 1;
+      const { result } = outcome;
+      settled.push({ task, result: {
+        ...result,
+        ...(outcome.images ? { images: outcome.images } : {}),
+        device: this.id,
+        deviceIndex: this.index,
+        timing: { ...result.timing, queueMs: task.dispatchedAt - task.enqueuedAt, totalMs: now - task.enqueuedAt, batchSize: tasks.length },
+      } });
+    }
+    // A task the worker did not answer would otherwise wait for its deadline.
+    for (const task of byId.values()) {
+      this.#failed += 1;
+      settled.push({ task, error: InternalError(`device ${this.id} answered batch ${batchId} without task ${task.id}`) });
+    }
+    const inferMs = outcomes.reduce((sum, o) => sum + (o.ok ? o.result.timing.inferMs : 0), 0);
+    return { size: tasks.length, inferMs, perPageMs, settled };
+  }
+
+  /** Lets go of every batch it holds, oldest first (its worker exited, or the pool is destroyed). */
   dropBatches(): InFlightBatch[] {
     const batches = [...this.#batches.values()];
     this.#batches.clear();
     return batches;
-  }
-
-  countCompleted(): void {
-    this.#completed += 1;
   }
 
   countFailed(): void {

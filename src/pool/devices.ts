@@ -155,6 +155,14 @@ export function parseDevices(spec: string, cpuThreads: number, detectGpus: () =>
   return specs;
 }
 
+/** The pool's worker specs: `explicit` (tests, embedding) or config.devices, each with its prep threads. */
+export function poolDeviceSpecs(config: Config, explicit?: readonly DeviceSpec[]): DeviceSpec[] {
+  const parsed = explicit ?? parseDevices(config.devices, config.cpuThreads);
+  const prepThreads = prepThreadsFor(config.prepThreads, parsed);
+  const overlapStages = overlapStagesFor(config.prepThreads, parsed);
+  return parsed.map((spec) => ({ ...spec, prepThreads: spec.prepThreads ?? prepThreads, overlapStages: spec.overlapStages ?? overlapStages }));
+}
+
 /**
  * The batch limit of one device. `maxBatch` 0 means auto: bench:pool measured batch ≤ 4 at
  * 0.90× the throughput of batch 1 on CPU workers (each page already uses every thread), so CPU

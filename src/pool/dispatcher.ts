@@ -36,6 +36,13 @@ export class Dispatcher {
     this.#ewmaMs[index] = previous === undefined ? perPageMs : previous + EWMA_ALPHA * (perPageMs - previous);
   }
 
+  /** Seconds until `queued` pages are served by `serving` devices at their mean pace (1 s a page before any is known). */
+  retryAfterSeconds(queued: number, serving: number): number {
+    const known = this.#ewmaMs.filter((v): v is number => v !== undefined);
+    const meanMs = known.length ? known.reduce((a, b) => a + b, 0) / known.length : 1000;
+    return Math.max(1, Math.ceil((queued * meanMs) / Math.max(1, serving) / 1000));
+  }
+
   /** The device that would finish one more page soonest, or undefined when there is none. */
   pick(candidates: readonly DispatchCandidate[]): number | undefined {
     if (candidates.length === 0) return undefined;

@@ -1,4 +1,3 @@
 export { createPool, DevicePool, type PoolOptions } from './pool.js';
 export { parseDevices, detectNvidiaGpus, type DeviceSpec } from './devices.js';
-export type { WorkerTestHooks } from './protocol.js';
 export type * from './types.js';

@@ -8,17 +8,17 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config.js';
 import {
-  AbortedError, errorFromCode, InvalidParamError, NoDeviceReadyError, PoolClosedError, QueueFullError, RetriesExhaustedError,
-  type LayoutError,
+  AbortedError, InvalidParamError, NoDeviceReadyError, PoolClosedError, QueueFullError, RetriesExhaustedError, type LayoutError,
 } from '../errors.js';
 import type { LayoutParams } from '../model/index.js';
 import { Device } from './device.js';
-import { overlapStagesFor, parseDevices, prepThreadsFor, type DeviceSpec } from './devices.js';
+import { poolDeviceSpecs, type DeviceSpec } from './devices.js';
 import { Dispatcher } from './dispatcher.js';
 import { PoolTask, type TaskEnding } from './pool-task.js';
-import type { WireOutcome, WorkerTestHooks } from './protocol.js';
+import { reloadDevices } from './reload-devices.js';
+import type { WireOutcome } from './protocol.js';
 import { TaskQueue } from './task-queue.js';
-import type { DeviceSnapshot, LayoutPool, PoolEvents, PoolInput, PoolResult, PoolSnapshot, PoolTaskOptions } from './types.js';
+import type { DeviceSnapshot, LayoutPool, PoolEvents, PoolInput, PoolResult, PoolSnapshot, PoolTaskOptions, WorkerEntry } from './types.js';
 import { WorkerHandle } from './worker-handle.js';
 
 export interface PoolOptions {
@@ -26,8 +26,8 @@ export interface PoolOptions {
   readonly modelPath: string;
   /** Overrides config.devices with explicit specs (tests, embedding). */
   readonly devices?: readonly DeviceSpec[];
-  /** Test-only worker behaviour, by device index. */
-  readonly testHooks?: Readonly<Record<number, WorkerTestHooks>>;
+  /** Worker programs other than worker-main.js, by device index (test fixtures that crash or hang). */
+  readonly workerEntry?: Readonly<Record<number, WorkerEntry>>;
 }
 
 /** The largest delay setTimeout honours, ms. */
@@ -52,19 +52,18 @@ export class DevicePool extends EventEmitter implements LayoutPool {
   constructor(options: PoolOptions) {
     super();
     this.#config = options.config;
-    const parsed = options.devices ?? parseDevices(options.config.devices, options.config.cpuThreads);
-    const prepThreads = prepThreadsFor(options.config.prepThreads, parsed);
-    const overlapStages = overlapStagesFor(options.config.prepThreads, parsed);
-    const specs = parsed.map((spec) => ({ ...spec, prepThreads: spec.prepThreads ?? prepThreads, overlapStages: spec.overlapStages ?? overlapStages }));
+    const specs = poolDeviceSpecs(options.config, options.devices);
     this.#queue = new TaskQueue(options.config.maxQueue);
     this.#dispatcher = new Dispatcher(specs.length);
+    const slot = (handle: WorkerHandle): Device => this.#devices[handle.index]!;
     this.#devices = specs.map((spec, index) => new Device(new WorkerHandle(spec, index, options.modelPath, options.config, {
       onReady: (handle) => this.#onReady(handle),
-      onResult: (handle, batchId, outcomes) => this.#onResult(this.#devices[handle.index]!, batchId, outcomes),
-      onExit: (handle, error, batchIds, _taskIds, planned) => this.#onWorkerExit(this.#devices[handle.index]!, error, batchIds, planned),
+      onResult: (handle, batchId, outcomes) => this.#onResult(slot(handle), batchId, outcomes),
+      onExit: (handle, error, planned) => this.#onWorkerExit(slot(handle), error, planned),
       onStateChange: (handle, state, reason) => this.#onStateChange(handle, state, reason),
-      onRunStarted: () => this.#pump(),
-    }, options.testHooks?.[index]), options.config));
+      onRunStarted: (handle, batchId) => { slot(handle).runStarted(batchId); this.#pump(); },
+      heldTaskIds: (handle) => slot(handle).heldTaskIds(),
+    }, options.workerEntry?.[index]), options.config));
     // A device that cannot start is reported through its state (and ready()), not here.
     for (const device of this.#devices) device.handle.start().catch(() => {});
   }
@@ -90,7 +89,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     const task = new PoolTask(input, params);
     if (!this.#queue.push(task)) {
       this.#counters.rejected += 1;
-      return Promise.reject(QueueFullError(this.#queue.size, { details: { retryAfterSeconds: this.#retryAfterSeconds() } }));
+      return Promise.reject(QueueFullError(this.#queue.size, { details: { retryAfterSeconds: this.#dispatcher.retryAfterSeconds(this.#queue.size, this.#devices.filter((d) => d.accepting).length) } }));
     }
     this.#counters.accepted += 1;
     task.arm(timeoutMs, options.signal, (t, error, ending) => this.#fail(t, error, ending));
@@ -117,47 +116,17 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     return super.off(event, listener);
   }
 
-  /**
-   * One device at a time: stop dispatching to it, let its batch finish, restart it on the new
-   * model, wait until it serves, then the next. If the new model fails to load, that device goes
-   * back to the model it had and the reload stops with the error, so a bad file never takes the
-   * pool down. Calls are serialized.
-   */
+  /** Device by device (reload-devices.ts), without dropping requests; calls are serialized. */
   reload(modelPath?: string): Promise<void> {
-    const run = this.#reloads.then(() => this.#reloadAll(modelPath));
+    const run = this.#reloads.then(() => reloadDevices(this.#devices, modelPath, {
+      nextIdle: () => this.#nextIdle(),
+      assertOpen: () => {
+        if (this.#state === 'draining' || this.#state === 'closed') throw PoolClosedError();
+      },
+      pump: () => this.#pump(),
+    }));
     this.#reloads = run.catch(() => {});
     return run;
-  }
-
-  /** A reload racing close() or destroy() must not start workers again. */
-  #assertOpen(): void {
-    if (this.#state === 'draining' || this.#state === 'closed') throw PoolClosedError();
-  }
-
-  async #reloadAll(modelPath: string | undefined): Promise<void> {
-    this.#assertOpen();
-    for (const device of this.#devices) {
-      const handle = device.handle;
-      const wasServing = handle.state !== 'failed';
-      if (!wasServing && !modelPath) continue;
-      const previousPath = handle.modelPath;
-      device.reloading = true;
-      try {
-        while (handle.busy) await this.#nextIdle();
-        this.#assertOpen();
-        await handle.stop();
-        this.#assertOpen();
-        const failure = await handle.start(modelPath).then(() => undefined, (err: LayoutError) => err);
-        if (failure && wasServing) {
-          this.#assertOpen();
-          await handle.start(previousPath).catch(() => {});
-          throw failure;
-        }
-      } finally {
-        device.reloading = false;
-        this.#pump();
-      }
-    }
   }
 
   close(): Promise<void> {
@@ -194,13 +163,13 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     while (this.#queue.size > 0) {
       const alive = this.#devices.filter((d) => d.accepting);
       if (alive.length === 0) {
-        if (this.#allFailed()) this.#failQueued(this.#noDeviceError());
+        if (this.#allFailed()) for (const task of this.#queue.drain()) this.#fail(task, this.#noDeviceError());
         return;
       }
       const index = this.#dispatcher.pick(alive.map((d) => ({ index: d.index, outstanding: d.outstanding })));
       const device = index === undefined ? undefined : this.#devices[index];
       // The best device is full: waiting for it beats sending work to a slower one.
-      if (!device || !device.handle.canTakeBatch) return;
+      if (!device || !device.canTakeBatch) return;
       const limit = device.maxBatch;
       // Dynamic batching: when other work is in flight, give a short batch a moment to fill.
       // An idle pool sends at once, so a lone request sees no added latency.
@@ -217,43 +186,21 @@ export class DevicePool extends EventEmitter implements LayoutPool {
   }
 
   #onResult(device: Device, batchId: number, outcomes: readonly WireOutcome[]): void {
-    const batch = device.finishBatch(batchId);
-    if (!batch) return;
-    const { tasks, sentAt } = batch;
-    const now = performance.now();
-    const inferMs = outcomes.reduce((sum, o) => sum + (o.ok ? o.result.timing.inferMs : 0), 0);
-    // Per-page service time from the device's throughput: batches overlap in its pipeline, so the
-    // clock for this one starts at the device's previous answer (or when it was sent, if later).
-    const since = Math.max(sentAt, device.lastAnswerAt);
-    device.lastAnswerAt = now;
-    this.#dispatcher.record(device.index, (now - since) / Math.max(1, tasks.length));
-    this.emit('batch', { device: device.id, index: device.index, size: tasks.length, inferMs });
-    const byId = new Map(tasks.map((t) => [t.id, t]));
-    for (const outcome of outcomes) {
-      const task = byId.get(outcome.taskId);
-      if (!task) continue;
-      if (!outcome.ok) {
-        device.countFailed();
-        this.#fail(task, errorFromCode(outcome.code, outcome.message));
-        continue;
-      }
-      device.countCompleted();
-      const { result } = outcome;
-      this.#complete(task, {
-        ...result,
-        ...(outcome.images ? { images: outcome.images } : {}),
-        device: device.id,
-        deviceIndex: device.index,
-        timing: { ...result.timing, queueMs: task.dispatchedAt - task.enqueuedAt, totalMs: now - task.enqueuedAt, batchSize: tasks.length },
-      });
+    const answered = device.answer(batchId, outcomes, performance.now());
+    if (!answered) return;
+    this.#dispatcher.record(device.index, answered.perPageMs);
+    this.emit('batch', { device: device.id, index: device.index, size: answered.size, inferMs: answered.inferMs });
+    for (const settled of answered.settled) {
+      if ('result' in settled) this.#complete(settled.task, settled.result);
+      else this.#fail(settled.task, settled.error);
     }
     this.#pump();
     this.#wakeIdle();
   }
 
-  #onWorkerExit(device: Device, error: LayoutError, batchIds: readonly number[], planned: boolean): void {
+  #onWorkerExit(device: Device, error: LayoutError, planned: boolean): void {
     // Every batch it held, running or waiting in its pipeline, oldest first.
-    const held = batchIds.flatMap((id) => device.takeBatch(id)?.tasks ?? []);
+    const held = device.dropBatches().flatMap((batch) => batch.tasks);
     const handle = device.handle;
     if (!planned) this.emit('worker-exit', {
       device: device.id,
@@ -301,7 +248,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     if (state === 'failed' && this.#allFailed()) {
       const error = this.#noDeviceError();
       for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
-      this.#failQueued(error);
+      for (const task of this.#queue.drain()) this.#fail(task, error);
       this.#wakeIdle();
     }
   }
@@ -325,10 +272,6 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     this.#wakeIdle();
   }
 
-  #failQueued(error: LayoutError): void {
-    for (const task of this.#queue.drain()) this.#fail(task, error);
-  }
-
   #allFailed(): boolean {
     return this.#devices.length > 0 && this.#devices.every((d) => d.handle.state === 'failed');
   }
@@ -336,13 +279,6 @@ export class DevicePool extends EventEmitter implements LayoutPool {
   #noDeviceError(): LayoutError {
     const reasons = this.#devices.map((d) => `${d.id}: ${d.handle.lastError?.message ?? d.handle.state}`).join('; ');
     return NoDeviceReadyError(reasons);
-  }
-
-  #retryAfterSeconds(): number {
-    const alive = Math.max(1, this.#devices.filter((d) => d.handle.state === 'ready' || d.handle.state === 'busy').length);
-    const perPageMs = this.#devices.map((d) => this.#dispatcher.ewma(d.index)).filter((v): v is number => v !== undefined);
-    const meanMs = perPageMs.length ? perPageMs.reduce((a, b) => a + b, 0) / perPageMs.length : 1000;
-    return Math.max(1, Math.ceil((this.#queue.size * meanMs) / alive / 1000));
   }
 
   #nextIdle(): Promise<void> {

@@ -8,21 +8,6 @@ import type { PageImages, PageOutputs, PdfPageRef } from './types.js';
 
 export type { PageImages, PageOutputs };
 
-/** Test-only behaviour, set through createPool's `testHooks`; never read from the environment. */
-export interface WorkerTestHooks {
-  /** Extra wall time per page before its batch runs, keeping every thread free (a slower device). */
-  readonly delayMsPerPage?: number;
-  /** A task whose name contains this string blocks the worker's main thread forever (no heartbeats). */
-  readonly hangOnName?: string;
-  /**
-   * A task whose name contains this string makes its batch's inference never return, while the
-   * worker's main thread stays free and keeps beating (a wedged session.run or driver call).
-   */
-  readonly hangRunOnName?: string;
-  /** A task whose name contains this string kills the worker process mid-batch. */
-  readonly crashOnName?: string;
-}
-
 export interface WorkerInit {
   readonly type: 'init';
   readonly modelPath: string;
@@ -35,7 +20,6 @@ export interface WorkerInit {
   readonly maxPixels: number;
   readonly maxBatch: number;
   readonly heartbeatIntervalMs: number;
-  readonly testHooks?: WorkerTestHooks;
 }
 
 /** Where a page's pixels come from. */

@@ -52,6 +52,12 @@ export interface PoolResult extends PageResult {
   readonly images?: PageImages;
 }
 
+/** A worker program to fork instead of worker-main.js (a test fixture that crashes or hangs), with its arguments. */
+export interface WorkerEntry {
+  readonly path: string;
+  readonly args?: readonly string[];
+}
+
 export type DeviceState = 'starting' | 'ready' | 'busy' | 'draining' | 'restarting' | 'failed' | 'stopped';
 
 export interface DeviceSnapshot {

@@ -1,17 +1,19 @@
 /**
- * One device's worker process: spawning, the init handshake, heartbeats and the watchdog,
- * restarts with exponential backoff, recycling, and stopping. It knows nothing of queues: the
- * pool hands it batches and hears back through the callbacks.
+ * One device's worker process, supervised: spawning, the init handshake, heartbeats and the
+ * watchdog, restarts with exponential backoff, recycling, and stopping. It keeps no books on
+ * work: the pool's device slot (device.ts) holds the batches, and this asks it what it holds.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
 import { errorFromCode, NoDeviceReadyError, WorkerCrashError, type LayoutError } from '../errors.js';
 import { maxBatchFor, type DeviceSpec } from './devices.js';
-import type { ParentMessage, WireOutcome, WireTask, WorkerMessage, WorkerTestHooks } from './protocol.js';
-import type { DeviceState } from './types.js';
+import type { ParentMessage, WireOutcome, WireTask, WorkerMessage } from './protocol.js';
+import type { DeviceState, WorkerEntry } from './types.js';
+import { WorkerWatchdog } from './worker-watchdog.js';
 
-const workerEntry = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+/** The worker program a device runs unless told otherwise. */
+const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 
 /**
  * After SIGTERM, a worker gets this long to release its session before SIGKILL, ms. Releasing a
@@ -19,38 +21,22 @@ const workerEntry = fileURLToPath(new URL('./worker-main.js', import.meta.url));
  * frees a dead process's device memory).
  */
 const STOP_GRACE_MS = 2_000;
-/**
- * Loading a model blocks the worker's thread (no heartbeats); creating a CUDA/TensorRT session
- * can take tens of seconds, so a starting worker gets at least this long, ms.
- */
-const STARTUP_WATCHDOG_MS = 120_000;
 /** A worker that stays up this long after a restart has its backoff reset, ms. */
 const HEALTHY_AFTER_MS = 30_000;
-/**
- * maxRunMs auto: a run this many times slower per page than the slowest one seen (warm-up
- * included) is a hang, not a slow batch; never under the floor, ms, so a noisy machine or a
- * first large batch does not trip it.
- */
-const AUTO_RUN_LIMIT_FACTOR = 10;
-const AUTO_RUN_LIMIT_FLOOR_MS = 10_000;
-
-interface InflightBatch {
-  readonly taskIds: string[];
-  /** The worker began its inference (it no longer waits in the worker's pipeline). */
-  started: boolean;
-}
 
 export interface WorkerCallbacks {
   onReady(handle: WorkerHandle): void;
   onResult(handle: WorkerHandle, batchId: number, outcomes: readonly WireOutcome[], runMs: number): void;
   /**
-   * The process died (crash, kill, watchdog) or was replaced (`planned`: recycle, stop);
-   * `batchIds` are the batches it held (running or waiting in its pipeline), oldest first.
+   * The process died (crash, kill, watchdog) or was replaced (`planned`: recycle or stop, with
+   * nothing held); whatever the pool had sent it is lost with it.
    */
-  onExit(handle: WorkerHandle, error: LayoutError, batchIds: readonly number[], taskIds: readonly string[], planned: boolean): void;
+  onExit(handle: WorkerHandle, error: LayoutError, planned: boolean): void;
   onStateChange(handle: WorkerHandle, state: DeviceState, reason?: string): void;
   /** A batch began its inference: the device has room for another one in its pipeline. */
-  onRunStarted(handle: WorkerHandle): void;
+  onRunStarted(handle: WorkerHandle, batchId: number): void;
+  /** The tasks the pool has sent this worker and not had answered (running or in its pipeline). */
+  heldTaskIds(handle: WorkerHandle): readonly string[];
 }
 
 export class WorkerHandle {
@@ -61,14 +47,11 @@ export class WorkerHandle {
   #modelPath: string;
   readonly #config: Config;
   readonly #callbacks: WorkerCallbacks;
-  readonly #testHooks: WorkerTestHooks | undefined;
-  readonly #batches = new Map<number, InflightBatch>();
+  readonly #entry: WorkerEntry;
   /** Batches the worker wants beyond its running one (its 'ready' says; 0 = one at a time). */
   #lookahead = 0;
-  /** Slowest session.run per page seen on this process, ms (seeds the auto run limit). */
-  #slowestRunPerPageMs = 0;
-  #lastHeartbeatAt = 0;
-  #watchdog: NodeJS.Timeout | undefined;
+  readonly #watchdog: WorkerWatchdog;
+  #watchdogTimer: NodeJS.Timeout | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
   #consecutiveFailures = 0;
   #startedAt = 0;
@@ -87,13 +70,14 @@ export class WorkerHandle {
   recycles = 0;
   lastError: { code: string; message: string; at: string } | undefined;
 
-  constructor(spec: DeviceSpec, index: number, modelPath: string, config: Config, callbacks: WorkerCallbacks, testHooks?: WorkerTestHooks) {
+  constructor(spec: DeviceSpec, index: number, modelPath: string, config: Config, callbacks: WorkerCallbacks, entry: WorkerEntry = { path: WORKER_MAIN }) {
     this.spec = spec;
     this.index = index;
     this.#modelPath = modelPath;
     this.#config = config;
     this.#callbacks = callbacks;
-    this.#testHooks = testHooks;
+    this.#watchdog = new WorkerWatchdog(config);
+    this.#entry = entry;
   }
 
   get state(): DeviceState {
@@ -108,38 +92,17 @@ export class WorkerHandle {
     return this.#child?.pid;
   }
 
-  get busy(): boolean {
-    return this.#batches.size > 0;
+  /** Batches the worker wants sent beyond the one it runs (0: one at a time). */
+  get lookahead(): number {
+    return this.#lookahead;
   }
 
-  /** Pages sent and not yet answered. */
-  get inflightPages(): number {
-    let pages = 0;
-    for (const batch of this.#batches.values()) pages += batch.taskIds.length;
-    return pages;
-  }
-
-  /**
-   * Whether another batch may be sent now: always when idle; while busy, only to keep its
-   * pipeline `lookahead` batches deep (batches sent whose inference has not begun).
-   */
-  get canTakeBatch(): boolean {
+  /** Serving (idle or busy), not about to be replaced, and its process not already gone. */
+  get accepting(): boolean {
     const child = this.#child;
     // An exited child still reads 'busy' while its exit is handled: never send it more.
-    if (!this.accepting || !child || child.exitCode !== null || child.signalCode !== null) return false;
-    let waiting = 0;
-    for (const batch of this.#batches.values()) if (!batch.started) waiting += 1;
-    return this.#batches.size === 0 || waiting < this.#lookahead;
-  }
-
-  /** Ready and holding nothing. */
-  get available(): boolean {
-    return this.#state === 'ready' && this.#batches.size === 0 && !this.#recycleRequested;
-  }
-
-  /** Serving (idle or busy) and not about to be replaced: worth waiting for. */
-  get accepting(): boolean {
-    return (this.#state === 'ready' || this.#state === 'busy') && !this.#recycleRequested;
+    const alive = child !== undefined && child.exitCode === null && child.signalCode === null;
+    return alive && (this.#state === 'ready' || this.#state === 'busy') && !this.#recycleRequested;
   }
 
   /**
@@ -159,15 +122,15 @@ export class WorkerHandle {
     this.#stopping = false;
     this.#recycleRequested = false;
     this.#pagesSinceStart = 0;
-    this.#slowestRunPerPageMs = 0;
     clearTimeout(this.#restartTimer);
-    clearInterval(this.#watchdog);
+    clearInterval(this.#watchdogTimer);
     this.#setState('starting');
-    const child = fork(workerEntry, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(this.#entry.path, [...(this.#entry.args ?? [])], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.#child = child;
     this.#startedAt = Date.now();
-    this.#lastHeartbeatAt = Date.now();
-    child.on('message', (message: WorkerMessage) => this.#onMessage(message));
+    this.#watchdog.restart();
+    // A replaced process's late messages concern nothing the pool still holds.
+    child.on('message', (message: WorkerMessage) => { if (child === this.#child) this.#onMessage(message); });
     child.on('exit', (code, signal) => this.#onExit(child, code, signal));
     child.on('error', () => { /* 'exit' follows and carries the facts */ });
     this.#send({
@@ -180,14 +143,12 @@ export class WorkerHandle {
       maxPixels: this.#config.maxPixels,
       maxBatch: maxBatchFor(this.spec.kind, this.#config),
       heartbeatIntervalMs: this.#config.heartbeatIntervalMs,
-      testHooks: this.#testHooks,
     });
-    this.#watchdog = setInterval(() => this.#checkHeartbeat(), Math.max(10, Math.min(this.#config.heartbeatIntervalMs, this.#config.watchdogTimeoutMs / 4)));
-    this.#watchdog.unref();
+    this.#watchdogTimer = setInterval(() => this.#checkHeartbeat(), this.#watchdog.checkEveryMs);
+    this.#watchdogTimer.unref();
   }
 
   runBatch(batchId: number, tasks: readonly WireTask[]): void {
-    this.#batches.set(batchId, { taskIds: tasks.map((t) => t.taskId), started: false });
     this.#setState('busy');
     this.#send({ type: 'run-batch', batchId, tasks });
   }
@@ -198,7 +159,14 @@ export class WorkerHandle {
     this.#recycleRequested = true;
     this.#exitReason = `recycled: ${reason}`;
     this.#setState('draining', this.#exitReason);
-    if (this.#batches.size === 0) this.#kill('SIGTERM');
+    this.#afterWork();
+  }
+
+  /** Nothing held any more: back to ready, or, when a replacement is due, exit now. */
+  #afterWork(): void {
+    if (this.#callbacks.heldTaskIds(this).length > 0) return;
+    if (this.#recycleRequested) this.#kill('SIGTERM');
+    else if (this.#state === 'busy') this.#setState('ready');
   }
 
   /** Graceful: asks the worker to release its session and exit; SIGKILL if it does not. */
@@ -235,13 +203,13 @@ export class WorkerHandle {
   }
 
   #onMessage(message: WorkerMessage): void {
-    this.#lastHeartbeatAt = Date.now();
+    this.#watchdog.heard();
     switch (message.type) {
       case 'ready':
         this.batchOk = message.batchOk;
         this.modelName = message.modelName;
         this.#lookahead = message.lookahead;
-        this.#slowestRunPerPageMs = message.warmupRunMs;
+        this.#watchdog.ran(message.warmupRunMs, 1);
         this.#setState('ready');
         this.#callbacks.onReady(this);
         break;
@@ -254,63 +222,40 @@ export class WorkerHandle {
       case 'heartbeat':
         this.rssMb = message.rssMb;
         if (this.#config.recycleRssMb > 0 && message.rssMb > this.#config.recycleRssMb) this.requestRecycle(`RSS ${message.rssMb} MiB > ${this.#config.recycleRssMb} MiB`);
-        this.#checkRunTime(message.runningForMs, message.runPages);
+        if (this.#state !== 'starting') this.#killIfHung(this.#watchdog.stuckRun(message.runningForMs, message.runPages));
         break;
-      case 'run-started': {
-        const batch = this.#batches.get(message.batchId);
-        if (batch) batch.started = true;
-        this.#callbacks.onRunStarted(this);
+      case 'run-started':
+        this.#callbacks.onRunStarted(this, message.batchId);
         break;
-      }
       case 'result': {
-        const batch = this.#batches.get(message.batchId);
-        if (!batch) return;
-        this.#batches.delete(message.batchId);
         this.#pagesSinceStart += message.outcomes.length;
-        if (message.runMs > 0) this.#slowestRunPerPageMs = Math.max(this.#slowestRunPerPageMs, message.runMs / Math.max(1, message.outcomes.length));
+        this.#watchdog.ran(message.runMs, message.outcomes.length);
         if (Date.now() - this.#startedAt > HEALTHY_AFTER_MS) this.#consecutiveFailures = 0;
-        if (this.#state === 'busy' && this.#batches.size === 0 && !this.#recycleRequested) this.#setState('ready');
+        // Asked before the pool hears the result, so it sends nothing more to a worker on its way out.
         const recycleAfter = this.#config.recycleAfterPages;
         if (recycleAfter > 0 && this.#pagesSinceStart >= recycleAfter) this.requestRecycle(`${this.#pagesSinceStart} pages served`);
         this.#callbacks.onResult(this, message.batchId, message.outcomes, message.runMs);
-        if (this.#recycleRequested && this.#batches.size === 0) this.#kill('SIGTERM');
+        this.#afterWork();
         break;
       }
-    }
-  }
-
-  /** The longest one inference of `pages` pages may run before it counts as hung, ms. */
-  runLimitMs(pages: number): number {
-    if (this.#config.maxRunMs > 0) return this.#config.maxRunMs;
-    return Math.max(AUTO_RUN_LIMIT_FLOOR_MS, AUTO_RUN_LIMIT_FACTOR * this.#slowestRunPerPageMs * Math.max(1, pages));
-  }
-
-  /** A live worker whose inference does not come back: the session (or its driver) is wedged. */
-  #checkRunTime(runningForMs: number, pages: number): void {
-    if (runningForMs <= 0 || this.#state === 'starting') return;
-    const limitMs = this.runLimitMs(pages);
-    if (runningForMs > limitMs) {
-      this.#exitReason = `inference of ${pages} page(s) running for ${runningForMs} ms (maxRunMs ${limitMs} ms)`;
-      this.#kill('SIGKILL');
     }
   }
 
   #checkHeartbeat(): void {
     if (this.#state === 'stopped' || this.#state === 'failed' || this.#state === 'restarting') return;
-    const silentMs = Date.now() - this.#lastHeartbeatAt;
-    const limitMs = this.#state === 'starting' ? Math.max(this.#config.watchdogTimeoutMs, STARTUP_WATCHDOG_MS) : this.#config.watchdogTimeoutMs;
-    if (silentMs > limitMs) {
-      this.#exitReason = `no heartbeat for ${silentMs} ms (watchdog ${limitMs} ms)`;
-      this.#kill('SIGKILL');
-    }
+    this.#killIfHung(this.#watchdog.silence(this.#state === 'starting'));
+  }
+
+  #killIfHung(reason: string | undefined): void {
+    if (reason === undefined) return;
+    this.#exitReason = reason;
+    this.#kill('SIGKILL');
   }
 
   #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (child !== this.#child) return;
-    clearInterval(this.#watchdog);
-    const batchIds = [...this.#batches.keys()];
-    const taskIds = [...this.#batches.values()].flatMap((b) => b.taskIds);
-    this.#batches.clear();
+    clearInterval(this.#watchdogTimer);
+    const taskIds = [...this.#callbacks.heldTaskIds(this)];
     const recycled = this.#recycleRequested;
     const reason = this.#exitReason ?? `code ${code}, signal ${signal}`;
     this.#exitReason = undefined;
@@ -319,7 +264,7 @@ export class WorkerHandle {
     });
     if (!recycled && !this.#stopping) this.lastError = { code: error.code, message: error.message, at: new Date().toISOString() };
     const failedInit = this.#state === 'failed';
-    this.#callbacks.onExit(this, error, batchIds, taskIds, (recycled || this.#stopping) && batchIds.length === 0);
+    this.#callbacks.onExit(this, error, (recycled || this.#stopping) && taskIds.length === 0);
     if (failedInit) return;
     if (this.#stopping) {
       this.#setState('stopped');

@@ -11,111 +11,117 @@
  * Heartbeats come from this thread, which a running batch never blocks: a silent worker is a
  * wedged process (the watchdog kills it), and each beat says how long the current inference has
  * been running, so the pool catches a hung run by its own limit (maxRunMs) within seconds.
+ *
+ * Run as a program, it serves as is. A test fixture that crashes or hangs imports runWorker and
+ * passes its seams; the pool forks that fixture instead (PoolOptions.workerEntry).
  */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { toLayoutError } from '../errors.js';
-import { BatchPipeline } from './worker/batch-pipeline.js';
+import { BatchPipeline, type PipelineDevice } from './worker/batch-pipeline.js';
 import { InferenceClient } from './worker/inference-client.js';
 import { PrepPool } from './worker/prep-pool.js';
-import type { ParentMessage, WireTask, WorkerInit, WorkerMessage, WorkerTestHooks } from './protocol.js';
+import type { ParentMessage, WireTask, WorkerInit, WorkerMessage } from './protocol.js';
 
-if (!process.send) {
-  process.stderr.write('worker-main.js is started by the doclayout pool (child_process.fork), not by hand\n');
-  process.exit(2);
+/** Where a worker program other than this one may step in. */
+export interface WorkerSeams {
+  /** Sees each batch as it arrives, before the pipeline does. */
+  readonly onBatch?: (batchId: number, tasks: readonly WireTask[]) => void;
+  /** Stands in front of the loaded model: what the pipeline runs and the heartbeats report. */
+  readonly wrapDevice?: (device: PipelineDevice) => PipelineDevice;
 }
 
 const MIB = 2 ** 20;
 
-let inference: InferenceClient | undefined;
-let prep: PrepPool | undefined;
-let pipeline: BatchPipeline | undefined;
-let hooks: WorkerTestHooks = {};
-let heartbeat: NodeJS.Timeout | undefined;
-let initialized = false;
-let exiting = false;
+export function runWorker(seams: WorkerSeams = {}): void {
+  if (!process.send) {
+    process.stderr.write('worker-main.js is started by the doclayout pool (child_process.fork), not by hand\n');
+    process.exit(2);
+  }
+  let inference: InferenceClient | undefined;
+  let device: PipelineDevice | undefined;
+  let prep: PrepPool | undefined;
+  let pipeline: BatchPipeline | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+  let initialized = false;
+  let exiting = false;
 
-function send(message: WorkerMessage, then?: () => void): void {
-  if (!process.connected) return;
-  process.send!(message, undefined, {}, () => then?.());
+  const send = (message: WorkerMessage, then?: () => void): void => {
+    if (!process.connected) return;
+    process.send!(message, undefined, {}, () => then?.());
+  };
+
+  const beat = (): void => {
+    const run = device?.current() ?? { runningForMs: 0, pages: 0 };
+    send({ type: 'heartbeat', rssMb: Math.round(process.memoryUsage.rss() / MIB), runningForMs: Math.round(run.runningForMs), runPages: run.pages });
+  };
+
+  const init = async (message: WorkerInit): Promise<void> => {
+    // Beats start before the model loads (on the inference thread), so the pool sees a live process.
+    heartbeat = setInterval(beat, message.heartbeatIntervalMs);
+    beat();
+    try {
+      const client = await InferenceClient.start(
+        { modelPath: message.modelPath, device: message.device, intraOpNumThreads: message.intraOpNumThreads, maxBatch: message.maxBatch },
+        // The session's thread died under us: exit, the pool restarts the device and re-queues.
+        (err) => {
+          process.stderr.write(`doclayout worker ${message.device}: inference thread failed: ${err.message}\n`);
+          void shutdown(70);
+        },
+      );
+      inference = client;
+      const loaded: PipelineDevice = { info: client.info, run: (pixels, geometries) => client.run(pixels, geometries), current: () => client.current() };
+      device = seams.wrapDevice?.(loaded) ?? loaded;
+      prep = new PrepPool(message.prepThreads);
+      pipeline = new BatchPipeline({
+        prep,
+        inference: device,
+        maxPixels: message.maxPixels,
+        overlap: message.overlapStages,
+        onRunStarted: (batchId) => send({ type: 'run-started', batchId }),
+        onResult: (batchId, outcomes, runMs) => send({ type: 'result', batchId, outcomes, runMs }),
+      });
+      send({ type: 'ready', modelName: client.info.name, batchOk: client.batchOk, lookahead: pipeline.lookahead, warmupRunMs: client.warmupRunMs });
+    } catch (err) {
+      const error = toLayoutError(err);
+      // Exit once the pool has the reason: it marks the device failed and does not restart it.
+      send({ type: 'init-error', code: error.code, message: error.message }, () => void shutdown(1));
+    }
+  };
+
+  const shutdown = async (code: number): Promise<void> => {
+    if (exiting) return;
+    exiting = true;
+    clearInterval(heartbeat);
+    try {
+      await prep?.close();
+      // Frees the session's memory (on a GPU, its device memory) before the process goes.
+      await inference?.release();
+    } finally {
+      process.exit(code);
+    }
+  };
+
+  process.on('message', (message: ParentMessage) => {
+    if (exiting || typeof message !== 'object' || message === null) return;
+    switch (message.type) {
+      case 'init':
+        if (initialized) return;
+        initialized = true;
+        void init(message);
+        return;
+      case 'run-batch':
+        if (!pipeline) return;
+        seams.onBatch?.(message.batchId, message.tasks);
+        pipeline.submit(message.batchId, message.tasks);
+        return;
+    }
+  });
+
+  process.on('SIGTERM', () => void shutdown(0));
+  // The pool is gone (crashed or killed): never linger as an orphan holding a device.
+  process.on('disconnect', () => void shutdown(0));
 }
 
-function beat(): void {
-  const run = inference?.current() ?? { runningForMs: 0, pages: 0 };
-  send({ type: 'heartbeat', rssMb: Math.round(process.memoryUsage.rss() / MIB), runningForMs: Math.round(run.runningForMs), runPages: run.pages });
-}
-
-/** TEST-ONLY faults of the main thread (see WorkerTestHooks); none is ever set in production. */
-function applyTestHooks(tasks: readonly WireTask[]): void {
-  const names = tasks.map((t) => t.name);
-  if (hooks.crashOnName !== undefined && names.some((n) => n.includes(hooks.crashOnName!))) {
-    process.kill(process.pid, 'SIGSEGV');
-  }
-  if (hooks.hangOnName !== undefined && names.some((n) => n.includes(hooks.hangOnName!))) {
-    // Blocks this thread, as a wedged process would: no more heartbeats, no CPU burnt.
-    for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
-  }
-}
-
-async function init(message: WorkerInit): Promise<void> {
-  hooks = message.testHooks ?? {};
-  // Beats start before the model loads (on the inference thread), so the pool sees a live process.
-  heartbeat = setInterval(beat, message.heartbeatIntervalMs);
-  beat();
-  try {
-    inference = await InferenceClient.start(
-      { modelPath: message.modelPath, device: message.device, intraOpNumThreads: message.intraOpNumThreads, maxBatch: message.maxBatch },
-      // The session's thread died under us: exit, the pool restarts the device and re-queues.
-      (err) => {
-        process.stderr.write(`doclayout worker ${message.device}: inference thread failed: ${err.message}\n`);
-        void shutdown(70);
-      },
-    );
-    prep = new PrepPool(message.prepThreads);
-    pipeline = new BatchPipeline({
-      prep,
-      inference,
-      maxPixels: message.maxPixels,
-      overlap: message.overlapStages,
-      hooks,
-      onRunStarted: (batchId) => send({ type: 'run-started', batchId }),
-      onResult: (batchId, outcomes, runMs) => send({ type: 'result', batchId, outcomes, runMs }),
-    });
-    send({ type: 'ready', modelName: inference.info.name, batchOk: inference.batchOk, lookahead: pipeline.lookahead, warmupRunMs: inference.warmupRunMs });
-  } catch (err) {
-    const error = toLayoutError(err);
-    // Exit once the pool has the reason: it marks the device failed and does not restart it.
-    send({ type: 'init-error', code: error.code, message: error.message }, () => void shutdown(1));
-  }
-}
-
-async function shutdown(code: number): Promise<void> {
-  if (exiting) return;
-  exiting = true;
-  clearInterval(heartbeat);
-  try {
-    await prep?.close();
-    // Frees the session's memory (on a GPU, its device memory) before the process goes.
-    await inference?.release();
-  } finally {
-    process.exit(code);
-  }
-}
-
-process.on('message', (message: ParentMessage) => {
-  if (exiting || typeof message !== 'object' || message === null) return;
-  switch (message.type) {
-    case 'init':
-      if (initialized) return;
-      initialized = true;
-      void init(message);
-      return;
-    case 'run-batch':
-      if (!pipeline) return;
-      applyTestHooks(message.tasks);
-      pipeline.submit(message.batchId, message.tasks);
-      return;
-  }
-});
-
-process.on('SIGTERM', () => void shutdown(0));
-// The pool is gone (crashed or killed): never linger as an orphan holding a device.
-process.on('disconnect', () => void shutdown(0));
+// Forked as the program itself (not imported by another worker program): serve.
+if (process.argv[1] && fs.realpathSync(process.argv[1]) === fs.realpathSync(fileURLToPath(import.meta.url))) runWorker();

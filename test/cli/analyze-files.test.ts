@@ -15,6 +15,7 @@ import type { InputFile } from '../../src/cli/input-files.js';
 import { poolAnalyzer, type DocumentLimits, type PageAnalyzer } from '../../src/document/index.js';
 import { createPool, type LayoutPool, type PoolResult } from '../../src/pool/index.js';
 import { fixtureModel, poolConfig } from '../pool/helpers.js';
+import { faultyWorkers } from '../fixtures/faulty-workers.js';
 
 const limits: DocumentLimits = { maxPixels: 100_000_000, pdfDpi: 36, maxPdfPages: 0 };
 
@@ -57,7 +58,7 @@ describe('analyzeFiles on a pool', { timeout: 120_000 }, () => {
   let dir: string;
   before(async () => {
     // One CPU worker, batch 1, slow pages: capacity 1, so the page window is 2.
-    pool = await createPool({ config: poolConfig({ maxBatch: 1, maxRetries: 0 }), modelPath: fixtureModel(), testHooks: { 0: { delayMsPerPage: 60 } } });
+    pool = await createPool({ config: poolConfig({ maxBatch: 1, maxRetries: 0 }), modelPath: fixtureModel(), workerEntry: faultyWorkers({ 0: { delayMsPerPage: 60 } }) });
     await pool.ready();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-files-'));
   });

@@ -21,6 +21,7 @@ import type { PageResult } from '../../src/model/index.js';
 import { createPool, type LayoutPool, type PoolResult } from '../../src/pool/index.js';
 import { pdfWithSlowPage } from '../fixtures/slow-page-pdf.js';
 import { fixtureModel, poolConfig } from '../pool/helpers.js';
+import { faultyWorkers } from '../fixtures/faulty-workers.js';
 
 const limits: DocumentLimits = { maxPixels: 100_000_000, pdfDpi: 36, maxPdfPages: 0 };
 
@@ -57,7 +58,7 @@ describe('analyzeDocument', { timeout: 120_000 }, () => {
   before(async () => {
     inProcess = await createInProcessAnalyzer(fixtureModel(), resolveConfig({ cpuThreads: 1 }, {}));
     // One CPU worker, batch 1, slow pages: a document's pages queue behind each other.
-    pool = await createPool({ config: poolConfig({ maxBatch: 1, maxRetries: 0 }), modelPath: fixtureModel(), testHooks: { 0: { delayMsPerPage: 300 } } });
+    pool = await createPool({ config: poolConfig({ maxBatch: 1, maxRetries: 0 }), modelPath: fixtureModel(), workerEntry: faultyWorkers({ 0: { delayMsPerPage: 300 } }) });
     await pool.ready();
   });
   after(async () => {

@@ -15,6 +15,7 @@ import { Cluster, ClusterWorker, JobClient, jobSettings, pageJobId, type BatchSt
 import { createPool, type LayoutPool } from '../../src/pool/index.js';
 import { RedisServer, skipWithoutRedis } from '../fixtures/redis-server.js';
 import { fixtureModelPath, waitFor } from './helpers.js';
+import { faultyWorkers } from '../fixtures/faulty-workers.js';
 
 const skip = skipWithoutRedis();
 const ATTEMPTS = 3;
@@ -34,7 +35,7 @@ describe('retry policy', { skip, timeout: 120_000 }, () => {
       maxRetries: 0, restartBackoffMs: 50, heartbeatIntervalMs: 100,
       jobAttempts: ATTEMPTS, jobBackoffMs: 50, jobLockMs: 5_000, jobStalledIntervalMs: 1_000,
     }, {});
-    pool = await createPool({ config, modelPath: fixtureModelPath(), testHooks: { 0: { crashOnName: 'crash-me' } } });
+    pool = await createPool({ config, modelPath: fixtureModelPath(), workerEntry: faultyWorkers({ 0: { crashOnName: 'crash-me' } }) });
     await pool.ready();
     const workerCluster = new Cluster(jobSettings(config));
     const clientCluster = new Cluster(jobSettings(config));
@@ -91,7 +92,7 @@ describe('fetch limit', { skip, timeout: 120_000 }, () => {
       // Pages of at least 700 ms against a 1 s lock: a page waiting behind two others would not start in time.
       jobLockMs: 1_000, jobStalledIntervalMs: 500,
     }, {});
-    const pool = await createPool({ config, modelPath: fixtureModelPath(), testHooks: { 0: { delayMsPerPage: 700 } } });
+    const pool = await createPool({ config, modelPath: fixtureModelPath(), workerEntry: faultyWorkers({ 0: { delayMsPerPage: 700 } }) });
     const cluster = new Cluster(jobSettings(config));
     const jobs = new JobClient(new Cluster(jobSettings(config)));
     const worker = new ClusterWorker({ cluster, analyzer: poolAnalyzer(pool), cache: new NoCache(), modelSha256: 'fixture', maxPixels: config.maxPixels });

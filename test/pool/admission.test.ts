@@ -10,7 +10,7 @@ import { page, pages, settleAll, startPool } from './helpers.js';
  * pool's queue.
  */
 const slowPool = (overrides = {}): Promise<LayoutPool> =>
-  startPool({ maxBatch: 1, prepThreads: '0', ...overrides }, { testHooks: { 0: { delayMsPerPage: 300 } } });
+  startPool({ maxBatch: 1, prepThreads: '0', ...overrides }, { faults: { 0: { delayMsPerPage: 300 } } });
 
 /** Resolves with 'pending' if `promise` has not settled within one macrotask. */
 async function stateOf(promise: Promise<unknown>): Promise<'pending' | 'fulfilled' | 'rejected'> {

@@ -10,7 +10,7 @@ describe('pool balancing', { timeout: 60_000 }, () => {
   it('sends most pages to the faster of two workers', async () => {
     // Device 1 sleeps 400 ms per page on top of the real work (test hook): several times
     // slower than device 0 however loaded this machine is, since the sleep burns no CPU.
-    pool = await startPool({ devices: 'cpu:2', cpuThreads: 2, maxBatch: 1 }, { testHooks: { 1: { delayMsPerPage: 400 } } });
+    pool = await startPool({ devices: 'cpu:2', cpuThreads: 2, maxBatch: 1 }, { faults: { 1: { delayMsPerPage: 400 } } });
     const inputs = await pages(40);
     const results = await Promise.all(inputs.map((input) => pool!.analyze(input)));
 

@@ -9,7 +9,7 @@ describe('pool close and destroy', { timeout: 60_000 }, () => {
   after(() => Promise.all(pools.map((p) => p.destroy())));
 
   it('close() finishes queued and running work, refuses new work and stops the workers', async () => {
-    const pool = await startPool({ devices: 'cpu:2', cpuThreads: 2, maxBatch: 1 }, { testHooks: { 0: { delayMsPerPage: 150 }, 1: { delayMsPerPage: 150 } } });
+    const pool = await startPool({ devices: 'cpu:2', cpuThreads: 2, maxBatch: 1 }, { faults: { 0: { delayMsPerPage: 150 }, 1: { delayMsPerPage: 150 } } });
     pools.push(pool);
     const pids = pool.snapshot().devices.map((d) => d.pid);
     const work = (await pages(5)).map((input) => pool.analyze(input));
@@ -30,7 +30,7 @@ describe('pool close and destroy', { timeout: 60_000 }, () => {
   });
 
   it('destroy(err) fails pending work with err at once and kills the workers', async () => {
-    const pool = await startPool({ maxBatch: 1 }, { testHooks: { 0: { delayMsPerPage: 5_000 } } });
+    const pool = await startPool({ maxBatch: 1 }, { faults: { 0: { delayMsPerPage: 5_000 } } });
     pools.push(pool);
     const pid = pool.snapshot().devices[0]!.pid;
     const work = (await pages(3)).map((input) => pool.analyze(input));
@@ -50,7 +50,7 @@ describe('pool close and destroy', { timeout: 60_000 }, () => {
     // The page crashes its worker; the restart waits 4 s, the page's deadline is 800 ms. Once the
     // deadline fails the re-queued page nothing is left to do: close() must not wait for the
     // worker to come back (it used to wait forever: a deadline never woke it).
-    const pool = await startPool({ maxBatch: 1, maxRetries: 2, restartBackoffMs: 4_000 }, { testHooks: { 0: { crashOnName: 'poison' } } });
+    const pool = await startPool({ maxBatch: 1, maxRetries: 2, restartBackoffMs: 4_000 }, { faults: { 0: { crashOnName: 'poison' } } });
     pools.push(pool);
     const exited = nextEvent(pool, 'worker-exit');
     const work = pool.analyze(await page('poison.png'), {}, { timeoutMs: 800 });

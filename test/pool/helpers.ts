@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { resolveConfig, type Config, type OptionName } from '../../src/config.js';
 import { createPool, type PoolOptions } from '../../src/pool/index.js';
 import type { DeviceState, LayoutPool, PoolEvents, PoolInput } from '../../src/pool/types.js';
+import { faultyWorkers, type WorkerFaults } from '../fixtures/faulty-workers.js';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
 
 /** Fast heartbeats and restarts so recovery tests finish in seconds; one thread per worker. */
@@ -77,9 +78,15 @@ export function untilState(pool: LayoutPool, index: number, state: DeviceState):
 /** A pool whose every device is ready (ready() alone resolves on the first one). */
 export async function startPool(
   overrides: Partial<Record<OptionName, unknown>> = {},
-  extra: Omit<PoolOptions, 'config' | 'modelPath'> & { modelPath?: string } = {},
+  extra: Omit<PoolOptions, 'config' | 'modelPath'> & { modelPath?: string; faults?: Readonly<Record<number, WorkerFaults>> } = {},
 ): Promise<LayoutPool> {
-  const pool = await createPool({ config: poolConfig(overrides), modelPath: extra.modelPath ?? fixtureModel(), ...extra });
+  const { faults, ...rest } = extra;
+  const pool = await createPool({
+    config: poolConfig(overrides),
+    modelPath: extra.modelPath ?? fixtureModel(),
+    ...rest,
+    ...(faults ? { workerEntry: faultyWorkers(faults) } : {}),
+  });
   await pool.ready();
   await Promise.all(pool.snapshot().devices.map((_, index) => untilState(pool, index, 'ready')));
   return pool;

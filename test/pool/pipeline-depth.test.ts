@@ -14,7 +14,7 @@ import { pages, settleAll, startPool } from './helpers.js';
  */
 async function heldAtEachAnswer(prepThreads: string): Promise<{ held: number[]; answered: number; pool: LayoutPool }> {
   // 300 ms of device time per page (test hook, no CPU burnt): batches pile up if allowed to.
-  const pool = await startPool({ maxBatch: 1, prepThreads }, { testHooks: { 0: { delayMsPerPage: 300 } } });
+  const pool = await startPool({ maxBatch: 1, prepThreads }, { faults: { 0: { delayMsPerPage: 300 } } });
   const held: number[] = [];
   pool.on('batch', () => held.push(pool.snapshot().devices[0]!.inflight));
   const { values, errors } = await settleAll((await pages(6)).map((input) => pool.analyze(input)));

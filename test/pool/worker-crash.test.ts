@@ -9,7 +9,7 @@ describe('worker crash recovery', { timeout: 60_000 }, () => {
   after(() => Promise.all(pools.map((p) => p.destroy())));
 
   it('kill -9 of a worker mid-batch: every accepted request completes exactly once', async () => {
-    const pool = await startPool({ maxBatch: 2 }, { testHooks: { 0: { delayMsPerPage: 300 } } });
+    const pool = await startPool({ maxBatch: 2 }, { faults: { 0: { delayMsPerPage: 300 } } });
     pools.push(pool);
     const exits: Array<PoolEvents['worker-exit']> = [];
     const retries: Array<PoolEvents['task-retry']> = [];
@@ -50,7 +50,7 @@ describe('worker crash recovery', { timeout: 60_000 }, () => {
   });
 
   it('gives up on a page that kills every worker it reaches, after maxRetries', async () => {
-    const pool = await startPool({ maxBatch: 1, maxRetries: 1 }, { testHooks: { 0: { crashOnName: 'poison' } } });
+    const pool = await startPool({ maxBatch: 1, maxRetries: 1 }, { faults: { 0: { crashOnName: 'poison' } } });
     pools.push(pool);
     await assert.rejects(pool.analyze(await page('poison.png')), (err: unknown) => RetriesExhaustedError.is(err) && /poison|crash|exited/i.test(err.message));
     await untilState(pool, 0, 'ready');

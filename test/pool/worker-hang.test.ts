@@ -11,7 +11,7 @@ describe('hung worker', { timeout: 60_000 }, () => {
   it('is caught by the watchdog, killed and restarted; its page completes on the other device', async () => {
     pool = await startPool(
       { devices: 'cpu:2', cpuThreads: 2, maxBatch: 1, heartbeatIntervalMs: 100, watchdogTimeoutMs: 2_000 },
-      { testHooks: { 0: { hangOnName: 'hang' } } },
+      { faults: { 0: { hangOnName: 'hang' } } },
     );
     const hungPid = pool.snapshot().devices[0]!.pid;
     // Two pages go to two different devices, so one of them hangs device 0.
@@ -36,7 +36,7 @@ describe('hung worker', { timeout: 60_000 }, () => {
     // while the inference thread is blocked keep the watchdog quiet, so the kill must name the run.
     pool = await startPool(
       { devices: 'cpu:2', cpuThreads: 2, maxBatch: 1, heartbeatIntervalMs: 50, watchdogTimeoutMs: 400, maxRunMs: 2_500 },
-      { testHooks: { 0: { hangRunOnName: 'stuck' } } },
+      { faults: { 0: { hangRunOnName: 'stuck' } } },
     );
     const stuckPid = pool.snapshot().devices[0]!.pid;
     const started = Date.now();

@@ -10,6 +10,7 @@ import { createPool } from '../../src/pool/index.js';
 import type { LayoutPool } from '../../src/pool/types.js';
 import { buildServer } from '../../src/server/app.js';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
+import { faultyWorkers, type WorkerFaults } from '../fixtures/faulty-workers.js';
 
 export interface TestServer {
   readonly app: FastifyInstance;
@@ -24,7 +25,8 @@ type PoolOptions = Parameters<typeof createPool>[0];
 
 export interface StartOptions {
   readonly config?: Partial<Record<OptionName, unknown>>;
-  readonly testHooks?: PoolOptions['testHooks'];
+  /** Faults of the worker, by device index (the faulty worker fixture runs there). */
+  readonly faults?: Readonly<Record<number, WorkerFaults>>;
   readonly listen?: boolean;
 }
 
@@ -36,7 +38,7 @@ export function testConfig(overrides: Partial<Record<OptionName, unknown>> = {})
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const config = testConfig(options.config);
   const modelPath = writeFixtureModel({ variant: 'v3' });
-  const pool = await createPool({ config, modelPath, ...(options.testHooks ? { testHooks: options.testHooks } : {}) });
+  const pool = await createPool({ config, modelPath, ...(options.faults ? { workerEntry: faultyWorkers(options.faults) } : {}) });
   await pool.ready();
   const app = await buildServer({ config, pool, modelPath });
   let url: string | undefined;

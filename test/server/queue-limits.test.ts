@@ -27,7 +27,7 @@ describe('queue limits, deadlines and disconnects', { timeout: 180_000 }, () => 
       // its pipeline, so the second page waits in the pool's queue.
       config: { maxQueue: 1, maxBatch: 1, prepThreads: '0' },
       // Every page holds the only worker for 1.5 s: long enough for the steps below, on any machine.
-      testHooks: { 0: { delayMsPerPage: 1_500 } },
+      faults: { 0: { delayMsPerPage: 1_500 } },
     });
     big = multipart([{ name: 'first.png', bytes: await whitePage(400, 400) }]);
     small = multipart([{ name: 'small.png', bytes: await whitePage(200, 200) }]);

@@ -11,7 +11,7 @@ import { multipart, startServer, whitePage } from './helpers.js';
 describe('shutdown and open connections', () => {
   // Node would hold such a socket for its 60 s headers timeout; 20 s means the server closed it.
   it('closes a connection that never sent a request, and finishes the one in progress', { timeout: 20_000 }, async () => {
-    const server = await startServer({ listen: true, testHooks: { 0: { delayMsPerPage: 500 } } });
+    const server = await startServer({ listen: true, faults: { 0: { delayMsPerPage: 500 } } });
     const { port } = new URL(server.url!);
     const idle = net.connect(Number(port), '127.0.0.1');
     await new Promise((r) => idle.once('connect', r));

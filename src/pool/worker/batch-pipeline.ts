@@ -10,24 +10,33 @@
  * is prepared, run and finished before the next one starts (on the worker's main thread with 0
  * prep threads, else on a prep thread).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { toLayoutError, type LayoutError } from '../../errors.js';
-import { selectPageOutputs, type PageResult } from '../../model/index.js';
-import type { WireOutcome, WireTask, WorkerTestHooks } from '../protocol.js';
-import type { InferenceClient } from './inference-client.js';
+import { selectPageOutputs, type ModelInfo, type PageGeometry, type PageResult, type RawOutputs } from '../../model/index.js';
+import type { WireOutcome, WireTask } from '../protocol.js';
 import type { StageModelInfo, PreparedPage } from './page-stages.js';
 import type { PrepPool } from './prep-pool.js';
 
 /** Batches queued beyond the running one when prep threads exist: one preparing, one prepared. */
 const PIPELINE_LOOKAHEAD = 2;
 
+/**
+ * The device as the pipeline sees it: the inference client, or a test fixture's wrapper of it
+ * (a slower or wedged device; see PoolOptions.workerEntry).
+ */
+export interface PipelineDevice {
+  readonly info: ModelInfo;
+  /** Runs batch `batchId` after those already sent; `pixels` is transferred. */
+  run(pixels: Float32Array, geometries: readonly PageGeometry[], batchId: number): Promise<{ raw: RawOutputs; runMs: number }>;
+  /** The run in progress (what heartbeats report); zeros when idle. */
+  current(): { runningForMs: number; pages: number };
+}
+
 export interface BatchPipelineOptions {
   readonly prep: PrepPool;
-  readonly inference: InferenceClient;
+  readonly inference: PipelineDevice;
   readonly maxPixels: number;
   /** False: each batch is prepared, run and finished before the next (no spare core to overlap onto). */
   readonly overlap: boolean;
-  readonly hooks: WorkerTestHooks;
   onRunStarted(batchId: number): void;
   onResult(batchId: number, outcomes: WireOutcome[], runMs: number): void;
 }
@@ -83,7 +92,7 @@ export class BatchPipeline {
       if (p.ok) ready.push({ index, page: p.page });
       else outcomes[index] = { taskId: tasks[index]!.taskId, ok: false, code: p.error.code, message: p.error.message };
     });
-    const ran = ready.length === 0 ? Promise.resolve(undefined) : this.#run(batchId, tasks, ready);
+    const ran = ready.length === 0 ? Promise.resolve(undefined) : this.#run(batchId, ready);
     const done = ran.then(async (result) => {
       if (result && 'error' in result) {
         for (const { index } of ready) outcomes[index] = { taskId: tasks[index]!.taskId, ok: false, code: result.error.code, message: result.error.message };
@@ -97,22 +106,18 @@ export class BatchPipeline {
 
   async #run(
     batchId: number,
-    tasks: readonly WireTask[],
     ready: ReadonlyArray<{ index: number; page: PreparedPage }>,
-  ): Promise<{ raw: Awaited<ReturnType<InferenceClient['run']>>['raw']; runMs: number } | { error: LayoutError }> {
-    const { hooks, inference } = this.#options;
+  ): Promise<{ raw: RawOutputs; runMs: number } | { error: LayoutError }> {
+    const { inference } = this.#options;
     this.#options.onRunStarted(batchId);
-    // TEST-ONLY: a slower device (device time, so after 'run-started'), every thread left free.
-    if (hooks.delayMsPerPage) await sleep(hooks.delayMsPerPage * tasks.length);
     const pageLength = ready[0]!.page.pixels.length;
     let pixels = ready[0]!.page.pixels;
     if (ready.length > 1) {
       pixels = new Float32Array(ready.length * pageLength);
       ready.forEach(({ page }, i) => pixels.set(page.pixels, i * pageLength));
     }
-    const hang = hooks.hangRunOnName !== undefined && tasks.some((t) => t.name.includes(hooks.hangRunOnName!));
     try {
-      return await inference.run(pixels, ready.map(({ page }) => page.geometry), { hang });
+      return await inference.run(pixels, ready.map(({ page }) => page.geometry), batchId);
     } catch (err) {
       return { error: toLayoutError(err) };
     }
@@ -121,7 +126,7 @@ export class BatchPipeline {
   async #finish(
     task: WireTask,
     page: PreparedPage,
-    result: { raw: Awaited<ReturnType<InferenceClient['run']>>['raw']; runMs: number },
+    result: { raw: RawOutputs; runMs: number },
     imageIndex: number,
     batchPages: number,
   ): Promise<WireOutcome> {

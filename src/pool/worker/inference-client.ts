@@ -58,12 +58,12 @@ export class InferenceClient {
   }
 
   /** Runs one batch after those already sent; `pixels` is transferred (unusable afterwards). */
-  run(pixels: Float32Array, geometries: readonly PageGeometry[], options: { hang?: boolean } = {}): Promise<{ raw: RawOutputs; runMs: number }> {
+  run(pixels: Float32Array, geometries: readonly PageGeometry[]): Promise<{ raw: RawOutputs; runMs: number }> {
     const id = ++this.#nextId;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { pages: geometries.length, resolve, reject, startedAt: this.#order.length === 0 ? performance.now() : undefined });
       this.#order.push(id);
-      const request: InferenceRequest = { type: 'run', id, pixels, geometries, hang: options.hang };
+      const request: InferenceRequest = { type: 'run', id, pixels, geometries };
       this.#thread.postMessage(request, [pixels.buffer as ArrayBuffer]);
     });
   }

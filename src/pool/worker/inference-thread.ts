@@ -18,7 +18,7 @@ export interface InferenceThreadData {
 }
 
 export type InferenceRequest =
-  | { readonly type: 'run'; readonly id: number; readonly pixels: Float32Array; readonly geometries: readonly PageGeometry[]; readonly hang?: boolean }
+  | { readonly type: 'run'; readonly id: number; readonly pixels: Float32Array; readonly geometries: readonly PageGeometry[] }
   | { readonly type: 'release' };
 
 export type InferenceReply =
@@ -77,10 +77,6 @@ async function handle(session: LayoutSession | undefined, request: InferenceRequ
     return;
   }
   if (!session) return;
-  if (request.hang) {
-    // TEST-ONLY (hangRunOnName): a run that never returns, as a wedged driver call would.
-    for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
-  }
   const start = performance.now();
   try {
     const raw = await session.run(request.pixels, request.geometries);
