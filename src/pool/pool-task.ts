@@ -19,6 +19,8 @@ export class PoolTask {
   readonly id = `${process.pid}-${++taskCounter}`;
   readonly input: PoolInput;
   readonly params: Partial<LayoutParams>;
+  /** The caller's request (PoolTaskOptions.requestId), named in the pool's events about this task. */
+  readonly requestId: string | undefined;
   readonly enqueuedAt = performance.now();
   readonly promise: Promise<PoolResult>;
   dispatchedAt = 0;
@@ -33,9 +35,10 @@ export class PoolTask {
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
 
-  constructor(input: PoolInput, params: Partial<LayoutParams>) {
+  constructor(input: PoolInput, params: Partial<LayoutParams>, requestId?: string) {
     this.input = input;
     this.params = params;
+    this.requestId = requestId;
     this.promise = new Promise<PoolResult>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;

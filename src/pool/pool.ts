@@ -86,7 +86,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) {
       return Promise.reject(InvalidParamError('timeoutMs', `expected 1 to ${MAX_TIMER_MS} ms, got ${timeoutMs}`));
     }
-    const task = new PoolTask(input, params);
+    const task = new PoolTask(input, params, options.requestId);
     if (!this.#queue.push(task)) {
       this.#counters.rejected += 1;
       return Promise.reject(QueueFullError(this.#queue.size, { details: { retryAfterSeconds: this.#dispatcher.retryAfterSeconds(this.#queue.size, this.#devices.filter((d) => d.accepting).length) } }));
@@ -210,6 +210,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       signal: (error.details?.signal as string | null) ?? null,
       state: handle.state,
       taskIds: held.map((t) => t.id),
+      requestIds: [...new Set(held.flatMap((t) => (t.requestId === undefined ? [] : [t.requestId])))],
     });
     // Back to the front of the queue, in their original order, for the other devices.
     for (const task of [...held].reverse()) {
@@ -221,7 +222,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
         continue;
       }
       this.#counters.retried += 1;
-      this.emit('task-retry', { taskId: task.id, device: device.id, attempt: task.attempts, reason: error.message });
+      this.emit('task-retry', { taskId: task.id, requestId: task.requestId, device: device.id, attempt: task.attempts, reason: error.message });
       task.queued = true;
       this.#queue.unshift(task);
     }

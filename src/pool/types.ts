@@ -101,8 +101,9 @@ export interface PoolSnapshot {
 /** Events the pool emits (the server logs them with pino and counts them in /metrics). */
 export interface PoolEvents {
   'device-state': { device: string; index: number; state: DeviceState; reason?: string };
-  'worker-exit': { device: string; index: number; pid: number | undefined; code: number | null; signal: string | null; state: DeviceState; taskIds: readonly string[] };
-  'task-retry': { taskId: string; device: string; attempt: number; reason: string };
+  /** `requestIds`: the requests whose pages the worker held (PoolTaskOptions.requestId), to follow one end to end. */
+  'worker-exit': { device: string; index: number; pid: number | undefined; code: number | null; signal: string | null; state: DeviceState; taskIds: readonly string[]; requestIds: readonly string[] };
+  'task-retry': { taskId: string; requestId: string | undefined; device: string; attempt: number; reason: string };
   'batch': { device: string; index: number; size: number; inferMs: number };
 }
 

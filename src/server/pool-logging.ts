@@ -13,10 +13,10 @@ export function logPoolEvents(pool: LayoutPool, log: FastifyBaseLogger): () => v
     else log.info(fields, 'device state');
   };
   const onExit = (e: PoolEvents['worker-exit']): void => {
-    log.warn({ gpu: e.device, index: e.index, pid: e.pid, code: e.code, signal: e.signal, state: e.state, taskIds: e.taskIds }, 'worker exited');
+    log.warn({ gpu: e.device, index: e.index, pid: e.pid, code: e.code, signal: e.signal, state: e.state, taskIds: e.taskIds, reqIds: e.requestIds }, 'worker exited');
   };
   const onRetry = (e: PoolEvents['task-retry']): void => {
-    log.warn({ taskId: e.taskId, gpu: e.device, attempt: e.attempt, reason: e.reason }, 'task retried');
+    log.warn({ reqId: e.requestId, taskId: e.taskId, gpu: e.device, attempt: e.attempt, reason: e.reason }, 'task retried');
   };
   pool.on('device-state', onState);
   pool.on('worker-exit', onExit);

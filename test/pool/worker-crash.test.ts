@@ -17,7 +17,7 @@ describe('worker crash recovery', { timeout: 60_000 }, () => {
     pool.on('task-retry', (e) => retries.push(e));
 
     let answers = 0;
-    const work = (await pages(6)).map((input) => pool.analyze(input).then((r) => { answers += 1; return r; }));
+    const work = (await pages(6)).map((input, i) => pool.analyze(input, {}, { requestId: `req-${i % 2}` }).then((r) => { answers += 1; return r; }));
     // An idle pool sends at once: a batch is on the worker.
     assert.ok(pool.snapshot().devices[0]!.inflight > 0);
     const victim = pool.snapshot().devices[0]!.pid!;
@@ -46,6 +46,9 @@ describe('worker crash recovery', { timeout: 60_000 }, () => {
     assert.equal(exits[0]!.pid, victim);
     assert.ok(exits[0]!.taskIds.length >= 1);
     assert.deepEqual([...retries.map((r) => r.taskId)].sort(), [...exits[0]!.taskIds].sort());
+    // The request each page came with is named in the events, so a request can be followed through a crash.
+    assert.ok(retries.every((r) => r.requestId === 'req-0' || r.requestId === 'req-1'), JSON.stringify(retries));
+    assert.deepEqual([...exits[0]!.requestIds].sort(), [...new Set(retries.map((r) => r.requestId!))].sort());
     await pool.close();
   });
 

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { CorruptImageError, EmptyInputError, ImageTooLargeError, UnsupportedMediaError } from '../../src/errors.js';
-import { decodeImage, type DecodedImage } from '../../src/model/image/decode.js';
+import { CorruptImageError, EmptyInputError, ImageTooLargeError, UnsupportedMediaError } from '../../../src/errors.js';
+import { decodeImage, type DecodedImage } from '../../../src/model/image/decode.js';
 
 type Rgb = readonly [number, number, number];
 

@@ -15,11 +15,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { LayoutError } from '../../src/errors.js';
-import { preprocessDecoded } from '../../src/model/image/preprocess.js';
-import { cubicAxisTaps, resizeCubicOpenCv, resizeCubicToChw } from '../../src/model/image/resize-cubic.js';
-import { repoRoot } from '../fixtures/paths.js';
-import { resizeCubicOpenCvReference, resizeCubicToChwReference } from '../fixtures/resize-cubic-reference.js';
+import { LayoutError } from '../../../src/errors.js';
+import { preprocessDecoded } from '../../../src/model/image/preprocess.js';
+import { cubicAxisTaps, resizeCubicOpenCv, resizeCubicToChw } from '../../../src/model/image/resize-cubic.js';
+import { repoRoot } from '../../fixtures/paths.js';
+import { resizeCubicOpenCvReference, resizeCubicToChwReference } from '../../fixtures/resize-cubic-reference.js';
 
 /** Interleaved RGB from per-pixel [r, g, b] triples. */
 const rgb = (pixels: ReadonlyArray<readonly [number, number, number]>): Uint8Array => Uint8Array.from(pixels.flat());

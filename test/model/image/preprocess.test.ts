@@ -8,11 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { UnsupportedMediaError } from '../../src/errors.js';
-import type { DecodedImage } from '../../src/model/image/decode.js';
-import { preprocess, preprocessDecoded } from '../../src/model/image/preprocess.js';
-import { samplesDir } from '../fixtures/paths.js';
-import { missingDependency, sharedSamplesProblem } from '../helpers/require-dep.js';
+import { UnsupportedMediaError } from '../../../src/errors.js';
+import type { DecodedImage } from '../../../src/model/image/decode.js';
+import { preprocess, preprocessDecoded } from '../../../src/model/image/preprocess.js';
+import { samplesDir } from '../../fixtures/paths.js';
+import { missingDependency, sharedSamplesProblem } from '../../helpers/require-dep.js';
 
 const V3 = { inputWidth: 800, inputHeight: 800, mean: [0, 0, 0], std: [1, 1, 1] } as const;
 const IMAGENET = { inputWidth: 4, inputHeight: 2, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;

@@ -3,9 +3,9 @@ import { describe, it } from 'node:test';
 import {
   applyThreshold, filterLargeImages, iouPlusOne, isContained, layoutNms, mergeBoxes, readDetections,
   roundHalfEven, sortByOrder, type Detection,
-} from '../../src/model/postprocess/postprocess.js';
-import { DOCLAYOUT_V3_LABELS as LABELS } from '../../src/model/labels.js';
-import type { PageGeometry, RawOutputs } from '../../src/model/types.js';
+} from '../../../src/model/postprocess/postprocess.js';
+import { DOCLAYOUT_V3_LABELS as LABELS } from '../../../src/model/labels.js';
+import type { PageGeometry, RawOutputs } from '../../../src/model/types.js';
 
 const TEXT = LABELS.indexOf('text');
 const TABLE = LABELS.indexOf('table');

@@ -14,10 +14,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assignReadingOrder, postprocess, type PostprocessModelInfo } from '../../src/model/postprocess/postprocess.js';
-import { DOCLAYOUT_V3_LABELS } from '../../src/model/labels.js';
-import type { Region } from '../../src/model/types.js';
-import { loadParityCase, parityCaseNames } from '../fixtures/parity-case.js';
+import { assignReadingOrder, postprocess, type PostprocessModelInfo } from '../../../src/model/postprocess/postprocess.js';
+import { DOCLAYOUT_V3_LABELS } from '../../../src/model/labels.js';
+import type { Region } from '../../../src/model/types.js';
+import { loadParityCase, parityCaseNames } from '../../fixtures/parity-case.js';
 
 const v3: PostprocessModelInfo = { labels: DOCLAYOUT_V3_LABELS, variant: 'pp-doclayoutv3', hasOrder: true, hasMasks: true, rowWidth: 7 };
 

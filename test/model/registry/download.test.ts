@@ -10,9 +10,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pullModel } from '../../src/model/registry/download.js';
-import type { KnownModel } from '../../src/model/registry/registry.js';
-import { makeFixtureModel } from '../fixtures/fixture-model.js';
+import { pullModel } from '../../../src/model/registry/download.js';
+import type { KnownModel } from '../../../src/model/registry/registry.js';
+import { makeFixtureModel } from '../../fixtures/fixture-model.js';
 
 describe('model download', () => {
   const body = Buffer.from(makeFixtureModel({ variant: 'v3' }));

@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import ort from 'onnxruntime-node';
-import { postprocess, type PostprocessModelInfo } from '../../src/model/postprocess/postprocess.js';
-import { DOCLAYOUT_V3_LABELS as LABELS } from '../../src/model/labels.js';
-import type { PageGeometry, RawOutputs, Region } from '../../src/model/types.js';
-import { writeFixtureModel } from '../fixtures/fixture-model.js';
+import { postprocess, type PostprocessModelInfo } from '../../../src/model/postprocess/postprocess.js';
+import { DOCLAYOUT_V3_LABELS as LABELS } from '../../../src/model/labels.js';
+import type { PageGeometry, RawOutputs, Region } from '../../../src/model/types.js';
+import { writeFixtureModel } from '../../fixtures/fixture-model.js';
 
 const id = (label: string) => LABELS.indexOf(label);
 const M = 200;

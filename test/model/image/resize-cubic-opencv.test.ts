@@ -11,11 +11,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { decodeImage } from '../../src/model/image/decode.js';
-import { preprocessDecoded } from '../../src/model/image/preprocess.js';
-import { resizeCubicOpenCv } from '../../src/model/image/resize-cubic.js';
-import { samplesDir } from '../fixtures/paths.js';
-import { findOpenCvPython, missingDependency } from '../helpers/require-dep.js';
+import { decodeImage } from '../../../src/model/image/decode.js';
+import { preprocessDecoded } from '../../../src/model/image/preprocess.js';
+import { resizeCubicOpenCv } from '../../../src/model/image/resize-cubic.js';
+import { samplesDir } from '../../fixtures/paths.js';
+import { findOpenCvPython, missingDependency } from '../../helpers/require-dep.js';
 
 interface Case {
   readonly name: string;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { mimeTypeOf, sniffMediaType, type MediaType } from '../../src/model/image/sniff.js';
+import { mimeTypeOf, sniffMediaType, type MediaType } from '../../../src/model/image/sniff.js';
 
 const tiny = (): sharp.Sharp => sharp({ create: { width: 8, height: 6, channels: 3, background: '#336699' } });
 

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CorruptImageError, ImageTooLargeError, UnsupportedMediaError } from '../../src/errors.js';
-import { decodeImage } from '../../src/model/image/decode.js';
-import { sniffMediaType } from '../../src/model/image/sniff.js';
+import { CorruptImageError, ImageTooLargeError, UnsupportedMediaError } from '../../../src/errors.js';
+import { decodeImage } from '../../../src/model/image/decode.js';
+import { sniffMediaType } from '../../../src/model/image/sniff.js';
 
 type Rgb = readonly [number, number, number];
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { openSession, postprocess, preprocess, selectPageOutputs, type LayoutSession, type PageGeometry } from '../../src/model/index.js';
-import { writeFixtureModel } from '../fixtures/fixture-model.js';
+import { openSession, postprocess, preprocess, selectPageOutputs, type LayoutSession, type PageGeometry } from '../../../src/model/index.js';
+import { writeFixtureModel } from '../../fixtures/fixture-model.js';
 
 describe('selectPageOutputs: one page of a batch, cut to the rows its threshold can keep', () => {
   let session: LayoutSession;

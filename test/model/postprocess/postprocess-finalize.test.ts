@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assignReadingOrder, clampBoxes, filterOverlaps, overlapOverSmaller, unclip, type Detection, type LayoutBox } from '../../src/model/postprocess/postprocess.js';
-import { DOCLAYOUT_V3_LABELS as LABELS } from '../../src/model/labels.js';
-import type { Point } from '../../src/model/postprocess/polygon.js';
+import { assignReadingOrder, clampBoxes, filterOverlaps, overlapOverSmaller, unclip, type Detection, type LayoutBox } from '../../../src/model/postprocess/postprocess.js';
+import { DOCLAYOUT_V3_LABELS as LABELS } from '../../../src/model/labels.js';
+import type { Point } from '../../../src/model/postprocess/polygon.js';
 
 const id = (label: string) => LABELS.indexOf(label);
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { maskToPolygon, regionPolygon, type Point } from '../../src/model/postprocess/polygon.js';
-import { ResampledMask, traceOuterBorder } from '../../src/model/postprocess/polygon-contour.js';
-import { approxPolyDpClosed } from '../../src/model/postprocess/polygon-simplify.js';
-import { polygonIntersectionArea, polygonOverlapRatio, polygonToQuad } from '../../src/model/postprocess/polygon-geometry.js';
-import type { PageGeometry } from '../../src/model/types.js';
+import { maskToPolygon, regionPolygon, type Point } from '../../../src/model/postprocess/polygon.js';
+import { ResampledMask, traceOuterBorder } from '../../../src/model/postprocess/polygon-contour.js';
+import { approxPolyDpClosed } from '../../../src/model/postprocess/polygon-simplify.js';
+import { polygonIntersectionArea, polygonOverlapRatio, polygonToQuad } from '../../../src/model/postprocess/polygon-geometry.js';
+import type { PageGeometry } from '../../../src/model/types.js';
 
 const M = 200;
 /** 800×800 page fed at 800×800: one 200×200 mask cell is 4×4 page pixels. */
