@@ -18,7 +18,8 @@ describe('PageWindow', () => {
       third = true;
       return release;
     });
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // Nothing but a release can wake it: one turn of the event loop shows it still waiting.
+    await new Promise((resolve) => setImmediate(resolve));
     assert.equal(third, false);
     assert.equal(window.inUse, 2);
     first();
