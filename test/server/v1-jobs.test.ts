@@ -143,6 +143,20 @@ describe('/v1/jobs without Redis (embedded queue)', { timeout: 120_000 }, () => 
 
   sharedChecks('embedded', () => server.app);
 
+  it('embedded: an unknown id with odd characters is not echoed back decoded', async () => {
+    const app = server.app;
+    for (const method of ['GET', 'DELETE'] as const) {
+      const res = await app.inject({ method, url: `/v1/jobs/${encodeURIComponent('<script>alert("x")</script>\r\nX-Evil: 1')}` });
+      assert.equal(res.statusCode, 404, res.body);
+      const { error } = json<{ error: { code: string; message: string } }>(res.body);
+      assert.equal(error.code, 'LAYOUT_ERR_JOB_NOT_FOUND');
+      assert.doesNotMatch(error.message, /[<>"\r\n]|script|Evil/, error.message);
+    }
+    // An id of the right form is named, so a client sees which one is gone.
+    const plain = json<{ error: { message: string } }>((await app.inject({ method: 'GET', url: '/v1/jobs/job-0123abcd' })).body);
+    assert.match(plain.error.message, /job-0123abcd/);
+  });
+
   it('embedded: DELETE cancels a queued job', async () => {
     const app = server.app;
     const pdf = await twoPagePdf();

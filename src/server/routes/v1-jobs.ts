@@ -36,6 +36,17 @@ const jobDoc = {
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 128 } } } as const;
 
+/** The characters of every id this service hands out (`job-…`, `b-….…`). */
+const JOB_ID_FORM = /^[\w.-]{1,128}$/;
+
+/**
+ * A 404 that echoes the id only when it has the form of one: the path arrives URL-decoded, and
+ * a client's markup, quotes or control characters must not come back in our error message.
+ */
+function jobNotFound(id: string): Error {
+  return JobNotFoundError(JOB_ID_FORM.test(id) ? id : '(the id given has characters no job id has)');
+}
+
 function callbackUrl(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') throw InvalidParamError('callbackUrl', 'expected an http(s) URL');
@@ -93,8 +104,8 @@ export function v1JobsRoutes(app: FastifyInstance, options: { ctx: ServerContext
     schema: { tags: ['jobs'], summary: 'A job\'s state, progress and (once finished) per-page results', params: idParams },
     config: { openapi: { response: { 200: jobDoc, 404: errorDoc } } },
   }, async (request: FastifyRequest<{ Params: { id: string } }>) => {
-    const view = await ctx.jobs.get(request.params.id);
-    if (!view) throw JobNotFoundError(request.params.id);
+    const view = JOB_ID_FORM.test(request.params.id) ? await ctx.jobs.get(request.params.id) : undefined;
+    if (!view) throw jobNotFound(request.params.id);
     return withUrl(view);
   });
 
@@ -102,8 +113,8 @@ export function v1JobsRoutes(app: FastifyInstance, options: { ctx: ServerContext
     schema: { tags: ['jobs'], summary: 'Cancel a job: waiting pages are dropped, running ones end', params: idParams },
     config: { openapi: { response: { 200: jobDoc, 404: errorDoc } } },
   }, async (request: FastifyRequest<{ Params: { id: string } }>) => {
-    const view = await ctx.jobs.cancel(request.params.id);
-    if (!view) throw JobNotFoundError(request.params.id);
+    const view = JOB_ID_FORM.test(request.params.id) ? await ctx.jobs.cancel(request.params.id) : undefined;
+    if (!view) throw jobNotFound(request.params.id);
     return withUrl(view);
   });
 
