@@ -73,6 +73,8 @@ export const optionSpecs = {
   jobMaxStalled: { kind: 'int', default: 2, env: 'DOCLAYOUT_JOB_MAX_STALLED', flag: '--job-max-stalled <n>', min: 0, description: 'Times a job may lose its worker before it fails' },
   jobAttempts: { kind: 'int', default: 3, env: 'DOCLAYOUT_JOB_ATTEMPTS', flag: '--job-attempts <n>', min: 1, description: 'Runs of a page job when devices fail under it (bad input is never retried)' },
   jobBackoffMs: { kind: 'int', default: 1_000, env: 'DOCLAYOUT_JOB_BACKOFF_MS', flag: '--job-backoff-ms <ms>', unit: 'ms', min: 0, description: 'First retry delay of a failed page job; doubles per attempt' },
+  callbackAllow: { kind: 'string', default: undefined, env: 'DOCLAYOUT_CALLBACK_ALLOW', flag: '--callback-allow <cidrs>', description: 'Addresses or CIDR ranges, comma-separated, that a job\'s callbackUrl may reach although loopback, link-local, private or reserved (SSRF guard; default none: such callbacks are refused)' },
+  callbackTimeoutMs: { kind: 'int', default: 10_000, env: 'DOCLAYOUT_CALLBACK_TIMEOUT_MS', flag: '--callback-timeout-ms <ms>', unit: 'ms', min: 1, description: 'One callback attempt\'s whole time, from connecting to the end of the receiver\'s answer; a slower attempt fails and is retried' },
 } as const satisfies Record<string, OptionSpec>;
 
 /**

@@ -13,7 +13,7 @@ import type { Config } from '../config.js';
 import { MalformedRequestError, MethodNotAllowedError, NotFoundError, OverloadedError, PoolClosedError } from '../errors.js';
 import { poolAnalyzer } from '../document/index.js';
 import { createResultCache, parseCacheSpec } from '../cache/index.js';
-import { EmbeddedJobService, modelIdentity, type JobService } from '../jobs/index.js';
+import { callbackSettings, EmbeddedJobService, modelIdentity, type JobService } from '../jobs/index.js';
 import { registerJobMetrics } from './job-metrics.js';
 import type { LayoutPool } from '../pool/index.js';
 import { clientErrorHandler } from './client-errors.js';
@@ -106,18 +106,21 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   });
 
   const shedder = new LoadShedder(config.eventLoopLagMs);
+  const callbacks = callbackSettings(config);
   const jobs = options.jobs ?? new EmbeddedJobService({
     analyzer: poolAnalyzer(pool),
     cache: createResultCache(parseCacheSpec(config.cache, false), undefined, config.jobTtlS),
     modelSha256: modelIdentity(() => ctx.modelPath, () => pool.snapshot().model),
     maxPixels: config.maxPixels,
     ttlSeconds: config.jobTtlS,
+    callbacks: { ...callbacks, onAttempt: (a) => app.log[a.outcome === 'delivered' ? 'info' : 'warn'](a, 'callback attempt') },
   });
   const ctx: ServerContext = {
     config,
     pool,
     documents: { analyzer: poolAnalyzer(pool), limits: config },
     jobs,
+    callbackGuard: callbacks.guard,
     metrics: new ServerMetrics({ pool, gpuTelemetry: options.gpuTelemetry, eventLoopLagMs: () => shedder.lagMs }),
     stats: new RollingStats(),
     shedder,

@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkUpload } from '../../document/index.js';
 import { InvalidParamError, JobNotFoundError } from '../../errors.js';
-import type { DocumentOptions, JobView } from '../../jobs/index.js';
+import type { CallbackGuard, DocumentOptions, JobView } from '../../jobs/index.js';
 import type { ServerContext } from '../context.js';
 import { errorDoc, layoutQuerySchema } from '../layout-response.js';
 import { parseRequestOptions } from '../request-input.js';
@@ -47,7 +47,8 @@ function jobNotFound(id: string): Error {
   return JobNotFoundError(JOB_ID_FORM.test(id) ? id : '(the id given has characters no job id has)');
 }
 
-function callbackUrl(value: unknown): string | undefined {
+/** A callbackUrl, checked against the SSRF guard now so a refused one is a 400, not a silent no-call later. */
+async function callbackUrl(value: unknown, guard: CallbackGuard): Promise<string | undefined> {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') throw InvalidParamError('callbackUrl', 'expected an http(s) URL');
   let url: URL;
@@ -57,6 +58,7 @@ function callbackUrl(value: unknown): string | undefined {
     throw InvalidParamError('callbackUrl', `"${value}" is not a URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw InvalidParamError('callbackUrl', 'expected an http(s) URL');
+  await guard.check(url.toString());
   return url.toString();
 }
 
@@ -87,12 +89,13 @@ export function v1JobsRoutes(app: FastifyInstance, options: { ctx: ServerContext
     // Refused here (400/413/415), not after queueing: the sniff reads a few header bytes only.
     checkUpload(file, ctx.config.maxUploadMb);
     const parsed = parseRequestOptions(input.fields, ctx.config);
+    const callback = await callbackUrl(input.fields.callbackUrl, ctx.callbackGuard);
     const documentOptions: DocumentOptions = {
       params: parsed.params,
       ...(parsed.pages ? { pages: parsed.pages } : {}),
       pdfDpi: ctx.config.pdfDpi,
       maxPdfPages: ctx.config.maxPdfPages,
-      ...(callbackUrl(input.fields.callbackUrl) ? { callbackUrl: callbackUrl(input.fields.callbackUrl)! } : {}),
+      ...(callback ? { callbackUrl: callback } : {}),
     };
     const view = withUrl(await ctx.jobs.submit(file, documentOptions));
     reply.code(202).header('location', view.statusUrl);
