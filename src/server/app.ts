@@ -21,6 +21,7 @@ import type { GpuTelemetry } from '../telemetry/gpu.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import type { ServerContext } from './context.js';
 import { errorBody, mapError } from './error-map.js';
+import { discardRestOfBody, DISCARD_TIME_LIMITS } from './discard-body.js';
 import { LoadShedder } from './load-shedder.js';
 import { ServerMetrics } from './metrics.js';
 import { packageInfo } from './package-info.js';
@@ -76,9 +77,10 @@ function timeoutCheckIntervalMs(config: Pick<Config, 'headersTimeoutMs' | 'uploa
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
   const { config, pool } = options;
   const uploadLimitBytes = Math.ceil(config.maxUploadMb * MB);
+  const bodyLimitBytes = Math.ceil(uploadLimitBytes * (4 / 3)) + JSON_OVERHEAD_BYTES;
   const app = fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    bodyLimit: Math.ceil(uploadLimitBytes * (4 / 3)) + JSON_OVERHEAD_BYTES,
+    bodyLimit: bodyLimitBytes,
     // A caller's x-request-id (from nginx, a client) threads through our logs and back.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -184,9 +186,12 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       throw OverloadedError(`event loop lag ${Math.round(shedder.lagMs)} ms > ${config.eventLoopLagMs} ms`);
     }
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // A refusal sent mid-upload: the rest of the body is read and discarded within these bounds.
+  const discardLimits = { maxBytes: 2 * bodyLimitBytes, ...DISCARD_TIME_LIMITS };
+  app.addHook('onSend', async (request, reply, payload) => {
     // While draining, close each connection after its response so shutdown is not held up by keep-alive.
     if (ctx.draining) reply.header('connection', 'close');
+    else if (reply.statusCode >= 400 && !request.raw.complete) discardRestOfBody(request.raw, reply, discardLimits);
     return payload;
   });
   app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
