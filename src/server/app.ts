@@ -23,6 +23,7 @@ import type { ServerContext } from './context.js';
 import { errorBody, mapError } from './error-map.js';
 import { discardRestOfBody, DISCARD_TIME_LIMITS } from './discard-body.js';
 import { LoadShedder } from './load-shedder.js';
+import { watchUploadRate } from './upload-rate.js';
 import { ServerMetrics } from './metrics.js';
 import { packageInfo } from './package-info.js';
 import { logPoolEvents } from './pool-logging.js';
@@ -174,8 +175,14 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  const uploadRate = { minBytesPerS: config.minUploadBytesPerS, windowMs: config.uploadRateWindowMs };
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-request-id', request.id);
+    watchUploadRate(request.raw, uploadRate, (error) => {
+      // Answered in the route's own error shape; `connection: close` ends the socket after it.
+      if (!reply.sent) reply.header('connection', 'close').send(error);
+      else request.raw.socket.destroy();
+    });
     if (!request.routeOptions.config.shed) return;
     if (ctx.draining) {
       ctx.metrics.countShed('draining');
@@ -191,7 +198,8 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   app.addHook('onSend', async (request, reply, payload) => {
     // While draining, close each connection after its response so shutdown is not held up by keep-alive.
     if (ctx.draining) reply.header('connection', 'close');
-    else if (reply.statusCode >= 400 && !request.raw.complete) discardRestOfBody(request.raw, reply, discardLimits);
+    // (a client cut for sending too slowly is not waited for: 408 closes)
+    else if (reply.statusCode >= 400 && reply.statusCode !== 408 && !request.raw.complete) discardRestOfBody(request.raw, reply, discardLimits);
     return payload;
   });
   app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
