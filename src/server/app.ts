@@ -22,6 +22,7 @@ import { ConnectionTracker } from './connection-tracker.js';
 import type { ServerContext } from './context.js';
 import { errorBody, mapError } from './error-map.js';
 import { discardRestOfBody, DISCARD_TIME_LIMITS } from './discard-body.js';
+import { registerJsonBodyParser } from './json-body-parser.js';
 import { LoadShedder } from './load-shedder.js';
 import { watchUploadRate } from './upload-rate.js';
 import { ServerMetrics } from './metrics.js';
@@ -110,6 +111,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
 
   const shedder = new LoadShedder(config.eventLoopLagMs);
   const callbacks = callbackSettings(config);
+  const jsonBodies = registerJsonBodyParser(app as unknown as FastifyInstance, { bodyLimitBytes, maxUploadMb: config.maxUploadMb });
   const jobs = options.jobs ?? new EmbeddedJobService({
     analyzer: poolAnalyzer(pool),
     cache: createResultCache(parseCacheSpec(config.cache, false), undefined, config.jobTtlS),
@@ -124,6 +126,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     documents: { analyzer: poolAnalyzer(pool), limits: config },
     jobs,
     callbackGuard: callbacks.guard,
+    jsonBodies,
     metrics: new ServerMetrics({ pool, gpuTelemetry: options.gpuTelemetry, eventLoopLagMs: () => shedder.lagMs }),
     stats: new RollingStats(),
     shedder,
@@ -176,8 +179,16 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const uploadRate = { minBytesPerS: config.minUploadBytesPerS, windowMs: config.uploadRateWindowMs };
+  /** Requests whose body is still arriving, so shutdown can answer them (preClose). */
+  const uploads = new Map<FastifyRequest['raw'], FastifyReply>();
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-request-id', request.id);
+    if (request.raw.complete === false) {
+      uploads.set(request.raw, reply);
+      const forget = (): void => void uploads.delete(request.raw);
+      request.raw.once('end', forget);
+      reply.raw.once('close', forget);
+    }
     watchUploadRate(request.raw, uploadRate, (error) => {
       // Answered in the route's own error shape; `connection: close` ends the socket after it.
       if (!reply.sent) reply.header('connection', 'close').send(error);
@@ -188,9 +199,10 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       ctx.metrics.countShed('draining');
       throw PoolClosedError();
     }
-    if (shedder.overloaded) {
+    const lagMs = shedder.overloadedLagMs;
+    if (lagMs !== undefined) {
       ctx.metrics.countShed('event-loop-lag');
-      throw OverloadedError(`event loop lag ${Math.round(shedder.lagMs)} ms > ${config.eventLoopLagMs} ms`);
+      throw OverloadedError(`event loop lag ${Math.round(lagMs)} ms > ${config.eventLoopLagMs} ms`);
     }
   });
   // A refusal sent mid-upload: the rest of the body is read and discarded within these bounds.
@@ -199,7 +211,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     // While draining, close each connection after its response so shutdown is not held up by keep-alive.
     if (ctx.draining) reply.header('connection', 'close');
     // (a client cut for sending too slowly is not waited for: 408 closes)
-    else if (reply.statusCode >= 400 && reply.statusCode !== 408 && !request.raw.complete) discardRestOfBody(request.raw, reply, discardLimits);
+    else if (reply.statusCode >= 400 && reply.statusCode !== 408) discardRestOfBody(request.raw, reply, discardLimits);
     return payload;
   });
   app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -250,11 +262,19 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const connections = new ConnectionTracker(app.server);
   app.addHook('preClose', async () => {
     ctx.draining = true;
-    connections.closeAllButAccepted();
+    // An upload cut by shutdown hears why (503 LAYOUT_ERR_POOL_CLOSED, logged as such), rather
+    // than a bare reset that the body parser then logs as a 400 "aborted".
+    connections.closeAllButAccepted((req) => {
+      const reply = uploads.get(req);
+      if (!reply || reply.sent) return false;
+      reply.send(PoolClosedError({ details: { reason: 'shutdown: the upload had not arrived in full' } }));
+      return true;
+    });
   });
   app.addHook('onClose', async () => {
     connections.dispose();
     shedder.close();
+    await jsonBodies.close();
     try {
       // Jobs first: the embedded queue's running documents still need the pool.
       await jobs.close();

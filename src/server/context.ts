@@ -9,6 +9,7 @@ import type { LayoutPool, PoolResult, PoolSnapshot } from '../pool/index.js';
 import type { GpuStats, GpuTelemetry } from '../telemetry/gpu.js';
 import type { AnalyzedDocument, DocumentContext } from '../document/index.js';
 import type { CallbackGuard, JobService } from '../jobs/index.js';
+import type { JsonBodyParser } from './json-body-parser.js';
 import type { LoadShedder } from './load-shedder.js';
 import type { ServerMetrics } from './metrics.js';
 import type { RollingStats } from './rolling-stats.js';
@@ -22,6 +23,8 @@ export interface ServerContext {
   readonly jobs: JobService;
   /** Which addresses a job's callbackUrl may reach (--callback-allow); checked when a job is submitted. */
   readonly callbackGuard: CallbackGuard;
+  /** The JSON body parser (large bodies parse on a thread). */
+  readonly jsonBodies: JsonBodyParser;
   readonly metrics: ServerMetrics;
   readonly stats: RollingStats;
   readonly shedder: LoadShedder;

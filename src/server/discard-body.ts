@@ -30,7 +30,8 @@ interface RefusalReply {
  * socket under the client's writes, and drains the rest of the body within `limits`.
  */
 export function discardRestOfBody(req: IncomingMessage, reply: RefusalReply, limits: DiscardLimits): void {
-  if (req.complete || req.destroyed) return;
+  // (`complete` is a boolean on a real connection; injected test requests have no socket to keep)
+  if (req.complete !== false || req.destroyed) return;
   reply.removeHeader('connection');
   const socket = req.socket;
   let bytes = 0;

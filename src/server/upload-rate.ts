@@ -20,8 +20,9 @@ export interface UploadRateLimits {
  * once, with the error to answer, when a window brought fewer bytes than the floor.
  */
 export function watchUploadRate(req: IncomingMessage, limits: UploadRateLimits, onTooSlow: (error: LayoutError) => void): void {
-  if (limits.minBytesPerS <= 0 || req.complete) return;
   const socket = req.socket;
+  // (injected test requests have no real socket to measure)
+  if (limits.minBytesPerS <= 0 || req.complete !== false || typeof socket?.bytesRead !== 'number') return;
   const floorBytes = (limits.minBytesPerS * limits.windowMs) / 1000;
   let last = socket.bytesRead;
   const timer = setInterval(() => {
