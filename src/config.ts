@@ -52,6 +52,8 @@ export const optionSpecs = {
   port: { kind: 'int', default: 8000, env: 'DOCLAYOUT_PORT', flag: '--port <n>', min: 0, max: 65535, description: 'Listen port (0 = any free port)' },
   headersTimeoutMs: { kind: 'int', default: 20_000, env: 'DOCLAYOUT_HEADERS_TIMEOUT_MS', flag: '--headers-timeout-ms <ms>', unit: 'ms', min: 1, description: 'Time a client has to send its request headers (a few hundred bytes); slower ones get 408 and are disconnected' },
   uploadTimeoutMs: { kind: 'int', default: 600_000, env: 'DOCLAYOUT_UPLOAD_TIMEOUT_MS', flag: '--upload-timeout-ms <ms>', unit: 'ms', min: 1, description: 'Time a client has to send a whole request, headers and body: a 50 MB upload needs ~0.7 Mbit/s; slower ones get 408 and are disconnected' },
+  minUploadBytesPerS: { kind: 'int', default: 1_024, env: 'DOCLAYOUT_MIN_UPLOAD_BYTES_PER_S', flag: '--min-upload-bytes-per-s <n>', unit: 'B/s', min: 0, description: 'Slowest body a client may send, averaged over each --upload-rate-window-ms: a client trickling bytes is cut with 408 within one or two windows instead of holding its connection for --upload-timeout-ms (0 = off)' },
+  uploadRateWindowMs: { kind: 'int', default: 10_000, env: 'DOCLAYOUT_UPLOAD_RATE_WINDOW_MS', flag: '--upload-rate-window-ms <ms>', unit: 'ms', min: 100, description: 'Window over which --min-upload-bytes-per-s is measured; long enough to forgive a real link stalling for a moment' },
   adminToken: { kind: 'string', default: undefined, env: 'DOCLAYOUT_ADMIN_TOKEN', flag: '--admin-token <token>', description: 'Bearer token for POST /v1/admin/reload; unset, the route does not exist (404). Prefer the env variable: flags show in ps' },
   maxUploadMb: { kind: 'number', default: 50, env: 'DOCLAYOUT_MAX_UPLOAD_MB', flag: '--max-upload-mb <mb>', unit: 'MB', min: 0.001, description: 'Largest accepted request body' },
   maxPixels: { kind: 'int', default: 100_000_000, env: 'DOCLAYOUT_MAX_PIXELS', flag: '--max-pixels <n>', unit: 'pixels', min: 1, description: 'Largest accepted image (width × height); decompression-bomb guard' },
@@ -73,6 +75,8 @@ export const optionSpecs = {
   jobMaxStalled: { kind: 'int', default: 2, env: 'DOCLAYOUT_JOB_MAX_STALLED', flag: '--job-max-stalled <n>', min: 0, description: 'Times a job may lose its worker before it fails' },
   jobAttempts: { kind: 'int', default: 3, env: 'DOCLAYOUT_JOB_ATTEMPTS', flag: '--job-attempts <n>', min: 1, description: 'Runs of a page job when devices fail under it (bad input is never retried)' },
   jobBackoffMs: { kind: 'int', default: 1_000, env: 'DOCLAYOUT_JOB_BACKOFF_MS', flag: '--job-backoff-ms <ms>', unit: 'ms', min: 0, description: 'First retry delay of a failed page job; doubles per attempt' },
+  callbackAllow: { kind: 'string', default: undefined, env: 'DOCLAYOUT_CALLBACK_ALLOW', flag: '--callback-allow <cidrs>', description: 'Addresses or CIDR ranges, comma-separated, that a job\'s callbackUrl may reach although loopback, link-local, private or reserved (SSRF guard; default none: such callbacks are refused)' },
+  callbackTimeoutMs: { kind: 'int', default: 10_000, env: 'DOCLAYOUT_CALLBACK_TIMEOUT_MS', flag: '--callback-timeout-ms <ms>', unit: 'ms', min: 1, description: 'One callback attempt\'s whole time, from connecting to the end of the receiver\'s answer; a slower attempt fails and is retried' },
 } as const satisfies Record<string, OptionSpec>;
 
 /**

@@ -12,7 +12,7 @@ import os from 'node:os';
 import { WaitingChildrenError, Worker, type Job } from 'bullmq';
 import type { ResultCache } from '../cache/index.js';
 import { RetriesExhaustedError, toLayoutError } from '../errors.js';
-import { notifyCallback } from './callback.js';
+import { notifyCallback, type CallbackOptions } from './callback.js';
 import type { Cluster } from './cluster.js';
 import { redisOptions } from './connection.js';
 import { BULL_PREFIX, pageJobId } from './names.js';
@@ -31,6 +31,8 @@ export interface ClusterWorkerOptions {
   readonly devices?: readonly string[];
   /** Document jobs split or finalised at once: parsing a PDF's page tree is quick. */
   readonly docConcurrency?: number;
+  /** How callbacks are sent: the SSRF guard, each attempt's time, where attempts are reported. */
+  readonly callbacks?: CallbackOptions;
 }
 
 export interface ClusterWorkerEvents {
@@ -70,6 +72,7 @@ export class ClusterWorker extends EventEmitter {
   readonly #docWorker: Worker;
   readonly #pageWorker: Worker;
   readonly #registry: WorkerRegistry;
+  readonly #callbacks: CallbackOptions | undefined;
   readonly #counters: WorkerCounters = { pagesRun: 0, pagesStored: 0, cacheHits: 0, failedPages: 0 };
   #activePages = 0;
   /** Average wall time of a page run here (device pages, not cache hits), ms. */
@@ -80,6 +83,7 @@ export class ClusterWorker extends EventEmitter {
     super();
     const { cluster } = options;
     this.#cluster = cluster;
+    this.#callbacks = options.callbacks;
     this.id = options.workerId ?? `${os.hostname()}-${process.pid}`;
     this.#ctx = { analyzer: options.analyzer, cache: options.cache, modelSha256: options.modelSha256, maxPixels: options.maxPixels };
     const connection = redisOptions(cluster.settings.redisUrl);
@@ -218,7 +222,7 @@ export class ClusterWorker extends EventEmitter {
     if (doc.options.callbackUrl) {
       const record = await this.#cluster.documents.getDocument(doc.docId);
       // The callback is best-effort with its own bounded retries: it never fails the document.
-      await notifyCallback(doc.options.callbackUrl, { id: doc.batchId, document: record }).catch(() => undefined);
+      await notifyCallback(doc.options.callbackUrl, { id: doc.batchId, document: record }, this.#callbacks).catch(() => undefined);
     }
   }
 

@@ -10,7 +10,7 @@ import { analyzeDocument, type PageAnalyzer, type UploadedFile } from '../docume
 import { JobCanceledError, PoolClosedError, QueueFullError, toLayoutError } from '../errors.js';
 import { sha256Hex } from './document-store.js';
 import { cachingAnalyzer } from './caching-analyzer.js';
-import { notifyCallback } from './callback.js';
+import { notifyCallback, type CallbackOptions } from './callback.js';
 import type { JobMetrics, JobService, JobState, JobView } from './job-service.js';
 import { iso } from './job-service.js';
 import { pageCacheKey } from './page-runner.js';
@@ -43,6 +43,8 @@ export interface EmbeddedJobServiceOptions {
   readonly modelSha256: () => Promise<string>;
   readonly maxPixels: number;
   readonly ttlSeconds: number;
+  /** How callbacks are sent: the SSRF guard, each attempt's time, where attempts are reported. */
+  readonly callbacks?: CallbackOptions;
 }
 
 export class EmbeddedJobService implements JobService {
@@ -175,7 +177,7 @@ export class EmbeddedJobService implements JobService {
     job.file = { name: job.file.name, bytes: new Uint8Array(0) };
     if (state === 'completed') this.#counters.completed += 1;
     if (state === 'failed') this.#counters.failed += 1;
-    if (job.options.callbackUrl) void notifyCallback(job.options.callbackUrl, this.#view(job)).catch(() => undefined);
+    if (job.options.callbackUrl) void notifyCallback(job.options.callbackUrl, this.#view(job), this.#options.callbacks).catch(() => undefined);
   }
 
   #view(job: EmbeddedJob): JobView {

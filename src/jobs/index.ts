@@ -6,7 +6,8 @@
 export { Cluster, jobSettings, type JobSettings } from './cluster.js';
 export { ClusterWorker, type ClusterWorkerOptions, type WorkerCounters } from './cluster-worker.js';
 export { JobClient, batchState, type QueueCounts, type SubmittedDocument } from './job-client.js';
-export { notifyCallback, CALLBACK_DEFAULTS, type CallbackOptions, type CallbackOutcome } from './callback.js';
+export { notifyCallback, callbackSettings, CALLBACK_DEFAULTS, type CallbackAttempt, type CallbackOptions, type CallbackOutcome } from './callback.js';
+export { CallbackGuard } from './callback-guard.js';
 export { listWorkers, HEARTBEAT_MS, type WorkerInfo } from './worker-registry.js';
 export { BULL_PREFIX, checkBatchId, newBatchId, documentId, pageJobId, queueNames, DEFAULT_QUEUE } from './names.js';
 export { createRedis, redisOptions } from './connection.js';

@@ -13,7 +13,7 @@ import type { Config } from '../config.js';
 import { MalformedRequestError, MethodNotAllowedError, NotFoundError, OverloadedError, PoolClosedError } from '../errors.js';
 import { poolAnalyzer } from '../document/index.js';
 import { createResultCache, parseCacheSpec } from '../cache/index.js';
-import { EmbeddedJobService, modelIdentity, type JobService } from '../jobs/index.js';
+import { callbackSettings, EmbeddedJobService, modelIdentity, type JobService } from '../jobs/index.js';
 import { registerJobMetrics } from './job-metrics.js';
 import type { LayoutPool } from '../pool/index.js';
 import { clientErrorHandler } from './client-errors.js';
@@ -21,7 +21,10 @@ import type { GpuTelemetry } from '../telemetry/gpu.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import type { ServerContext } from './context.js';
 import { errorBody, mapError } from './error-map.js';
+import { discardRestOfBody, DISCARD_TIME_LIMITS } from './discard-body.js';
+import { registerJsonBodyParser } from './json-body-parser.js';
 import { LoadShedder } from './load-shedder.js';
+import { watchUploadRate } from './upload-rate.js';
 import { ServerMetrics } from './metrics.js';
 import { packageInfo } from './package-info.js';
 import { logPoolEvents } from './pool-logging.js';
@@ -76,9 +79,10 @@ function timeoutCheckIntervalMs(config: Pick<Config, 'headersTimeoutMs' | 'uploa
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
   const { config, pool } = options;
   const uploadLimitBytes = Math.ceil(config.maxUploadMb * MB);
+  const bodyLimitBytes = Math.ceil(uploadLimitBytes * (4 / 3)) + JSON_OVERHEAD_BYTES;
   const app = fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    bodyLimit: Math.ceil(uploadLimitBytes * (4 / 3)) + JSON_OVERHEAD_BYTES,
+    bodyLimit: bodyLimitBytes,
     // A caller's x-request-id (from nginx, a client) threads through our logs and back.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -106,18 +110,23 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   });
 
   const shedder = new LoadShedder(config.eventLoopLagMs);
+  const callbacks = callbackSettings(config);
+  const jsonBodies = registerJsonBodyParser(app as unknown as FastifyInstance, { bodyLimitBytes, maxUploadMb: config.maxUploadMb });
   const jobs = options.jobs ?? new EmbeddedJobService({
     analyzer: poolAnalyzer(pool),
     cache: createResultCache(parseCacheSpec(config.cache, false), undefined, config.jobTtlS),
     modelSha256: modelIdentity(() => ctx.modelPath, () => pool.snapshot().model),
     maxPixels: config.maxPixels,
     ttlSeconds: config.jobTtlS,
+    callbacks: { ...callbacks, onAttempt: (a) => app.log[a.outcome === 'delivered' ? 'info' : 'warn'](a, 'callback attempt') },
   });
   const ctx: ServerContext = {
     config,
     pool,
     documents: { analyzer: poolAnalyzer(pool), limits: config },
     jobs,
+    callbackGuard: callbacks.guard,
+    jsonBodies,
     metrics: new ServerMetrics({ pool, gpuTelemetry: options.gpuTelemetry, eventLoopLagMs: () => shedder.lagMs }),
     stats: new RollingStats(),
     shedder,
@@ -169,21 +178,40 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  const uploadRate = { minBytesPerS: config.minUploadBytesPerS, windowMs: config.uploadRateWindowMs };
+  /** Requests whose body is still arriving, so shutdown can answer them (preClose). */
+  const uploads = new Map<FastifyRequest['raw'], FastifyReply>();
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('x-request-id', request.id);
+    if (request.raw.complete === false) {
+      uploads.set(request.raw, reply);
+      const forget = (): void => void uploads.delete(request.raw);
+      request.raw.once('end', forget);
+      reply.raw.once('close', forget);
+    }
+    watchUploadRate(request.raw, uploadRate, (error) => {
+      // Answered in the route's own error shape; `connection: close` ends the socket after it.
+      if (!reply.sent) reply.header('connection', 'close').send(error);
+      else request.raw.socket.destroy();
+    });
     if (!request.routeOptions.config.shed) return;
     if (ctx.draining) {
       ctx.metrics.countShed('draining');
       throw PoolClosedError();
     }
-    if (shedder.overloaded) {
+    const lagMs = shedder.overloadedLagMs;
+    if (lagMs !== undefined) {
       ctx.metrics.countShed('event-loop-lag');
-      throw OverloadedError(`event loop lag ${Math.round(shedder.lagMs)} ms > ${config.eventLoopLagMs} ms`);
+      throw OverloadedError(`event loop lag ${Math.round(lagMs)} ms > ${config.eventLoopLagMs} ms`);
     }
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // A refusal sent mid-upload: the rest of the body is read and discarded within these bounds.
+  const discardLimits = { maxBytes: 2 * bodyLimitBytes, ...DISCARD_TIME_LIMITS };
+  app.addHook('onSend', async (request, reply, payload) => {
     // While draining, close each connection after its response so shutdown is not held up by keep-alive.
     if (ctx.draining) reply.header('connection', 'close');
+    // (a client cut for sending too slowly is not waited for: 408 closes)
+    else if (reply.statusCode >= 400 && reply.statusCode !== 408) discardRestOfBody(request.raw, reply, discardLimits);
     return payload;
   });
   app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -234,11 +262,19 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const connections = new ConnectionTracker(app.server);
   app.addHook('preClose', async () => {
     ctx.draining = true;
-    connections.closeAllButAccepted();
+    // An upload cut by shutdown hears why (503 LAYOUT_ERR_POOL_CLOSED, logged as such), rather
+    // than a bare reset that the body parser then logs as a 400 "aborted".
+    connections.closeAllButAccepted((req) => {
+      const reply = uploads.get(req);
+      if (!reply || reply.sent) return false;
+      reply.send(PoolClosedError({ details: { reason: 'shutdown: the upload had not arrived in full' } }));
+      return true;
+    });
   });
   app.addHook('onClose', async () => {
     connections.dispose();
     shedder.close();
+    await jsonBodies.close();
     try {
       // Jobs first: the embedded queue's running documents still need the pool.
       await jobs.close();

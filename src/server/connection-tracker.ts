@@ -5,11 +5,15 @@
  *   (clients and load balancers open them ahead of time) as busy, and `server.close()` then waits
  *   for it until the headers timeout — a minute of shutdown spent on a socket with no work on it;
  * - an upload that is still arriving is not accepted work either: waiting for a slow client would
- *   hold shutdown up to the drain timeout (and end it with exit 1), so it is cut at once.
+ *   hold shutdown up to the drain timeout (and end it with exit 1), so it is answered 503
+ *   (LAYOUT_ERR_POOL_CLOSED, `connection: close`) at once and its connection closed after that.
  * Requests that arrived in full are accepted: their sockets close after their response.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
+
+/** Time for the 503 to an upload cut by shutdown to go out (a few hundred bytes), ms. */
+const UPLOAD_ANSWER_MS = 1_000;
 
 export class ConnectionTracker {
   /** Requests in progress per open socket. */
@@ -47,14 +51,22 @@ export class ConnectionTracker {
   }
 
   /**
-   * From now on, close each socket as soon as it has no request in progress (idle ones at once),
-   * and cut at once those whose request body is still arriving.
+   * From now on, close each socket as soon as it has no request in progress (idle ones at once).
+   * A socket whose request body is still arriving is told so by `answerUpload` (a 503 with
+   * `connection: close`, after which Node closes it) and cut if it is not answered within
+   * UPLOAD_ANSWER_MS; without `answerUpload`, or where it declines, it is cut at once.
    */
-  closeAllButAccepted(): void {
+  closeAllButAccepted(answerUpload?: (req: IncomingMessage) => boolean): void {
     this.#closing = true;
     for (const [socket, requests] of this.#inflight) {
-      if (requests.size === 0) socket.destroySoon();
-      else if ([...requests].some((req) => !req.complete)) socket.destroy();
+      if (requests.size === 0) {
+        socket.destroySoon();
+        continue;
+      }
+      const uploads = [...requests].filter((req) => !req.complete);
+      if (uploads.length === 0) continue;
+      if (uploads.every((req) => answerUpload?.(req) === true)) setTimeout(() => socket.destroy(), UPLOAD_ANSWER_MS).unref();
+      else socket.destroy();
     }
   }
 

@@ -8,7 +8,8 @@ import { AbortedError } from '../errors.js';
 import type { LayoutPool, PoolResult, PoolSnapshot } from '../pool/index.js';
 import type { GpuStats, GpuTelemetry } from '../telemetry/gpu.js';
 import type { AnalyzedDocument, DocumentContext } from '../document/index.js';
-import type { JobService } from '../jobs/index.js';
+import type { CallbackGuard, JobService } from '../jobs/index.js';
+import type { JsonBodyParser } from './json-body-parser.js';
 import type { LoadShedder } from './load-shedder.js';
 import type { ServerMetrics } from './metrics.js';
 import type { RollingStats } from './rolling-stats.js';
@@ -20,6 +21,10 @@ export interface ServerContext {
   readonly documents: DocumentContext<PoolResult>;
   /** /v1/jobs: on the Redis cluster (--redis) or embedded in this process. */
   readonly jobs: JobService;
+  /** Which addresses a job's callbackUrl may reach (--callback-allow); checked when a job is submitted. */
+  readonly callbackGuard: CallbackGuard;
+  /** The JSON body parser (large bodies parse on a thread). */
+  readonly jsonBodies: JsonBodyParser;
   readonly metrics: ServerMetrics;
   readonly stats: RollingStats;
   readonly shedder: LoadShedder;

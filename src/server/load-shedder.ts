@@ -64,7 +64,17 @@ export class LoadShedder {
 
   /** True while new requests should get 503: the lag of either of the last two periods was too high. */
   get overloaded(): boolean {
-    return this.#maxLagMs > 0 && Math.max(this.#lagMs, this.#previousLagMs) > this.#maxLagMs;
+    return this.overloadedLagMs !== undefined;
+  }
+
+  /**
+   * The reading the shedding decision was made on — the worse of the last two periods — or
+   * undefined when not shedding. A refusal must quote this one, not the latest period's (which,
+   * during the hysteresis period, is the small lag after the spike: "lag 18 ms > 1000 ms").
+   */
+  get overloadedLagMs(): number | undefined {
+    const worst = Math.max(this.#lagMs, this.#previousLagMs);
+    return this.#maxLagMs > 0 && worst > this.#maxLagMs ? worst : undefined;
   }
 
   close(): void {

@@ -7,6 +7,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
 import { EmptyInputError, InvalidParamError, LayoutError, MalformedRequestError, UnsupportedMediaError, UploadTooLargeError } from '../errors.js';
+import { decodeBase64Field } from './base64-field.js';
 import { parseBoolean, parseLayoutParams } from '../model/index.js';
 import type { LayoutParams } from '../model/index.js';
 import type { UploadedFile } from '../document/index.js';
@@ -26,21 +27,8 @@ export interface RequestInput {
 }
 
 const MB = 1024 * 1024;
-const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
-/** Strips an optional data-URL prefix and whitespace, refuses URLs and non-base64 text. */
-export function decodeBase64Field(name: string, value: unknown, maxUploadMb: number): Uint8Array {
-  if (typeof value !== 'string') throw InvalidParamError(name, 'expected a base64 string');
-  if (/^https?:\/\//i.test(value)) throw InvalidParamError(name, 'URLs are not fetched by this service; send the file content as base64');
-  const comma = value.startsWith('data:') ? value.indexOf(',') : -1;
-  const text = (comma >= 0 ? value.slice(comma + 1) : value).replace(/\s+/g, '');
-  if (!BASE64.test(text)) throw InvalidParamError(name, 'is not valid base64');
-  // base64 is 4/3 of the bytes: refuse before allocating anything larger than the limit.
-  if ((text.length * 3) / 4 > maxUploadMb * MB + 3) throw UploadTooLargeError(maxUploadMb);
-  const bytes = Buffer.from(text, 'base64');
-  if (bytes.byteLength === 0) throw EmptyInputError(name);
-  return bytes;
-}
+export { decodeBase64Field } from './base64-field.js';
 
 export function isMultipart(request: FastifyRequest): boolean {
   return typeof request.isMultipart === 'function' && request.isMultipart();
@@ -114,7 +102,7 @@ export function readSingleBody(request: FastifyRequest, maxUploadMb: number): Re
   if (!key) throw InvalidParamError('image', 'missing: send the file as base64 in "image" (or "file")');
   const name = typeof json.name === 'string' && json.name ? json.name : 'upload';
   const { [key]: _file, ...rest } = json;
-  return { files: [{ bytes: decodeBase64Field(key, json[key], maxUploadMb), name }], fields: { ...query, ...rest } };
+  return { files: [{ bytes: decodeBase64Field(key, json[key], maxUploadMb, json), name }], fields: { ...query, ...rest } };
 }
 
 function optionalString(name: string, value: unknown): string | undefined {

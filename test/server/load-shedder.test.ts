@@ -23,6 +23,9 @@ describe('event-loop lag shedder', () => {
       await tick(30);
       shedder.sample();
       assert.equal(shedder.overloaded, true, 'hysteresis: the spike still counts for one period');
+      // The reading quoted in the refusal is the one decided on (the spike), not the latest period's.
+      assert.ok(shedder.lagMs < 200, `latest period ${shedder.lagMs}`);
+      assert.ok(shedder.overloadedLagMs! >= 400, `decided on ${shedder.overloadedLagMs}`);
       await tick(30);
       shedder.sample();
       assert.equal(shedder.overloaded, false);

@@ -1,8 +1,9 @@
 /**
  * `doclayout serve` as a real child process: SIGTERM while requests are in flight must stop new
  * work (readiness 503 / connection refused), let every in-flight request finish with 200, and
- * exit 0. An upload still arriving at SIGTERM is not accepted work: it is cut at once instead of
- * holding shutdown until the drain timeout.
+ * exit 0. An upload still arriving at SIGTERM is not accepted work: it is answered 503
+ * LAYOUT_ERR_POOL_CLOSED with `connection: close` at once (and logged so) instead of holding
+ * shutdown until the drain timeout.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -107,6 +108,8 @@ describe('SIGTERM drain', { timeout: 180_000 }, () => {
     const { port } = new URL(url);
     const slow = net.connect(Number(port), '127.0.0.1');
     slow.on('error', () => { /* the cut may arrive as a reset */ });
+    let slowAnswer = '';
+    slow.on('data', (chunk: Buffer) => (slowAnswer += chunk.toString()));
     const slowClosed = new Promise<number>((resolve) => slow.once('close', () => resolve(Date.now())));
     slow.write(`POST /v1/layout HTTP/1.1\r\nHost: localhost\r\nContent-Type: ${slowBody.headers['content-type']}\r\nContent-Length: ${slowBody.payload.length}\r\n\r\n`);
     slow.write(slowBody.payload.subarray(0, 200));
@@ -127,12 +130,18 @@ describe('SIGTERM drain', { timeout: 180_000 }, () => {
       child.kill('SIGTERM');
       const slowClosedAt = await slowClosed;
       assert.ok(slowClosedAt - signalledAt < 2_000, `the slow upload was closed ${slowClosedAt - signalledAt} ms after SIGTERM`);
+      // It was told why, and the log says what happened (not a 400 "aborted").
+      assert.match(slowAnswer, /^HTTP\/1\.1 503 /, slowAnswer);
+      assert.match(slowAnswer, /connection: close/i);
+      assert.match(slowAnswer, /LAYOUT_ERR_POOL_CLOSED/);
       const answer = await accepted;
       assert.equal(answer.status, 200, answer.body);
       const { code, at } = await exited;
       assert.equal(code, 0, started.output());
       assert.ok(at - signalledAt < drainTimeoutMs / 2, `exited ${at - signalledAt} ms after SIGTERM`);
       assert.doesNotMatch(started.output(), /drain timeout/);
+      assert.match(started.output(), /"code":"LAYOUT_ERR_POOL_CLOSED","status":503[^\n]*"msg":"request refused"/);
+      assert.doesNotMatch(started.output(), /"code":"LAYOUT_ERR_INVALID_PARAM"[^\n]*aborted/);
     } finally {
       clearInterval(trickle);
       slow.destroy();

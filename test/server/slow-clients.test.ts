@@ -76,3 +76,48 @@ describe('slow clients are bounded', { timeout: 60_000 }, () => {
     for (const res of await Promise.all(slow)) assert.match(res.text, /^HTTP\/1\.1 408 /);
   });
 });
+
+describe('a minimum upload rate cuts tricklers, not slow honest links', { timeout: 60_000 }, () => {
+  let server: TestServer;
+  let png: Buffer;
+  before(async () => {
+    // The upload timeout is far away: only the rate rule can cut these clients in time.
+    server = await startServer({ listen: true, config: { uploadTimeoutMs: 120_000, minUploadBytesPerS: 1_000, uploadRateWindowMs: 1_000, eventLoopLagMs: 0 } });
+    png = await whitePage(200, 200);
+  });
+  after(() => server.close());
+
+  it('a body trickling a byte every 50 ms (20 B/s) gets 408 naming the rate, long before the upload timeout', async () => {
+    const body = multipart([{ name: 'page.png', bytes: png }]);
+    let timer: NodeJS.Timeout | undefined;
+    const res = await exchange(server.url!, (socket) => {
+      socket.write(`POST /v1/layout HTTP/1.1\r\nHost: localhost\r\nContent-Type: ${body.headers['content-type']}\r\nContent-Length: ${body.payload.length}\r\n\r\n`);
+      let sent = 0;
+      timer = setInterval(() => {
+        if (socket.destroyed || sent >= body.payload.length) return;
+        socket.write(body.payload.subarray(sent, sent + 1));
+        sent += 1;
+      }, 50);
+    }, 30_000);
+    clearInterval(timer);
+    assert.match(res.text, /^HTTP\/1\.1 408 /);
+    assert.equal(errorCodeOf(res.text), 'LAYOUT_ERR_REQUEST_TIMEOUT');
+    assert.match(res.text, /B\/s over 1000 ms, below the minimum of 1000 B\/s/);
+  });
+
+  it('a slow but steady upload (20 KB/s, 20× the floor) is analysed', async () => {
+    const body = multipart([{ name: 'page.png', bytes: png }], { note: 'x'.repeat(40_000) });
+    let timer: NodeJS.Timeout | undefined;
+    const res = await exchange(server.url!, (socket) => {
+      socket.write(`POST /v1/layout HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: ${body.headers['content-type']}\r\nContent-Length: ${body.payload.length}\r\n\r\n`);
+      let sent = 0;
+      timer = setInterval(() => {
+        if (socket.destroyed || sent >= body.payload.length) return clearInterval(timer);
+        socket.write(body.payload.subarray(sent, sent + 1_000));
+        sent += 1_000;
+      }, 50);
+    }, 30_000);
+    clearInterval(timer);
+    assert.match(res.text, /^HTTP\/1\.1 200 /, res.text.slice(0, 300));
+  });
+});

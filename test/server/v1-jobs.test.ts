@@ -93,6 +93,12 @@ function sharedChecks(name: string, get: () => FastifyInstance) {
     assert.equal(json<{ error: { code: string } }>(text.body).error.code, 'LAYOUT_ERR_UNSUPPORTED_MEDIA');
     const badUrl = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { image: (await whitePage(10, 10)).toString('base64'), callbackUrl: 'ftp://x' } });
     assert.equal(badUrl.statusCode, 400);
+    // SSRF guard: only 127.0.0.1/32 is allowed here; metadata, private and other loopback addresses are not.
+    for (const url of ['http://169.254.169.254/latest/meta-data', 'http://10.1.2.3/hook', 'http://[::1]:9/hook', 'http://127.0.0.2:9/hook']) {
+      const refused = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { image: (await whitePage(10, 10)).toString('base64'), callbackUrl: url } });
+      assert.equal(refused.statusCode, 400, `${url}: ${refused.body}`);
+      assert.match(json<{ error: { message: string } }>(refused.body).error.message, /--callback-allow/);
+    }
     const corrupt = await app.inject({ method: 'POST', url: '/v1/jobs', ...multipart([{ name: 'corrupt.png', bytes: corruptPng }]) });
     assert.equal(corrupt.statusCode, 202);
     const done = await finished(app, json<JobBody>(corrupt.body).id);
@@ -137,11 +143,25 @@ function sharedChecks(name: string, get: () => FastifyInstance) {
 describe('/v1/jobs without Redis (embedded queue)', { timeout: 120_000 }, () => {
   let server: TestServer;
   before(async () => {
-    server = await startServer();
+    server = await startServer({ config: { callbackAllow: '127.0.0.1/32' } });
   });
   after(async () => server?.close());
 
   sharedChecks('embedded', () => server.app);
+
+  it('embedded: an unknown id with odd characters is not echoed back decoded', async () => {
+    const app = server.app;
+    for (const method of ['GET', 'DELETE'] as const) {
+      const res = await app.inject({ method, url: `/v1/jobs/${encodeURIComponent('<script>alert("x")</script>\r\nX-Evil: 1')}` });
+      assert.equal(res.statusCode, 404, res.body);
+      const { error } = json<{ error: { code: string; message: string } }>(res.body);
+      assert.equal(error.code, 'LAYOUT_ERR_JOB_NOT_FOUND');
+      assert.doesNotMatch(error.message, /[<>"\r\n]|script|Evil/, error.message);
+    }
+    // An id of the right form is named, so a client sees which one is gone.
+    const plain = json<{ error: { message: string } }>((await app.inject({ method: 'GET', url: '/v1/jobs/job-0123abcd' })).body);
+    assert.match(plain.error.message, /job-0123abcd/);
+  });
 
   it('embedded: DELETE cancels a queued job', async () => {
     const app = server.app;
@@ -165,7 +185,7 @@ describe('/v1/jobs with Redis (a worker process runs the pages)', { skip, timeou
   const servers: FastifyInstance[] = [];
 
   const serverOnRedis = async (): Promise<FastifyInstance> => {
-    const config = testConfig({ redis: redis.url, queue: 'http' });
+    const config = testConfig({ redis: redis.url, queue: 'http', callbackAllow: '127.0.0.1/32' });
     const pool = await createPool({ config, modelPath: fixtureModelPath() });
     await pool.ready();
     const app = await buildServer({ config, pool, modelPath: fixtureModelPath(), jobs: new RedisJobService(new Cluster(jobSettings(config))) });
@@ -175,7 +195,7 @@ describe('/v1/jobs with Redis (a worker process runs the pages)', { skip, timeou
 
   before(async () => {
     redis = await RedisServer.start();
-    worker = await startWorker(clusterEnv(redis.url, { DOCLAYOUT_QUEUE: 'http' }));
+    worker = await startWorker(clusterEnv(redis.url, { DOCLAYOUT_QUEUE: 'http', DOCLAYOUT_CALLBACK_ALLOW: '127.0.0.1/32' }));
     await serverOnRedis();
   });
   after(async () => {

@@ -10,12 +10,12 @@ import { createResultCache, parseCacheSpec } from '../../cache/index.js';
 import type { OptionName } from '../../config.js';
 import { createPoolAnalyzer } from '../../document/index.js';
 import { InvalidParamError } from '../../errors.js';
-import { Cluster, ClusterWorker, jobSettings } from '../../jobs/index.js';
+import { callbackSettings, Cluster, ClusterWorker, jobSettings } from '../../jobs/index.js';
 import { resolveModelPath, sha256File } from '../../model/index.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
 
 export const WORKER_OPTIONS: readonly OptionName[] = [
-  'redis', 'queue', 'cache', 'jobTtlS', 'jobLockMs', 'jobStalledIntervalMs', 'jobMaxStalled', 'jobAttempts', 'jobBackoffMs',
+  'redis', 'queue', 'cache', 'jobTtlS', 'jobLockMs', 'jobStalledIntervalMs', 'jobMaxStalled', 'jobAttempts', 'jobBackoffMs', 'callbackAllow', 'callbackTimeoutMs',
   'model', 'modelDir', 'devices', 'cpuThreads', 'maxBatch', 'maxQueueDelayMs', 'maxQueue', 'requestTimeoutMs',
   'maxRetries', 'heartbeatIntervalMs', 'watchdogTimeoutMs', 'restartBackoffMs', 'restartBackoffMaxMs', 'recycleAfterPages', 'recycleRssMb',
   'maxPixels', 'logLevel',
@@ -44,6 +44,7 @@ export function registerWorkerCommand(program: Command): void {
       maxPixels: config.maxPixels,
       ...(typeof options.workerId === 'string' ? { workerId: options.workerId } : {}),
       devices: config.devices.split(','),
+      callbacks: { ...callbackSettings(config), onAttempt: (a) => logger[a.outcome === 'delivered' ? 'info' : 'warn'](a, 'callback attempt') },
     });
     worker.on('error', (err: Error) => logger.warn({ err }, 'queue error'));
     cluster.onError((err) => logger.warn({ err: err.message }, 'redis connection error (reconnecting)'));

@@ -68,7 +68,7 @@ export function paddlexRoutes(app: FastifyInstance, options: { ctx: ServerContex
   }, async (request: FastifyRequest, reply: FastifyReply) => {
     const body = request.body as Record<string, unknown>;
     const doc = await analyzeForRoute(ctx, request, reply, '/object-detection', () => {
-      const bytes = decodeBase64Field('image', body.image, ctx.config.maxUploadMb);
+      const bytes = decodeBase64Field('image', body.image, ctx.config.maxUploadMb, body);
       const file = { bytes, name: 'image' };
       if (checkUpload(file, ctx.config.maxUploadMb) === 'pdf') throw UnsupportedMediaError('image', 'a PDF was sent where an image is expected');
       // PaddleX's output images are JPEGs: the worker draws the overlay and encodes it as one.
@@ -122,7 +122,7 @@ export function paddlexRoutes(app: FastifyInstance, options: { ctx: ServerContex
     const visualize = body.visualize !== false;
     let params: Partial<LayoutParams> = {};
     const doc = await analyzeForRoute(ctx, request, reply, '/layout-parsing', () => {
-      const bytes = decodeBase64Field('file', body.file, ctx.config.maxUploadMb);
+      const bytes = decodeBase64Field('file', body.file, ctx.config.maxUploadMb, body);
       const file = { bytes, name: 'file' };
       const sniffed = checkUpload(file, ctx.config.maxUploadMb);
       if (body.fileType === 0 && sniffed !== 'pdf') throw UnsupportedMediaError('file', `fileType 0 (PDF) was given but the bytes are ${sniffed.toUpperCase()}`);

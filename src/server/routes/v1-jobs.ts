@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkUpload } from '../../document/index.js';
 import { InvalidParamError, JobNotFoundError } from '../../errors.js';
-import type { DocumentOptions, JobView } from '../../jobs/index.js';
+import type { CallbackGuard, DocumentOptions, JobView } from '../../jobs/index.js';
 import type { ServerContext } from '../context.js';
 import { errorDoc, layoutQuerySchema } from '../layout-response.js';
 import { parseRequestOptions } from '../request-input.js';
@@ -36,7 +36,19 @@ const jobDoc = {
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 128 } } } as const;
 
-function callbackUrl(value: unknown): string | undefined {
+/** The characters of every id this service hands out (`job-…`, `b-….…`). */
+const JOB_ID_FORM = /^[\w.-]{1,128}$/;
+
+/**
+ * A 404 that echoes the id only when it has the form of one: the path arrives URL-decoded, and
+ * a client's markup, quotes or control characters must not come back in our error message.
+ */
+function jobNotFound(id: string): Error {
+  return JobNotFoundError(JOB_ID_FORM.test(id) ? id : '(the id given has characters no job id has)');
+}
+
+/** A callbackUrl, checked against the SSRF guard now so a refused one is a 400, not a silent no-call later. */
+async function callbackUrl(value: unknown, guard: CallbackGuard): Promise<string | undefined> {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') throw InvalidParamError('callbackUrl', 'expected an http(s) URL');
   let url: URL;
@@ -46,6 +58,7 @@ function callbackUrl(value: unknown): string | undefined {
     throw InvalidParamError('callbackUrl', `"${value}" is not a URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw InvalidParamError('callbackUrl', 'expected an http(s) URL');
+  await guard.check(url.toString());
   return url.toString();
 }
 
@@ -76,12 +89,13 @@ export function v1JobsRoutes(app: FastifyInstance, options: { ctx: ServerContext
     // Refused here (400/413/415), not after queueing: the sniff reads a few header bytes only.
     checkUpload(file, ctx.config.maxUploadMb);
     const parsed = parseRequestOptions(input.fields, ctx.config);
+    const callback = await callbackUrl(input.fields.callbackUrl, ctx.callbackGuard);
     const documentOptions: DocumentOptions = {
       params: parsed.params,
       ...(parsed.pages ? { pages: parsed.pages } : {}),
       pdfDpi: ctx.config.pdfDpi,
       maxPdfPages: ctx.config.maxPdfPages,
-      ...(callbackUrl(input.fields.callbackUrl) ? { callbackUrl: callbackUrl(input.fields.callbackUrl)! } : {}),
+      ...(callback ? { callbackUrl: callback } : {}),
     };
     const view = withUrl(await ctx.jobs.submit(file, documentOptions));
     reply.code(202).header('location', view.statusUrl);
@@ -93,8 +107,8 @@ export function v1JobsRoutes(app: FastifyInstance, options: { ctx: ServerContext
     schema: { tags: ['jobs'], summary: 'A job\'s state, progress and (once finished) per-page results', params: idParams },
     config: { openapi: { response: { 200: jobDoc, 404: errorDoc } } },
   }, async (request: FastifyRequest<{ Params: { id: string } }>) => {
-    const view = await ctx.jobs.get(request.params.id);
-    if (!view) throw JobNotFoundError(request.params.id);
+    const view = JOB_ID_FORM.test(request.params.id) ? await ctx.jobs.get(request.params.id) : undefined;
+    if (!view) throw jobNotFound(request.params.id);
     return withUrl(view);
   });
 
@@ -102,8 +116,8 @@ export function v1JobsRoutes(app: FastifyInstance, options: { ctx: ServerContext
     schema: { tags: ['jobs'], summary: 'Cancel a job: waiting pages are dropped, running ones end', params: idParams },
     config: { openapi: { response: { 200: jobDoc, 404: errorDoc } } },
   }, async (request: FastifyRequest<{ Params: { id: string } }>) => {
-    const view = await ctx.jobs.cancel(request.params.id);
-    if (!view) throw JobNotFoundError(request.params.id);
+    const view = JOB_ID_FORM.test(request.params.id) ? await ctx.jobs.cancel(request.params.id) : undefined;
+    if (!view) throw jobNotFound(request.params.id);
     return withUrl(view);
   });
 
