@@ -9,6 +9,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { knownModels } from '../../model/index.js';
 import { analyzeUpload } from '../analysis-route.js';
 import type { ServerContext } from '../context.js';
+import { exportDocument } from '../../export/index.js';
+import { exportableDocument, formatQueryDoc, parseFormat, sendExport } from '../export-reply.js';
 import { documentBody, documentResultDoc, errorDoc, layoutQuerySchema } from '../layout-response.js';
 import { statusBody, statusSchema } from '../status-body.js';
 
@@ -33,7 +35,11 @@ export function v1Routes(app: FastifyInstance, options: { ctx: ServerContext }):
   const { ctx } = options;
 
   app.post('/v1/layout', {
-    schema: { tags: ['layout'], summary: 'Analyse one image or PDF', querystring: layoutQuerySchema },
+    schema: {
+      tags: ['layout'],
+      summary: 'Analyse one image or PDF',
+      querystring: { ...layoutQuerySchema, properties: { ...layoutQuerySchema.properties, format: formatQueryDoc } },
+    },
     config: {
       shed: true,
       openapi: {
@@ -43,8 +49,12 @@ export function v1Routes(app: FastifyInstance, options: { ctx: ServerContext }):
     },
   }, async (request: FastifyRequest, reply: FastifyReply) => {
     const started = performance.now();
+    // Checked before the upload is analysed: a bad format costs no device time.
+    const format = parseFormat(request.query as Record<string, unknown>);
     const doc = await analyzeUpload(ctx, request, reply, '/v1/layout');
-    return documentBody(doc, performance.now() - started);
+    if (format === 'json') return documentBody(doc, performance.now() - started);
+    const file = exportDocument(format, exportableDocument(doc), { softwareVersion: ctx.version });
+    return sendExport(reply, file, doc.failedPages.map((f) => f.page));
   });
 
   app.get('/v1/status', {

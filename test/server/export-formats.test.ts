@@ -1,0 +1,84 @@
+/**
+ * `format=page|alto|coco` on /v1/layout: the same regions as the JSON answer, as a download with
+ * its media type and name; a multi-page PDF as a zip of PAGE files or one ALTO file; a bad format
+ * refused before any device time is spent.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { XMLParser } from 'fast-xml-parser';
+import { unzipSync } from 'fflate';
+import { missingDependency } from '../helpers/require-dep.js';
+import { xmllint, xmllintProblem } from '../helpers/xml-schemas.js';
+import { json, multipart, startServer, twoPagePdf, whitePage, type TestServer } from './helpers.js';
+
+type Node = Record<string, unknown>;
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['Page', 'TextRegion', 'TableRegion', 'ImageRegion', 'ChartRegion', 'MathsRegion', 'GraphicRegion', 'TextBlock', 'Illustration', 'ComposedBlock'].includes(name) });
+const noXmllint = missingDependency('xmllint', xmllintProblem());
+
+function countRegions(pageNode: Node): number {
+  return ['TextRegion', 'TableRegion', 'ImageRegion', 'ChartRegion', 'MathsRegion', 'GraphicRegion', 'UnknownRegion'].reduce((n, k) => n + ((pageNode[k] as unknown[] | undefined)?.length ?? 0), 0);
+}
+
+describe('/v1/layout?format= on a real pool (CPU worker, fixture model)', { timeout: 120_000 }, () => {
+  let server: TestServer;
+  let page: Buffer;
+  let regionsInJson: number;
+  before(async () => {
+    server = await startServer();
+    page = await whitePage(800, 600);
+    const res = await server.app.inject({ method: 'POST', url: '/v1/layout', ...multipart([{ name: 'white.png', bytes: page }]) });
+    regionsInJson = json<{ regions: unknown[] }>(res.body).regions.length;
+  });
+  after(() => server.close());
+
+  it('format=page answers one PAGE-XML file with the regions of the JSON answer', async () => {
+    const res = await server.app.inject({ method: 'POST', url: '/v1/layout?format=page', ...multipart([{ name: 'sc<an> & co.png', bytes: page }]) });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.match(String(res.headers['content-type']), /^application\/vnd\.prima\.page\+xml/);
+    assert.equal(res.headers['content-disposition'], `attachment; filename="sc_an_ & co.page.xml"; filename*=UTF-8''sc_an_%20%26%20co.page.xml`);
+    const pcGts = parser.parse(res.body).PcGts as Node;
+    const pageNode = (pcGts.Page as Node[])[0]!;
+    assert.equal(pageNode.imageFilename, 'sc<an> & co.png');
+    assert.equal(countRegions(pageNode), regionsInJson);
+    assert.ok(regionsInJson > 0);
+    if (!noXmllint) assert.ok(xmllint(res.body).ok);
+  });
+
+  it('format=alto on a 2-page PDF answers one ALTO file with both pages', async () => {
+    const res = await server.app.inject({ method: 'POST', url: '/v1/layout?format=alto', ...multipart([{ name: 'two.pdf', bytes: await twoPagePdf() }]) });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.match(String(res.headers['content-type']), /^application\/alto\+xml/);
+    const pages = ((parser.parse(res.body).alto as Node).Layout as Node).Page as Node[];
+    assert.deepEqual(pages.map((p) => p.PHYSICAL_IMG_NR), ['1', '2']);
+    if (!noXmllint) assert.ok(xmllint(res.body).ok);
+  });
+
+  it('format=page on a 2-page PDF answers a zip of one PAGE file per page', async () => {
+    const res = await server.app.inject({ method: 'POST', url: '/v1/layout?format=page', ...multipart([{ name: 'two.pdf', bytes: await twoPagePdf() }]) });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.headers['content-type'], 'application/zip');
+    const entries = unzipSync(res.rawPayload);
+    assert.deepEqual(Object.keys(entries).sort(), ['two_p0001.xml', 'two_p0002.xml']);
+    const first = ((parser.parse(new TextDecoder().decode(entries['two_p0001.xml'])).PcGts as Node).Page as Node[])[0]!;
+    assert.equal(first.imageFilename, 'two_p0001.png');
+  });
+
+  it('format=coco answers a COCO dataset (JSON body, base64 upload)', async () => {
+    const res = await server.app.inject({ method: 'POST', url: '/v1/layout?format=coco', payload: { image: page.toString('base64'), name: 'j.png' } });
+    assert.equal(res.statusCode, 200, res.body);
+    const dataset = json<{ images: Array<{ file_name: string; width: number }>; annotations: unknown[]; categories: unknown[] }>(res.body);
+    assert.deepEqual(dataset.images.map((i) => [i.file_name, i.width]), [['j.png', 800]]);
+    assert.equal(dataset.annotations.length, regionsInJson);
+    assert.ok(dataset.categories.length > 0);
+  });
+
+  it('an unknown format is a 400 naming the parameter, before anything is analysed', async () => {
+    const before = server.pool.snapshot().accepted;
+    const res = await server.app.inject({ method: 'POST', url: '/v1/layout?format=docx', ...multipart([{ name: 'white.png', bytes: page }]) });
+    assert.equal(res.statusCode, 400);
+    const body = json<{ error: { code: string; message: string } }>(res.body);
+    assert.equal(body.error.code, 'LAYOUT_ERR_INVALID_PARAM');
+    assert.match(body.error.message, /format/);
+    assert.equal(server.pool.snapshot().accepted, before);
+  });
+});
