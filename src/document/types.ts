@@ -35,6 +35,8 @@ export interface PageTaskOptions {
 
 export interface PageAnalyzer<R extends PageResult & { readonly images?: PageImages } = PageResult> {
   readonly modelName: string;
+  /** The model's labels in id order, where the analyzer knows them (exports' categories). */
+  readonly labels?: readonly string[];
   /**
    * True when the analyzer takes PDF pages by reference (PageInput.pdf) and makes the overlay and
    * page image itself, from the pixels it decoded (the pool: all of it in device workers, none

@@ -14,6 +14,8 @@ import { InvalidParamError } from '../../errors.js';
 import { parseLayoutParams, resolveModelPath, type DecodedImage, type LayoutParams, type PageResult } from '../../model/index.js';
 import { renderOverlay } from '../../visualize/overlay.js';
 import { analyzeFiles, type FileOutcome } from '../analyze-files.js';
+import { CocoCollector, FORMAT_FLAG_HELP, formatDone, parseFormats, writeFormatFiles } from '../export-files.js';
+import type { ExportFormat } from '../../export/index.js';
 import { addConfigOptions, configFromOptions, optionGiven } from '../config-options.js';
 import { expandInputs, type InputFile } from '../input-files.js';
 import { createProgress } from '../progress.js';
@@ -33,6 +35,7 @@ interface AnalyzeOptions extends Record<string, unknown> {
   unclipRatio?: string;
   shapeMode?: string;
   verbose?: boolean;
+  format?: string;
 }
 
 export function registerAnalyzeCommand(program: Command): void {
@@ -43,6 +46,7 @@ export function registerAnalyzeCommand(program: Command): void {
     .option('-o, --out <dir>', 'write <input-name>.json per input into this folder (mirrors sub-folders)')
     .option('--jsonl <file>', 'append one JSON line per page to this file instead ("-" = stdout)')
     .option('--visualize', 'also write a PNG overlay per page (needs --out)')
+    .option('--format <list>', FORMAT_FLAG_HELP)
     .option('--pages <list>', 'PDF pages, e.g. 1-5,9 (default: all)')
     .option('--resume', 'skip inputs whose output already exists')
     .option('--device <device>', 'cpu | cuda:N — shorthand for --devices with one device')
@@ -64,6 +68,10 @@ export function registerAnalyzeCommand(program: Command): void {
 async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Config, usePool: boolean): Promise<number> {
   if (!options.out && !options.jsonl) throw InvalidParamError('--out', 'give --out DIR or --jsonl FILE');
   if (options.visualize && !options.out) throw InvalidParamError('--visualize', 'needs --out DIR');
+  const formats = parseFormats(options.format);
+  if (options.format !== undefined && !options.out) throw InvalidParamError('--format', 'needs --out DIR');
+  // A COCO dataset covers one run; a resumed run would write one without the inputs it skips.
+  if (formats.includes('coco') && options.resume) throw InvalidParamError('--format', 'coco cannot be combined with --resume (the dataset covers one run)');
   const params: Partial<LayoutParams> = parseLayoutParams({
     threshold: config.threshold,
     layoutNms: options.layoutNms === false ? false : undefined,
@@ -84,6 +92,7 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
   const jsonl = options.jsonl === '-' ? process.stdout : options.jsonl ? fs.createWriteStream(options.jsonl, { flags: 'a' }) : undefined;
   const out = options.out;
 
+  const coco = formats.includes('coco') ? new CocoCollector() : undefined;
   const progress = createProgress(files.length);
   const started = Date.now();
   let outcomes: FileOutcome[];
@@ -94,12 +103,13 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
       limits: { maxPixels: config.maxPixels, pdfDpi: config.pdfDpi, maxPdfPages: config.maxPdfPages, pdfPageTimeoutMs: config.pdfPageTimeoutMs },
       params,
       pages: options.pages,
-      skip: options.resume ? (file) => done.has(file.relative) || (out !== undefined && fs.existsSync(outputPath(out, file, '.json'))) : undefined,
+      skip: options.resume ? (file) => done.has(file.relative) || (out !== undefined && formats.every((f) => formatDone(out, file.relative, f))) : undefined,
       onPage: options.visualize && out ? (file, page, pixels, pdf) => writeOverlay(out, file, page, pixels, pdf) : undefined,
       onFile: async (outcome) => {
         if (!outcome.skipped && !outcome.error) {
           if (jsonl) jsonl.write(jsonlLines(outcome.pages));
-          if (out) await writeOutputs(out, outcome);
+          if (out) await writeOutputs(out, outcome, formats, analyzer.labels);
+          coco?.add({ relative: outcome.file.relative, pdf: Boolean(outcome.pdf), pages: outcome.pages });
         }
         progress.fileDone(outcome.file.relative, outcome.pages.length, outcome.error, (outcome.failedPages ?? []).map(describeFailedPage));
       },
@@ -109,6 +119,7 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
     await analyzer.close();
     if (jsonl && jsonl !== process.stdout) await new Promise<void>((resolve) => (jsonl as fs.WriteStream).end(resolve));
   }
+  if (coco && out) process.stderr.write(`COCO dataset: ${await coco.write(out, { labels: analyzer.labels })}\n`);
   return summarize(outcomes, (Date.now() - started) / 1000, ignored, options.verbose === true);
 }
 
@@ -122,10 +133,13 @@ function outputPath(outDir: string, file: InputFile, suffix: string): string {
   return resultPath(outDir, file.relative, suffix);
 }
 
-async function writeOutputs(out: string, outcome: FileOutcome): Promise<void> {
+async function writeOutputs(out: string, outcome: FileOutcome, formats: readonly ExportFormat[], labels: readonly string[] | undefined): Promise<void> {
+  const doc = { relative: outcome.file.relative, pdf: Boolean(outcome.pdf), pages: outcome.pages };
+  await writeFormatFiles(out, doc, formats, { labels });
+  if (!formats.includes('json')) return;
   // The JSON goes after the overlays, so --resume never skips an input whose overlays were cut short.
   const failedPages = (outcome.failedPages ?? []).map((f) => ({ page: f.page, error: { code: f.error.code, message: f.error.message } }));
-  await writeDocumentJson(out, { relative: outcome.file.relative, pdf: Boolean(outcome.pdf), pageCount: outcome.pageCount, pages: outcome.pages, failedPages });
+  await writeDocumentJson(out, { ...doc, pageCount: outcome.pageCount, failedPages });
 }
 
 function describeFailedPage(failed: FailedPage): string {
