@@ -39,3 +39,20 @@ export function exportDocument(format: 'page' | 'alto' | 'coco', doc: ExportDocu
   if (files.length === 1) return { fileName: `${stem}.page.xml`, contentType: MEDIA_TYPES.page, body: files[0]!.xml };
   return { fileName: `${stem}.page.zip`, contentType: MEDIA_TYPES.zip, body: zipFiles(files.map((f) => ({ name: safeFileName(f.name), data: f.xml }))) };
 }
+
+/**
+ * Several documents (a batch request) as one download: COCO as one dataset; PAGE and ALTO as a
+ * zip with each document's file(s) — a multi-page PDF's PAGE files in a folder of its own. Names
+ * that collide get a numeric suffix rather than overwrite each other.
+ */
+export function exportDocuments(format: 'page' | 'alto' | 'coco', docs: readonly ExportDocument[], options: ExportOptions = {}): ExportFile {
+  if (format === 'coco') return { fileName: 'batch.coco.json', contentType: MEDIA_TYPES.coco, body: JSON.stringify(toCoco(docs, options)) };
+  const entries = docs.flatMap((doc) => {
+    const stem = fileStem(safeFileName(doc.name));
+    if (format === 'alto') return [{ name: `${stem}.alto.xml`, data: toAltoXml(doc, options) }];
+    const files = pageXmlFiles(doc, options);
+    if (files.length === 1) return [{ name: `${stem}.page.xml`, data: files[0]!.xml }];
+    return files.map((f) => ({ name: `${stem}/${safeFileName(f.name)}`, data: f.xml }));
+  });
+  return { fileName: `batch.${format}.zip`, contentType: MEDIA_TYPES.zip, body: zipFiles(entries) };
+}

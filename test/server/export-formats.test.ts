@@ -72,6 +72,19 @@ describe('/v1/layout?format= on a real pool (CPU worker, fixture model)', { time
     assert.ok(dataset.categories.length > 0);
   });
 
+  it('the batch route: a zip of PAGE files (a folder per multi-page PDF), COCO as one dataset; a bad file is named in a header', async () => {
+    const files = [{ name: 'a.png', bytes: page }, { name: 'two.pdf', bytes: await twoPagePdf() }, { name: 'bad.png', bytes: Buffer.from('not an image at all') }];
+    const zip = await server.app.inject({ method: 'POST', url: '/v1/layout/batch?format=page', ...multipart(files) });
+    assert.equal(zip.statusCode, 200, zip.body);
+    assert.equal(zip.headers['content-type'], 'application/zip');
+    assert.equal(zip.headers['x-doclayout-failed-files'], 'bad.png');
+    assert.deepEqual(Object.keys(unzipSync(zip.rawPayload)).sort(), ['a.page.xml', 'two/two_p0001.xml', 'two/two_p0002.xml']);
+    const coco = await server.app.inject({ method: 'POST', url: '/v1/layout/batch?format=coco', ...multipart(files.slice(0, 2)) });
+    const dataset = json<{ images: Array<{ id: number; file_name: string }>; annotations: Array<{ image_id: number }> }>(coco.body);
+    assert.deepEqual(dataset.images.map((i) => i.file_name), ['a.png', 'two_p0001.png', 'two_p0002.png']);
+    assert.deepEqual([...new Set(dataset.annotations.map((a) => a.image_id))].sort(), [1, 2, 3]);
+  });
+
   it('an unknown format is a 400 naming the parameter, before anything is analysed', async () => {
     const before = server.pool.snapshot().accepted;
     const res = await server.app.inject({ method: 'POST', url: '/v1/layout?format=docx', ...multipart([{ name: 'white.png', bytes: page }]) });
