@@ -12,3 +12,4 @@ export { exportDocument, exportDocuments, pageXmlFiles, MEDIA_TYPES } from './ex
 export { zipFiles, type ZipEntry } from './zip.js';
 export { fileStem, pageImageName, safeFileName } from './names.js';
 export { xmlSafe } from './xml-text.js';
+export { cropFileName, cropsArchive, type CropBytes } from './crop-files.js';

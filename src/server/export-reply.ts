@@ -47,3 +47,21 @@ export function sendExport(reply: FastifyReply, file: ExportFile, failedPages: r
   if (failedPages.length > 0) reply.header('x-doclayout-failed-pages', failedPages.join(','));
   return reply.send(typeof file.body === 'string' ? file.body : Buffer.from(file.body.buffer, file.body.byteOffset, file.body.byteLength));
 }
+
+export const cropsQueryDoc = {
+  crops: { type: 'string', description: 'Answer a zip: the result (in `format`) plus every region cut from its page under crops/ (true), or only regions with these labels ("table,image")' },
+  cropFormat: { type: 'string', enum: ['png', 'jpeg'], description: 'Encoding of the crops (default png)' },
+} as const;
+
+/** `crops=true|false|label,label…` and `cropFormat=png|jpeg`; undefined when no crops are asked. */
+export function parseCrops(fields: Record<string, unknown>): { format: 'png' | 'jpeg'; labels?: string[] } | undefined {
+  const value = fields.crops;
+  const format = fields.cropFormat ?? 'png';
+  if (format !== 'png' && format !== 'jpeg') throw InvalidParamError('cropFormat', `expected png or jpeg, got ${JSON.stringify(format)}`);
+  if (value === undefined || value === '' || value === 'false' || value === false) return undefined;
+  if (value === 'true' || value === true) return { format };
+  if (typeof value !== 'string') throw InvalidParamError('crops', 'expected true, false or a comma-separated list of labels');
+  const labels = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (labels.length === 0) throw InvalidParamError('crops', 'expected true, false or a comma-separated list of labels');
+  return { format, labels };
+}

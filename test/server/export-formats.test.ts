@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
 import { unzipSync } from 'fflate';
+import sharp from 'sharp';
 import { missingDependency } from '../helpers/require-dep.js';
 import { xmllint, xmllintProblem } from '../helpers/xml-schemas.js';
 import { json, multipart, startServer, twoPagePdf, whitePage, type TestServer } from './helpers.js';
@@ -83,6 +84,34 @@ describe('/v1/layout?format= on a real pool (CPU worker, fixture model)', { time
     const dataset = json<{ images: Array<{ id: number; file_name: string }>; annotations: Array<{ image_id: number }> }>(coco.body);
     assert.deepEqual(dataset.images.map((i) => i.file_name), ['a.png', 'two_p0001.png', 'two_p0002.png']);
     assert.deepEqual([...new Set(dataset.annotations.map((a) => a.image_id))].sort(), [1, 2, 3]);
+  });
+
+  it('crops=true answers a zip of the result and every region cut from the decoded page', async () => {
+    const res = await server.app.inject({ method: 'POST', url: '/v1/layout?crops=true', ...multipart([{ name: 'white.png', bytes: page }]) });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.headers['content-type'], 'application/zip');
+    const entries = unzipSync(res.rawPayload);
+    const result = json<{ regions: Array<{ label: string; bbox: number[] }> }>(new TextDecoder().decode(entries['white.json']));
+    const crops = Object.keys(entries).filter((n) => n.startsWith('crops/')).sort();
+    assert.equal(crops.length, result.regions.length);
+    for (const [i, r] of result.regions.entries()) {
+      const name = `crops/white_r${String(i + 1).padStart(3, '0')}_${r.label}.png`;
+      assert.ok(entries[name], `${name} in ${crops.join(', ')}`);
+      const meta = await sharp(Buffer.from(entries[name]!)).metadata();
+      assert.deepEqual([meta.width, meta.height], [Math.ceil(r.bbox[2]!) - Math.floor(r.bbox[0]!), Math.ceil(r.bbox[3]!) - Math.floor(r.bbox[1]!)]);
+    }
+  });
+
+  it('crops=<labels>&cropFormat=jpeg&format=page on a PDF: PAGE files per page and JPEG crops of those labels only', async () => {
+    const res = await server.app.inject({ method: 'POST', url: '/v1/layout?crops=doc_title,image&cropFormat=jpeg&format=page', ...multipart([{ name: 'two.pdf', bytes: await twoPagePdf() }]) });
+    assert.equal(res.statusCode, 200, res.body);
+    const names = Object.keys(unzipSync(res.rawPayload)).sort();
+    assert.ok(names.includes('two_p0001.xml') && names.includes('two_p0002.xml'), names.join(', '));
+    const crops = names.filter((n) => n.startsWith('crops/'));
+    assert.ok(crops.length > 0);
+    for (const name of crops) assert.match(name, /^crops\/two_p000[12]_r\d{3}_(doc_title|image)\.jpg$/);
+    const bad = await server.app.inject({ method: 'POST', url: '/v1/layout?crops=true&cropFormat=gif', ...multipart([{ name: 'white.png', bytes: page }]) });
+    assert.equal(bad.statusCode, 400);
   });
 
   it('an unknown format is a 400 naming the parameter, before anything is analysed', async () => {
