@@ -70,11 +70,31 @@ describe('doclayout analyze --format', { timeout: 240_000 }, () => {
     assert.match(json.stderr, /2 ok, 0 failed, 0 skipped/);
   });
 
+  it('--crops DIR writes the selected regions of every page, named after page, region and label', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-fmt-out-'));
+    const cropsDir = path.join(out, 'crops');
+    const result = await doclayout(['analyze', inputs, '--out', out, '--model', model, '--crops', cropsDir, '--crop-labels', 'doc_title,text', '--crop-format', 'jpeg']);
+    assert.equal(result.code, 0, result.stderr);
+    const image = JSON.parse(fs.readFileSync(path.join(out, 'a & <b>.jpg.json'), 'utf8')) as { regions: Array<{ label: string; bbox: number[] }> };
+    const expected = image.regions.flatMap((r, i) => (['doc_title', 'text'].includes(r.label) ? [`a & _b__r${String(i + 1).padStart(3, '0')}_${r.label}.jpg`] : []));
+    assert.ok(expected.length > 0);
+    const files = fs.readdirSync(cropsDir).sort();
+    for (const name of expected) assert.ok(files.includes(name), `${name} in ${files.join(', ')}`);
+    assert.ok(files.some((f) => /^doc_p0002_r\d{3}_(doc_title|text)\.jpg$/.test(f)), files.join(', '));
+    assert.ok(files.every((f) => /_(doc_title|text)\.jpg$/.test(f)));
+    const first = image.regions.findIndex((r) => r.label === 'doc_title');
+    const meta = await sharp(path.join(cropsDir, `a & _b__r${String(first + 1).padStart(3, '0')}_doc_title.jpg`)).metadata();
+    const box = image.regions[first]!.bbox;
+    assert.deepEqual([meta.format, meta.width], ['jpeg', Math.ceil(box[2]!) - Math.floor(box[0]!)]);
+  });
+
   it('refuses an unknown format, --format without --out, and coco with --resume (exit 2)', async () => {
     const bad = await doclayout(['analyze', inputs, '--out', os.tmpdir(), '--model', model, '--format', 'page,docx']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--format.*docx/);
     assert.equal((await doclayout(['analyze', inputs, '--jsonl', '-', '--model', model, '--format', 'page'])).code, 2);
     assert.equal((await doclayout(['analyze', inputs, '--out', os.tmpdir(), '--model', model, '--format', 'coco', '--resume'])).code, 2);
+    assert.equal((await doclayout(['analyze', inputs, '--out', os.tmpdir(), '--model', model, '--crop-labels', 'table'])).code, 2);
+    assert.equal((await doclayout(['analyze', inputs, '--out', os.tmpdir(), '--model', model, '--crops', os.tmpdir(), '--crop-format', 'gif'])).code, 2);
   });
 });
