@@ -8,26 +8,37 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { InvalidParamError } from '../errors.js';
 import type { BatchStatus, DocumentRecord, JobClient } from '../jobs/index.js';
+import type { ExportFormat } from '../export/index.js';
+import { CocoCollector, parseFormats, writeFormatFiles } from './export-files.js';
 import { jsonlLines, writeDocumentJson } from './result-files.js';
 
 export interface OutputTarget {
   readonly out?: string;
   /** A file, or "-" for stdout. */
   readonly jsonl?: string;
+  /** --format: json (default), page, alto, coco, comma-separated; needs --out. */
+  readonly format?: string;
 }
 
 export function checkOutputTarget(target: OutputTarget): void {
   if (target.out && target.jsonl) throw InvalidParamError('--out', 'give --out DIR or --jsonl FILE, not both');
+  parseFormats(target.format);
+  if (target.format !== undefined && !target.out) throw InvalidParamError('--format', 'needs --out DIR');
 }
 
 export class BatchOutput {
   readonly #client: JobClient;
   readonly #target: OutputTarget;
   readonly #written = new Set<string>();
+  readonly #formats: readonly ExportFormat[];
+  /** COCO: one dataset of the documents this run wrote, rewritten as more arrive. */
+  readonly #coco: CocoCollector | undefined;
 
   constructor(client: JobClient, target: OutputTarget) {
     this.#client = client;
     this.#target = target;
+    this.#formats = parseFormats(target.format);
+    this.#coco = this.#formats.includes('coco') ? new CocoCollector() : undefined;
   }
 
   get enabled(): boolean {
@@ -45,7 +56,10 @@ export class BatchOutput {
       // Results expired before anyone fetched them: nothing to write, and nothing to mark.
       if (pages.length === 0) continue;
       if (this.#target.out) {
-        await writeDocumentJson(this.#target.out, { relative: doc.name, pdf: Boolean(doc.pdf), pageCount: doc.pageCount ?? pages.length, pages });
+        const exported = { relative: doc.name, pdf: Boolean(doc.pdf), pages };
+        await writeFormatFiles(this.#target.out, exported, this.#formats, {});
+        this.#coco?.add(exported);
+        if (this.#formats.includes('json')) await writeDocumentJson(this.#target.out, { ...exported, pageCount: doc.pageCount ?? pages.length });
       }
       if (this.#target.jsonl === '-') process.stdout.write(jsonlLines(pages));
       else if (this.#target.jsonl) await fsp.appendFile(this.#target.jsonl, jsonlLines(pages));
@@ -53,6 +67,7 @@ export class BatchOutput {
       await this.#client.markFetched(doc);
       written.push(doc);
     }
+    if (this.#coco && this.#target.out && written.length > 0) await this.#coco.write(this.#target.out, {});
     return written;
   }
 

@@ -43,6 +43,8 @@ export interface AnalyzeDocumentOptions<R extends PageResult = PageResult> {
   readonly returnImage?: boolean;
   /** Encoding of the overlay (default png; PaddleX's routes want JPEG). */
   readonly overlayFormat?: 'png' | 'jpeg';
+  /** Cut each region (or those with the given labels) from the page, as PNG or JPEG bytes. */
+  readonly crops?: { readonly format: 'png' | 'jpeg'; readonly labels?: readonly string[] };
   readonly signal?: AbortSignal;
   readonly requestId?: string;
   /** Deadline for the whole document, ms from now; the analyzer's default when absent. */
@@ -65,8 +67,12 @@ export async function analyzeDocument<R extends PageResult>(
   // onPage wants the pixels here, so only without it can pages go out by reference.
   const remote = ctx.analyzer.rendersPages === true && !options.onPage;
   const source = await openDocument(file, options.pages, ctx.limits, remote);
-  const outputs: PageOutputs | undefined = remote && (options.visualize || options.returnImage)
-    ? { ...(options.visualize ? { overlay: options.overlayFormat ?? 'png' } : {}), ...(options.returnImage ? { pageImage: true } : {}) }
+  const outputs: PageOutputs | undefined = remote && (options.visualize || options.returnImage || options.crops)
+    ? {
+      ...(options.visualize ? { overlay: options.overlayFormat ?? 'png' } : {}),
+      ...(options.returnImage ? { pageImage: true } : {}),
+      ...(options.crops ? { crops: options.crops } : {}),
+    }
     : undefined;
   const window = options.window ?? PageWindow.forCapacity(ctx.analyzer.capacity());
   const deadline = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;

@@ -11,6 +11,7 @@ export async function createInProcessAnalyzer(
   const model = await loadModel(modelPath, { device: 'cpu', intraOpNumThreads: config.cpuThreads, maxPixels: config.maxPixels });
   return {
     modelName: model.info.name,
+    labels: model.info.labels,
     capacity: () => 1,
     analyze(page, params, options) {
       // A page already cancelled is not started; one running in this process runs to its end.

@@ -5,7 +5,8 @@
  */
 import sharp from 'sharp';
 import type { DecodedImage, PageResult } from '../model/index.js';
-import type { PageImages } from '../pool/index.js';
+import type { PageImages, PageOutputs } from '../pool/index.js';
+import { renderCrops } from '../visualize/crops.js';
 import { renderOverlay } from '../visualize/overlay.js';
 import type { AnalyzedPage } from './types.js';
 
@@ -22,13 +23,14 @@ async function pageImageJpeg(image: Uint8Array | DecodedImage): Promise<string> 
 export async function withExtras<R extends PageResult>(
   result: R,
   image: Uint8Array | DecodedImage,
-  wanted: { readonly visualize?: boolean; readonly returnImage?: boolean; readonly overlayFormat?: 'png' | 'jpeg' },
+  wanted: { readonly visualize?: boolean; readonly returnImage?: boolean; readonly overlayFormat?: 'png' | 'jpeg'; readonly crops?: PageOutputs['crops'] },
 ): Promise<AnalyzedPage<R>> {
-  const [overlay, pageImage] = await Promise.all([
+  const [overlay, pageImage, crops] = await Promise.all([
     wanted.visualize ? renderOverlay(image, result.regions, { format: wanted.overlayFormat }).then((png) => png.toString('base64')) : undefined,
     wanted.returnImage ? pageImageJpeg(image) : undefined,
+    wanted.crops ? renderCrops(image, result.regions, wanted.crops) : undefined,
   ]);
-  return { result, ...(overlay === undefined ? {} : { overlay }), ...(pageImage === undefined ? {} : { image: pageImage }) };
+  return { result, ...(overlay === undefined ? {} : { overlay }), ...(pageImage === undefined ? {} : { image: pageImage }), ...(crops === undefined ? {} : { crops }) };
 }
 
 /** A page whose analyzer made its images itself (encoded bytes): base64 them, keep them out of the result. */
@@ -39,5 +41,6 @@ export function fromImages<R extends PageResult>(result: R & { readonly images?:
     result: rest as unknown as R,
     ...(images?.overlay ? { overlay: toBase64(images.overlay) } : {}),
     ...(images?.pageJpeg ? { image: toBase64(images.pageJpeg) } : {}),
+    ...(images?.crops ? { crops: images.crops } : {}),
   };
 }

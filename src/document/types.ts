@@ -5,7 +5,7 @@
  */
 import type { LayoutError } from '../errors.js';
 import type { DecodedImage, LayoutParams, MediaType, PageResult } from '../model/index.js';
-import type { PageImages, PageOutputs, PdfPageRef } from '../pool/index.js';
+import type { PageCrop, PageImages, PageOutputs, PdfPageRef } from '../pool/index.js';
 
 /** A page's content: an upload's encoded bytes or a rendered PDF page, or a spooled PDF's page by reference. */
 export type PageContent =
@@ -35,6 +35,8 @@ export interface PageTaskOptions {
 
 export interface PageAnalyzer<R extends PageResult & { readonly images?: PageImages } = PageResult> {
   readonly modelName: string;
+  /** The model's labels in id order, where the analyzer knows them (exports' categories). */
+  readonly labels?: readonly string[];
   /**
    * True when the analyzer takes PDF pages by reference (PageInput.pdf) and makes the overlay and
    * page image itself, from the pixels it decoded (the pool: all of it in device workers, none
@@ -59,6 +61,8 @@ export interface AnalyzedPage<R extends PageResult = PageResult> {
   readonly overlay?: string;
   /** base64 JPEG of the page as analysed (returnImage). */
   readonly image?: string;
+  /** The regions cut from the page (crops), PNG or JPEG bytes. */
+  readonly crops?: readonly PageCrop[];
 }
 
 /** A PDF page whose own rendering failed (LAYOUT_ERR_PDF: a broken page, or past pdfPageTimeoutMs). */

@@ -14,12 +14,24 @@ export interface PageOutputs {
   readonly overlay?: 'png' | 'jpeg';
   /** A JPEG of the page as analysed. */
   readonly pageImage?: boolean;
+  /** Each region (or those with these labels) cut from the page, in this encoding. */
+  readonly crops?: { readonly format: 'png' | 'jpeg'; readonly labels?: readonly string[] };
+}
+
+/** One region cut from its page (PageOutputs.crops). */
+export interface PageCrop {
+  /** The region's index in the result's `regions`. */
+  readonly index: number;
+  readonly label: string;
+  readonly format: 'png' | 'jpeg';
+  readonly data: Uint8Array;
 }
 
 export interface PageImages {
   /** PNG or JPEG, as PageOutputs.overlay asked. */
   readonly overlay?: Uint8Array;
   readonly pageJpeg?: Uint8Array;
+  readonly crops?: readonly PageCrop[];
 }
 
 /**

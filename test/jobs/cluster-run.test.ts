@@ -82,13 +82,32 @@ describe('a cluster of two workers', { skip, timeout: 180_000 }, () => {
     assert.match(again.stderr, /0 document\(s\) written/);
   });
 
+  it('submit, then jobs results --format page,alto,coco writes the export formats of the finished documents', async () => {
+    const clean = tempDir('cluster-formats');
+    await writePages(clean, 2, 'fmt');
+    await writePdf(path.join(clean, 'doc.pdf'), 2);
+    const submitted = await runCli(['submit', clean, '--wait', '--batch-id', 'formats'], clusterEnv(redis.url));
+    assert.equal(submitted.code, 0, submitted.stderr);
+    const out = tempDir('formats-out');
+    const written = await runCli(['jobs', 'results', 'formats', '--out', out, '--format', 'page,alto,coco'], clusterEnv(redis.url));
+    assert.equal(written.code, 0, written.stderr);
+    assert.match(written.stderr, /3 document\(s\) written/);
+    const files = (fs.readdirSync(out, { recursive: true, encoding: 'utf8' }) as string[]).sort();
+    assert.deepEqual(files, ['coco.json', 'doc.pdf.alto.xml', 'doc.pdf.page', path.join('doc.pdf.page', 'doc_p0001.xml'), path.join('doc.pdf.page', 'doc_p0002.xml'),
+      'fmt-000.png.alto.xml', 'fmt-000.png.page.xml', 'fmt-001.png.alto.xml', 'fmt-001.png.page.xml']);
+    const coco = JSON.parse(fs.readFileSync(path.join(out, 'coco.json'), 'utf8'));
+    assert.deepEqual(coco.images.map((i: { file_name: string }) => i.file_name).sort(), ['doc_p0001.png', 'doc_p0002.png', 'fmt-000.png', 'fmt-001.png']);
+    const bad = await runCli(['jobs', 'results', 'formats', '--out', out, '--format', 'hocr'], clusterEnv(redis.url));
+    assert.equal(bad.code, 2);
+  });
+
   it('status --redis shows both workers and the queue; jobs list shows the batch', async () => {
     const status = await runCli(['status', '--redis', redis.url, '--json'], clusterEnv(redis.url));
     assert.equal(status.code, 0, status.stderr);
     const cluster = JSON.parse(status.stdout);
     assert.equal(cluster.healthy, true);
     assert.equal(cluster.workers.length, 2);
-    assert.equal(cluster.workers.reduce((sum: number, w: { pagesStored: number }) => sum + w.pagesStored, 0), 18 + 6);
+    assert.equal(cluster.workers.reduce((sum: number, w: { pagesStored: number }) => sum + w.pagesStored, 0), 18 + 6 + 4);
     assert.equal(cluster.pages.waiting, 0);
     const table = await runCli(['status', '--redis', redis.url], clusterEnv(redis.url));
     assert.match(table.stdout, /WORKER\s+HOST\s+DEVICES/);

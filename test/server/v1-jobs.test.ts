@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { unzipSync } from 'fflate';
 import { Cluster, jobSettings, RedisJobService } from '../../src/jobs/index.js';
 import { createPool } from '../../src/pool/index.js';
 import { buildServer } from '../../src/server/app.js';
@@ -86,6 +87,26 @@ function sharedChecks(name: string, get: () => FastifyInstance) {
     assert.deepEqual(done.pages!.map((p) => [p.page, p.result!.input.page]), [[2, 2]]);
   });
 
+  it(`${name}: a finished job's results as ALTO, a PAGE zip and COCO (format=)`, async () => {
+    const app = get();
+    const res = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { image: (await twoPagePdf()).toString('base64'), name: 'two.pdf' } });
+    const id = json<JobBody>(res.body).id;
+    const done = await finished(app, id);
+    assert.equal(done.state, 'completed');
+    const alto = await app.inject({ method: 'GET', url: `/v1/jobs/${id}?format=alto` });
+    assert.equal(alto.statusCode, 200, alto.body);
+    assert.match(String(alto.headers['content-type']), /^application\/alto\+xml/);
+    assert.equal([...alto.body.matchAll(/<Page /g)].length, 2);
+    const page = await app.inject({ method: 'GET', url: `/v1/jobs/${id}?format=page` });
+    assert.equal(page.headers['content-type'], 'application/zip');
+    assert.deepEqual(Object.keys(unzipSync(page.rawPayload)).sort(), ['two_p0001.xml', 'two_p0002.xml']);
+    const coco = json<{ images: unknown[]; annotations: unknown[] }>((await app.inject({ method: 'GET', url: `/v1/jobs/${id}?format=coco` })).body);
+    assert.equal(coco.images.length, 2);
+    assert.equal(coco.annotations.length, done.pages!.reduce((n, p) => n + p.result!.regions.length, 0));
+    const bad = await app.inject({ method: 'GET', url: `/v1/jobs/${id}?format=tei` });
+    assert.equal(bad.statusCode, 400);
+  });
+
   it(`${name}: bad input is refused at once or fails the job alone with its code`, async () => {
     const app = get();
     const text = await app.inject({ method: 'POST', url: '/v1/jobs', ...multipart([{ name: 'a.txt', bytes: Buffer.from('hello, not an image') }]) });
@@ -104,6 +125,10 @@ function sharedChecks(name: string, get: () => FastifyInstance) {
     const done = await finished(app, json<JobBody>(corrupt.body).id);
     assert.equal(done.state, 'failed');
     assert.equal(done.error?.code, 'LAYOUT_ERR_IMAGE_CORRUPT');
+    // A job with no page result has nothing to export.
+    const exported = await app.inject({ method: 'GET', url: `/v1/jobs/${done.id}?format=page` });
+    assert.equal(exported.statusCode, 409);
+    assert.equal(json<{ error: { code: string } }>(exported.body).error.code, 'LAYOUT_ERR_JOB_NOT_FINISHED');
     const missing = await app.inject({ method: 'GET', url: '/v1/jobs/job-does-not-exist' });
     assert.equal(missing.statusCode, 404);
     assert.equal(json<{ error: { code: string } }>(missing.body).error.code, 'LAYOUT_ERR_JOB_NOT_FOUND');

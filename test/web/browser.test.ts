@@ -91,6 +91,33 @@ describe('web UI in Chromium', { skip, timeout: 180_000 }, () => {
     assert.deepEqual(errors, []);
   });
 
+  it('offers the result as PAGE, ALTO, COCO and a crops zip, made by the service', async () => {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}/`);
+    await page.setInputFiles('#file-input', await upload());
+    await page.waitForSelector('#region-list tbody tr', { timeout: 60_000 });
+    const rows = await page.locator('#region-list tbody tr').count();
+    const fetchDownload = async (button: string) => {
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.locator(button).click()]);
+      const file = await download.path();
+      return { name: download.suggestedFilename(), bytes: fs.readFileSync(file!) };
+    };
+    const pageXml = await fetchDownload('#download-page');
+    assert.match(pageXml.name, /\.page\.xml$/);
+    assert.match(pageXml.bytes.toString('utf8'), /<PcGts xmlns="http:\/\/schema\.primaresearch\.org\/PAGE\/gts\/pagecontent\/2019-07-15"/);
+    const alto = await fetchDownload('#download-alto');
+    assert.match(alto.name, /\.alto\.xml$/);
+    assert.match(alto.bytes.toString('utf8'), /<alto xmlns="http:\/\/www\.loc\.gov\/standards\/alto\/ns-v4#"/);
+    const coco = await fetchDownload('#download-coco');
+    assert.equal(JSON.parse(coco.bytes.toString('utf8')).annotations.length, rows);
+    const crops = await fetchDownload('#download-crops');
+    assert.match(crops.name, /\.crops\.zip$/);
+    assert.equal(crops.bytes.subarray(0, 4).toString('latin1'), 'PK\u0003\u0004');
+    assert.deepEqual(errors, []);
+  });
+
   it('queues a PDF on /jobs, shows its progress and then its results', async () => {
     const page = await context.newPage();
     const errors: string[] = [];

@@ -12,6 +12,7 @@ const els = {
   pager: $('pager'), prev: $('prev-page'), next: $('next-page'), pageInput: $('page-input'), pageCount: $('page-count'),
   threshold: $('threshold'), thresholdValue: $('threshold-value'), showLabels: $('show-labels'), showOrder: $('show-order'),
   showFill: $('show-fill'), downloadJson: $('download-json'), downloadPng: $('download-png'), chips: $('class-chips'),
+  exports: { page: $('download-page'), alto: $('download-alto'), coco: $('download-coco'), crops: $('download-crops') },
   list: $('region-list'), statRegions: $('stat-regions'), statDevice: $('stat-device'), statTime: $('stat-time'),
   banner: $('error-banner'), errorText: $('error-text'), errorCode: $('error-code'), errorClose: $('error-close'),
 };
@@ -165,6 +166,7 @@ function render() {
   els.prev.disabled = state.page <= 1;
   els.next.disabled = state.page >= state.pageCount;
   els.downloadJson.disabled = els.downloadPng.disabled = !hasResult;
+  for (const button of Object.values(els.exports)) button.disabled = !hasResult;
   if (!hasResult) return;
   const visible = visibleRegions();
   els.statRegions.textContent = String(visible.length);
@@ -271,6 +273,44 @@ function download(blob, name) {
 els.downloadJson.addEventListener('click', () => {
   download(new Blob([JSON.stringify(state.response, null, 2)], { type: 'application/json' }), `${baseName()}.json`);
 });
+/** The file name a download answer gives in Content-Disposition (filename* first), else a fallback. */
+function dispositionName(response, fallback) {
+  const header = response.headers.get('content-disposition') ?? '';
+  const extended = /filename\*=UTF-8''([^;]+)/i.exec(header);
+  if (extended) return decodeURIComponent(extended[1]);
+  const plain = /filename="([^"]+)"/i.exec(header);
+  return plain ? plain[1] : fallback;
+}
+
+/**
+ * PAGE, ALTO, COCO and the crops zip are made by the service from the same file, page and
+ * threshold as the result on screen (the formats and the crops are the server's to write).
+ */
+async function downloadExport(kind) {
+  if (!state.file) return;
+  const query = new URLSearchParams({ threshold: String(state.threshold) });
+  if (state.isPdf) query.set('pages', String(state.page));
+  if (kind === 'crops') query.set('crops', 'true');
+  else query.set('format', kind);
+  const form = new FormData();
+  form.append('file', state.file, state.file.name);
+  const button = els.exports[kind];
+  button.disabled = true;
+  try {
+    const response = await fetch(`/v1/layout?${query}`, { method: 'POST', body: form });
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      throw new ApiError(response.status, body.error?.code ?? `HTTP_${response.status}`, body.error?.message ?? response.statusText);
+    }
+    download(await response.blob(), dispositionName(response, `${baseName()}.${kind}`));
+  } catch (err) {
+    showError(err);
+  } finally {
+    button.disabled = !state.result;
+  }
+}
+for (const kind of Object.keys(els.exports)) els.exports[kind].addEventListener('click', () => downloadExport(kind));
+
 els.downloadPng.addEventListener('click', async () => {
   try {
     download(await exportPng(currentImage(), visibleRegions(), drawOptions()), `${baseName()}-layout.png`);

@@ -13,7 +13,11 @@ import { createInProcessAnalyzer, createPoolAnalyzer, type AnalyzedPage, type Fa
 import { InvalidParamError } from '../../errors.js';
 import { parseLayoutParams, resolveModelPath, type DecodedImage, type LayoutParams, type PageResult } from '../../model/index.js';
 import { renderOverlay } from '../../visualize/overlay.js';
+import { renderCrops } from '../../visualize/crops.js';
+import { cropFileName } from '../../export/index.js';
 import { analyzeFiles, type FileOutcome } from '../analyze-files.js';
+import { CocoCollector, FORMAT_FLAG_HELP, formatDone, parseFormats, writeFormatFiles } from '../export-files.js';
+import type { ExportFormat } from '../../export/index.js';
 import { addConfigOptions, configFromOptions, optionGiven } from '../config-options.js';
 import { expandInputs, type InputFile } from '../input-files.js';
 import { createProgress } from '../progress.js';
@@ -33,6 +37,10 @@ interface AnalyzeOptions extends Record<string, unknown> {
   unclipRatio?: string;
   shapeMode?: string;
   verbose?: boolean;
+  format?: string;
+  crops?: string;
+  cropLabels?: string;
+  cropFormat?: string;
 }
 
 export function registerAnalyzeCommand(program: Command): void {
@@ -43,6 +51,10 @@ export function registerAnalyzeCommand(program: Command): void {
     .option('-o, --out <dir>', 'write <input-name>.json per input into this folder (mirrors sub-folders)')
     .option('--jsonl <file>', 'append one JSON line per page to this file instead ("-" = stdout)')
     .option('--visualize', 'also write a PNG overlay per page (needs --out)')
+    .option('--format <list>', FORMAT_FLAG_HELP)
+    .option('--crops <dir>', 'write each region cut from its page into this folder (mirrors sub-folders)')
+    .option('--crop-labels <list>', 'with --crops: only regions with these labels, e.g. table,image')
+    .option('--crop-format <format>', 'with --crops: png (default) or jpeg')
     .option('--pages <list>', 'PDF pages, e.g. 1-5,9 (default: all)')
     .option('--resume', 'skip inputs whose output already exists')
     .option('--device <device>', 'cpu | cuda:N — shorthand for --devices with one device')
@@ -64,6 +76,11 @@ export function registerAnalyzeCommand(program: Command): void {
 async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Config, usePool: boolean): Promise<number> {
   if (!options.out && !options.jsonl) throw InvalidParamError('--out', 'give --out DIR or --jsonl FILE');
   if (options.visualize && !options.out) throw InvalidParamError('--visualize', 'needs --out DIR');
+  const formats = parseFormats(options.format);
+  const crops = cropOptions(options);
+  if (options.format !== undefined && !options.out) throw InvalidParamError('--format', 'needs --out DIR');
+  // A COCO dataset covers one run; a resumed run would write one without the inputs it skips.
+  if (formats.includes('coco') && options.resume) throw InvalidParamError('--format', 'coco cannot be combined with --resume (the dataset covers one run)');
   const params: Partial<LayoutParams> = parseLayoutParams({
     threshold: config.threshold,
     layoutNms: options.layoutNms === false ? false : undefined,
@@ -84,6 +101,7 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
   const jsonl = options.jsonl === '-' ? process.stdout : options.jsonl ? fs.createWriteStream(options.jsonl, { flags: 'a' }) : undefined;
   const out = options.out;
 
+  const coco = formats.includes('coco') ? new CocoCollector() : undefined;
   const progress = createProgress(files.length);
   const started = Date.now();
   let outcomes: FileOutcome[];
@@ -94,12 +112,18 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
       limits: { maxPixels: config.maxPixels, pdfDpi: config.pdfDpi, maxPdfPages: config.maxPdfPages, pdfPageTimeoutMs: config.pdfPageTimeoutMs },
       params,
       pages: options.pages,
-      skip: options.resume ? (file) => done.has(file.relative) || (out !== undefined && fs.existsSync(outputPath(out, file, '.json'))) : undefined,
-      onPage: options.visualize && out ? (file, page, pixels, pdf) => writeOverlay(out, file, page, pixels, pdf) : undefined,
+      skip: options.resume ? (file) => done.has(file.relative) || (out !== undefined && formats.every((f) => formatDone(out, file.relative, f))) : undefined,
+      onPage: (options.visualize && out) || crops
+        ? async (file, page, pixels, pdf) => {
+          if (options.visualize && out) await writeOverlay(out, file, page, pixels, pdf);
+          if (crops) await writeCrops(crops.dir, file, page, pixels, pdf, crops);
+        }
+        : undefined,
       onFile: async (outcome) => {
         if (!outcome.skipped && !outcome.error) {
           if (jsonl) jsonl.write(jsonlLines(outcome.pages));
-          if (out) await writeOutputs(out, outcome);
+          if (out) await writeOutputs(out, outcome, formats, analyzer.labels);
+          coco?.add({ relative: outcome.file.relative, pdf: Boolean(outcome.pdf), pages: outcome.pages });
         }
         progress.fileDone(outcome.file.relative, outcome.pages.length, outcome.error, (outcome.failedPages ?? []).map(describeFailedPage));
       },
@@ -109,7 +133,29 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
     await analyzer.close();
     if (jsonl && jsonl !== process.stdout) await new Promise<void>((resolve) => (jsonl as fs.WriteStream).end(resolve));
   }
+  if (coco && out) process.stderr.write(`COCO dataset: ${await coco.write(out, { labels: analyzer.labels })}\n`);
   return summarize(outcomes, (Date.now() - started) / 1000, ignored, options.verbose === true);
+}
+
+function cropOptions(options: AnalyzeOptions): { dir: string; format: 'png' | 'jpeg'; labels?: string[] } | undefined {
+  if (options.crops === undefined) {
+    if (options.cropLabels !== undefined || options.cropFormat !== undefined) throw InvalidParamError('--crops', '--crop-labels and --crop-format need --crops DIR');
+    return undefined;
+  }
+  const format = options.cropFormat ?? 'png';
+  if (format !== 'png' && format !== 'jpeg') throw InvalidParamError('--crop-format', `expected png or jpeg, got "${format}"`);
+  const labels = options.cropLabels?.split(',').map((s) => s.trim()).filter(Boolean);
+  return { dir: options.crops, format, ...(labels && labels.length > 0 ? { labels } : {}) };
+}
+
+/** The page's regions as image files, named `<page image>_r<NNN>_<label>.<ext>` beside its mirror path. */
+async function writeCrops(dir: string, file: InputFile, page: AnalyzedPage, pixels: Uint8Array | DecodedImage, pdf: boolean, options: { format: 'png' | 'jpeg'; labels?: string[] }): Promise<void> {
+  const crops = await renderCrops(pixels, page.result.regions, options);
+  if (crops.length === 0) return;
+  const folder = path.join(dir, path.dirname(file.relative));
+  await fsp.mkdir(folder, { recursive: true });
+  const source = { name: path.basename(file.relative), isPdf: pdf };
+  for (const crop of crops) await fsp.writeFile(path.join(folder, cropFileName(source, page.result.input.page ?? 1, crop)), crop.data);
 }
 
 async function writeOverlay(out: string, file: InputFile, page: AnalyzedPage, pixels: Uint8Array | DecodedImage, pdf: boolean): Promise<void> {
@@ -122,10 +168,13 @@ function outputPath(outDir: string, file: InputFile, suffix: string): string {
   return resultPath(outDir, file.relative, suffix);
 }
 
-async function writeOutputs(out: string, outcome: FileOutcome): Promise<void> {
+async function writeOutputs(out: string, outcome: FileOutcome, formats: readonly ExportFormat[], labels: readonly string[] | undefined): Promise<void> {
+  const doc = { relative: outcome.file.relative, pdf: Boolean(outcome.pdf), pages: outcome.pages };
+  await writeFormatFiles(out, doc, formats, { labels });
+  if (!formats.includes('json')) return;
   // The JSON goes after the overlays, so --resume never skips an input whose overlays were cut short.
   const failedPages = (outcome.failedPages ?? []).map((f) => ({ page: f.page, error: { code: f.error.code, message: f.error.message } }));
-  await writeDocumentJson(out, { relative: outcome.file.relative, pdf: Boolean(outcome.pdf), pageCount: outcome.pageCount, pages: outcome.pages, failedPages });
+  await writeDocumentJson(out, { ...doc, pageCount: outcome.pageCount, failedPages });
 }
 
 function describeFailedPage(failed: FailedPage): string {

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { OptionName } from '../../config.js';
 import { InvalidParamError, JobNotFoundError } from '../../errors.js';
 import { checkBatchId, type BatchStatus, type JobClient } from '../../jobs/index.js';
+import { FORMAT_FLAG_HELP } from '../export-files.js';
 import { BatchOutput, checkOutputTarget, type OutputTarget } from '../batch-output.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
 import { CLUSTER_OPTIONS, openClient } from '../job-flags.js';
@@ -65,6 +66,7 @@ export function registerJobsCommand(program: Command): void {
       .argument('<batch-id>')
       .option('-o, --out <dir>', 'write <input-name>.json per input into this folder')
       .option('--jsonl <file>', 'append one JSON line per page to this file ("-" = stdout)')
+      .option('--format <list>', FORMAT_FLAG_HELP)
       .option('--wait', 'follow the batch to its end, writing results as they complete'),
     JOBS_OPTIONS,
   ).action((batchId: string, flags: OutputTarget & Record<string, unknown>) => withClient(flags, async (client) => {

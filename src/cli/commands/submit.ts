@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { OptionName } from '../../config.js';
 import { FINISHED_STATES, checkBatchId, newBatchId, type JobClient } from '../../jobs/index.js';
+import { FORMAT_FLAG_HELP } from '../export-files.js';
 import { BatchOutput, checkOutputTarget, type OutputTarget } from '../batch-output.js';
 import { createBatchProgress } from '../batch-progress.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
@@ -36,6 +37,7 @@ export function registerSubmitCommand(program: Command): void {
     .option('--wait', 'wait for the batch, showing progress, and write results as they complete')
     .option('-o, --out <dir>', 'with --wait: write <input-name>.json per input into this folder')
     .option('--jsonl <file>', 'with --wait: append one JSON line per page to this file ("-" = stdout)')
+    .option('--format <list>', FORMAT_FLAG_HELP)
     .option('--shared-path', 'store paths instead of bytes: workers read the files from a shared filesystem')
     .option('--callback-url <url>', 'POST each document\'s final status here');
   addParamOptions(command);

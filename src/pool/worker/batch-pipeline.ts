@@ -133,7 +133,7 @@ export class BatchPipeline {
     try {
       // This page's rows that can pass its threshold, with their masks: kilobytes, not 48 MB.
       const raw = selectPageOutputs(result.raw, imageIndex, task.params.threshold);
-      const done = await this.#options.prep.finish({ raw, geometry: page.geometry, info: this.#info, params: task.params, image: page.image, overlay: task.outputs?.overlay });
+      const done = await this.#options.prep.finish({ raw, geometry: page.geometry, info: this.#info, params: task.params, image: page.image, overlay: task.outputs?.overlay, crops: task.outputs?.crops });
       const pageResult: PageResult = {
         model: this.#options.inference.info.name,
         input: { name: task.name, page: task.page, width: page.geometry.width, height: page.geometry.height },
@@ -141,7 +141,7 @@ export class BatchPipeline {
         // The batch shares one forward pass; each page is charged its share.
         timing: { decodeMs: page.decodeMs, preprocessMs: page.preprocessMs, inferMs: result.runMs / batchPages, postprocessMs: done.postprocessMs },
       };
-      const images = { ...(done.overlay ? { overlay: done.overlay } : {}), ...(page.pageJpeg ? { pageJpeg: page.pageJpeg } : {}) };
+      const images = { ...(done.overlay ? { overlay: done.overlay } : {}), ...(page.pageJpeg ? { pageJpeg: page.pageJpeg } : {}), ...(done.crops ? { crops: done.crops } : {}) };
       return { taskId: task.taskId, ok: true, result: pageResult, ...(Object.keys(images).length > 0 ? { images } : {}) };
     } catch (err) {
       const error = toLayoutError(err);

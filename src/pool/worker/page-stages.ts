@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { decodeImage, postprocess, preprocess, type DecodedImage, type LayoutParams, type ModelInfo, type PageGeometry, type RawOutputs, type Region } from '../../model/index.js';
 import { renderSpooledPage } from '../../pdf/index.js';
+import { renderCrops, type RegionCrop } from '../../visualize/crops.js';
 import { renderOverlay } from '../../visualize/overlay.js';
 import type { PageOutputs, PageSource } from '../protocol.js';
 
@@ -37,7 +38,7 @@ export interface PreparedPage {
   /** Decode (or PDF render) time, ms. */
   readonly decodeMs: number;
   readonly preprocessMs: number;
-  /** The decoded page, kept only when an overlay is to be drawn once the regions are known. */
+  /** The decoded page, kept only when an overlay or crops are to be drawn once the regions are known. */
   readonly image?: PagePixels;
   readonly pageJpeg?: Uint8Array;
 }
@@ -50,12 +51,14 @@ export interface FinishRequest {
   readonly params: Partial<LayoutParams>;
   readonly image?: PagePixels;
   readonly overlay?: PageOutputs['overlay'];
+  readonly crops?: PageOutputs['crops'];
 }
 
 export interface FinishedPage {
   readonly regions: Region[];
   readonly postprocessMs: number;
   readonly overlay?: Uint8Array;
+  readonly crops?: RegionCrop[];
 }
 
 /** Returned page images: small enough to ship, sharp enough to read. */
@@ -82,7 +85,7 @@ export async function preparePage(request: PrepareRequest): Promise<PreparedPage
     geometry: page.geometry,
     decodeMs,
     preprocessMs: page.preprocessMs,
-    ...(outputs?.overlay ? { image: { data: image.data, width: image.width, height: image.height } } : {}),
+    ...(outputs?.overlay || outputs?.crops ? { image: { data: image.data, width: image.width, height: image.height } } : {}),
     ...(pageJpeg ? { pageJpeg } : {}),
   };
 }
@@ -91,10 +94,12 @@ export async function finishPage(request: FinishRequest): Promise<FinishedPage> 
   const start = performance.now();
   const regions = postprocess(request.raw, 0, request.geometry, request.info, request.params);
   const postprocessMs = performance.now() - start;
-  if (!request.overlay || !request.image) return { regions, postprocessMs };
+  if (!(request.overlay || request.crops) || !request.image) return { regions, postprocessMs };
   const { data, width, height } = request.image;
-  const overlay = await renderOverlay({ data: asBuffer(data), width, height, format: 'raw' }, regions, { format: request.overlay });
-  return { regions, postprocessMs, overlay };
+  const page = { data: asBuffer(data), width, height, format: 'raw' } as const;
+  const overlay = request.overlay ? await renderOverlay(page, regions, { format: request.overlay }) : undefined;
+  const crops = request.crops ? await renderCrops(page, regions, request.crops) : undefined;
+  return { regions, postprocessMs, ...(overlay ? { overlay } : {}), ...(crops ? { crops } : {}) };
 }
 
 function encodeJpeg(image: DecodedImage, quality: number): Promise<Buffer> {

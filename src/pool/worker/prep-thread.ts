@@ -19,7 +19,7 @@ export default async function runPrepTask(task: PrepTask): Promise<ThreadReply> 
       return returnMoved({ ok: true, value: page }, movableBuffers(page.pixels, page.image?.data, page.pageJpeg));
     }
     const page = await finishPage(task.request);
-    return returnMoved({ ok: true, value: page }, movableBuffers(page.overlay));
+    return returnMoved({ ok: true, value: page }, movableBuffers(page.overlay, ...(page.crops ?? []).map((c) => c.data)));
   } catch (err) {
     return errorReply(err);
   }

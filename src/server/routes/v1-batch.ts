@@ -9,6 +9,8 @@ import { InvalidParamError, toLayoutError } from '../../errors.js';
 import { analyzeDocument, type AnalyzedDocument, type UploadedFile } from '../../document/index.js';
 import type { PoolResult } from '../../pool/index.js';
 import { clientAbortSignal, devicesHeader, recordDocument, type ServerContext } from '../context.js';
+import { exportDocuments } from '../../export/index.js';
+import { exportableDocument, formatQueryDoc, parseFormat, sendExport } from '../export-reply.js';
 import { documentBody, documentResultDoc, errorDoc, layoutQuerySchema } from '../layout-response.js';
 import { isMultipart, parseRequestOptions, readMultipart, type RequestOptions } from '../request-input.js';
 
@@ -21,7 +23,11 @@ export function v1BatchRoutes(app: FastifyInstance, options: { ctx: ServerContex
   const { ctx } = options;
 
   app.post('/v1/layout/batch', {
-    schema: { tags: ['layout'], summary: 'Analyse many images/PDFs in one multipart request (results in input order)', querystring: layoutQuerySchema },
+    schema: {
+      tags: ['layout'],
+      summary: 'Analyse many images/PDFs in one multipart request (results in input order); format=page|alto gives a zip, coco one dataset',
+      querystring: { ...layoutQuerySchema, properties: { ...layoutQuerySchema.properties, format: formatQueryDoc } },
+    },
     config: {
       shed: true,
       openapi: {
@@ -58,6 +64,7 @@ export function v1BatchRoutes(app: FastifyInstance, options: { ctx: ServerContex
     const signal = AbortSignal.any([clientAbortSignal(request, reply), cancel.signal]);
     // Options from the query string apply to every file; they are known before the first part.
     const queryOptions = parseRequestOptions(request.query as Record<string, unknown>, ctx.config);
+    const format = parseFormat(request.query as Record<string, unknown>);
     const items: Array<{ name: string; outcome: Promise<ItemOutcome> }> = [];
     const start = (file: UploadedFile, opts: RequestOptions): Promise<ItemOutcome> => {
       const started = performance.now();
@@ -90,6 +97,13 @@ export function v1BatchRoutes(app: FastifyInstance, options: { ctx: ServerContex
     const answered = outcomes.flatMap((o) => (o.ok ? o.doc.pages.map((p) => p.result) : []));
     if (answered.length > 0) reply.header('x-doclayout-device', devicesHeader(answered));
     const succeeded = outcomes.filter((o) => o.ok).length;
+    if (format !== 'json') {
+      // The files that failed are named in a header; the download holds the others.
+      const failedNames = outcomes.flatMap((o, i) => (o.ok ? [] : [encodeURIComponent(items[i]!.name)]));
+      if (failedNames.length > 0) reply.header('x-doclayout-failed-files', failedNames.join(','));
+      const docs = outcomes.flatMap((o) => (o.ok ? [exportableDocument(o.doc)] : []));
+      return sendExport(reply, exportDocuments(format, docs, { softwareVersion: ctx.version }));
+    }
     return { results, succeeded, failed: outcomes.length - succeeded };
   });
 

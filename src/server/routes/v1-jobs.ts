@@ -6,7 +6,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkUpload } from '../../document/index.js';
-import { InvalidParamError, JobNotFoundError } from '../../errors.js';
+import { InvalidParamError, JobNotFinishedError, JobNotFoundError } from '../../errors.js';
+import { exportDocument } from '../../export/index.js';
+import { exportableJob, formatQueryDoc, parseFormat, sendExport } from '../export-reply.js';
 import type { CallbackGuard, DocumentOptions, JobView } from '../../jobs/index.js';
 import type { ServerContext } from '../context.js';
 import { errorDoc, layoutQuerySchema } from '../layout-response.js';
@@ -104,12 +106,22 @@ export function v1JobsRoutes(app: FastifyInstance, options: { ctx: ServerContext
 
   app.get('/v1/jobs/:id', {
     logLevel: 'warn',
-    schema: { tags: ['jobs'], summary: 'A job\'s state, progress and (once finished) per-page results', params: idParams },
-    config: { openapi: { response: { 200: jobDoc, 404: errorDoc } } },
-  }, async (request: FastifyRequest<{ Params: { id: string } }>) => {
+    schema: {
+      tags: ['jobs'],
+      summary: 'A job\'s state, progress and (once finished) per-page results; with format=page|alto|coco, its results as that file',
+      params: idParams,
+      querystring: { type: 'object', properties: { format: formatQueryDoc } },
+    },
+    config: { openapi: { response: { 200: jobDoc, 404: errorDoc, 409: errorDoc } } },
+  }, async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+    const format = parseFormat(request.query as Record<string, unknown>);
     const view = JOB_ID_FORM.test(request.params.id) ? await ctx.jobs.get(request.params.id) : undefined;
     if (!view) throw jobNotFound(request.params.id);
-    return withUrl(view);
+    if (format === 'json') return withUrl(view);
+    const doc = exportableJob(view.name, view.pages ?? []);
+    if (doc.pages.length === 0) throw JobNotFinishedError(view.id, view.state);
+    const failed = (view.pages ?? []).filter((p) => !p.ok).map((p) => p.page);
+    return sendExport(reply, exportDocument(format, doc, { softwareVersion: ctx.version }), failed);
   });
 
   app.delete('/v1/jobs/:id', {

@@ -7,8 +7,13 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { knownModels } from '../../model/index.js';
-import { analyzeUpload } from '../analysis-route.js';
+import { analyzeForRoute, readLayoutInput } from '../analysis-route.js';
 import type { ServerContext } from '../context.js';
+import { cropsArchive, exportDocument, pageXmlFiles, safeFileName, fileStem, type ExportFormat } from '../../export/index.js';
+import type { AnalyzedDocument } from '../../document/index.js';
+import type { PoolResult } from '../../pool/index.js';
+import { cropsQueryDoc, exportableDocument, formatQueryDoc, parseCrops, parseFormat, sendExport } from '../export-reply.js';
+import { parseRequestOptions } from '../request-input.js';
 import { documentBody, documentResultDoc, errorDoc, layoutQuerySchema } from '../layout-response.js';
 import { statusBody, statusSchema } from '../status-body.js';
 
@@ -29,11 +34,28 @@ const uploadBodyDoc = {
   },
 };
 
+/** The zip `crops=` answers: the result in its format (PAGE as one file per page) and the crops. */
+function withCrops(doc: AnalyzedDocument<PoolResult>, format: ExportFormat, body: Record<string, unknown>, version: string) {
+  const exported = exportableDocument(doc);
+  const stem = fileStem(safeFileName(doc.name));
+  const result = format === 'json'
+    ? [{ name: `${stem}.json`, data: JSON.stringify(body, null, 2) }]
+    : format === 'page'
+      ? pageXmlFiles(exported, { softwareVersion: version }).map((f) => ({ name: safeFileName(f.name), data: f.xml }))
+      : exportDocument(format, exported, { softwareVersion: version });
+  const cropsByPage = doc.pages.map((p) => ({ page: p.result.input.page ?? 1, crops: p.crops ?? [] }));
+  return cropsArchive(exported, cropsByPage, result);
+}
+
 export function v1Routes(app: FastifyInstance, options: { ctx: ServerContext }): Promise<void> {
   const { ctx } = options;
 
   app.post('/v1/layout', {
-    schema: { tags: ['layout'], summary: 'Analyse one image or PDF', querystring: layoutQuerySchema },
+    schema: {
+      tags: ['layout'],
+      summary: 'Analyse one image or PDF',
+      querystring: { ...layoutQuerySchema, properties: { ...layoutQuerySchema.properties, format: formatQueryDoc, ...cropsQueryDoc } },
+    },
     config: {
       shed: true,
       openapi: {
@@ -43,8 +65,18 @@ export function v1Routes(app: FastifyInstance, options: { ctx: ServerContext }):
     },
   }, async (request: FastifyRequest, reply: FastifyReply) => {
     const started = performance.now();
-    const doc = await analyzeUpload(ctx, request, reply, '/v1/layout');
-    return documentBody(doc, performance.now() - started);
+    // Checked before the upload is analysed: a bad format costs no device time.
+    const format = parseFormat(request.query as Record<string, unknown>);
+    const crops = parseCrops(request.query as Record<string, unknown>);
+    const doc = await analyzeForRoute(ctx, request, reply, '/v1/layout', async () => {
+      const input = await readLayoutInput(ctx, request);
+      return { file: input.files[0]!, options: { ...parseRequestOptions(input.fields, ctx.config), ...(crops ? { crops } : {}) } };
+    });
+    const failed = doc.failedPages.map((f) => f.page);
+    if (crops) return sendExport(reply, withCrops(doc, format, documentBody(doc, performance.now() - started), ctx.version), failed);
+    if (format === 'json') return documentBody(doc, performance.now() - started);
+    const file = exportDocument(format, exportableDocument(doc), { softwareVersion: ctx.version });
+    return sendExport(reply, file, failed);
   });
 
   app.get('/v1/status', {
