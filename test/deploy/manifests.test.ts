@@ -31,9 +31,9 @@ function manifests(dir: string, exclude?: RegExp): Doc[] {
     .filter((f) => !exclude?.test(path.relative(path.join(deployDir, dir), f)))
     .flatMap((f) => parseAllDocuments(fs.readFileSync(f, 'utf8')).map((d) => d.toJS() as Doc)).filter((d) => d && d.kind);
 }
-/** The base manifests; the cluster overlay (deploy/k8s/cluster) is checked on its own below. */
+/** The base manifests; the cluster overlay (deploy/k8s-cluster, beside the base: kustomize refuses an overlay inside its base) is checked on its own below. */
 function k8s(): Doc[] {
-  return manifests('k8s', /^cluster\//);
+  return manifests('k8s');
 }
 const kind = (k: string): Doc => {
   const found = k8s().filter((d) => d.kind === k);
@@ -245,14 +245,14 @@ test('the Grafana dashboard queries only metrics the server exports', async () =
   }
 });
 
-// --- Batch on a cluster (deploy/k8s/cluster, compose's "cluster" profile) --------------------
+// --- Batch on a cluster (deploy/k8s-cluster, compose's "cluster" profile) --------------------
 
-const clusterDocs = (): Doc[] => manifests('k8s/cluster');
+const clusterDocs = (): Doc[] => manifests('k8s-cluster');
 const clusterKind = (k: string): Doc[] => clusterDocs().filter((d) => d.kind === k);
 
 test('cluster overlay: lists files that exist, and patches the servers onto the same Redis as the workers', () => {
-  const kustomization = parse(read('deploy/k8s/cluster/kustomization.yaml')) as Doc;
-  for (const r of kustomization.resources as string[]) assert.ok(fs.existsSync(path.join(deployDir, 'k8s', 'cluster', r)), r);
+  const kustomization = parse(read('deploy/k8s-cluster/kustomization.yaml')) as Doc;
+  for (const r of kustomization.resources as string[]) assert.ok(fs.existsSync(path.join(deployDir, 'k8s-cluster', r)), r);
   const worker = clusterKind('Deployment').find((d) => d.metadata.name === 'doclayout-worker')!;
   const container = worker.spec.template.spec.containers[0] as Doc;
   assert.deepEqual(container.args, ['worker']);
@@ -263,7 +263,7 @@ test('cluster overlay: lists files that exist, and patches the servers onto the 
   assert.equal(worker.spec.selector.matchLabels['app.kubernetes.io/name'], worker.spec.template.metadata.labels['app.kubernetes.io/name']);
   // The grace period covers a held page's whole deadline: SIGTERM finishes what the worker holds.
   assert.ok(worker.spec.template.spec.terminationGracePeriodSeconds * 1000 > optionSpecs.requestTimeoutMs.default);
-  const patch = parse(read('deploy/k8s/cluster/server-redis-patch.yaml')) as Doc;
+  const patch = parse(read('deploy/k8s-cluster/server-redis-patch.yaml')) as Doc;
   assert.equal(patch.metadata.name, kind('Deployment').metadata.name);
   const patchEnv = Object.fromEntries((patch.spec.template.spec.containers[0].env as Doc[]).map((e) => [e.name, e.value]));
   assert.equal(patchEnv.DOCLAYOUT_REDIS, env.DOCLAYOUT_REDIS);
@@ -285,7 +285,7 @@ test('KEDA scales the workers on the list BullMQ keeps waiting page jobs in; the
   assert.equal(hpa!.spec.scaleTargetRef.name, 'doclayout-worker');
   const metric = hpa!.spec.metrics[0].external.metric.name as string;
   assert.match(read('src/server/job-metrics.ts'), new RegExp(`'${metric}'`));
-  assert.ok(!(parse(read('deploy/k8s/cluster/kustomization.yaml')) as Doc).resources.includes('worker-hpa.yaml'), 'KEDA and the HPA must not both scale the workers');
+  assert.ok(!(parse(read('deploy/k8s-cluster/kustomization.yaml')) as Doc).resources.includes('worker-hpa.yaml'), 'KEDA and the HPA must not both scale the workers');
 });
 
 test('compose cluster profile: Redis with AOF, and workers that reach it, run `worker` and skip the HTTP healthcheck', () => {
