@@ -7,6 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -300,4 +301,36 @@ test('compose cluster profile: Redis with AOF, and workers that reach it, run `w
   assert.equal(new URL(worker.environment.DOCLAYOUT_REDIS).hostname, 'redis');
   assert.equal(worker.healthcheck.disable, true);
   assert.equal(worker.depends_on.redis.condition, 'service_healthy');
+});
+
+test('the committed nginx configs are exactly what their own header command generates', () => {
+  for (const file of ['deploy/nginx/doclayout.conf', 'deploy/nginx/doclayout-cpu.conf']) {
+    const text = read(file);
+    const command = /^#\s+doclayout (deploy nginx .*)$/m.exec(text)?.[1];
+    assert.ok(command, `${file} names the command that generated it`);
+    const generated = execFileSync(process.execPath, [path.join(repoRoot, 'dist/src/cli/index.js'), ...command.split(/\s+/)], { encoding: 'utf8' });
+    assert.equal(generated, text, `${file} is stale: regenerate it with doclayout ${command}`);
+  }
+});
+
+test('compose CPU override: CPU services on the host network at 127.0.0.1, nginx balancing exactly them', () => {
+  const cpu = parse(read('deploy/compose/docker-compose.cpu.yml'), { merge: true }) as Doc;
+  const services = cpu.services as Record<string, Doc>;
+  const backends = Object.keys(services).filter((name) => /^doclayout-cpu\d+$/.test(name));
+  assert.deepEqual(backends, ['doclayout-cpu0', 'doclayout-cpu1']);
+  for (const [name, s] of Object.entries(services)) {
+    assert.equal(s.network_mode, 'host', `${name} on the host network`);
+    assert.equal(s.ports, undefined, `${name} publishes no port`);
+    assert.ok(!JSON.stringify(s).includes('nvidia'), `${name} asks for no GPU`);
+  }
+  for (const name of [...backends, 'doclayout-worker-cpu']) assert.equal(services[name]!.environment.DOCLAYOUT_HOST ?? '127.0.0.1', '127.0.0.1');
+  assert.match((services.redis!.command as string[]).join(' '), /--bind 127\.0\.0\.1 .*--appendonly yes/);
+  // The default nginx config (no DOCLAYOUT_NGINX_CONF) balances exactly the default ports.
+  const conf = read('deploy/nginx/doclayout-cpu.conf');
+  const upstream = conf.slice(conf.indexOf('upstream doclayout {'), conf.indexOf('}', conf.indexOf('upstream doclayout {')));
+  const servers = [...upstream.matchAll(/^\s*server (\S+) /gm)].map((m) => m[1]!);
+  const ports = backends.map((name) => /:-(\d+)\}$/.exec(services[name]!.environment.DOCLAYOUT_PORT)![1]);
+  assert.deepEqual(servers, ports.map((p) => `127.0.0.1:${p}`));
+  assert.match(conf, /^\s*listen 127\.0\.0\.1:\d+;$/m);
+  assert.deepEqual(Object.keys(services['nginx-cpu']!.depends_on).sort(), backends);
 });
