@@ -28,6 +28,8 @@ cleanup() {
     for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     kill -KILL "$pid" 2>/dev/null || true
   done
+  # overlay2 layer mounts of an engine that died mid-run, deepest first.
+  awk -v d="$DOCLAYOUT_DEPLOY_TMP/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf "$DOCLAYOUT_DEPLOY_TMP"
 }
 trap cleanup EXIT INT TERM

@@ -324,7 +324,13 @@ test('compose CPU override: CPU services on the host network at 127.0.0.1, nginx
     assert.ok(!JSON.stringify(s).includes('nvidia'), `${name} asks for no GPU`);
   }
   for (const name of [...backends, 'doclayout-worker-cpu']) assert.equal(services[name]!.environment.DOCLAYOUT_HOST ?? '127.0.0.1', '127.0.0.1');
-  assert.match((services.redis!.command as string[]).join(' '), /--bind 127\.0\.0\.1 .*--appendonly yes/);
+  // The CPU Redis runs the base Redis's command (AOF, noeviction), bound to loopback.
+  const base = (parse(read('deploy/compose/docker-compose.yml'), { merge: true }) as Doc).services.redis as Doc;
+  const command = (services['redis-cpu']!.command as string[]).join(' ');
+  assert.match(command, /--bind 127\.0\.0\.1 /);
+  assert.ok(command.endsWith((base.command as string[]).slice(1).join(' ')), command);
+  assert.deepEqual(services['redis-cpu']!.profiles, ['cluster']);
+  assert.equal(new URL(services['doclayout-worker-cpu']!.environment.DOCLAYOUT_REDIS.replace(/\$\{[^}]*:-(\d+)\}/, '$1')).hostname, '127.0.0.1');
   // The default nginx config (no DOCLAYOUT_NGINX_CONF) balances exactly the default ports.
   const conf = read('deploy/nginx/doclayout-cpu.conf');
   const upstream = conf.slice(conf.indexOf('upstream doclayout {'), conf.indexOf('}', conf.indexOf('upstream doclayout {')));

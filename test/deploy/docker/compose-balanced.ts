@@ -12,7 +12,7 @@ import { runLoad, type LoadFile } from '../../../src/loadtest/index.js';
 import { completedPages } from '../instance-harness.js';
 import { freePort } from '../../helpers/free-port.js';
 import { stack, type Stack } from './compose.js';
-import { busy, crashAndAwaitRestart, logs, ready, samplePage, waitFor } from './live-helpers.js';
+import { busy, crashAndAwaitRestart, initPid, logs, ready, samplePage, waitFor } from './live-helpers.js';
 import type { LiveContext } from './live-context.js';
 
 const CONCURRENCY = 4;
@@ -71,6 +71,7 @@ export function composeBalancedSuite(ctx: LiveContext): void {
     it('one instance crashes mid-load: no request is lost, and it comes back', async (t) => {
       const { engine } = ctx.get();
       const victim = await compose!.container('doclayout-cpu1');
+      const victimPid = await initPid(engine, victim);
       const total = 80;
       let settled = false;
       const load = runLoad({ url: lb, files, concurrency: CONCURRENCY, requests: total, timeoutMs: 60_000 }).finally(() => {
@@ -82,7 +83,7 @@ export function composeBalancedSuite(ctx: LiveContext): void {
         return (await completedPages(backends[1]!)) >= base + 3 && (await busy(backends[1]!)) >= 1;
       }, 'the victim to serve this load and hold a request', 120_000);
       assert.equal(settled, false, 'the load must still be running at the crash');
-      const restarts = await crashAndAwaitRestart(engine, victim);
+      const restarts = await crashAndAwaitRestart(engine, victim, victimPid);
       const report = await load;
       t.diagnostic(`${report.requests} requests, ${report.ok} ok; victim restarted ${restarts}×`);
       assert.equal(report.requests, total);

@@ -14,10 +14,10 @@ import { Cluster, JobClient, jobSettings } from '../../../src/jobs/index.js';
 import { cli, pageKeys, readJsonl, writePdf } from '../../jobs/helpers.js';
 import { freePort } from '../../helpers/free-port.js';
 import { stack, type Stack } from './compose.js';
-import { crashAndAwaitRestart, inspect, logs, samplePage, waitFor } from './live-helpers.js';
+import { crashAndAwaitRestart, initPid, inspect, logs, samplePage, waitFor } from './live-helpers.js';
 import type { LiveContext } from './live-context.js';
 
-const IMAGES = 60;
+const IMAGES = 90;
 const PDF_PAGES = 6;
 const PAGES = IMAGES + PDF_PAGES;
 const samples = ['paper-page.jpg', 'table.jpg', 'layout.jpg', 'demo-rot0.jpg', 'demo-rot180.jpg'];
@@ -56,7 +56,7 @@ export function composeClusterSuite(ctx: LiveContext): void {
         DOCLAYOUT_REDIS_IMAGE: 'doclayout-local/redis:bookworm',
       }, [timings]);
       await compose.compose(['--profile', 'cluster', 'up', '-d', '--no-build', '--scale', 'doclayout-worker-cpu=2', 'doclayout-worker-cpu'], 400_000);
-      const redis = await compose.container('redis');
+      const redis = await compose.container('redis-cpu');
       assert.equal(await inspect(engine, redis, '{{.State.Health.Status}}'), 'healthy');
       const aof = await engine.docker(['exec', redis, 'redis-cli', '-h', '127.0.0.1', '-p', String(port), 'config', 'get', 'appendonly']);
       assert.match(aof.stdout, /appendonly\s+yes/);
@@ -73,6 +73,9 @@ export function composeClusterSuite(ctx: LiveContext): void {
       for (let i = 0; i < IMAGES; i++) fs.writeFileSync(path.join(inputs, `page-${String(i).padStart(3, '0')}.jpg`), samplePage(samples[i % samples.length]));
       await writePdf(path.join(inputs, 'doc.pdf'), PDF_PAGES);
       const jsonl = path.join(tmp, 'batch.jsonl');
+      // Read before the batch starts, so the crash lands the moment the batch is under way.
+      const victim = await compose!.container('doclayout-worker-cpu', 0);
+      const victimPid = await initPid(engine, victim);
       const submit = spawn(process.execPath, [cli, 'submit', inputs, '--redis', redisUrl, '--batch-id', 'deploy', '--wait', '--jsonl', jsonl], {
         stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DOCLAYOUT_LOG_LEVEL: 'warn' },
       });
@@ -85,10 +88,9 @@ export function composeClusterSuite(ctx: LiveContext): void {
       try {
         const done = async (): Promise<number> => (await client!.status('deploy'))?.pagesDone ?? 0;
         await waitFor(async () => (await done()) >= 4, 'four pages of the batch done', 180_000, () => stderr);
-        const victim = await compose!.container('doclayout-worker-cpu', 0);
         const atCrash = await done();
+        const restarts = await crashAndAwaitRestart(engine, victim, victimPid);
         assert.ok(atCrash < PAGES, `the batch was over (${atCrash} pages) before the crash`);
-        const restarts = await crashAndAwaitRestart(engine, victim);
         const code = await exited;
         t.diagnostic(`crashed a worker at ${atCrash}/${PAGES} pages; it restarted ${restarts}×`);
         assert.equal(code, 0, stderr);

@@ -47,7 +47,7 @@ export function gpuVariantSuite(ctx: LiveContext): void {
       assert.equal(services['models-pull']!.image, 'doclayout:cuda12');
       // The CPU override is resolved too (same command, both files): nothing in it asks for a GPU.
       assert.equal(composeFiles.length, 2);
-      for (const name of ['doclayout-cpu0', 'doclayout-cpu1', 'nginx-cpu', 'doclayout-worker-cpu', 'redis']) {
+      for (const name of ['doclayout-cpu0', 'doclayout-cpu1', 'nginx-cpu', 'doclayout-worker-cpu', 'redis-cpu']) {
         assert.ok(services[name], `${name} missing`);
         assert.equal(services[name]!.network_mode, 'host', name);
         assert.ok(!JSON.stringify(services[name]!.deploy ?? {}).includes('gpu'), `${name} asks for a GPU`);

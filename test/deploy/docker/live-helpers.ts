@@ -90,15 +90,21 @@ export async function logs(engine: Engine, container: string): Promise<string> {
   return `--- docker logs ${container}\n${out.stdout}${out.stderr}`;
 }
 
-/**
- * SIGKILL to the container's init process from the host, then waits until the restart policy has
- * started it again (RestartCount went up and it runs). Returns the new restart count.
- */
-export async function crashAndAwaitRestart(engine: Engine, container: string): Promise<number> {
-  const before = Number(await inspect(engine, container, '{{.RestartCount}}'));
+/** The host pid of the container's init (tini): what a crash kills. */
+export async function initPid(engine: Engine, container: string): Promise<number> {
   const pid = Number(await inspect(engine, container, '{{.State.Pid}}'));
   if (!(pid > 0)) throw new Error(`${container} is not running (pid ${pid})`);
-  process.kill(pid, 'SIGKILL');
+  return pid;
+}
+
+/**
+ * SIGKILL to the container's init process from the host, then waits until the restart policy has
+ * started it again (RestartCount went up and it runs). Returns the new restart count. `pid` (read
+ * beforehand with initPid) makes the kill itself immediate.
+ */
+export async function crashAndAwaitRestart(engine: Engine, container: string, pid?: number): Promise<number> {
+  const before = Number(await inspect(engine, container, '{{.RestartCount}}'));
+  process.kill(pid ?? (await initPid(engine, container)), 'SIGKILL');
   let count = before;
   await waitFor(async () => {
     const [restarts, running] = (await inspect(engine, container, '{{.RestartCount}} {{.State.Running}}')).split(' ');

@@ -39,8 +39,8 @@ export function singleServiceSuite(ctx: LiveContext): void {
       assert.deepEqual(pdf.body.pages.map((p: { input: { page: number } }) => p.input.page), [1, 2]);
       for (const p of pdf.body.pages) assert.ok(p.regions.length > 0);
       const garbage = await postLayout(url, 'page.jpg', Buffer.from('not an image at all'));
-      assert.equal(garbage.status, 400, JSON.stringify(garbage.body));
-      assert.match(garbage.body.error.code, /^LAYOUT_ERR_/);
+      assert.equal(garbage.status, 415, JSON.stringify(garbage.body));
+      assert.equal(garbage.body.error.code, 'LAYOUT_ERR_UNSUPPORTED_MEDIA');
     });
 
     it('a crashed container (SIGKILL) is restarted by its restart policy and answers again', async () => {
