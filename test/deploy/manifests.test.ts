@@ -7,6 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -31,9 +32,9 @@ function manifests(dir: string, exclude?: RegExp): Doc[] {
     .filter((f) => !exclude?.test(path.relative(path.join(deployDir, dir), f)))
     .flatMap((f) => parseAllDocuments(fs.readFileSync(f, 'utf8')).map((d) => d.toJS() as Doc)).filter((d) => d && d.kind);
 }
-/** The base manifests; the cluster overlay (deploy/k8s/cluster) is checked on its own below. */
+/** The base manifests; the cluster overlay (deploy/k8s-cluster, beside the base: kustomize refuses an overlay inside its base) is checked on its own below. */
 function k8s(): Doc[] {
-  return manifests('k8s', /^cluster\//);
+  return manifests('k8s');
 }
 const kind = (k: string): Doc => {
   const found = k8s().filter((d) => d.kind === k);
@@ -245,14 +246,14 @@ test('the Grafana dashboard queries only metrics the server exports', async () =
   }
 });
 
-// --- Batch on a cluster (deploy/k8s/cluster, compose's "cluster" profile) --------------------
+// --- Batch on a cluster (deploy/k8s-cluster, compose's "cluster" profile) --------------------
 
-const clusterDocs = (): Doc[] => manifests('k8s/cluster');
+const clusterDocs = (): Doc[] => manifests('k8s-cluster');
 const clusterKind = (k: string): Doc[] => clusterDocs().filter((d) => d.kind === k);
 
 test('cluster overlay: lists files that exist, and patches the servers onto the same Redis as the workers', () => {
-  const kustomization = parse(read('deploy/k8s/cluster/kustomization.yaml')) as Doc;
-  for (const r of kustomization.resources as string[]) assert.ok(fs.existsSync(path.join(deployDir, 'k8s', 'cluster', r)), r);
+  const kustomization = parse(read('deploy/k8s-cluster/kustomization.yaml')) as Doc;
+  for (const r of kustomization.resources as string[]) assert.ok(fs.existsSync(path.join(deployDir, 'k8s-cluster', r)), r);
   const worker = clusterKind('Deployment').find((d) => d.metadata.name === 'doclayout-worker')!;
   const container = worker.spec.template.spec.containers[0] as Doc;
   assert.deepEqual(container.args, ['worker']);
@@ -263,7 +264,7 @@ test('cluster overlay: lists files that exist, and patches the servers onto the 
   assert.equal(worker.spec.selector.matchLabels['app.kubernetes.io/name'], worker.spec.template.metadata.labels['app.kubernetes.io/name']);
   // The grace period covers a held page's whole deadline: SIGTERM finishes what the worker holds.
   assert.ok(worker.spec.template.spec.terminationGracePeriodSeconds * 1000 > optionSpecs.requestTimeoutMs.default);
-  const patch = parse(read('deploy/k8s/cluster/server-redis-patch.yaml')) as Doc;
+  const patch = parse(read('deploy/k8s-cluster/server-redis-patch.yaml')) as Doc;
   assert.equal(patch.metadata.name, kind('Deployment').metadata.name);
   const patchEnv = Object.fromEntries((patch.spec.template.spec.containers[0].env as Doc[]).map((e) => [e.name, e.value]));
   assert.equal(patchEnv.DOCLAYOUT_REDIS, env.DOCLAYOUT_REDIS);
@@ -285,7 +286,7 @@ test('KEDA scales the workers on the list BullMQ keeps waiting page jobs in; the
   assert.equal(hpa!.spec.scaleTargetRef.name, 'doclayout-worker');
   const metric = hpa!.spec.metrics[0].external.metric.name as string;
   assert.match(read('src/server/job-metrics.ts'), new RegExp(`'${metric}'`));
-  assert.ok(!(parse(read('deploy/k8s/cluster/kustomization.yaml')) as Doc).resources.includes('worker-hpa.yaml'), 'KEDA and the HPA must not both scale the workers');
+  assert.ok(!(parse(read('deploy/k8s-cluster/kustomization.yaml')) as Doc).resources.includes('worker-hpa.yaml'), 'KEDA and the HPA must not both scale the workers');
 });
 
 test('compose cluster profile: Redis with AOF, and workers that reach it, run `worker` and skip the HTTP healthcheck', () => {
@@ -300,4 +301,42 @@ test('compose cluster profile: Redis with AOF, and workers that reach it, run `w
   assert.equal(new URL(worker.environment.DOCLAYOUT_REDIS).hostname, 'redis');
   assert.equal(worker.healthcheck.disable, true);
   assert.equal(worker.depends_on.redis.condition, 'service_healthy');
+});
+
+test('the committed nginx configs are exactly what their own header command generates', () => {
+  for (const file of ['deploy/nginx/doclayout.conf', 'deploy/nginx/doclayout-cpu.conf']) {
+    const text = read(file);
+    const command = /^#\s+doclayout (deploy nginx .*)$/m.exec(text)?.[1];
+    assert.ok(command, `${file} names the command that generated it`);
+    const generated = execFileSync(process.execPath, [path.join(repoRoot, 'dist/src/cli/index.js'), ...command.split(/\s+/)], { encoding: 'utf8' });
+    assert.equal(generated, text, `${file} is stale: regenerate it with doclayout ${command}`);
+  }
+});
+
+test('compose CPU override: CPU services on the host network at 127.0.0.1, nginx balancing exactly them', () => {
+  const cpu = parse(read('deploy/compose/docker-compose.cpu.yml'), { merge: true }) as Doc;
+  const services = cpu.services as Record<string, Doc>;
+  const backends = Object.keys(services).filter((name) => /^doclayout-cpu\d+$/.test(name));
+  assert.deepEqual(backends, ['doclayout-cpu0', 'doclayout-cpu1']);
+  for (const [name, s] of Object.entries(services)) {
+    assert.equal(s.network_mode, 'host', `${name} on the host network`);
+    assert.equal(s.ports, undefined, `${name} publishes no port`);
+    assert.ok(!JSON.stringify(s).includes('nvidia'), `${name} asks for no GPU`);
+  }
+  for (const name of [...backends, 'doclayout-worker-cpu']) assert.equal(services[name]!.environment.DOCLAYOUT_HOST ?? '127.0.0.1', '127.0.0.1');
+  // The CPU Redis runs the base Redis's command (AOF, noeviction), bound to loopback.
+  const base = (parse(read('deploy/compose/docker-compose.yml'), { merge: true }) as Doc).services.redis as Doc;
+  const command = (services['redis-cpu']!.command as string[]).join(' ');
+  assert.match(command, /--bind 127\.0\.0\.1 /);
+  assert.ok(command.endsWith((base.command as string[]).slice(1).join(' ')), command);
+  assert.deepEqual(services['redis-cpu']!.profiles, ['cluster']);
+  assert.equal(new URL(services['doclayout-worker-cpu']!.environment.DOCLAYOUT_REDIS.replace(/\$\{[^}]*:-(\d+)\}/, '$1')).hostname, '127.0.0.1');
+  // The default nginx config (no DOCLAYOUT_NGINX_CONF) balances exactly the default ports.
+  const conf = read('deploy/nginx/doclayout-cpu.conf');
+  const upstream = conf.slice(conf.indexOf('upstream doclayout {'), conf.indexOf('}', conf.indexOf('upstream doclayout {')));
+  const servers = [...upstream.matchAll(/^\s*server (\S+) /gm)].map((m) => m[1]!);
+  const ports = backends.map((name) => /:-(\d+)\}$/.exec(services[name]!.environment.DOCLAYOUT_PORT)![1]);
+  assert.deepEqual(servers, ports.map((p) => `127.0.0.1:${p}`));
+  assert.match(conf, /^\s*listen 127\.0\.0\.1:\d+;$/m);
+  assert.deepEqual(Object.keys(services['nginx-cpu']!.depends_on).sort(), backends);
 });
