@@ -63,6 +63,12 @@ export const optionSpecs = {
   logLevel: { kind: 'string', default: 'info', env: 'DOCLAYOUT_LOG_LEVEL', flag: '--log-level <level>', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'pino log level' },
   threshold: { kind: 'number', default: 0.5, env: 'DOCLAYOUT_THRESHOLD', flag: '--threshold <score>', min: 0, max: 1, description: 'Default score threshold' },
   gpuTelemetryMs: { kind: 'int', default: 5_000, env: 'DOCLAYOUT_GPU_TELEMETRY_MS', flag: '--gpu-telemetry-ms <ms>', unit: 'ms', min: 0, description: 'nvidia-smi polling period (0 = off)' },
+  // --- mixed load: priority classes and tenants (issue #18) ---
+  priorityAgingMs: { kind: 'int', default: 2_000, env: 'DOCLAYOUT_PRIORITY_AGING_MS', flag: '--priority-aging-ms <ms>', unit: 'ms', min: 1, description: 'While interactive pages take every device, batch pages still get one page out every this often (no starvation)' },
+  apiKeys: { kind: 'string', default: undefined, env: 'DOCLAYOUT_API_KEYS', flag: '--api-keys <file>', description: 'File of API keys, one `tenant:key` (or `tenant:sha256:<hex>`) per line, optional `pages=N queued=N priority=batch`; set, every work route needs a key (401 without). Unset = open' },
+  tenantHeader: { kind: 'string', default: undefined, env: 'DOCLAYOUT_TENANT_HEADER', flag: '--tenant-header <name>', pattern: { re: /^[A-Za-z0-9-]{1,64}$/, expected: 'an HTTP header name' }, description: 'Without API keys: the header a trusted proxy sets to name the tenant (only behind such a proxy: clients could set it too)' },
+  tenantMaxPages: { kind: 'int', default: 0, env: 'DOCLAYOUT_TENANT_MAX_PAGES', flag: '--tenant-max-pages <n>', unit: 'pages', min: 0, description: 'Pages one tenant may have accepted and unanswered (queued or running) on sync routes; more gets 429 (0 = no limit)' },
+  tenantMaxQueued: { kind: 'int', default: 0, env: 'DOCLAYOUT_TENANT_MAX_QUEUED', flag: '--tenant-max-queued <n>', unit: 'pages', min: 0, description: 'Pages one tenant may have waiting for a device on sync routes; more gets 429 (0 = no limit)' },
   // --- batch jobs on a cluster (src/jobs, issue #9) ---
   redis: { kind: 'string', default: undefined, env: 'DOCLAYOUT_REDIS', flag: '--redis <url>', description: 'redis://HOST:PORT[/DB] of the job queue (serve: /v1/jobs survive restarts; without it they run in process)' },
   queue: { kind: 'string', default: 'doclayout', env: 'DOCLAYOUT_QUEUE', flag: '--queue <name>', description: 'Cluster queue name: workers and submitters of one cluster share it' },

@@ -8,17 +8,24 @@ import { performance } from 'node:perf_hooks';
 import { AbortedError, DeadlineExceededError, type LayoutError } from '../errors.js';
 import type { LayoutParams } from '../model/index.js';
 import type { PageSource, WireTask } from './protocol.js';
-import type { PoolInput, PoolResult } from './types.js';
+import type { PoolInput, PoolResult, PoolTaskOptions, PriorityClass } from './types.js';
 
 /** How an ending is counted in the pool's snapshot. */
 export type TaskEnding = 'failed' | 'timedOut' | 'aborted';
 
 let taskCounter = 0;
 
+/** The tenant of pages that name none (no API keys or tenant header configured). */
+export const ANONYMOUS_TENANT = 'anonymous';
+
 export class PoolTask {
   readonly id = `${process.pid}-${++taskCounter}`;
   readonly input: PoolInput;
   readonly params: Partial<LayoutParams>;
+  /** Its class in the admission queue. */
+  readonly priority: PriorityClass;
+  /** Whose page: tenants take turns within a class. */
+  readonly tenant: string;
   readonly enqueuedAt = performance.now();
   readonly promise: Promise<PoolResult>;
   dispatchedAt = 0;
@@ -33,9 +40,11 @@ export class PoolTask {
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
 
-  constructor(input: PoolInput, params: Partial<LayoutParams>) {
+  constructor(input: PoolInput, params: Partial<LayoutParams>, options: Pick<PoolTaskOptions, 'priority' | 'tenant'> = {}) {
     this.input = input;
     this.params = params;
+    this.priority = options.priority ?? 'interactive';
+    this.tenant = options.tenant ?? ANONYMOUS_TENANT;
     this.promise = new Promise<PoolResult>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;

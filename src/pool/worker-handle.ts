@@ -119,6 +119,13 @@ export class WorkerHandle {
     return pages;
   }
 
+  /** Batches sent whose inference has not begun (waiting in its pipeline). */
+  get waitingBatches(): number {
+    let waiting = 0;
+    for (const batch of this.#batches.values()) if (!batch.started) waiting += 1;
+    return waiting;
+  }
+
   /**
    * Whether another batch may be sent now: always when idle; while busy, only to keep its
    * pipeline `lookahead` batches deep (batches sent whose inference has not begun).
