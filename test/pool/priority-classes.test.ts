@@ -41,12 +41,16 @@ describe('pool priority classes and tenants', { timeout: 90_000 }, () => {
     // With prep threads the device's pipeline takes two batches beyond the running one; batch pages get one.
     const pool = await startPool({ maxBatch: 1, prepThreads: '1', priorityAgingMs: 60_000 }, { testHooks: { 0: { delayMsPerPage: 300 } } });
     pools.push(pool);
-    const backlog = (await pages(6, 'batch')).map((input) => pool.analyze(input, {}, { priority: 'batch' }));
-    await waitFor(() => pool.snapshot().devices[0]!.inflight === 2 && pool.snapshot().queueDepth === 4, 'one batch page running, one waiting on the device', 5_000);
-    const interactive = pool.analyze(await page('interactive.png'), {}, { priority: 'interactive' });
-    const { order, done } = finishOrder([...backlog, interactive]);
+    const input = await page('interactive.png');
+    const backlog = (await pages(6, 'batch')).map((p) => pool.analyze(p, {}, { priority: 'batch' }));
+    // Steady state once the second page is answered: batch-2 runs (its run began when batch-1's
+    // returned) and batch-3 waits; the full lookahead would have sent batch-4 too.
+    await backlog[1];
+    assert.equal(pool.snapshot().devices[0]!.inflight, 2);
+    const interactive = pool.analyze(input, {}, { priority: 'interactive' });
+    const { order, done } = finishOrder([...backlog.slice(2), interactive]);
     await done;
-    assert.deepEqual(order.slice(0, 3), ['batch-0.png', 'batch-1.png', 'interactive.png']);
+    assert.deepEqual(order.slice(0, 3), ['batch-2.png', 'batch-3.png', 'interactive.png']);
     await pool.close();
   });
 
