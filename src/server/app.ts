@@ -15,6 +15,7 @@ import { poolAnalyzer } from '../document/index.js';
 import { createResultCache, parseCacheSpec } from '../cache/index.js';
 import { EmbeddedJobService, modelIdentity, type JobService } from '../jobs/index.js';
 import { registerJobMetrics } from './job-metrics.js';
+import { tenancyHook } from './tenancy.js';
 import type { LayoutPool } from '../pool/index.js';
 import { clientErrorHandler } from './client-errors.js';
 import type { GpuTelemetry } from '../telemetry/gpu.js';
@@ -181,6 +182,8 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       throw OverloadedError(`event loop lag ${Math.round(shedder.lagMs)} ms > ${config.eventLoopLagMs} ms`);
     }
   });
+  // After the draining/lag check: a shed request is refused before its key is even looked at.
+  app.addHook('onRequest', tenancyHook(config));
   app.addHook('onSend', async (_request, reply, payload) => {
     // While draining, close each connection after its response so shutdown is not held up by keep-alive.
     if (ctx.draining) reply.header('connection', 'close');

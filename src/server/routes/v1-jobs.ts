@@ -12,6 +12,7 @@ import type { ServerContext } from '../context.js';
 import { errorDoc, layoutQuerySchema } from '../layout-response.js';
 import { parseRequestOptions } from '../request-input.js';
 import { readLayoutInput } from '../analysis-route.js';
+import { ANONYMOUS } from '../tenancy.js';
 
 const jobDoc = {
   type: 'object',
@@ -49,6 +50,12 @@ function callbackUrl(value: unknown): string | undefined {
   return url.toString();
 }
 
+/** Another tenant's job reads as unknown: its existence is not theirs to learn. */
+function ownJob(view: JobView | undefined, request: FastifyRequest, id: string): JobView {
+  if (!view || (view.tenant ?? ANONYMOUS) !== (request.tenant?.name ?? ANONYMOUS)) throw JobNotFoundError(id);
+  return view;
+}
+
 function withUrl(view: JobView): JobView & { statusUrl: string } {
   return { ...view, statusUrl: `/v1/jobs/${encodeURIComponent(view.id)}` };
 }
@@ -82,6 +89,7 @@ export function v1JobsRoutes(app: FastifyInstance, options: { ctx: ServerContext
       pdfDpi: ctx.config.pdfDpi,
       maxPdfPages: ctx.config.maxPdfPages,
       ...(callbackUrl(input.fields.callbackUrl) ? { callbackUrl: callbackUrl(input.fields.callbackUrl)! } : {}),
+      ...(request.tenant && request.tenant.name !== ANONYMOUS ? { tenant: request.tenant.name } : {}),
     };
     const view = withUrl(await ctx.jobs.submit(file, documentOptions));
     reply.code(202).header('location', view.statusUrl);
@@ -91,17 +99,16 @@ export function v1JobsRoutes(app: FastifyInstance, options: { ctx: ServerContext
   app.get('/v1/jobs/:id', {
     logLevel: 'warn',
     schema: { tags: ['jobs'], summary: 'A job\'s state, progress and (once finished) per-page results', params: idParams },
-    config: { openapi: { response: { 200: jobDoc, 404: errorDoc } } },
+    config: { tenant: true, openapi: { response: { 200: jobDoc, 404: errorDoc } } },
   }, async (request: FastifyRequest<{ Params: { id: string } }>) => {
-    const view = await ctx.jobs.get(request.params.id);
-    if (!view) throw JobNotFoundError(request.params.id);
-    return withUrl(view);
+    return withUrl(ownJob(await ctx.jobs.get(request.params.id), request, request.params.id));
   });
 
   app.delete('/v1/jobs/:id', {
     schema: { tags: ['jobs'], summary: 'Cancel a job: waiting pages are dropped, running ones end', params: idParams },
-    config: { openapi: { response: { 200: jobDoc, 404: errorDoc } } },
+    config: { tenant: true, openapi: { response: { 200: jobDoc, 404: errorDoc } } },
   }, async (request: FastifyRequest<{ Params: { id: string } }>) => {
+    ownJob(await ctx.jobs.get(request.params.id), request, request.params.id);
     const view = await ctx.jobs.cancel(request.params.id);
     if (!view) throw JobNotFoundError(request.params.id);
     return withUrl(view);
