@@ -78,6 +78,7 @@ export const optionSpecs = {
   jobStalledIntervalMs: { kind: 'int', default: 30_000, env: 'DOCLAYOUT_JOB_STALLED_MS', flag: '--job-stalled-ms <ms>', unit: 'ms', min: 100, description: 'How often workers look for jobs whose lock expired (their worker died)' },
   jobMaxStalled: { kind: 'int', default: 2, env: 'DOCLAYOUT_JOB_MAX_STALLED', flag: '--job-max-stalled <n>', min: 0, description: 'Times a job may lose its worker before it fails' },
   jobAttempts: { kind: 'int', default: 3, env: 'DOCLAYOUT_JOB_ATTEMPTS', flag: '--job-attempts <n>', min: 1, description: 'Runs of a page job when devices fail under it (bad input is never retried)' },
+  clusterWorker: { kind: 'boolean', default: false, env: 'DOCLAYOUT_CLUSTER_WORKER', flag: '--cluster-worker', description: 'serve --redis: also take page jobs from the cluster into this server\'s pool (batch class: its interactive pages go first, and it holds one round of jobs instead of three while they come)' },
   jobBackoffMs: { kind: 'int', default: 1_000, env: 'DOCLAYOUT_JOB_BACKOFF_MS', flag: '--job-backoff-ms <ms>', unit: 'ms', min: 0, description: 'First retry delay of a failed page job; doubles per attempt' },
 } as const satisfies Record<string, OptionSpec>;
 
