@@ -25,6 +25,7 @@ import { PDFDocument } from 'pdf-lib';
 import { resolveConfig } from '../../src/config.js';
 import { createPool } from '../../src/pool/index.js';
 import { buildServer } from '../../src/server/index.js';
+import { nearestRank } from '../../src/util/percentile.js';
 import { intOption } from '../common/options.js';
 import { benchModels, samplePages, writeResults } from '../common/results.js';
 import { formatRatio, formatStats, median, ratioStats, round, roundOrder, summarizeRatios } from '../common/stats.js';
@@ -129,8 +130,8 @@ async function batch(): Promise<BatchRun> {
   return { pagesPerSec: round((batchPages * 1000) / wallMs, 4), wallMs: round(wallMs, 0), longestStallMs: round(longestStallMs, 0), oldestBatchWaitMs: round(oldestBatchWaitMs, 0) };
 }
 
-/** The p99 of a handful of latencies is their largest; kept as a percentile for larger K. */
-const p99 = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(0.99 * values.length) - 1)]!;
+/** Nearest rank: the p99 of a handful of latencies is their largest. */
+const p99 = (values: readonly number[]): number => nearestRank([...values].sort((a, b) => a - b), 99)!;
 
 // Warm-up: the device's first runs, and the idle page time that sets the interactive rate.
 for (let i = 0; i < 2; i++) await interactive();

@@ -4,6 +4,7 @@
  * snapshot; the server shows them in /v1/status, /metrics and on the dashboard.
  */
 import { performance } from 'node:perf_hooks';
+import { nearestRank } from '../util/percentile.js';
 import type { AdmissionFigures, PriorityClass } from './types.js';
 
 /** The window the wait percentiles cover, ms. */
@@ -29,12 +30,12 @@ class Tally {
   figures(now: number, waiting: { queued: number; oldestAt: number | undefined }): AdmissionFigures {
     while (this.waits.length > 0 && now - this.waits[0]![0] > WINDOW_MS) this.waits.shift();
     const sorted = this.waits.map(([, ms]) => ms).sort((a, b) => a - b);
-    const at = (q: number): number => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
+    const at = (p: number): number => round(nearestRank(sorted, p)!);
     return {
       queued: waiting.queued,
       dispatched: this.dispatched,
       rejected: this.rejected,
-      waitMs: sorted.length === 0 ? null : { p50: at(0.5), p99: at(0.99), max: round(sorted[sorted.length - 1]!) },
+      waitMs: sorted.length === 0 ? null : { p50: at(50), p99: at(99), max: round(sorted[sorted.length - 1]!) },
       oldestWaitMs: waiting.oldestAt === undefined ? 0 : round(now - waiting.oldestAt),
     };
   }

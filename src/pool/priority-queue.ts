@@ -1,7 +1,8 @@
 /**
  * The pool's admission queue with priority classes: `interactive` pages (someone is waiting for
  * the answer) go ahead of `batch` pages (jobs, cluster workers, bulk CLI runs), tenants take turns
- * inside each class (FairQueue), and the whole queue is bounded like TaskQueue.
+ * inside each class (FairQueue), and the whole queue is bounded: a full queue refuses new pages
+ * (429), while re-queued ones (their worker died) go back in regardless, at the front.
  *
  * Work-conserving: a batch page goes out whenever no interactive page waits. No starvation:
  * while interactive pages keep coming, the batch class still gets one page every `agingMs` —
