@@ -7,7 +7,10 @@
  * Work-conserving: a batch page goes out whenever no interactive page waits. No starvation:
  * while interactive pages keep coming, the batch class still gets one page every `agingMs` —
  * its clock starts when a batch page was last taken, or when the class stopped being empty —
- * so batch work always progresses, at worst at one page per `agingMs`.
+ * so batch work always progresses. An aged batch page goes ahead only right after an interactive
+ * one: where pages take longer than `agingMs` (a CPU device), the clock has run out at every
+ * decision, and without that guard the batch backlog would go out page after page ahead of
+ * waiting interactive pages; with it, at most one batch page goes ahead of them at a time.
  */
 import { performance } from 'node:perf_hooks';
 import { FairQueue, type TenantItem } from './fair-queue.js';
@@ -39,6 +42,8 @@ export class PriorityTaskQueue<T extends QueuedItem> {
   readonly #now: () => number;
   /** When the batch class last had a page taken, or last became non-empty. */
   #batchClockAt = 0;
+  /** The class of the page taken last. */
+  #lastTaken: PriorityClass | undefined;
 
   constructor(options: PriorityQueueOptions) {
     this.#capacity = options.capacity;
@@ -116,6 +121,7 @@ export class PriorityTaskQueue<T extends QueuedItem> {
       const priority = this.#nextClass(options.batch ?? true);
       if (!priority) break;
       taken.push(this.#classes[priority].shift()!);
+      this.#lastTaken = priority;
       if (priority === 'batch') this.#batchClockAt = this.#now();
     }
     return taken;
@@ -140,7 +146,10 @@ export class PriorityTaskQueue<T extends QueuedItem> {
   #nextClass(batchAllowed: boolean): PriorityClass | undefined {
     const interactive = this.#classes.interactive.size > 0;
     const batch = batchAllowed && this.#classes.batch.size > 0;
-    if (interactive && batch) return this.#now() - this.#batchClockAt >= this.#agingMs ? 'batch' : 'interactive';
+    if (interactive && batch) {
+      const aged = this.#now() - this.#batchClockAt >= this.#agingMs;
+      return aged && this.#lastTaken !== 'batch' ? 'batch' : 'interactive';
+    }
     if (interactive) return 'interactive';
     return batch ? 'batch' : undefined;
   }

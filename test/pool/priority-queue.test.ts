@@ -63,6 +63,21 @@ describe('priority admission queue', () => {
     assert.deepEqual(ids(queue.take(2)), ['b2', 'i4']);
   });
 
+  it('lets one aged batch page at most go ahead of waiting interactive pages, even when pages outlast agingMs', () => {
+    // Pages of 10 s, agingMs 2 s: the batch clock has run out at every decision.
+    const { clock, queue, add, ids } = queueAt({ agingMs: 2_000 });
+    for (let i = 0; i < 4; i += 1) add(`b${i}`, 'batch');
+    assert.deepEqual(ids(queue.take(1)), ['b0']);
+    add('i0', 'interactive');
+    add('i1', 'interactive');
+    const order: string[] = [];
+    for (let t = 10_000; order.length < 5; t += 10_000) {
+      clock.now = t;
+      order.push(...ids(queue.take(1)));
+    }
+    assert.deepEqual(order, ['i0', 'b1', 'i1', 'b2', 'b3']);
+  });
+
   it('starts the aging clock when the batch class stops being empty, not at its last page long ago', () => {
     const { clock, queue, add, ids } = queueAt({ agingMs: 1_000 });
     add('b0', 'batch');
