@@ -90,6 +90,7 @@ export const AbortedError = define('LAYOUT_ERR_ABORTED', 499, 'Request aborted b
 export const PoolClosedError = define('LAYOUT_ERR_POOL_CLOSED', 503, 'The pool is draining or closed and accepts no new work');
 export const NoDeviceReadyError = define('LAYOUT_ERR_NO_DEVICE_READY', 503, 'No device is ready: %s');
 export const WorkerCrashError = define('LAYOUT_ERR_WORKER_CRASHED', 500, 'Worker for %s exited (%s) while running task %s');
+export const TenantLimitError = define('LAYOUT_ERR_TENANT_LIMIT', 429, 'Tenant %s is at its %s limit (%s pages); retry later');
 export const RetriesExhaustedError = define('LAYOUT_ERR_RETRIES_EXHAUSTED', 500, 'Task %s failed on %s workers in a row; last error: %s');
 
 // --- jobs (queued batches, issue #9) ------------------------------------------------------------
@@ -104,6 +105,7 @@ export const NotFoundError = define('LAYOUT_ERR_NOT_FOUND', 404, 'Route %s %s no
 export const MethodNotAllowedError = define('LAYOUT_ERR_METHOD_NOT_ALLOWED', 405, 'Method %s is not allowed on %s; allowed: %s');
 export const OverloadedError = define('LAYOUT_ERR_OVERLOADED', 503, 'Server overloaded (%s); retry later');
 export const UnauthorizedError = define('LAYOUT_ERR_UNAUTHORIZED', 401, 'This route needs the admin token (Authorization: Bearer …): %s');
+export const ApiKeyError = define('LAYOUT_ERR_API_KEY', 401, 'This route needs an API key (Authorization: Bearer <key> or x-api-key): %s');
 export const InternalError = define('LAYOUT_ERR_INTERNAL', 500, 'Internal error: %s');
 
 /** Every code, for docs and for the test that keeps the README in step. */

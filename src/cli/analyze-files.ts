@@ -65,6 +65,8 @@ async function analyzeFile(file: InputFile, window: PageWindow, options: Analyze
       params: options.params,
       pages: options.pages,
       window,
+      // A bulk run is batch work (a pool it shares would serve interactive pages first).
+      admission: { priority: 'batch' },
       ...(onPage ? { onPage: (page: AnalyzedPage, pixels: Uint8Array | DecodedImage, type: MediaType) => onPage(file, page, pixels, type === 'pdf') } : {}),
     });
     return { file, pages: doc.pages.map((p) => p.result), failedPages: doc.failedPages, pageCount: doc.pageCount, pdf: doc.mediaType === 'pdf' };

@@ -47,6 +47,8 @@ export interface AnalyzeDocumentOptions<R extends PageResult = PageResult> {
   readonly crops?: { readonly format: 'png' | 'jpeg'; readonly labels?: readonly string[] };
   readonly signal?: AbortSignal;
   readonly requestId?: string;
+  /** Every page's admission class, tenant and tenant limits (PageTaskOptions). */
+  readonly admission?: Pick<PageTaskOptions, 'priority' | 'tenant' | 'tenantLimits'>;
   /** Deadline for the whole document, ms from now; the analyzer's default when absent. */
   readonly timeoutMs?: number;
   /** Pages in flight; shared by several documents to bound them together. Sized from the analyzer when absent. */
@@ -82,6 +84,7 @@ export async function analyzeDocument<R extends PageResult>(
   const taskOptions = (): PageTaskOptions => ({
     signal,
     requestId: options.requestId,
+    ...options.admission,
     ...(deadline === undefined ? {} : { timeoutMs: Math.max(1, deadline - Date.now()) }),
   });
   const pdf = source.mediaType === 'pdf';

@@ -5,7 +5,7 @@
  */
 import type { LayoutError } from '../errors.js';
 import type { DecodedImage, LayoutParams, MediaType, PageResult } from '../model/index.js';
-import type { PageCrop, PageImages, PageOutputs, PdfPageRef } from '../pool/index.js';
+import type { PageCrop, PageImages, PageOutputs, PdfPageRef, PoolTaskOptions } from '../pool/index.js';
 
 /** A page's content: an upload's encoded bytes or a rendered PDF page, or a spooled PDF's page by reference. */
 export type PageContent =
@@ -31,6 +31,10 @@ export interface PageTaskOptions {
   readonly timeoutMs?: number;
   /** Correlates the page with the request that asked for it (logs, events). */
   readonly requestId?: string;
+  /** Admission class, tenant and tenant limits in the pool's queue (analyzers without a queue ignore them). */
+  readonly priority?: PoolTaskOptions['priority'];
+  readonly tenant?: string;
+  readonly tenantLimits?: PoolTaskOptions['tenantLimits'];
 }
 
 export interface PageAnalyzer<R extends PageResult & { readonly images?: PageImages } = PageResult> {

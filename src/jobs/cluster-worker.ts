@@ -33,6 +33,12 @@ export interface ClusterWorkerOptions {
   readonly docConcurrency?: number;
   /** How callbacks are sent: the SSRF guard, each attempt's time, where attempts are reported. */
   readonly callbacks?: CallbackOptions;
+  /**
+   * The devices also serve interactive pages (`serve --cluster-worker`): while this says such
+   * pages are waiting or were just served, the worker holds one round of capacity instead of
+   * three, so fewer locked batch pages sit here that other workers could run.
+   */
+  readonly interactiveActive?: () => boolean;
 }
 
 export interface ClusterWorkerEvents {
@@ -75,6 +81,7 @@ export class ClusterWorker extends EventEmitter {
   readonly #callbacks: CallbackOptions | undefined;
   readonly #counters: WorkerCounters = { pagesRun: 0, pagesStored: 0, cacheHits: 0, failedPages: 0 };
   #activePages = 0;
+  readonly #interactiveActive: (() => boolean) | undefined;
   /** Average wall time of a page run here (device pages, not cache hits), ms. */
   #pageMsEwma: number | undefined;
   #closing: Promise<void> | undefined;
@@ -86,6 +93,7 @@ export class ClusterWorker extends EventEmitter {
     this.#callbacks = options.callbacks;
     this.id = options.workerId ?? `${os.hostname()}-${process.pid}`;
     this.#ctx = { analyzer: options.analyzer, cache: options.cache, modelSha256: options.modelSha256, maxPixels: options.maxPixels };
+    this.#interactiveActive = options.interactiveActive;
     const connection = redisOptions(cluster.settings.redisUrl);
     const common = {
       connection,
@@ -128,15 +136,20 @@ export class ClusterWorker extends EventEmitter {
   #pageConcurrency(): number {
     const capacity = Math.max(1, this.#ctx.analyzer.capacity());
     const pageMs = this.#pageMsEwma;
-    const rounds = pageMs === undefined || (HELD_ROUNDS - 1) * pageMs < this.#cluster.settings.lockMs / 2 ? HELD_ROUNDS : 1;
+    const quick = pageMs === undefined || (HELD_ROUNDS - 1) * pageMs < this.#cluster.settings.lockMs / 2;
+    const rounds = quick && !this.#interactiveActive?.() ? HELD_ROUNDS : 1;
     return capacity * rounds;
+  }
+
+  /** Re-sizes what this worker fetches (after each page: interactive load comes and goes). */
+  #resize(): void {
+    const wanted = this.#pageConcurrency();
+    if (this.#pageWorker.concurrency !== wanted) this.#pageWorker.concurrency = wanted;
   }
 
   /** Folds one page's run time into the average and re-sizes what this worker fetches. */
   #observePageMs(ms: number): void {
     this.#pageMsEwma = this.#pageMsEwma === undefined ? ms : this.#pageMsEwma + PAGE_MS_EWMA_WEIGHT * (ms - this.#pageMsEwma);
-    const wanted = this.#pageConcurrency();
-    if (this.#pageWorker.concurrency !== wanted) this.#pageWorker.concurrency = wanted;
   }
 
   start(): void {
@@ -256,6 +269,7 @@ export class ClusterWorker extends EventEmitter {
       }
       const ms = Date.now() - started;
       if (!cached) this.#observePageMs(ms);
+      this.#resize();
       this.emit('page', { docId, page, ok: outcome.ok, stored: wrote, cached: Boolean(cached), ms });
       return wrote ? 'stored' : 'duplicate';
     } finally {

@@ -146,6 +146,8 @@ export class EmbeddedJobService implements JobService {
         params: job.options.params,
         ...(job.options.pages ? { pages: job.options.pages } : {}),
         signal: job.abort.signal,
+        // Nobody waits on a job's pages: interactive requests go ahead of them.
+        admission: { priority: 'batch', ...(job.options.tenant ? { tenant: job.options.tenant } : {}) },
         onOpen: (opened) => {
           job.pagesTotal = opened.selected.length;
           pdf = opened.mediaType === 'pdf';
@@ -190,6 +192,7 @@ export class EmbeddedJobService implements JobService {
       pagesTotal: job.pagesTotal,
       pagesFailed: job.pages.filter((p) => !p.ok).length + (job.state === 'failed' && job.pagesTotal !== null ? job.pagesTotal - job.pages.length : 0),
       createdAt: iso(job.createdAt)!,
+      ...(job.options.tenant ? { tenant: job.options.tenant } : {}),
       ...(job.finishedAt ? { finishedAt: iso(job.finishedAt)! } : {}),
       ...(job.error ? { error: job.error } : {}),
       ...(finished ? { pages: job.pages } : {}),

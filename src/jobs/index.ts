@@ -5,6 +5,7 @@
  */
 export { Cluster, jobSettings, type JobSettings } from './cluster.js';
 export { ClusterWorker, type ClusterWorkerOptions, type WorkerCounters } from './cluster-worker.js';
+export { interactiveActivity, INTERACTIVE_HOLD_MS } from './interactive-activity.js';
 export { JobClient, batchState, type QueueCounts, type SubmittedDocument } from './job-client.js';
 export { notifyCallback, callbackSettings, CALLBACK_DEFAULTS, type CallbackAttempt, type CallbackOptions, type CallbackOutcome } from './callback.js';
 export { CallbackGuard } from './callback-guard.js';

@@ -20,6 +20,8 @@ export interface JobView {
   readonly createdAt: string;
   readonly finishedAt?: string;
   readonly error?: JobErrorInfo;
+  /** Who submitted it, when tenants are configured. */
+  readonly tenant?: string;
   /** Per-page results or errors, in page order, once the job is finished. */
   readonly pages?: readonly PageOutcome[];
 }

@@ -66,6 +66,8 @@ export async function runPage(ctx: PageRunnerContext, doc: DocumentRecord, bytes
     const analyzed = await analyzeDocument({ analyzer: ctx.analyzer, limits: limits(doc, ctx.maxPixels) }, { bytes, name: doc.name }, {
       params: doc.options.params,
       ...(doc.pdf ? { pages: String(page) } : {}),
+      // Cluster pages are batch work: a server sharing this pool serves its interactive pages first.
+      admission: { priority: 'batch', ...(doc.options.tenant ? { tenant: doc.options.tenant } : {}) },
     });
     const result = analyzed.pages[0]!.result;
     await ctx.cache.set(key, result);

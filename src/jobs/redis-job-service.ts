@@ -49,6 +49,7 @@ export class RedisJobService implements JobService {
       pagesTotal: doc?.pages?.length ?? null,
       pagesFailed: doc?.pagesFailed ?? 0,
       createdAt: iso(status.createdAt)!,
+      ...(doc?.options.tenant ? { tenant: doc.options.tenant } : {}),
       ...(doc?.finishedAt ? { finishedAt: iso(doc.finishedAt)! } : {}),
       ...(doc?.error ? { error: doc.error } : {}),
       ...(pages ? { pages } : {}),

@@ -16,6 +16,8 @@ export interface DocumentOptions {
   readonly maxPdfPages: number;
   /** POSTed the final status once the document is done (bounded retries with backoff). */
   readonly callbackUrl?: string;
+  /** Who submitted it (API key's tenant): only that tenant reads or cancels it; its pages take turns with other tenants'. */
+  readonly tenant?: string;
 }
 
 export const documentOptionsSchema = z.object({
@@ -24,6 +26,7 @@ export const documentOptionsSchema = z.object({
   pdfDpi: z.number().positive(),
   maxPdfPages: z.number().int().min(0),
   callbackUrl: z.string().url().optional(),
+  tenant: z.string().optional(),
 });
 
 export type DocumentState = 'queued' | 'running' | 'completed' | 'failed' | 'canceled';

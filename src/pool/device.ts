@@ -84,9 +84,14 @@ export class Device {
    */
   get canTakeBatch(): boolean {
     if (!this.accepting) return false;
+    return this.#batches.size === 0 || this.waitingBatches < this.handle.lookahead;
+  }
+
+  /** Batches sent whose inference has not begun (waiting in its worker's pipeline). */
+  get waitingBatches(): number {
     let waiting = 0;
     for (const batch of this.#batches.values()) if (!batch.started) waiting += 1;
-    return this.#batches.size === 0 || waiting < this.handle.lookahead;
+    return waiting;
   }
 
   /** The tasks sent and not yet answered, oldest batch first. */

@@ -8,12 +8,15 @@ import { performance } from 'node:perf_hooks';
 import { AbortedError, DeadlineExceededError, type LayoutError } from '../errors.js';
 import type { LayoutParams } from '../model/index.js';
 import type { PageSource, WireTask } from './protocol.js';
-import type { PoolInput, PoolResult } from './types.js';
+import type { PoolInput, PoolResult, PoolTaskOptions, PriorityClass } from './types.js';
 
 /** How an ending is counted in the pool's snapshot. */
 export type TaskEnding = 'failed' | 'timedOut' | 'aborted';
 
 let taskCounter = 0;
+
+/** The tenant of pages that name none (no API keys or tenant header configured). */
+export const ANONYMOUS_TENANT = 'anonymous';
 
 export class PoolTask {
   readonly id = `${process.pid}-${++taskCounter}`;
@@ -21,6 +24,10 @@ export class PoolTask {
   readonly params: Partial<LayoutParams>;
   /** The caller's request (PoolTaskOptions.requestId), named in the pool's events about this task. */
   readonly requestId: string | undefined;
+  /** Its class in the admission queue. */
+  readonly priority: PriorityClass;
+  /** Whose page: tenants take turns within a class. */
+  readonly tenant: string;
   readonly enqueuedAt = performance.now();
   readonly promise: Promise<PoolResult>;
   dispatchedAt = 0;
@@ -35,10 +42,12 @@ export class PoolTask {
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
 
-  constructor(input: PoolInput, params: Partial<LayoutParams>, requestId?: string) {
+  constructor(input: PoolInput, params: Partial<LayoutParams>, options: Pick<PoolTaskOptions, 'priority' | 'tenant' | 'requestId'> = {}) {
     this.input = input;
     this.params = params;
-    this.requestId = requestId;
+    this.requestId = options.requestId;
+    this.priority = options.priority ?? 'interactive';
+    this.tenant = options.tenant ?? ANONYMOUS_TENANT;
     this.promise = new Promise<PoolResult>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;

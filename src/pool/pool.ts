@@ -17,7 +17,9 @@ import { Dispatcher } from './dispatcher.js';
 import { PoolTask, type TaskEnding } from './pool-task.js';
 import { reloadDevices } from './reload-devices.js';
 import type { WireOutcome } from './protocol.js';
-import { TaskQueue } from './task-queue.js';
+import { AdmissionStats } from './admission-stats.js';
+import { PriorityTaskQueue } from './priority-queue.js';
+import { TenantLedger } from './tenant-limits.js';
 import type { DeviceSnapshot, LayoutPool, PoolEvents, PoolInput, PoolResult, PoolSnapshot, PoolTaskOptions, WorkerEntry } from './types.js';
 import { WorkerHandle } from './worker-handle.js';
 
@@ -32,11 +34,20 @@ export interface PoolOptions {
 
 /** The largest delay setTimeout honours, ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * Batches a device may have waiting in its pipeline (sent, run not begun) when the next one
+ * carries batch pages: one, prepared while the current run goes on. An interactive page that
+ * arrives then waits behind at most that one batch besides the run in progress, however deep the
+ * pipeline would otherwise go (interactive pages use its full lookahead).
+ */
+const BATCH_CLASS_LOOKAHEAD = 1;
 
 export class DevicePool extends EventEmitter implements LayoutPool {
   readonly #config: Config;
   readonly #devices: Device[];
-  readonly #queue: TaskQueue<PoolTask>;
+  readonly #queue: PriorityTaskQueue<PoolTask>;
+  readonly #admission = new AdmissionStats();
+  readonly #tenants = new TenantLedger();
   readonly #dispatcher: Dispatcher;
   #batchCounter = 0;
   #state: PoolSnapshot['state'] = 'starting';
@@ -53,7 +64,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     super();
     this.#config = options.config;
     const specs = poolDeviceSpecs(options.config, options.devices);
-    this.#queue = new TaskQueue(options.config.maxQueue);
+    this.#queue = new PriorityTaskQueue({ capacity: options.config.maxQueue, agingMs: options.config.priorityAgingMs });
     this.#dispatcher = new Dispatcher(specs.length);
     const slot = (handle: WorkerHandle): Device => this.#devices[handle.index]!;
     this.#devices = specs.map((spec, index) => new Device(new WorkerHandle(spec, index, options.modelPath, options.config, {
@@ -86,12 +97,17 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) {
       return Promise.reject(InvalidParamError('timeoutMs', `expected 1 to ${MAX_TIMER_MS} ms, got ${timeoutMs}`));
     }
-    const task = new PoolTask(input, params, options.requestId);
-    if (!this.#queue.push(task)) {
+    const task = new PoolTask(input, params, options);
+    const retryAfterSeconds = this.#dispatcher.retryAfterSeconds(this.#queue.size, this.#devices.filter((d) => d.accepting).length);
+    const refusal = this.#tenants.refusal(task.tenant, options.tenantLimits, this.#queue.queuedFor(task.tenant), retryAfterSeconds)
+      ?? (this.#queue.push(task) ? undefined : QueueFullError(this.#queue.size, { details: { retryAfterSeconds, limit: 'queue' } }));
+    if (refusal) {
       this.#counters.rejected += 1;
-      return Promise.reject(QueueFullError(this.#queue.size, { details: { retryAfterSeconds: this.#dispatcher.retryAfterSeconds(this.#queue.size, this.#devices.filter((d) => d.accepting).length) } }));
+      this.#admission.rejected(task.priority, task.tenant);
+      return Promise.reject(refusal);
     }
     this.#counters.accepted += 1;
+    this.#tenants.track(task.tenant, task.promise);
     task.arm(timeoutMs, options.signal, (t, error, ending) => this.#fail(t, error, ending));
     this.#pump();
     return task.promise;
@@ -104,6 +120,8 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       queueDepth: this.#queue.size,
       maxQueue: this.#queue.capacity,
       ...this.#counters,
+      classes: this.#admission.classes((priority) => this.#queue.waiting(priority)),
+      tenants: this.#admission.tenants(this.#queue.waitingByTenant()),
       devices: this.#devices.map((d) => d.snapshot(this.#dispatcher.ewma(d.index))),
     };
   }
@@ -171,17 +189,22 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       // The best device is full: waiting for it beats sending work to a slower one.
       if (!device || !device.canTakeBatch) return;
       const limit = device.maxBatch;
+      const take = { batch: device.waitingBatches < BATCH_CLASS_LOOKAHEAD };
+      if (!this.#queue.peek(take)) return;
       // Dynamic batching: when other work is in flight, give a short batch a moment to fill.
       // An idle pool sends at once, so a lone request sees no added latency.
       if (this.#queue.size < limit && this.#devices.some((d) => d.hasBatch) && this.#config.maxQueueDelayMs > 0) {
-        const waitedMs = performance.now() - this.#queue.peek()!.enqueuedAt;
+        const waitedMs = performance.now() - this.#queue.peek(take)!.enqueuedAt;
         if (waitedMs < this.#config.maxQueueDelayMs) {
           clearTimeout(this.#delayTimer);
           this.#delayTimer = setTimeout(() => this.#pump(), this.#config.maxQueueDelayMs - waitedMs + 1);
           return;
         }
       }
-      device.send(++this.#batchCounter, this.#queue.take(limit), performance.now());
+      const now = performance.now();
+      const tasks = this.#queue.take(limit, take);
+      for (const task of tasks) this.#admission.dispatched(task, now);
+      device.send(++this.#batchCounter, tasks, now);
     }
   }
 

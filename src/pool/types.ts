@@ -52,6 +52,35 @@ export interface PoolTaskOptions {
   readonly timeoutMs?: number;
   /** Returned as-is in events and logs to correlate with the HTTP request. */
   readonly requestId?: string;
+  /** `interactive` (someone waits: sync routes, web UI; the default) goes ahead of `batch` (jobs, cluster workers, CLI). */
+  readonly priority?: PriorityClass;
+  /** Whose page this is: tenants take turns within a class. Default "anonymous". */
+  readonly tenant?: string;
+  /** Refuse the page (429) when its tenant is past these; absent = no per-tenant limit (accepted batch work). */
+  readonly tenantLimits?: TenantLimits;
+}
+
+export type PriorityClass = 'interactive' | 'batch';
+
+export interface TenantLimits {
+  /** Pages accepted and unanswered (queued or running); 0 = no limit. */
+  readonly maxPages: number;
+  /** Pages waiting for a device; 0 = no limit. */
+  readonly maxQueued: number;
+}
+
+/** Admission figures of one priority class or one tenant. */
+export interface AdmissionFigures {
+  /** Pages waiting now. */
+  readonly queued: number;
+  /** Pages sent to a device so far. */
+  readonly dispatched: number;
+  /** Pages refused (queue full, tenant limit). */
+  readonly rejected: number;
+  /** Queue wait of the pages dispatched in the last minute, ms: p50 / p99 / max; null when none. */
+  readonly waitMs: { readonly p50: number; readonly p99: number; readonly max: number } | null;
+  /** How long its longest-waiting page has waited so far, ms (0 when none waits). */
+  readonly oldestWaitMs: number;
 }
 
 export interface PoolResult extends PageResult {
@@ -107,6 +136,10 @@ export interface PoolSnapshot {
   readonly timedOut: number;
   readonly aborted: number;
   readonly retried: number;
+  /** Per priority class. */
+  readonly classes?: Readonly<Record<PriorityClass, AdmissionFigures>>;
+  /** Per tenant that sent pages (anonymous when no tenants are configured). */
+  readonly tenants?: Readonly<Record<string, AdmissionFigures>>;
   readonly devices: readonly DeviceSnapshot[];
 }
 

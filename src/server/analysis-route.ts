@@ -9,12 +9,18 @@ import { analyzeDocument, type AnalyzeDocumentOptions, type AnalyzedDocument, ty
 import { InvalidParamError } from '../errors.js';
 import type { PoolResult } from '../pool/index.js';
 import { clientAbortSignal, devicesHeader, recordDocument, type ServerContext } from './context.js';
+import { admissionFor } from './tenancy.js';
 import { isMultipart, parseRequestOptions, readMultipart, readSingleBody, type RequestInput } from './request-input.js';
 
 export interface AnalysisInput {
   readonly file: UploadedFile;
-  readonly options: Omit<AnalyzeDocumentOptions<PoolResult>, 'signal' | 'requestId' | 'window' | 'onPage'>;
+  readonly options: Omit<AnalyzeDocumentOptions<PoolResult>, 'signal' | 'requestId' | 'window' | 'onPage' | 'admission'>;
+  /** The `priority` the request asked for, if any. */
+  readonly priority?: unknown;
 }
+
+/** Sync routes: somebody waits for the answer, so interactive unless the caller asks for batch. */
+export const SYNC_ROUTE_PRIORITY = { default: 'interactive', max: 'interactive' } as const;
 
 export async function analyzeForRoute(
   ctx: ServerContext,
@@ -24,8 +30,9 @@ export async function analyzeForRoute(
   readInput: () => AnalysisInput | Promise<AnalysisInput>,
 ): Promise<AnalyzedDocument<PoolResult>> {
   const signal = clientAbortSignal(request, reply);
-  const { file, options } = await readInput();
-  const doc = await analyzeDocument(ctx.documents, file, { ...options, signal, requestId: request.id });
+  const { file, options, priority } = await readInput();
+  const admission = admissionFor(request, priority, SYNC_ROUTE_PRIORITY);
+  const doc = await analyzeDocument(ctx.documents, file, { ...options, signal, requestId: request.id, admission });
   recordDocument(ctx, route, doc);
   reply.header('x-doclayout-device', devicesHeader(doc.pages.map((p) => p.result)));
   return doc;
@@ -44,6 +51,6 @@ export async function readLayoutInput(ctx: ServerContext, request: FastifyReques
 export function analyzeUpload(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, route: string): Promise<AnalyzedDocument<PoolResult>> {
   return analyzeForRoute(ctx, request, reply, route, async () => {
     const input = await readLayoutInput(ctx, request);
-    return { file: input.files[0]!, options: parseRequestOptions(input.fields, ctx.config) };
+    return { file: input.files[0]!, options: parseRequestOptions(input.fields, ctx.config), priority: input.fields.priority };
   });
 }

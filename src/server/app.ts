@@ -15,6 +15,7 @@ import { poolAnalyzer } from '../document/index.js';
 import { createResultCache, parseCacheSpec } from '../cache/index.js';
 import { callbackSettings, EmbeddedJobService, modelIdentity, type JobService } from '../jobs/index.js';
 import { registerJobMetrics } from './job-metrics.js';
+import { tenancyHook } from './tenancy.js';
 import type { LayoutPool } from '../pool/index.js';
 import { clientErrorHandler } from './client-errors.js';
 import type { GpuTelemetry } from '../telemetry/gpu.js';
@@ -205,6 +206,8 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       throw OverloadedError(`event loop lag ${Math.round(lagMs)} ms > ${config.eventLoopLagMs} ms`);
     }
   });
+  // After the draining/lag check: a shed request is refused before its key is even looked at.
+  app.addHook('onRequest', tenancyHook(config));
   // A refusal sent mid-upload: the rest of the body is read and discarded within these bounds.
   const discardLimits = { maxBytes: 2 * bodyLimitBytes, ...DISCARD_TIME_LIMITS };
   app.addHook('onSend', async (request, reply, payload) => {

@@ -52,6 +52,7 @@ export const layoutQuerySchema = {
     visualize: { type: 'string', description: 'Add a base64 PNG overlay per page (true|false)' },
     returnImage: { type: 'string', description: 'Add each page as analysed, base64 JPEG (true|false)' },
     timeoutMs: { type: 'string', description: 'Shorter deadline for this request, ms' },
+    priority: { type: 'string', enum: ['interactive', 'batch'], description: 'Admission class: interactive (default on sync routes) goes ahead of batch (jobs); a bulk caller may ask for batch. Jobs are always batch' },
     name: { type: 'string', description: 'File name used in results for a raw-body upload' },
   },
 } as const;

@@ -6,6 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LayoutPool, PoolEvents, PoolSnapshot } from '../pool/index.js';
 import type { GpuTelemetry } from '../telemetry/gpu.js';
+import { registerAdmissionMetrics } from './admission-metrics.js';
 
 /** One scrape reads a dozen pool figures; they come from one snapshot taken at most this old. */
 const SNAPSHOT_REUSE_MS = 250;
@@ -93,6 +94,7 @@ export class ServerMetrics {
     deviceCounter('doclayout_device_failed_total', 'Pages failed, by device', (d) => d.failed);
     deviceCounter('doclayout_worker_restarts_total', 'Worker restarts, by device', (d) => d.restarts);
 
+    registerAdmissionMetrics(this.registry, snap);
     new Gauge({ name: 'doclayout_event_loop_lag_seconds', help: 'Event-loop lag seen by the load shedder, seconds', registers, collect() { this.set(options.eventLoopLagMs() / 1000); } });
 
     if (gpuTelemetry) registerGpuGauges(this.registry, gpuTelemetry);

@@ -60,6 +60,17 @@ const deviceSchema = {
   },
 } as const;
 
+const admissionSchema = {
+  type: 'object',
+  properties: {
+    queued: { ...integer, description: 'Pages waiting now' },
+    dispatched: { ...integer, description: 'Pages sent to a device so far' },
+    rejected: { ...integer, description: 'Pages refused with 429 (queue full, tenant limit)' },
+    waitMs: { type: ['object', 'null'], description: 'Queue wait of the pages dispatched in the last minute', properties: { p50: { type: 'number' }, p99: { type: 'number' }, max: { type: 'number' } } },
+    oldestWaitMs: { type: 'number', description: 'How long the longest-waiting page has waited so far' },
+  },
+} as const;
+
 const gpuSchema = {
   type: 'object',
   properties: {
@@ -87,6 +98,8 @@ export const statusSchema = {
     timedOut: integer,
     aborted: integer,
     retried: { ...integer, description: 'Re-queued after their worker died' },
+    classes: { type: 'object', description: 'Admission per priority class (interactive ahead of batch)', properties: { interactive: admissionSchema, batch: admissionSchema } },
+    tenants: { type: 'object', description: 'Admission per tenant (API key or proxy header; "anonymous" without)', additionalProperties: admissionSchema },
     devices: { type: 'array', items: deviceSchema },
     gpus: { type: 'array', items: gpuSchema },
     uptimeSeconds: { type: 'number' },

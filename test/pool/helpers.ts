@@ -59,6 +59,18 @@ export function nextEvent<E extends keyof PoolEvents>(pool: LayoutPool, event: E
  * state change and every answered batch: the pool reports ready ↔ busy flips only in snapshots.
  * Rejects if the device fails while another state is awaited.
  */
+/**
+ * Waits until `check` holds (state with no event of its own, e.g. queue depth after analyze);
+ * re-checked every 20 ms, fails with `what` after `timeoutMs`. Prefer nextEvent/untilState.
+ */
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 export function untilState(pool: LayoutPool, index: number, state: DeviceState): Promise<void> {
   return new Promise((resolve, reject) => {
     const check = (): void => {

@@ -9,10 +9,19 @@ export class ApiError extends Error {
   }
 }
 
-export async function fetchJson(url, init) {
+const API_KEY_STORAGE = 'doclayout.apiKey';
+
+/**
+ * With API keys configured on the server (--api-keys), work routes answer 401 LAYOUT_ERR_API_KEY
+ * without one: the page asks once, keeps the key in this browser's localStorage and retries.
+ */
+export async function fetchJson(url, init, retried = false) {
+  const key = localStorage.getItem(API_KEY_STORAGE);
+  const headers = new Headers(init?.headers);
+  if (key) headers.set('x-api-key', key);
   let response;
   try {
-    response = await fetch(url, init);
+    response = await fetch(url, { ...init, headers });
   } catch (err) {
     throw new ApiError(0, 'NETWORK', `The service did not answer (${err.message}).`);
   }
@@ -25,6 +34,13 @@ export async function fetchJson(url, init) {
   }
   if (!response.ok) {
     const error = body.error ?? {};
+    if (response.status === 401 && error.code === 'LAYOUT_ERR_API_KEY' && !retried) {
+      const entered = window.prompt('This service needs an API key:');
+      if (entered) {
+        localStorage.setItem(API_KEY_STORAGE, entered.trim());
+        return fetchJson(url, init, true);
+      }
+    }
     throw new ApiError(response.status, error.code ?? `HTTP_${response.status}`, error.message ?? response.statusText);
   }
   return body;

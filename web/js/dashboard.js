@@ -137,6 +137,20 @@ function drawChart(canvas, values) {
   ctx.globalAlpha = 1;
 }
 
+/** One row per priority class, then one per tenant: the figures of the last minute. */
+function admissionRows(status) {
+  const rows = [];
+  const row = (name, f) => {
+    const tr = el('tr');
+    for (const text of [name, String(f.queued), f.dispatched.toLocaleString(), String(f.rejected),
+      formatMs(f.waitMs?.p50 ?? null), formatMs(f.waitMs?.p99 ?? null), formatMs(f.queued > 0 ? f.oldestWaitMs : null)]) tr.append(el('td', '', text));
+    return tr;
+  };
+  for (const [name, f] of Object.entries(status.classes ?? {})) rows.push(row(name, f));
+  for (const [name, f] of Object.entries(status.tenants ?? {})) rows.push(row(`tenant ${name}`, f));
+  return rows;
+}
+
 function formatUptime(seconds) {
   const s = Math.floor(seconds);
   if (s < 60) return `${s} s`;
@@ -163,6 +177,7 @@ function render(status) {
   if (history.length > HISTORY_POINTS) history.shift();
   drawChart($('throughput-chart'), history);
 
+  $('admission').tBodies[0].replaceChildren(...admissionRows(status));
   $('devices').replaceChildren(...status.devices.map(deviceCard));
   const gpus = status.gpus ?? [];
   $('gpu-title').hidden = gpus.length === 0;

@@ -9,9 +9,11 @@ import type { Command } from 'commander';
 import pino, { type Logger } from 'pino';
 import { optionSpecs, type Config, type OptionName } from '../../config.js';
 import { DeadlineExceededError } from '../../errors.js';
-import { resolveModelPath } from '../../model/index.js';
+import { createResultCache, parseCacheSpec } from '../../cache/index.js';
+import { poolAnalyzer } from '../../document/index.js';
+import { resolveModelPath, sha256File } from '../../model/index.js';
 import { createPool } from '../../pool/index.js';
-import { Cluster, jobSettings, RedisJobService } from '../../jobs/index.js';
+import { Cluster, ClusterWorker, interactiveActivity, jobSettings, RedisJobService } from '../../jobs/index.js';
 import { buildServer, reloadServerModel, startDraining } from '../../server/index.js';
 import { createGpuTelemetry, type GpuTelemetry } from '../../telemetry/gpu.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
@@ -48,6 +50,17 @@ export async function runServe(config: Config): Promise<void> {
   cluster?.onError((err) => logger.warn({ err: err.message }, 'redis connection error (reconnecting)'));
   const jobs = cluster ? new RedisJobService(cluster) : undefined;
   const app = await buildServer({ config, pool, logger, gpuTelemetry, modelPath, ...(jobs ? { jobs } : {}) });
+  // --cluster-worker: this server's devices also run the cluster's pages, behind its own interactive ones.
+  const worker = cluster && config.clusterWorker ? new ClusterWorker({
+    cluster,
+    analyzer: poolAnalyzer(pool),
+    cache: createResultCache(parseCacheSpec(config.cache, true), cluster.redis, config.jobTtlS),
+    modelSha256: await sha256File(modelPath),
+    maxPixels: config.maxPixels,
+    devices: config.devices.split(','),
+    interactiveActive: interactiveActivity(() => pool.snapshot()),
+  }) : undefined;
+  worker?.on('error', (err: Error) => logger.warn({ err }, 'queue error'));
 
   let shuttingDown = false;
   const shutdown = async (signal: string, failed = false): Promise<void> => {
@@ -69,6 +82,8 @@ export async function runServe(config: Config): Promise<void> {
     }, config.drainTimeoutMs);
     drainTimer.unref();
     try {
+      // The cluster's pages first (held ones finish; the rest stay in Redis), then the HTTP side.
+      await worker?.close();
       // Stops accepting, waits for in-flight requests, then closes the pool (onClose hook).
       await app.close();
     } catch (err) {
@@ -98,7 +113,10 @@ export async function runServe(config: Config): Promise<void> {
   process.stderr.write(`doclayout listening on ${url}  (web UI ${url}/, dashboard ${url}/dashboard, API docs ${url}/docs)\n`);
 
   pool.ready().then(
-    () => logger.info({ devices: pool.snapshot().devices.map((d) => d.id) }, 'pool ready'),
+    () => {
+      logger.info({ devices: pool.snapshot().devices.map((d) => d.id) }, 'pool ready');
+      worker?.start();
+    },
     (err: unknown) => {
       logger.fatal({ err }, 'no device could start');
       void shutdown('pool-failed', true);

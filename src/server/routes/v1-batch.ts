@@ -8,11 +8,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidParamError, toLayoutError } from '../../errors.js';
 import { analyzeDocument, type AnalyzedDocument, type UploadedFile } from '../../document/index.js';
 import type { PoolResult } from '../../pool/index.js';
+import { SYNC_ROUTE_PRIORITY } from '../analysis-route.js';
 import { clientAbortSignal, devicesHeader, recordDocument, type ServerContext } from '../context.js';
 import { exportDocuments } from '../../export/index.js';
 import { exportableDocument, formatQueryDoc, parseFormat, sendExport } from '../export-reply.js';
 import { documentBody, documentResultDoc, errorDoc, layoutQuerySchema } from '../layout-response.js';
 import { isMultipart, parseRequestOptions, readMultipart, type RequestOptions } from '../request-input.js';
+import { admissionFor } from '../tenancy.js';
 
 /** Files per batch request: a bound on the work one request can queue at once. */
 export const MAX_BATCH_FILES = 256;
@@ -65,10 +67,11 @@ export function v1BatchRoutes(app: FastifyInstance, options: { ctx: ServerContex
     // Options from the query string apply to every file; they are known before the first part.
     const queryOptions = parseRequestOptions(request.query as Record<string, unknown>, ctx.config);
     const format = parseFormat(request.query as Record<string, unknown>);
+    const admission = admissionFor(request, (request.query as Record<string, unknown>).priority, SYNC_ROUTE_PRIORITY);
     const items: Array<{ name: string; outcome: Promise<ItemOutcome> }> = [];
     const start = (file: UploadedFile, opts: RequestOptions): Promise<ItemOutcome> => {
       const started = performance.now();
-      return analyzeDocument(ctx.documents, file, { ...opts, signal, requestId: request.id }).then(
+      return analyzeDocument(ctx.documents, file, { ...opts, signal, requestId: request.id, admission }).then(
         (doc): ItemOutcome => ({ ok: true, doc, totalMs: performance.now() - started }),
         (err: unknown): ItemOutcome => ({ ok: false, error: toLayoutError(err) }),
       );

@@ -14,6 +14,7 @@ import type { ServerContext } from '../context.js';
 import { errorDoc, layoutQuerySchema } from '../layout-response.js';
 import { parseRequestOptions } from '../request-input.js';
 import { readLayoutInput } from '../analysis-route.js';
+import { ANONYMOUS } from '../tenancy.js';
 
 const jobDoc = {
   type: 'object',
@@ -64,6 +65,12 @@ async function callbackUrl(value: unknown, guard: CallbackGuard): Promise<string
   return url.toString();
 }
 
+/** Another tenant's job reads as unknown: its existence is not theirs to learn. */
+function ownJob(view: JobView | undefined, request: FastifyRequest, id: string): JobView {
+  if (!view || (view.tenant ?? ANONYMOUS) !== (request.tenant?.name ?? ANONYMOUS)) throw jobNotFound(id);
+  return view;
+}
+
 function withUrl(view: JobView): JobView & { statusUrl: string } {
   return { ...view, statusUrl: `/v1/jobs/${encodeURIComponent(view.id)}` };
 }
@@ -98,6 +105,7 @@ export function v1JobsRoutes(app: FastifyInstance, options: { ctx: ServerContext
       pdfDpi: ctx.config.pdfDpi,
       maxPdfPages: ctx.config.maxPdfPages,
       ...(callback ? { callbackUrl: callback } : {}),
+      ...(request.tenant && request.tenant.name !== ANONYMOUS ? { tenant: request.tenant.name } : {}),
     };
     const view = withUrl(await ctx.jobs.submit(file, documentOptions));
     reply.code(202).header('location', view.statusUrl);
@@ -112,11 +120,10 @@ export function v1JobsRoutes(app: FastifyInstance, options: { ctx: ServerContext
       params: idParams,
       querystring: { type: 'object', properties: { format: formatQueryDoc } },
     },
-    config: { openapi: { response: { 200: jobDoc, 404: errorDoc, 409: errorDoc } } },
+    config: { tenant: true, openapi: { response: { 200: jobDoc, 404: errorDoc, 409: errorDoc } } },
   }, async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
     const format = parseFormat(request.query as Record<string, unknown>);
-    const view = JOB_ID_FORM.test(request.params.id) ? await ctx.jobs.get(request.params.id) : undefined;
-    if (!view) throw jobNotFound(request.params.id);
+    const view = ownJob(JOB_ID_FORM.test(request.params.id) ? await ctx.jobs.get(request.params.id) : undefined, request, request.params.id);
     if (format === 'json') return withUrl(view);
     const doc = exportableJob(view.name, view.pages ?? []);
     if (doc.pages.length === 0) throw JobNotFinishedError(view.id, view.state);
@@ -126,9 +133,10 @@ export function v1JobsRoutes(app: FastifyInstance, options: { ctx: ServerContext
 
   app.delete('/v1/jobs/:id', {
     schema: { tags: ['jobs'], summary: 'Cancel a job: waiting pages are dropped, running ones end', params: idParams },
-    config: { openapi: { response: { 200: jobDoc, 404: errorDoc } } },
+    config: { tenant: true, openapi: { response: { 200: jobDoc, 404: errorDoc } } },
   }, async (request: FastifyRequest<{ Params: { id: string } }>) => {
-    const view = JOB_ID_FORM.test(request.params.id) ? await ctx.jobs.cancel(request.params.id) : undefined;
+    ownJob(JOB_ID_FORM.test(request.params.id) ? await ctx.jobs.get(request.params.id) : undefined, request, request.params.id);
+    const view = await ctx.jobs.cancel(request.params.id);
     if (!view) throw jobNotFound(request.params.id);
     return withUrl(view);
   });
