@@ -70,7 +70,7 @@ export function v1Routes(app: FastifyInstance, options: { ctx: ServerContext }):
     const crops = parseCrops(request.query as Record<string, unknown>);
     const doc = await analyzeForRoute(ctx, request, reply, '/v1/layout', async () => {
       const input = await readLayoutInput(ctx, request);
-      return { file: input.files[0]!, options: { ...parseRequestOptions(input.fields, ctx.config), ...(crops ? { crops } : {}) } };
+      return { file: input.files[0]!, options: { ...parseRequestOptions(input.fields, ctx.config), ...(crops ? { crops } : {}) }, priority: input.fields.priority };
     });
     const failed = doc.failedPages.map((f) => f.page);
     if (crops) return sendExport(reply, withCrops(doc, format, documentBody(doc, performance.now() - started), ctx.version), failed);
