@@ -9,7 +9,7 @@ import { errorFromCode, InternalError, type LayoutError } from '../errors.js';
 import { maxBatchFor } from './devices.js';
 import type { PoolTask } from './pool-task.js';
 import type { WireOutcome } from './protocol.js';
-import type { DeviceSnapshot, PoolResult } from './types.js';
+import type { DeviceSnapshot, PoolEvents, PoolResult } from './types.js';
 import type { WorkerHandle } from './worker-handle.js';
 
 export interface InFlightBatch {
@@ -163,6 +163,21 @@ export class Device {
 
   countFailed(): void {
     this.#failed += 1;
+  }
+
+  /** The pool's `worker-exit` event for an unplanned exit that left `held` tasks behind. */
+  exitEvent(error: LayoutError, held: readonly PoolTask[]): PoolEvents['worker-exit'] {
+    const handle = this.handle;
+    return {
+      device: this.id,
+      index: this.index,
+      pid: handle.pid,
+      code: (error.details?.code as number | null) ?? null,
+      signal: (error.details?.signal as string | null) ?? null,
+      state: handle.state,
+      taskIds: held.map((t) => t.id),
+      requestIds: [...new Set(held.flatMap((t) => (t.requestId === undefined ? [] : [t.requestId])))],
+    };
   }
 
   snapshot(ewmaMs: number | undefined): DeviceSnapshot {

@@ -8,18 +8,16 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config.js';
 import {
-  AbortedError, InvalidParamError, NoDeviceReadyError, PoolClosedError, QueueFullError, RetriesExhaustedError, type LayoutError,
+  AbortedError, InvalidParamError, NoDeviceReadyError, PoolClosedError, RetriesExhaustedError, type LayoutError,
 } from '../errors.js';
 import type { LayoutParams } from '../model/index.js';
+import { Admission } from './admission.js';
 import { Device } from './device.js';
 import { poolDeviceSpecs, type DeviceSpec } from './devices.js';
 import { Dispatcher } from './dispatcher.js';
 import { PoolTask, type TaskEnding } from './pool-task.js';
 import { reloadDevices } from './reload-devices.js';
 import type { WireOutcome } from './protocol.js';
-import { AdmissionStats } from './admission-stats.js';
-import { PriorityTaskQueue } from './priority-queue.js';
-import { TenantLedger } from './tenant-limits.js';
 import type { DeviceSnapshot, LayoutPool, PoolEvents, PoolInput, PoolResult, PoolSnapshot, PoolTaskOptions, WorkerEntry } from './types.js';
 import { WorkerHandle } from './worker-handle.js';
 
@@ -45,9 +43,8 @@ const BATCH_CLASS_LOOKAHEAD = 1;
 export class DevicePool extends EventEmitter implements LayoutPool {
   readonly #config: Config;
   readonly #devices: Device[];
-  readonly #queue: PriorityTaskQueue<PoolTask>;
-  readonly #admission = new AdmissionStats();
-  readonly #tenants = new TenantLedger();
+  readonly #admission: Admission;
+  readonly #queue: Admission['queue'];
   readonly #dispatcher: Dispatcher;
   #batchCounter = 0;
   #state: PoolSnapshot['state'] = 'starting';
@@ -64,7 +61,8 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     super();
     this.#config = options.config;
     const specs = poolDeviceSpecs(options.config, options.devices);
-    this.#queue = new PriorityTaskQueue({ capacity: options.config.maxQueue, agingMs: options.config.priorityAgingMs });
+    this.#admission = new Admission(options.config.maxQueue, options.config.priorityAgingMs);
+    this.#queue = this.#admission.queue;
     this.#dispatcher = new Dispatcher(specs.length);
     const slot = (handle: WorkerHandle): Device => this.#devices[handle.index]!;
     this.#devices = specs.map((spec, index) => new Device(new WorkerHandle(spec, index, options.modelPath, options.config, {
@@ -99,15 +97,12 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     }
     const task = new PoolTask(input, params, options);
     const retryAfterSeconds = this.#dispatcher.retryAfterSeconds(this.#queue.size, this.#devices.filter((d) => d.accepting).length);
-    const refusal = this.#tenants.refusal(task.tenant, options.tenantLimits, this.#queue.queuedFor(task.tenant), retryAfterSeconds)
-      ?? (this.#queue.push(task) ? undefined : QueueFullError(this.#queue.size, { details: { retryAfterSeconds, limit: 'queue' } }));
+    const refusal = this.#admission.admit(task, options.tenantLimits, retryAfterSeconds);
     if (refusal) {
       this.#counters.rejected += 1;
-      this.#admission.rejected(task.priority, task.tenant);
       return Promise.reject(refusal);
     }
     this.#counters.accepted += 1;
-    this.#tenants.track(task.tenant, task.promise);
     task.arm(timeoutMs, options.signal, (t, error, ending) => this.#fail(t, error, ending));
     this.#pump();
     return task.promise;
@@ -120,8 +115,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       queueDepth: this.#queue.size,
       maxQueue: this.#queue.capacity,
       ...this.#counters,
-      classes: this.#admission.classes((priority) => this.#queue.waiting(priority)),
-      tenants: this.#admission.tenants(this.#queue.waitingByTenant()),
+      ...this.#admission.figures(),
       devices: this.#devices.map((d) => d.snapshot(this.#dispatcher.ewma(d.index))),
     };
   }
@@ -202,9 +196,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
         }
       }
       const now = performance.now();
-      const tasks = this.#queue.take(limit, take);
-      for (const task of tasks) this.#admission.dispatched(task, now);
-      device.send(++this.#batchCounter, tasks, now);
+      device.send(++this.#batchCounter, this.#admission.take(limit, take, now), now);
     }
   }
 
@@ -222,19 +214,8 @@ export class DevicePool extends EventEmitter implements LayoutPool {
   }
 
   #onWorkerExit(device: Device, error: LayoutError, planned: boolean): void {
-    // Every batch it held, running or waiting in its pipeline, oldest first.
-    const held = device.dropBatches().flatMap((batch) => batch.tasks);
-    const handle = device.handle;
-    if (!planned) this.emit('worker-exit', {
-      device: device.id,
-      index: device.index,
-      pid: handle.pid,
-      code: (error.details?.code as number | null) ?? null,
-      signal: (error.details?.signal as string | null) ?? null,
-      state: handle.state,
-      taskIds: held.map((t) => t.id),
-      requestIds: [...new Set(held.flatMap((t) => (t.requestId === undefined ? [] : [t.requestId])))],
-    });
+    const held = device.dropBatches().flatMap((batch) => batch.tasks); // running or waiting, oldest first
+    if (!planned) this.emit('worker-exit', device.exitEvent(error, held));
     // Back to the front of the queue, in their original order, for the other devices.
     for (const task of [...held].reverse()) {
       if (task.settled) continue;
