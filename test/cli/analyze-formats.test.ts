@@ -4,31 +4,18 @@
  * combinations are usage errors (exit 2).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { before, describe, it } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
 import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
+import { doclayout } from '../helpers/run-cli.js';
 
-const run = promisify(execFile);
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/index.js');
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' });
 
-async function doclayout(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('doclayout analyze --format', { timeout: 240_000 }, () => {
   let model: string;

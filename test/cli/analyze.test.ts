@@ -1,28 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { before, describe, it } from 'node:test';
 import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
+import { doclayout } from '../helpers/run-cli.js';
 import { pdfWithSlowPage } from '../fixtures/slow-page-pdf.js';
 
-const run = promisify(execFile);
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/index.js');
 
-async function doclayout(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('doclayout analyze', { timeout: 240_000 }, () => {
   let model: string;

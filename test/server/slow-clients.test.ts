@@ -30,6 +30,23 @@ function exchange(url: string, feed: (socket: net.Socket) => void, giveUpMs = 10
   });
 }
 
+/**
+ * Posts `body` to /v1/layout over a raw connection: the headers at once, then `chunkBytes` every
+ * `everyMs` (a slow or trickling client), and collects the answer until the server closes.
+ */
+function trickleUpload(url: string, body: { headers: Record<string, string>; payload: Buffer }, chunkBytes: number, everyMs: number, giveUpMs?: number, extraHeaders = ''): Promise<Exchange> {
+  let timer: NodeJS.Timeout | undefined;
+  return exchange(url, (socket) => {
+    socket.write(`POST /v1/layout HTTP/1.1\r\nHost: localhost\r\n${extraHeaders}Content-Type: ${body.headers['content-type']}\r\nContent-Length: ${body.payload.length}\r\n\r\n`);
+    let sent = 0;
+    timer = setInterval(() => {
+      if (socket.destroyed || sent >= body.payload.length) return clearInterval(timer);
+      socket.write(body.payload.subarray(sent, sent + chunkBytes));
+      sent += chunkBytes;
+    }, everyMs);
+  }, giveUpMs).finally(() => clearInterval(timer));
+}
+
 function errorCodeOf(response: string): string {
   const body = response.slice(response.indexOf('\r\n\r\n') + 4);
   return (JSON.parse(body) as { error: { code: string } }).error.code;
@@ -53,17 +70,7 @@ describe('slow clients are bounded', { timeout: 60_000 }, () => {
 
   it('a body dribbling at 10 B/s is cut at uploadTimeoutMs with a 408', async () => {
     const body = multipart([{ name: 'page.png', bytes: png }]);
-    let timer: NodeJS.Timeout | undefined;
-    const res = await exchange(server.url!, (socket) => {
-      socket.write(`POST /v1/layout HTTP/1.1\r\nHost: localhost\r\nContent-Type: ${body.headers['content-type']}\r\nContent-Length: ${body.payload.length}\r\n\r\n`);
-      let sent = 0;
-      timer = setInterval(() => {
-        if (socket.destroyed || sent >= body.payload.length) return;
-        socket.write(body.payload.subarray(sent, sent + 1));
-        sent += 1;
-      }, 100);
-    });
-    clearInterval(timer);
+    const res = await trickleUpload(server.url!, body, 1, 100);
     assert.match(res.text, /^HTTP\/1\.1 408 /);
     assert.equal(errorCodeOf(res.text), 'LAYOUT_ERR_REQUEST_TIMEOUT');
     assert.ok(res.closedAfterMs >= UPLOAD_MS && res.closedAfterMs < UPLOAD_MS + 2_000, `closed after ${res.closedAfterMs} ms`);
@@ -89,17 +96,7 @@ describe('a minimum upload rate cuts tricklers, not slow honest links', { timeou
 
   it('a body trickling a byte every 50 ms (20 B/s) gets 408 naming the rate, long before the upload timeout', async () => {
     const body = multipart([{ name: 'page.png', bytes: png }]);
-    let timer: NodeJS.Timeout | undefined;
-    const res = await exchange(server.url!, (socket) => {
-      socket.write(`POST /v1/layout HTTP/1.1\r\nHost: localhost\r\nContent-Type: ${body.headers['content-type']}\r\nContent-Length: ${body.payload.length}\r\n\r\n`);
-      let sent = 0;
-      timer = setInterval(() => {
-        if (socket.destroyed || sent >= body.payload.length) return;
-        socket.write(body.payload.subarray(sent, sent + 1));
-        sent += 1;
-      }, 50);
-    }, 30_000);
-    clearInterval(timer);
+    const res = await trickleUpload(server.url!, body, 1, 50, 30_000);
     assert.match(res.text, /^HTTP\/1\.1 408 /);
     assert.equal(errorCodeOf(res.text), 'LAYOUT_ERR_REQUEST_TIMEOUT');
     assert.match(res.text, /B\/s over 1000 ms, below the minimum of 1000 B\/s/);
@@ -107,17 +104,7 @@ describe('a minimum upload rate cuts tricklers, not slow honest links', { timeou
 
   it('a slow but steady upload (20 KB/s, 20× the floor) is analysed', async () => {
     const body = multipart([{ name: 'page.png', bytes: png }], { note: 'x'.repeat(40_000) });
-    let timer: NodeJS.Timeout | undefined;
-    const res = await exchange(server.url!, (socket) => {
-      socket.write(`POST /v1/layout HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: ${body.headers['content-type']}\r\nContent-Length: ${body.payload.length}\r\n\r\n`);
-      let sent = 0;
-      timer = setInterval(() => {
-        if (socket.destroyed || sent >= body.payload.length) return clearInterval(timer);
-        socket.write(body.payload.subarray(sent, sent + 1_000));
-        sent += 1_000;
-      }, 50);
-    }, 30_000);
-    clearInterval(timer);
+    const res = await trickleUpload(server.url!, body, 1_000, 50, 30_000, 'Connection: close\r\n');
     assert.match(res.text, /^HTTP\/1\.1 200 /, res.text.slice(0, 300));
   });
 });
