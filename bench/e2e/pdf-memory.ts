@@ -35,7 +35,7 @@ async function imagePdf(pages: number): Promise<Buffer> {
 }
 
 const pdf = await imagePdf(6);
-const server = await startServer({ listen: true, config: { idleRecycleMarginMb: margin, heartbeatIntervalMs: 500, maxUploadMb: 100 } });
+const server = await startServer({ listen: true, config: { idleRecycleMarginMb: margin, heartbeatIntervalMs: 500, maxUploadMb: 100, eventLoopLagMs: 60_000 } });
 const tree = (): { server: number; workers: number[] } => ({ server: rssMb(process.pid), workers: server.pool.snapshot().devices.map((d) => rssMb(d.pid)) });
 const total = (t: ReturnType<typeof tree>): number => t.server + t.workers.reduce((a, b) => a + b, 0);
 
@@ -43,8 +43,8 @@ const atRest = tree();
 for (let i = 0; i < DOCUMENTS; i++) {
   const body = multipart([{ name: `scan-${i}.pdf`, bytes: pdf }]);
   const res = await request(`${server.url}/v1/layout`, { method: 'POST', headers: body.headers, body: body.payload });
-  await res.body.text();
-  if (res.statusCode !== 200) throw new Error(`scan-${i}.pdf answered ${res.statusCode}`);
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`scan-${i}.pdf answered ${res.statusCode}: ${text.slice(0, 300)}`);
 }
 const afterDocuments = tree();
 await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
