@@ -58,6 +58,8 @@ export type WorkerMessage =
     readonly lookahead: number;
     /** Wall time of the warm-up inference of one blank page, ms. */
     readonly warmupRunMs: number;
+    /** Resident memory once loaded and warmed up: the baseline idle recycling measures from, MiB. */
+    readonly rssMb: number;
   }
   | { readonly type: 'init-error'; readonly code: string; readonly message: string }
   | {

@@ -66,7 +66,7 @@ export class WorkerHandle {
   rssMb: number | undefined;
   /** Crash restarts (exits nobody asked for). */
   restarts = 0;
-  /** Planned replacements after recycleAfterPages pages or above recycleRssMb. */
+  /** Planned replacements: after recycleAfterPages pages, above recycleRssMb, or bloated while idle. */
   recycles = 0;
   lastError: { code: string; message: string; at: string } | undefined;
 
@@ -210,6 +210,7 @@ export class WorkerHandle {
         this.modelName = message.modelName;
         this.#lookahead = message.lookahead;
         this.#watchdog.ran(message.warmupRunMs, 1);
+        this.#watchdog.ready(message.rssMb);
         this.#setState('ready');
         this.#callbacks.onReady(this);
         break;
@@ -219,11 +220,15 @@ export class WorkerHandle {
         this.#stopping = true;
         this.#setState('failed', message.message);
         break;
-      case 'heartbeat':
+      case 'heartbeat': {
         this.rssMb = message.rssMb;
         if (this.#config.recycleRssMb > 0 && message.rssMb > this.#config.recycleRssMb) this.requestRecycle(`RSS ${message.rssMb} MiB > ${this.#config.recycleRssMb} MiB`);
+        // Only a worker holding nothing: one with work is replaced after it, never under it.
+        const bloat = this.#watchdog.idleBloat(message.rssMb, this.#state === 'ready' && this.#callbacks.heldTaskIds(this).length === 0);
+        if (bloat !== undefined) this.requestRecycle(bloat);
         if (this.#state !== 'starting') this.#killIfHung(this.#watchdog.stuckRun(message.runningForMs, message.runPages));
         break;
+      }
       case 'run-started':
         this.#callbacks.onRunStarted(this, message.batchId);
         break;

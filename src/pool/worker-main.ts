@@ -81,7 +81,7 @@ export function runWorker(seams: WorkerSeams = {}): void {
         onRunStarted: (batchId) => send({ type: 'run-started', batchId }),
         onResult: (batchId, outcomes, runMs) => send({ type: 'result', batchId, outcomes, runMs }),
       });
-      send({ type: 'ready', modelName: client.info.name, batchOk: client.batchOk, lookahead: pipeline.lookahead, warmupRunMs: client.warmupRunMs });
+      send({ type: 'ready', modelName: client.info.name, batchOk: client.batchOk, lookahead: pipeline.lookahead, warmupRunMs: client.warmupRunMs, rssMb: Math.round(process.memoryUsage.rss() / MIB) });
     } catch (err) {
       const error = toLayoutError(err);
       // Exit once the pool has the reason: it marks the device failed and does not restart it.

@@ -17,12 +17,20 @@ const STARTUP_WATCHDOG_MS = 120_000;
  */
 const AUTO_RUN_LIMIT_FACTOR = 10;
 const AUTO_RUN_LIMIT_FLOOR_MS = 10_000;
+/**
+ * Idle heartbeats in a row above the idle RSS bound before a recycle: one reading may catch
+ * garbage the next collection frees; memory still held a beat later is kept.
+ */
+const IDLE_BLOATED_BEATS = 2;
 
 export class WorkerWatchdog {
   readonly #config: Config;
   #lastHeardAt = 0;
   /** Slowest session.run per page seen on this process, ms (seeds the auto run limit). */
   #slowestRunPerPageMs = 0;
+  /** RSS when the process became ready (model loaded, warmed up), MiB; undefined before. */
+  #readyRssMb: number | undefined;
+  #idleBloatedBeats = 0;
 
   constructor(config: Config) {
     this.#config = config;
@@ -37,6 +45,13 @@ export class WorkerWatchdog {
   restart(): void {
     this.#lastHeardAt = Date.now();
     this.#slowestRunPerPageMs = 0;
+    this.#readyRssMb = undefined;
+    this.#idleBloatedBeats = 0;
+  }
+
+  /** The process serves: its RSS now is the baseline idle memory is measured against. */
+  ready(rssMb: number): void {
+    this.#readyRssMb = rssMb;
   }
 
   /** Any message from the worker proves it alive. */
@@ -63,5 +78,22 @@ export class WorkerWatchdog {
       ? this.#config.maxRunMs
       : Math.max(AUTO_RUN_LIMIT_FLOOR_MS, AUTO_RUN_LIMIT_FACTOR * this.#slowestRunPerPageMs * Math.max(1, pages));
     return runningForMs > limitMs ? `inference of ${pages} page(s) running for ${runningForMs} ms (maxRunMs ${limitMs} ms)` : undefined;
+  }
+
+  /**
+   * Why an idle worker at this RSS should be replaced, or undefined: it held nothing for
+   * IDLE_BLOATED_BEATS heartbeats in a row while above its ready RSS + idleRecycleMarginMb —
+   * memory a pathological document left behind (pdf.js caches, canvases, arenas) that an idle
+   * process would otherwise keep for good. Replacing it costs a model load, never a request.
+   */
+  idleBloat(rssMb: number, idle: boolean): string | undefined {
+    const margin = this.#config.idleRecycleMarginMb;
+    const baseline = this.#readyRssMb;
+    if (!idle || margin <= 0 || baseline === undefined || rssMb <= baseline + margin) {
+      this.#idleBloatedBeats = 0;
+      return undefined;
+    }
+    this.#idleBloatedBeats += 1;
+    return this.#idleBloatedBeats >= IDLE_BLOATED_BEATS ? `idle RSS ${rssMb} MiB > ${baseline} MiB at ready + ${margin} MiB` : undefined;
   }
 }

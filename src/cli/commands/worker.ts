@@ -17,7 +17,7 @@ import { addConfigOptions, configFromOptions } from '../config-options.js';
 export const WORKER_OPTIONS: readonly OptionName[] = [
   'redis', 'queue', 'cache', 'jobTtlS', 'jobLockMs', 'jobStalledIntervalMs', 'jobMaxStalled', 'jobAttempts', 'jobBackoffMs', 'callbackAllow', 'callbackTimeoutMs',
   'model', 'modelDir', 'devices', 'cpuThreads', 'maxBatch', 'maxQueueDelayMs', 'maxQueue', 'requestTimeoutMs',
-  'maxRetries', 'heartbeatIntervalMs', 'watchdogTimeoutMs', 'restartBackoffMs', 'restartBackoffMaxMs', 'recycleAfterPages', 'recycleRssMb',
+  'maxRetries', 'heartbeatIntervalMs', 'watchdogTimeoutMs', 'restartBackoffMs', 'restartBackoffMaxMs', 'recycleAfterPages', 'recycleRssMb', 'idleRecycleMarginMb',
   'maxPixels', 'logLevel',
 ];
 
