@@ -9,6 +9,7 @@ import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { request } from 'undici';
 import { multipart, startServer } from '../../test/server/helpers.js';
+import { writeResults } from '../common/results.js';
 
 const MIB = 1024 * 1024;
 const margin = Number(process.argv[2] ?? 512);
@@ -50,6 +51,8 @@ const afterDocuments = tree();
 await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 const idle = tree();
 const recycles = server.pool.snapshot().devices.map((d) => d.recycles ?? 0);
-console.log(JSON.stringify({ idleRecycleMarginMb: margin, pdfMb: +(pdf.length / MIB).toFixed(1), documents: DOCUMENTS, atRest, afterDocuments, idle, totals: { atRest: total(atRest), afterDocuments: total(afterDocuments), idle: total(idle) }, recycles }));
+const figures = { idleRecycleMarginMb: margin, pdfMb: +(pdf.length / MIB).toFixed(1), documents: DOCUMENTS, atRest, afterDocuments, idle, totals: { atRest: total(atRest), afterDocuments: total(afterDocuments), idle: total(idle) }, recycles };
+console.log(JSON.stringify(figures));
+console.log(`results: ${writeResults('pdf-memory', figures)}`);
 await server.close();
 await server.pool.destroy();
