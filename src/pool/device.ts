@@ -105,7 +105,8 @@ export class Device {
       task.dispatchedAt = now;
     }
     this.#batches.set(batchId, { id: batchId, tasks, sentAt: now, started: false });
-    this.handle.runBatch(batchId, tasks.map((t) => t.toWire()));
+    const priority = tasks.some((t) => t.priority === 'interactive') ? 'interactive' : 'batch';
+    this.handle.runBatch(batchId, tasks.map((t) => t.toWire()), priority);
   }
 
   runStarted(batchId: number): void {

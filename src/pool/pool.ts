@@ -34,9 +34,9 @@ export interface PoolOptions {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * Batches a device may have waiting in its pipeline (sent, run not begun) when the next one
- * carries batch pages: one, prepared while the current run goes on. An interactive page that
- * arrives then waits behind at most that one batch besides the run in progress, however deep the
- * pipeline would otherwise go (interactive pages use its full lookahead).
+ * carries batch pages: one, prepared while the current run goes on, so the device never waits for
+ * a batch page's decode. Interactive pages use the full lookahead, and the worker runs an
+ * interactive batch before a batch-class one waiting there: only the run in progress is ahead.
  */
 const BATCH_CLASS_LOOKAHEAD = 1;
 

@@ -43,7 +43,16 @@ export interface WireTask {
 
 export type ParentMessage =
   | WorkerInit
-  | { readonly type: 'run-batch'; readonly batchId: number; readonly tasks: readonly WireTask[] };
+  | {
+    readonly type: 'run-batch';
+    readonly batchId: number;
+    readonly tasks: readonly WireTask[];
+    /**
+     * 'interactive' when any of its pages is: the worker runs it before batch-class batches
+     * already waiting in its pipeline (never before the run in progress).
+     */
+    readonly priority?: 'interactive' | 'batch';
+  };
 
 export type WireOutcome =
   | { readonly taskId: string; readonly ok: true; readonly result: PageResult; readonly images?: PageImages }

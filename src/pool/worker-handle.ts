@@ -148,9 +148,9 @@ export class WorkerHandle {
     this.#watchdogTimer.unref();
   }
 
-  runBatch(batchId: number, tasks: readonly WireTask[]): void {
+  runBatch(batchId: number, tasks: readonly WireTask[], priority: 'interactive' | 'batch'): void {
     this.#setState('busy');
-    this.#send({ type: 'run-batch', batchId, tasks });
+    this.#send({ type: 'run-batch', batchId, tasks, priority });
   }
 
   /** Replace the process once its current batch is done (page count or RSS limit). */

@@ -113,7 +113,7 @@ export function runWorker(seams: WorkerSeams = {}): void {
       case 'run-batch':
         if (!pipeline) return;
         seams.onBatch?.(message.batchId, message.tasks);
-        pipeline.submit(message.batchId, message.tasks);
+        pipeline.submit(message.batchId, message.tasks, message.priority ?? 'batch');
         return;
     }
   });

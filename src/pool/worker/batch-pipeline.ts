@@ -1,7 +1,8 @@
 /**
  * The pipeline inside one device worker. A batch is prepared (decode/render → resize) on the prep
  * threads as soon as it arrives, while earlier batches run; batches then run on the inference
- * thread strictly in arrival order, each one the moment the previous run returns; after its run,
+ * thread in arrival order (interactive batches before batch-class ones waiting), each one the
+ * moment the previous run returns; after its run,
  * each page's outputs are cut down to its own kept rows and post-processed (and its overlay drawn)
  * on the prep threads while the next batch already runs. The pool sends up to `lookahead`
  * batches beyond the running one, so one is always prepared ahead (double buffering).
@@ -43,11 +44,22 @@ export interface BatchPipelineOptions {
 
 type Prepared = { readonly ok: true; readonly page: PreparedPage } | { readonly ok: false; readonly error: LayoutError };
 
+/** A batch sent to this worker whose run has not begun. */
+interface WaitingBatch {
+  readonly batchId: number;
+  readonly tasks: readonly WireTask[];
+  readonly priority: 'interactive' | 'batch';
+  /** Preparing since it arrived (pipelined); undefined inline, where it is prepared when its turn comes. */
+  readonly prepared: Promise<Prepared[]> | undefined;
+}
+
 export class BatchPipeline {
   readonly #options: BatchPipelineOptions;
   readonly #info: StageModelInfo;
   readonly #inline: boolean;
-  #runs: Promise<void> = Promise.resolve();
+  readonly #waiting: WaitingBatch[] = [];
+  /** A batch is running (pipelined) or running and finishing (inline). */
+  #busy = false;
 
   constructor(options: BatchPipelineOptions) {
     this.#options = options;
@@ -64,16 +76,37 @@ export class BatchPipeline {
     return this.#inline ? 0 : PIPELINE_LOOKAHEAD;
   }
 
-  submit(batchId: number, tasks: readonly WireTask[]): void {
-    const prepareAll = (): Promise<Prepared[]> => Promise.all(tasks.map((task) => this.#prepare(task)));
+  submit(batchId: number, tasks: readonly WireTask[], priority: 'interactive' | 'batch' = 'batch'): void {
     // Pipelined: start preparing now, behind nothing but the prep threads' own queue.
-    const prepared = this.#inline ? undefined : prepareAll();
-    this.#runs = this.#runs.then(async () => {
-      const pages = await (prepared ?? prepareAll());
-      const finished = this.#runAndFinish(batchId, tasks, pages);
+    this.#waiting.push({ batchId, tasks, priority, prepared: this.#inline ? undefined : this.#prepareAll(tasks) });
+    this.#runNext();
+  }
+
+  #prepareAll(tasks: readonly WireTask[]): Promise<Prepared[]> {
+    return Promise.all(tasks.map((task) => this.#prepare(task)));
+  }
+
+  /**
+   * Starts the next waiting batch once the device is free: an interactive one before batch-class
+   * ones that arrived earlier (the pool sends a batch-class batch ahead to keep the device fed;
+   * a person's page must not queue behind it), else the oldest.
+   */
+  #runNext(): void {
+    if (this.#busy || this.#waiting.length === 0) return;
+    const interactive = this.#waiting.findIndex((b) => b.priority === 'interactive');
+    const [batch] = this.#waiting.splice(Math.max(0, interactive), 1);
+    this.#busy = true;
+    void (async () => {
+      const pages = await (batch!.prepared ?? this.#prepareAll(batch!.tasks));
+      const finished = this.#runAndFinish(batch!.batchId, batch!.tasks, pages);
       // The next batch may run as soon as this run returned; inline, only once it is finished.
       await (this.#inline ? finished.done : finished.ran);
-    });
+    })()
+      .catch((err: unknown) => process.stderr.write(`doclayout worker: batch ${batch!.batchId} failed outside its pages: ${String(err)}\n`))
+      .finally(() => {
+        this.#busy = false;
+        this.#runNext();
+      });
   }
 
   async #prepare(task: WireTask): Promise<Prepared> {
