@@ -111,6 +111,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   });
 
   const shedder = new LoadShedder(config.eventLoopLagMs);
+  app.addHook('onReady', async () => shedder.restart());
   const callbacks = callbackSettings(config);
   const jsonBodies = registerJsonBodyParser(app as unknown as FastifyInstance, { bodyLimitBytes, maxUploadMb: config.maxUploadMb });
   const jobs = options.jobs ?? new EmbeddedJobService({

@@ -58,6 +58,18 @@ export class LoadShedder {
     return this.#lagMs;
   }
 
+  /**
+   * Forgets what was measured so far. Called once the server is ready: building it (route
+   * compilation, plugins, module loading on a starved CPU) blocks the loop once and is not load;
+   * counted, it would refuse the first requests of a server that just became ready.
+   */
+  restart(): void {
+    this.#lastTickAt = performance.now();
+    this.#windowMaxMs = 0;
+    this.#lagMs = 0;
+    this.#previousLagMs = 0;
+  }
+
   get lagMs(): number {
     return this.#lagMs;
   }

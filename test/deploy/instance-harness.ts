@@ -33,6 +33,8 @@ export async function startInstance(options: StartInstanceOptions): Promise<Inst
   const timeoutMs = options.timeoutMs ?? 60_000;
   const args = [cliPath, 'serve', '--host', '127.0.0.1', '--port', String(options.port ?? 0), '--model', options.modelPath,
     '--devices', 'cpu', '--cpu-threads', '1', '--gpu-telemetry-ms', '0', '--log-level', 'warn', '--max-queue-delay-ms', '1',
+    // Not what these tests are about: on a starved CPU the shedder would rightly refuse their requests.
+    '--max-event-loop-lag-ms', '0',
     ...(options.extraArgs ?? [])];
   // detached: its own process group, so cleanup can kill the server and its pool workers together.
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, DOCLAYOUT_DEBUG: '1' } });

@@ -34,6 +34,22 @@ describe('event-loop lag shedder', () => {
     }
   });
 
+  it('does not count what blocked the loop before restart() (the server being built) as load', async () => {
+    const shedder = new LoadShedder(200, { sampleIntervalMs: 3_600_000 });
+    try {
+      blockEventLoop(600);
+      shedder.restart();
+      shedder.sample();
+      assert.equal(shedder.overloaded, false, `lag ${shedder.lagMs} after restart`);
+      // Measuring goes on: a block after the restart is seen.
+      blockEventLoop(600);
+      assert.ok(shedder.sample() >= 400, `lag ${shedder.lagMs}`);
+      assert.equal(shedder.overloaded, true);
+    } finally {
+      shedder.close();
+    }
+  });
+
   it('measures but never sheds when the limit is 0', async () => {
     const shedder = new LoadShedder(0, { sampleIntervalMs: 3_600_000 });
     try {
