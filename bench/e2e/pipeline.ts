@@ -68,12 +68,9 @@ const files = await workload();
 const pagesPerPass = files.reduce((n, f) => n + (f.pdf ? PDF_PAGES : 1), 0);
 const spoolDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pipeline-'));
 
-/** `serial`: the worker of before the pipeline (its prep-thread count is then unused). */
-type Threads = string | 'serial';
-
-function config(threads: Threads): Config {
+function config(threads: string): Config {
   return resolveConfig({
-    devices: 'cpu:1', cpuThreads: 1, prepThreads: threads === 'serial' ? 'auto' : threads, maxBatch: 1, gpuTelemetryMs: 0, logLevel: 'silent',
+    devices: 'cpu:1', cpuThreads: 1, prepThreads: threads, maxBatch: 1, gpuTelemetryMs: 0, logLevel: 'silent',
     maxQueue: 10_000, requestTimeoutMs: 3_600_000, maxUploadMb: 200,
   }, {});
 }
@@ -119,9 +116,10 @@ async function startPool(cfg: Config, serial = false): Promise<LayoutPool> {
   return pool;
 }
 
-async function measurePool(threads: Threads): Promise<Measurement> {
+/** `serial`: the worker of before the pipeline (bench/common/serial-worker-main.ts), which ignores `threads`. */
+async function measurePool(threads: string, serial = false): Promise<Measurement> {
   const cfg = config(threads);
-  const pool = await startPool(cfg, threads === 'serial');
+  const pool = await startPool(cfg, serial);
   try {
     const inputs = Array.from({ length: passes }, () => poolInputs(cfg)).flat();
     const busy = measureBusy(pool);
@@ -192,7 +190,7 @@ async function measureRaw(): Promise<Measurement> {
 
 const configurations = [
   { key: 'raw', label: 'raw session.run', run: measureRaw },
-  { key: 'inline', label: 'pool, serial worker (before)', run: () => measurePool('serial') },
+  { key: 'inline', label: 'pool, serial worker (before)', run: () => measurePool('auto', true) },
   { key: 'pipeline', label: `pool, prep-threads ${prepThreads}`, run: () => measurePool(prepThreads) },
   { key: 'http', label: `HTTP /v1/layout, prep-threads ${prepThreads}`, run: () => measureHttp(prepThreads) },
 ] as const;
