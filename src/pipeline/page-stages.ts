@@ -12,7 +12,7 @@ import { decodeImage, postprocess, preprocess, type DecodedImage, type LayoutPar
 import { renderSpooledPage } from '../pdf/index.js';
 import { renderCrops } from '../visualize/crops.js';
 import { renderOverlay } from '../visualize/overlay.js';
-import type { LocalSource, PageCrop, PageOutputs } from './types.js';
+import type { LocalSource, PageCrop, PageInput, PageOutputs } from './types.js';
 
 /** What the CPU stages need to know about the model: plain data, cloned to every thread. */
 export type StageModelInfo = Pick<ModelInfo, 'inputWidth' | 'inputHeight' | 'mean' | 'std' | 'labels' | 'variant' | 'hasOrder' | 'hasMasks' | 'rowWidth'>;
@@ -24,13 +24,10 @@ export interface PagePixels {
   readonly height: number;
 }
 
-/** A page (PageInput) with what preparing it needs to know. */
-export interface PrepareRequest {
-  readonly source: LocalSource;
-  readonly name: string;
+/** The page (the one page type, PageInput) with what preparing it needs to know. */
+export interface PrepareRequest extends Pick<PageInput<LocalSource>, 'source' | 'name' | 'outputs'> {
   readonly maxPixels: number;
   readonly info: StageModelInfo;
-  readonly outputs?: PageOutputs;
 }
 
 export interface PreparedPage {
