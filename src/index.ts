@@ -3,11 +3,11 @@
  * tensors and regions, so any reference implementation can be compared on the same data;
  * createPool runs the same engine on every device of the machine.
  */
-import { loadModel, type ImageInput, type LoadModelOptions } from './model/index.js';
 import type { LayoutParams, PageResult } from './model/index.js';
+import { loadModel, type ImageInput, type LoadModelOptions } from './pipeline/index.js';
 
-export { loadModel } from './model/index.js';
-export type { LayoutModel, LoadModelOptions, ImageInput, BatchItem, BatchOutcome } from './model/index.js';
+export { loadModel } from './pipeline/index.js';
+export type { LayoutModel, LoadModelOptions, ImageInput, LocalPageResult } from './pipeline/index.js';
 export { preprocess, preprocessDecoded } from './model/index.js';
 export { postprocess } from './model/index.js';
 export { decodeImage } from './model/index.js';

@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     const configs: Record<string, Run> = {
       direct: async (pages = workload) => {
         const started = performance.now();
-        await Promise.all(pages.map((p, i) => direct.analyze({ image: p.bytes, name: `${i}` }, {})));
+        await Promise.all(pages.map((p, i) => direct.analyze({ source: { kind: 'image', bytes: p.bytes }, name: `${i}` }, {})));
         return (pages.length * 1000) / (performance.now() - started);
       },
       one: (() => { const c = open('one'); return (pages = workload) => measureCluster(c, pages, 'one'); })(),

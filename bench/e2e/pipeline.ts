@@ -4,7 +4,8 @@
  * stages cost, as on a GPU), one device with one intra-op thread, over the sample pages, a
  * 300-dpi A4 scan (2480×3508, made from a sample) and a 4-page PDF, measures in one run:
  *   raw      — session.run alone, back to back on prepared pixels (the device's ceiling);
- *   inline   — the pool with --prep-threads 0: every stage in turn (the design before);
+ *   inline   — the pool on bench/common/serial-worker-main.ts: every stage in turn on the
+ *              worker's main thread (the design before; once --prep-threads 0);
  *   pipeline — the pool with the prep threads (`--prep-threads`, default auto);
  *   http     — the same pool behind the HTTP server (/v1/layout, one request per file).
  * deviceBusy = Σ session.run time (the workers report it) / wall time. Also the CPU ms per page
@@ -26,9 +27,10 @@ import { FormData, request } from 'undici';
 import { resolveConfig, type Config } from '../../src/config.js';
 import { openSession, preprocess, type PageResult } from '../../src/model/index.js';
 import { openPdf } from '../../src/pdf/rasterize.js';
-import { createPool, type LayoutPool, type PoolInput } from '../../src/pool/index.js';
+import { createPool, type LayoutPool, type PageInput } from '../../src/pool/index.js';
 import { buildServer } from '../../src/server/index.js';
 import { median, repoRoot, round, samplePages, writeResults } from '../common/results.js';
+import { serialWorkerEntry } from '../common/serial-worker-main.js';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -74,12 +76,12 @@ function config(threads: string): Config {
 }
 
 /** Every page of the workload as pool inputs; PDF pages by reference to a spooled copy. */
-function poolInputs(cfg: Config): PoolInput[] {
-  return files.flatMap((f): PoolInput[] => {
-    if (!f.pdf) return [{ bytes: f.bytes, name: f.name }];
+function poolInputs(cfg: Config): PageInput[] {
+  return files.flatMap((f): PageInput[] => {
+    if (!f.pdf) return [{ source: { kind: 'image', bytes: f.bytes }, name: f.name }];
     const file = path.join(spoolDir, f.name);
     fs.writeFileSync(file, f.bytes);
-    return Array.from({ length: PDF_PAGES }, (_, i) => ({ name: f.name, page: i + 1, pdf: { path: file, page: i + 1, dpi: cfg.pdfDpi, renderTimeoutMs: cfg.pdfPageTimeoutMs } }));
+    return Array.from({ length: PDF_PAGES }, (_, i): PageInput => ({ name: f.name, page: i + 1, source: { kind: 'pdf', path: file, page: i + 1, dpi: cfg.pdfDpi, renderTimeoutMs: cfg.pdfPageTimeoutMs } }));
   });
 }
 
@@ -106,17 +108,18 @@ function stageMeans(results: readonly PageResult[]): NonNullable<Measurement['st
   return { decode: mean((r) => r.timing.decodeMs), preprocess: mean((r) => r.timing.preprocessMs), infer: mean((r) => r.timing.inferMs), postprocess: mean((r) => r.timing.postprocessMs) };
 }
 
-async function startPool(cfg: Config): Promise<LayoutPool> {
-  const pool = await createPool({ config: cfg, modelPath: fastPath });
+async function startPool(cfg: Config, serial = false): Promise<LayoutPool> {
+  const pool = await createPool({ config: cfg, modelPath: fastPath, ...(serial ? { workerEntry: serialWorkerEntry() } : {}) });
   await pool.ready();
   // Warm: every stage once (and onnxruntime's arena), before the clock starts.
   await Promise.all(poolInputs(cfg).slice(0, 3).map((input) => pool.analyze(input)));
   return pool;
 }
 
-async function measurePool(threads: string): Promise<Measurement> {
+/** `serial`: the worker of before the pipeline (bench/common/serial-worker-main.ts), which ignores `threads`. */
+async function measurePool(threads: string, serial = false): Promise<Measurement> {
   const cfg = config(threads);
-  const pool = await startPool(cfg);
+  const pool = await startPool(cfg, serial);
   try {
     const inputs = Array.from({ length: passes }, () => poolInputs(cfg)).flat();
     const busy = measureBusy(pool);
@@ -187,7 +190,7 @@ async function measureRaw(): Promise<Measurement> {
 
 const configurations = [
   { key: 'raw', label: 'raw session.run', run: measureRaw },
-  { key: 'inline', label: 'pool, prep-threads 0 (before)', run: () => measurePool('0') },
+  { key: 'inline', label: 'pool, serial worker (before)', run: () => measurePool('auto', true) },
   { key: 'pipeline', label: `pool, prep-threads ${prepThreads}`, run: () => measurePool(prepThreads) },
   { key: 'http', label: `HTTP /v1/layout, prep-threads ${prepThreads}`, run: () => measureHttp(prepThreads) },
 ] as const;

@@ -5,9 +5,9 @@
  *   cpu:1    — the pool with one worker holding the same threads, batching off;
  *   cpu:2    — two workers splitting the same threads, batching off;
  *   batch 4  — one worker, dynamic batching up to 4 pages;
- *   serial   — cpu:1 with `--prep-threads 0`: every stage inline on the worker's one thread, the
- *              design before the device pipeline (issue #8), so "nothing regresses" is a paired
- *              figure too (pipeline ÷ serial).
+ *   serial   — cpu:1 running bench/common/serial-worker-main.ts: every stage inline on the
+ *              worker's one thread, the design before the device pipeline (issue #8; once
+ *              `--prep-threads 0`), so "nothing regresses" is a paired figure too (pipeline ÷ serial).
  * Every round measures all four back to back, forward on even rounds and backward on odd ones,
  * so a ratio is taken within a round (paired) and machine drift favours no configuration. The
  * headline is pool(cpu:1) ÷ raw per round: its median and the confidence interval for that
@@ -22,10 +22,11 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { resolveConfig } from '../../src/config.js';
-import { loadModel } from '../../src/model/pipeline.js';
+import { loadModel } from '../../src/pipeline/index.js';
 import { createPool } from '../../src/pool/index.js';
 import type { PoolResult } from '../../src/pool/types.js';
 import { intOption } from '../common/options.js';
+import { serialWorkerEntry } from '../common/serial-worker-main.js';
 import { benchModels, samplePages, writeResults } from '../common/results.js';
 import { formatRatio, formatStats, median, ratioStats, round, roundOrder, summarizeRatios } from '../common/stats.js';
 
@@ -59,19 +60,18 @@ async function measureRaw(): Promise<Measurement> {
   }
 }
 
-async function measurePool(devices: string, maxBatch: number, prepThreads = 'auto'): Promise<Measurement> {
+async function measurePool(devices: string, maxBatch: number, serial = false): Promise<Measurement> {
   const config = resolveConfig({
     devices,
     cpuThreads: threads,
     maxBatch,
-    prepThreads,
     maxQueue: Math.max(256, pageCount),
     gpuTelemetryMs: 0,
     // A long deadline and watchdog: a slow machine must not turn a benchmark into errors.
     requestTimeoutMs: 3_600_000,
     watchdogTimeoutMs: 600_000,
   }, {});
-  const pool = await createPool({ config, modelPath: model.path });
+  const pool = await createPool({ config, modelPath: model.path, ...(serial ? { workerEntry: serialWorkerEntry() } : {}) });
   try {
     await pool.ready();
     // Every worker up and warm before the clock starts: onnxruntime grows its memory arena on the
@@ -79,10 +79,10 @@ async function measurePool(devices: string, maxBatch: number, prepThreads = 'aut
     // the same way).
     while (pool.snapshot().devices.some((d) => d.state === 'starting')) await new Promise((r) => setTimeout(r, 50));
     const warmPages = pool.snapshot().devices.length * (maxBatch + 1);
-    await Promise.all(Array.from({ length: warmPages }, (_, i) => pool.analyze({ bytes: workload[i % workload.length]!.bytes, name: 'warm-up' })));
+    await Promise.all(Array.from({ length: warmPages }, (_, i) => pool.analyze({ source: { kind: 'image', bytes: workload[i % workload.length]!.bytes }, name: 'warm-up' })));
     const before = pool.snapshot().devices.map((d) => [...d.batchSizes]);
     const started = performance.now();
-    const results: PoolResult[] = await Promise.all(workload.map((page) => pool.analyze({ bytes: page.bytes, name: page.name })));
+    const results: PoolResult[] = await Promise.all(workload.map((page) => pool.analyze({ source: { kind: 'image', bytes: page.bytes }, name: page.name })));
     const wallMs = performance.now() - started;
     const batches = pool.snapshot().devices.flatMap((d, i) => d.batchSizes.map((count, size) => ({ size, count: count - (before[i]![size] ?? 0) })));
     const batchCount = batches.reduce((n, b) => n + b.count, 0);
@@ -102,7 +102,7 @@ const configurations = [
   { key: 'poolCpu1', label: 'pool cpu:1, batch 1', run: () => measurePool('cpu:1', 1) },
   { key: 'poolCpu2', label: 'pool cpu:2, batch 1', run: () => measurePool('cpu:2', 1) },
   { key: 'poolCpu1Batch4', label: 'pool cpu:1, batch ≤ 4', run: () => measurePool('cpu:1', 4) },
-  { key: 'poolCpu1Serial', label: 'pool cpu:1, prep-threads 0', run: () => measurePool('cpu:1', 1, '0') },
+  { key: 'poolCpu1Serial', label: 'pool cpu:1, serial worker', run: () => measurePool('cpu:1', 1, true) },
 ] as const;
 
 process.stderr.write(`bench:pool — ${model.kind} model ${model.path}\n`);

@@ -78,7 +78,7 @@ async function measurePool(pool: LayoutPool, c: number, pages: readonly LoadFile
       const page = pages[next++ % pages.length]!;
       const t0 = performance.now();
       try {
-        await pool.analyze({ bytes: page.bytes, name: page.name });
+        await pool.analyze({ source: { kind: 'image', bytes: page.bytes }, name: page.name });
         latencies.push(performance.now() - t0);
       } catch {
         errors++;
@@ -142,7 +142,7 @@ try {
   await waitReady(server.url);
   const warm = Math.max(4, pool.snapshot().devices.length * 2, Math.max(...concurrencies));
   // Warm-up: first runs allocate and autotune, on both sides.
-  await Promise.all(Array.from({ length: warm }, (_, i) => pool.analyze({ bytes: pages[i % pages.length]!.bytes, name: 'warm-up' })));
+  await Promise.all(Array.from({ length: warm }, (_, i) => pool.analyze({ source: { kind: 'image', bytes: pages[i % pages.length]!.bytes }, name: 'warm-up' })));
   await runLoad({ url: server.url, files: pages, concurrency: Math.max(...concurrencies), requests: warm });
   for (const c of concurrencies) {
     const poolTurns: Turn[] = [];

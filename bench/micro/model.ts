@@ -8,7 +8,7 @@
  * Options: --rounds R (default 7; env BENCH_ROUNDS), --quick (2 rounds, results to the temp folder).
  */
 import { performance } from 'node:perf_hooks';
-import { loadModel } from '../../src/model/pipeline.js';
+import { loadModel } from '../../src/pipeline/index.js';
 import type { PageResult } from '../../src/model/types.js';
 import { intOption } from '../common/options.js';
 import { benchModels, samplePages, writeResults } from '../common/results.js';

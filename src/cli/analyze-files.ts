@@ -8,7 +8,7 @@
 import fsp from 'node:fs/promises';
 import { toLayoutError } from '../errors.js';
 import { analyzeDocument, PageWindow, type AnalyzedPage, type DocumentLimits, type FailedPage, type PageAnalyzer } from '../document/index.js';
-import type { DecodedImage, LayoutParams, MediaType, PageResult } from '../model/index.js';
+import type { LayoutParams, MediaType, PageResult } from '../model/index.js';
 import type { InputFile } from './input-files.js';
 
 export interface FileOutcome {
@@ -31,8 +31,11 @@ export interface AnalyzeFilesOptions {
   readonly pages?: string;
   /** Files to leave alone (--resume). */
   readonly skip?: (file: InputFile) => boolean;
-  /** Runs per page while its pixels are in hand (overlays are drawn here, so a PDF renders once). */
-  readonly onPage?: (file: InputFile, page: AnalyzedPage, pixels: Uint8Array | DecodedImage, pdf: boolean) => Promise<void>;
+  /** Images to make of every page where its pixels are (the overlay as PNG, the regions cut out). */
+  readonly visualize?: boolean;
+  readonly crops?: { readonly format: 'png' | 'jpeg'; readonly labels?: readonly string[] };
+  /** Runs per page with its encoded images, inside its window slot (overlay and crop files are written here). */
+  readonly onPage?: (file: InputFile, page: AnalyzedPage, pdf: boolean) => Promise<void>;
   /** Runs per finished file, in completion order, before the file's lane takes the next one (the returned list is in input order). */
   readonly onFile?: (outcome: FileOutcome) => Promise<void>;
 }
@@ -67,7 +70,9 @@ async function analyzeFile(file: InputFile, window: PageWindow, options: Analyze
       window,
       // A bulk run is batch work (a pool it shares would serve interactive pages first).
       admission: { priority: 'batch' },
-      ...(onPage ? { onPage: (page: AnalyzedPage, pixels: Uint8Array | DecodedImage, type: MediaType) => onPage(file, page, pixels, type === 'pdf') } : {}),
+      ...(options.visualize ? { visualize: true } : {}),
+      ...(options.crops ? { crops: options.crops } : {}),
+      ...(onPage ? { onPage: (page: AnalyzedPage, type: MediaType) => onPage(file, page, type === 'pdf') } : {}),
     });
     return { file, pages: doc.pages.map((p) => p.result), failedPages: doc.failedPages, pageCount: doc.pageCount, pdf: doc.mediaType === 'pdf' };
   } catch (err) {

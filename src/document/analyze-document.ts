@@ -7,20 +7,31 @@
  * abort, queue full, worker crash, …) fails the document and cancels its other pages. Every
  * page's promise is observed before this returns, so a late rejection can never go unhandled.
  *
- * With an analyzer that renders pages itself (the pool), nothing here touches pixels: a PDF is
- * spooled and counted off the event loop, its pages go out as references, and overlays and page
- * images come back encoded, drawn from the pixels the model path decoded.
+ * Nothing here touches pixels, whichever the analyzer: a PDF is spooled and counted off the event
+ * loop, every page goes out as its source (the upload's bytes, or a PDF page by reference), and
+ * overlays, page images and crops come back encoded, drawn from the pixels the model path decoded.
  */
 import { PdfError, toLayoutError } from '../errors.js';
-import type { DecodedImage, LayoutParams, MediaType, PageResult } from '../model/index.js';
-import type { PageImages, PageOutputs } from '../pool/index.js';
+import type { LayoutParams, MediaType, PageResult } from '../model/index.js';
+import type { PageImages, PageOutputs, PageSource } from '../pool/index.js';
 import { openDocument, type DocumentLimits } from './document-pages.js';
-import { fromImages, withExtras } from './page-extras.js';
 import { PageWindow } from './page-window.js';
-import type { AnalyzedDocument, AnalyzedPage, FailedPage, PageAnalyzer, PageContent, PageTaskOptions, UploadedFile } from './types.js';
+import type { AnalyzedDocument, AnalyzedPage, FailedPage, PageAnalyzer, PageTaskOptions, UploadedFile } from './types.js';
 
 /** A page's outcome: its result, or the error it failed with alone. */
 type PageOutcome<R extends PageResult> = { readonly done: AnalyzedPage<R> } | { readonly failed: FailedPage };
+
+/** A page's result without its encoded images, which go beside it as base64 (and crops as bytes). */
+function analyzedPage<R extends PageResult>(result: R & { readonly images?: PageImages }): AnalyzedPage<R> {
+  const { images, ...rest } = result;
+  const toBase64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  return {
+    result: rest as unknown as R,
+    ...(images?.overlay ? { overlay: toBase64(images.overlay) } : {}),
+    ...(images?.pageJpeg ? { image: toBase64(images.pageJpeg) } : {}),
+    ...(images?.crops ? { crops: images.crops } : {}),
+  };
+}
 
 /** LAYOUT_ERR_PDF raised while one page was rendered concerns that page only; anything else, the document. */
 function failedAlone(pageNumber: number, err: unknown): { readonly failed: FailedPage } {
@@ -53,11 +64,11 @@ export interface AnalyzeDocumentOptions<R extends PageResult = PageResult> {
   readonly timeoutMs?: number;
   /** Pages in flight; shared by several documents to bound them together. Sized from the analyzer when absent. */
   readonly window?: PageWindow;
-  /** Runs per page while its pixels are in hand, inside its window slot (the CLI writes overlays here). */
-  readonly onPage?: (page: AnalyzedPage<R>, pixels: Uint8Array | DecodedImage, mediaType: MediaType) => Promise<void>;
+  /** Runs per page inside its window slot, with its encoded images (the CLI writes overlay and crop files here). */
+  readonly onPage?: (page: AnalyzedPage<R>, mediaType: MediaType) => Promise<void>;
   /** Runs once the document is opened, before any page: its type, page count and the pages to analyse. */
   readonly onOpen?: (document: { readonly mediaType: MediaType; readonly pageCount: number; readonly selected: readonly number[] }) => void;
-  /** Runs per page as its result arrives (progress); needs no pixels, so pages may still go out by reference. */
+  /** Runs per page as its result arrives (progress). */
   readonly onResult?: (page: AnalyzedPage<R>) => void;
 }
 
@@ -66,10 +77,8 @@ export async function analyzeDocument<R extends PageResult>(
   file: UploadedFile,
   options: AnalyzeDocumentOptions<R>,
 ): Promise<AnalyzedDocument<R>> {
-  // onPage wants the pixels here, so only without it can pages go out by reference.
-  const remote = ctx.analyzer.rendersPages === true && !options.onPage;
-  const source = await openDocument(file, options.pages, ctx.limits, remote);
-  const outputs: PageOutputs | undefined = remote && (options.visualize || options.returnImage || options.crops)
+  const source = await openDocument(file, options.pages, ctx.limits);
+  const outputs: PageOutputs | undefined = options.visualize || options.returnImage || options.crops
     ? {
       ...(options.visualize ? { overlay: options.overlayFormat ?? 'png' } : {}),
       ...(options.returnImage ? { pageImage: true } : {}),
@@ -95,16 +104,10 @@ export async function analyzeDocument<R extends PageResult>(
     internal.abort(err);
   };
 
-  const runPage = async (pageNumber: number, content: PageContent): Promise<AnalyzedPage<R>> => {
-    const input = { ...content, name: file.name, ...(pdf ? { page: pageNumber } : {}), ...(outputs ? { outputs } : {}) };
-    const result = await ctx.analyzer.analyze(input, options.params, taskOptions());
-    if (remote) {
-      const page = fromImages(result as R & { images?: PageImages });
-      options.onResult?.(page);
-      return page;
-    }
-    const page = await withExtras(result, content.image!, options);
-    await options.onPage?.(page, content.image!, source.mediaType);
+  const runPage = async (pageNumber: number, pageSource: PageSource): Promise<AnalyzedPage<R>> => {
+    const input = { source: pageSource, name: file.name, ...(pdf ? { page: pageNumber } : {}), ...(outputs ? { outputs } : {}) };
+    const page = analyzedPage(await ctx.analyzer.analyze(input, options.params, taskOptions()));
+    await options.onPage?.(page, source.mediaType);
     options.onResult?.(page);
     return page;
   };
@@ -114,16 +117,7 @@ export async function analyzeDocument<R extends PageResult>(
     for (const pageNumber of source.selected) {
       // Rejects with the first document failure (or the caller's abort) instead of waiting for a slot.
       const release = await window.acquire(signal);
-      let content: PageContent;
-      try {
-        content = await source.render(pageNumber);
-      } catch (err) {
-        // Rendered here (not by reference): a page that cannot be rendered fails alone too.
-        release();
-        tasks.push(Promise.resolve(failedAlone(pageNumber, err)));
-        continue;
-      }
-      const task = runPage(pageNumber, content).then(
+      const task = runPage(pageNumber, source.source(pageNumber)).then(
         (done): PageOutcome<R> => ({ done }),
         (err: unknown) => failedAlone(pageNumber, err),
       );

@@ -1,15 +1,17 @@
 /**
  * A document as a list of pages to analyse: bytes are sniffed (names and content types are never
  * trusted); an image is one page as received, a PDF is spooled to a private temp file and its
- * selected pages handed on one at a time on demand, so only the pages in the window are ever held
- * in memory. Nothing here parses or draws a PDF: that runs on PDF threads, under time budgets.
+ * selected pages handed on by reference, so no page is ever held in memory here. Nothing here
+ * parses or draws a PDF: counting runs on PDF threads, rendering where the pixels are used, both
+ * under time budgets.
  */
 import { EmptyInputError, UnsupportedMediaError, UploadTooLargeError } from '../errors.js';
 import { sniffMediaType, type MediaType } from '../model/index.js';
 import { optionSpecs } from '../config.js';
-import { countPdfPages, renderPdfPage, selectPdfPages, type PdfPageRef } from '../pdf/index.js';
+import { countPdfPages, selectPdfPages } from '../pdf/index.js';
+import type { PageSource } from '../pool/index.js';
 import { spoolPdf } from './pdf-spool.js';
-import type { PageContent, UploadedFile } from './types.js';
+import type { UploadedFile } from './types.js';
 
 /** The limits a document is checked against (a subset of Config). */
 export interface DocumentLimits {
@@ -27,8 +29,8 @@ export interface DocumentPages {
   readonly pageCount: number;
   /** 1-based page numbers to analyse, in order; [1] for an image. */
   readonly selected: readonly number[];
-  /** The page as the analyzer takes it: the upload's bytes, the rendered PDF page, or a reference to it. */
-  render(pageNumber: number): Promise<PageContent>;
+  /** The page as the analyzer takes it: the upload's bytes, or a reference to a spooled PDF page. */
+  source(pageNumber: number): PageSource;
   close(): Promise<void>;
 }
 
@@ -45,19 +47,18 @@ export function checkUpload(file: UploadedFile, maxUploadMb?: number): MediaType
 
 /**
  * `pages` selects PDF pages ("1-3,7"; all when absent) and is ignored for an image. A PDF is
- * spooled to a temp file (removed on close) and counted off this thread. `byReference`: its pages
- * are handed on as references for the analyzer to render; else they are rendered on a PDF thread
- * and handed on as pixels.
+ * spooled to a temp file (removed on close) and counted off this thread; its pages are handed on
+ * as references, rendered by the analyzer where it uses the pixels.
  */
-export async function openDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits, byReference = false): Promise<DocumentPages> {
+export async function openDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits): Promise<DocumentPages> {
   const mediaType = checkUpload(file, limits.maxUploadMb);
   if (mediaType !== 'pdf') {
-    return { mediaType, pageCount: 1, selected: [1], render: () => Promise.resolve({ image: file.bytes }), close: () => Promise.resolve() };
+    return { mediaType, pageCount: 1, selected: [1], source: () => ({ kind: 'image', bytes: file.bytes }), close: () => Promise.resolve() };
   }
-  return spooledDocument(file, pages, limits, byReference);
+  return spooledDocument(file, pages, limits);
 }
 
-async function spooledDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits, byReference: boolean): Promise<DocumentPages> {
+async function spooledDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits): Promise<DocumentPages> {
   const timeoutMs = limits.pdfPageTimeoutMs ?? optionSpecs.pdfPageTimeoutMs.default;
   const spool = await spoolPdf(file.bytes);
   try {
@@ -67,10 +68,7 @@ async function spooledDocument(file: UploadedFile, pages: string | undefined, li
       mediaType: 'pdf',
       pageCount,
       selected,
-      render: async (page) => {
-        const ref: PdfPageRef = { path: spool.path, page, dpi: limits.pdfDpi, renderTimeoutMs: timeoutMs };
-        return byReference ? { pdf: ref } : { image: await renderPdfPage({ ref, name: file.name, maxPixels: limits.maxPixels }) };
-      },
+      source: (page) => ({ kind: 'pdf', path: spool.path, page, dpi: limits.pdfDpi, renderTimeoutMs: timeoutMs }),
       close: () => spool.remove(),
     };
   } catch (err) {

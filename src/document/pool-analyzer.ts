@@ -1,12 +1,9 @@
 /**
  * The device pool as a PageAnalyzer: what the server runs on, and `doclayout analyze --devices`.
- * It renders pages itself: PDF pages go to the workers by reference and overlays come back made
- * there. Pixels rendered by a caller (the CLI drawing its own overlays) are encoded (fast
- * lossless PNG) here, since workers take encoded bytes.
+ * Pages go to the workers as they come (image bytes, PDF pages by reference) and their images
+ * come back made there.
  */
 import type { Config } from '../config.js';
-import { InvalidParamError } from '../errors.js';
-import { encodePagePng } from '../pdf/index.js';
 import { createPool, type LayoutPool, type PoolResult } from '../pool/index.js';
 import type { PageAnalyzer } from './types.js';
 
@@ -16,15 +13,8 @@ export function poolAnalyzer(pool: LayoutPool): PageAnalyzer<PoolResult> {
     get modelName() {
       return pool.snapshot().model;
     },
-    rendersPages: true,
     capacity: () => pool.snapshot().devices.reduce((sum, d) => sum + Math.max(1, d.maxBatch), 0),
-    async analyze(page, params, options) {
-      const common = { name: page.name, ...(page.page === undefined ? {} : { page: page.page }), ...(page.outputs ? { outputs: page.outputs } : {}) };
-      if (page.pdf) return pool.analyze({ ...common, pdf: page.pdf }, params, options);
-      if (!page.image) throw InvalidParamError('page', 'a page needs its image or a PDF page reference');
-      const bytes = page.image instanceof Uint8Array ? page.image : await encodePagePng(page.image);
-      return pool.analyze({ ...common, bytes }, params, options);
-    },
+    analyze: (page, params, options) => pool.analyze(page, params, options),
     close: () => pool.close(),
   };
 }

@@ -1,29 +1,11 @@
 /**
  * The document layer's contract: one page in → one page result out (`PageAnalyzer`, implemented
- * by the model in this process and by the device pool), and what analysing a whole document
- * returns. Nothing here knows about HTTP or the command line.
+ * by the model in this process and by the device pool, both over the one page pipeline), and what
+ * analysing a whole document returns. Nothing here knows about HTTP or the command line.
  */
 import type { LayoutError } from '../errors.js';
-import type { DecodedImage, LayoutParams, MediaType, PageResult } from '../model/index.js';
-import type { PageCrop, PageImages, PageOutputs, PdfPageRef, PoolTaskOptions } from '../pool/index.js';
-
-/** A page's content: an upload's encoded bytes or a rendered PDF page, or a spooled PDF's page by reference. */
-export type PageContent =
-  | { readonly image: Uint8Array | DecodedImage; readonly pdf?: undefined }
-  | { readonly pdf: PdfPageRef; readonly image?: undefined };
-
-/** One page as the document layer hands it to an analyzer: exactly one of `image` and `pdf`. */
-export interface PageInput {
-  readonly image?: Uint8Array | DecodedImage;
-  /** Only for analyzers that `rendersPages`. */
-  readonly pdf?: PdfPageRef;
-  /** Display name (file name) used in results and errors. */
-  readonly name: string;
-  /** 1-based page number for a PDF page; absent for an image. */
-  readonly page?: number;
-  /** Images to make from the decoded pixels (only for analyzers that `rendersPages`). */
-  readonly outputs?: PageOutputs;
-}
+import type { LayoutParams, MediaType, PageResult } from '../model/index.js';
+import type { PageCrop, PageImages, PageInput, PoolTaskOptions } from '../pool/index.js';
 
 export interface PageTaskOptions {
   readonly signal?: AbortSignal;
@@ -41,14 +23,12 @@ export interface PageAnalyzer<R extends PageResult & { readonly images?: PageIma
   readonly modelName: string;
   /** The model's labels in id order, where the analyzer knows them (exports' categories). */
   readonly labels?: readonly string[];
-  /**
-   * True when the analyzer takes PDF pages by reference (PageInput.pdf) and makes the overlay and
-   * page image itself, from the pixels it decoded (the pool: all of it in device workers, none
-   * on the caller's event loop). False/absent: it takes pixels and the document layer draws.
-   */
-  readonly rendersPages?: boolean;
   /** Pages it works on at once right now (Σ batch size over the pool's devices; 1 in process). */
   capacity(): number;
+  /**
+   * Takes a page's source (image bytes, or a spooled PDF page by reference) and returns its result
+   * with the images `page.outputs` asked for, encoded where the pixels were.
+   */
   analyze(page: PageInput, params: Partial<LayoutParams>, options?: PageTaskOptions): Promise<R>;
   /** Drains and releases what the analyzer owns. */
   close(): Promise<void>;

@@ -12,8 +12,6 @@ export function cachingAnalyzer(inner: PageAnalyzer, cache: ResultCache, keyFor:
     get modelName() {
       return inner.modelName;
     },
-    // Pages go on to the inner analyzer as they are: by reference when it renders them itself.
-    ...(inner.rendersPages ? { rendersPages: true } : {}),
     capacity: () => inner.capacity(),
     async analyze(page, params, options): Promise<PageResult> {
       const key = keyFor(page.page ?? 1);

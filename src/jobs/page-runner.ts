@@ -39,8 +39,8 @@ function limits(doc: DocumentRecord, maxPixels: number) {
 
 /** Sniffs the bytes and selects a PDF's pages (its page tree is parsed; nothing is rendered). */
 export async function planPages(doc: DocumentRecord, bytes: Uint8Array, maxPixels: number): Promise<PagePlan> {
-  // By reference: a PDF is spooled and counted off the event loop that serves the pool.
-  const source = await openDocument({ bytes, name: doc.name }, doc.options.pages, limits(doc, maxPixels), true);
+  // A PDF is spooled and counted off the event loop that serves the pool.
+  const source = await openDocument({ bytes, name: doc.name }, doc.options.pages, limits(doc, maxPixels));
   await source.close();
   return { pdf: source.mediaType === 'pdf', pageCount: source.pageCount, pages: source.selected };
 }

@@ -5,9 +5,8 @@
  */
 export type * from './types.js';
 export { defaultLayoutParams } from './types.js';
-export { loadModel, openSession } from './pipeline.js';
+export { openSession } from './open-session.js';
 export type { LayoutSession, SessionOptions } from './runtime/session.js';
-export type { LayoutModel, LoadModelOptions, ImageInput, BatchItem, BatchOutcome } from './pipeline.js';
 export { parseBoolean, parseLayoutParams } from './params.js';
 export type { ParseLayoutParamsOptions } from './params.js';
 export { DEVICE_KINDS, parseDeviceName, type DeviceKind, type DeviceName } from './device-name.js';

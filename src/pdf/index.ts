@@ -3,4 +3,3 @@ export { isPdf, openPdf, preloadPdfJs, rasterizePdf, renderTimeoutError, type Op
 export { selectPdfPages } from './page-range.js';
 export { countPdfPages, renderPdfPage, type SpooledPdfTask } from './pdf-threads.js';
 export { renderSpooledPage, type PdfPageRef } from './spooled-documents.js';
-export { encodePagePng } from './page-png.js';

@@ -28,12 +28,13 @@ const MAX_AUTO_PREP_THREADS = 8;
 /**
  * Prep threads per device worker. `auto`: the cores that inference leaves free, shared by the
  * devices — a CPU device's inference uses its intra-op threads, a GPU device's inference thread
- * one core to feed the GPU — at least 1 and at most 8 each. `0` runs the CPU stages inline.
+ * one core to feed the GPU — at least 1 and at most 8 each. (The serial worker of before the
+ * pipeline, all stages inline on one thread, lives in bench/ only, as a baseline.)
  */
 export function prepThreadsFor(setting: string, specs: readonly DeviceSpec[], cores = os.availableParallelism()): number {
   if (setting !== 'auto') {
     const threads = Number(setting);
-    if (!Number.isInteger(threads) || threads < 0) throw InvalidParamError('prepThreads', `expected auto or a whole number, got "${setting}"`);
+    if (!Number.isInteger(threads) || threads < 1) throw InvalidParamError('prepThreads', `expected auto or a whole number of threads, at least 1, got "${setting}"`);
     return threads;
   }
   return Math.min(MAX_AUTO_PREP_THREADS, Math.max(1, spareCoresPerDevice(specs, cores)));
@@ -50,7 +51,7 @@ function spareCoresPerDevice(specs: readonly DeviceSpec[], cores: number): numbe
  * whose intra-op threads fill the machine) they would only preempt onnxruntime's spinning intra-op
  * threads mid-run — measured on 2 cores: pool ÷ raw fell from ≈ 0.97 to 0.74 — so the stages then
  * run one batch at a time, still on a prep thread (a PDF page keeps its render time budget).
- * An explicit thread count always overlaps (0 = inline on the worker's main thread).
+ * An explicit thread count always overlaps.
  */
 export function overlapStagesFor(setting: string, specs: readonly DeviceSpec[], cores = os.availableParallelism()): boolean {
   return setting !== 'auto' || spareCoresPerDevice(specs, cores) >= 1;

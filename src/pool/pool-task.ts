@@ -7,8 +7,8 @@
 import { performance } from 'node:perf_hooks';
 import { AbortedError, DeadlineExceededError, type LayoutError } from '../errors.js';
 import type { LayoutParams } from '../model/index.js';
-import type { PageSource, WireTask } from './protocol.js';
-import type { PoolInput, PoolResult, PoolTaskOptions, PriorityClass } from './types.js';
+import type { WireTask } from './protocol.js';
+import type { PageInput, PoolResult, PoolTaskOptions, PriorityClass } from './types.js';
 
 /** How an ending is counted in the pool's snapshot. */
 export type TaskEnding = 'failed' | 'timedOut' | 'aborted';
@@ -20,7 +20,7 @@ export const ANONYMOUS_TENANT = 'anonymous';
 
 export class PoolTask {
   readonly id = `${process.pid}-${++taskCounter}`;
-  readonly input: PoolInput;
+  readonly input: PageInput;
   readonly params: Partial<LayoutParams>;
   /** The caller's request (PoolTaskOptions.requestId), named in the pool's events about this task. */
   readonly requestId: string | undefined;
@@ -42,7 +42,7 @@ export class PoolTask {
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
 
-  constructor(input: PoolInput, params: Partial<LayoutParams>, options: Pick<PoolTaskOptions, 'priority' | 'tenant' | 'requestId'> = {}) {
+  constructor(input: PageInput, params: Partial<LayoutParams>, options: Pick<PoolTaskOptions, 'priority' | 'tenant' | 'requestId'> = {}) {
     this.input = input;
     this.params = params;
     this.requestId = options.requestId;
@@ -73,9 +73,7 @@ export class PoolTask {
 
   /** What the worker is sent for this task. */
   toWire(): WireTask {
-    const { input } = this;
-    const source: PageSource = input.pdf ? { kind: 'pdf', ...input.pdf } : { kind: 'image', bytes: input.bytes };
-    return { taskId: this.id, source, name: input.name, page: input.page ?? 1, params: this.params, ...(input.outputs ? { outputs: input.outputs } : {}) };
+    return { ...this.input, taskId: this.id, params: this.params };
   }
 
   resolve(result: PoolResult): boolean {

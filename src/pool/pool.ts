@@ -18,7 +18,7 @@ import { Dispatcher } from './dispatcher.js';
 import { PoolTask, type TaskEnding } from './pool-task.js';
 import { reloadDevices } from './reload-devices.js';
 import type { WireOutcome } from './protocol.js';
-import type { DeviceSnapshot, LayoutPool, PoolEvents, PoolInput, PoolResult, PoolSnapshot, PoolTaskOptions, WorkerEntry } from './types.js';
+import type { DeviceSnapshot, LayoutPool, PageInput, PoolEvents, PoolResult, PoolSnapshot, PoolTaskOptions, WorkerEntry } from './types.js';
 import { WorkerHandle } from './worker-handle.js';
 
 export interface PoolOptions {
@@ -83,7 +83,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
   }
 
-  analyze(input: PoolInput, params: Partial<LayoutParams> = {}, options: PoolTaskOptions = {}): Promise<PoolResult> {
+  analyze(input: PageInput, params: Partial<LayoutParams> = {}, options: PoolTaskOptions = {}): Promise<PoolResult> {
     if (this.#state === 'draining' || this.#state === 'closed') return Promise.reject(PoolClosedError());
     if (options.signal?.aborted) {
       this.#counters.aborted += 1;

@@ -3,17 +3,14 @@
  * encoded bytes or as a reference to a spooled PDF page (never as decoded pixels or floats);
  * errors travel as `{ code, message }`.
  */
-import type { LayoutParams, PageResult } from '../model/index.js';
-import type { PageImages, PageOutputs, PdfPageRef } from './types.js';
-
-export type { PageImages, PageOutputs };
+import type { PageSource, PipelineOutcome, PipelineTask } from '../pipeline/index.js';
 
 export interface WorkerInit {
   readonly type: 'init';
   readonly modelPath: string;
   readonly device: string;
   readonly intraOpNumThreads: number;
-  /** Threads that decode, resize and post-process beside the inference thread; 0 = inline. */
+  /** Threads that decode, resize and post-process beside the inference thread (at least 1). */
   readonly prepThreads: number;
   /** Prep threads work ahead while a batch runs (false: one batch at a time, still on a prep thread). */
   readonly overlapStages: boolean;
@@ -22,24 +19,8 @@ export interface WorkerInit {
   readonly heartbeatIntervalMs: number;
 }
 
-/** Where a page's pixels come from. */
-export type PageSource =
-  /** An encoded image (JPEG, PNG, TIFF, BMP, …) as uploaded. */
-  | { readonly kind: 'image'; readonly bytes: Uint8Array }
-  /**
-   * One page of a PDF spooled to a local file by the document layer, rendered where its pixels are
-   * used. A render that takes longer than `renderTimeoutMs` fails this page alone (LAYOUT_ERR_PDF).
-   */
-  | ({ readonly kind: 'pdf' } & PdfPageRef);
-
-export interface WireTask {
-  readonly taskId: string;
-  readonly source: PageSource;
-  readonly name: string;
-  readonly page: number;
-  readonly params: Partial<LayoutParams>;
-  readonly outputs?: PageOutputs;
-}
+/** One page of a batch: the one page type (PageInput) with its task id and parameters. */
+export type WireTask = PipelineTask<PageSource>;
 
 export type ParentMessage =
   | WorkerInit
@@ -54,9 +35,7 @@ export type ParentMessage =
     readonly priority?: 'interactive' | 'batch';
   };
 
-export type WireOutcome =
-  | { readonly taskId: string; readonly ok: true; readonly result: PageResult; readonly images?: PageImages }
-  | { readonly taskId: string; readonly ok: false; readonly code: string; readonly message: string };
+export type WireOutcome = PipelineOutcome;
 
 export type WorkerMessage =
   | {

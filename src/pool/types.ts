@@ -3,48 +3,10 @@
  * pool.ts and friends; only this file is imported from above.
  */
 import type { DeviceKind, LayoutParams, PageResult } from '../model/index.js';
-import type { PdfPageRef } from '../pdf/index.js';
+import type { PageImages, PageInput } from '../pipeline/index.js';
 
-/** A PDF page by reference: rendered by the device worker that analyzes it. */
-export type { PdfPageRef };
-
-/** Images made in the worker from the pixels the model path decoded. */
-export interface PageOutputs {
-  /** The page with its regions drawn, in this encoding. */
-  readonly overlay?: 'png' | 'jpeg';
-  /** A JPEG of the page as analysed. */
-  readonly pageImage?: boolean;
-  /** Each region (or those with these labels) cut from the page, in this encoding. */
-  readonly crops?: { readonly format: 'png' | 'jpeg'; readonly labels?: readonly string[] };
-}
-
-/** One region cut from its page (PageOutputs.crops). */
-export interface PageCrop {
-  /** The region's index in the result's `regions`. */
-  readonly index: number;
-  readonly label: string;
-  readonly format: 'png' | 'jpeg';
-  readonly data: Uint8Array;
-}
-
-export interface PageImages {
-  /** PNG or JPEG, as PageOutputs.overlay asked. */
-  readonly overlay?: Uint8Array;
-  readonly pageJpeg?: Uint8Array;
-  readonly crops?: readonly PageCrop[];
-}
-
-/**
- * One page to analyze: encoded image bytes (JPEG/PNG/…) as received, or a page of a spooled PDF.
- * Decoding and rendering happen in the worker, never in the caller's process.
- */
-export type PoolInput = {
-  /** Display name (file name) used in results and errors. */
-  readonly name: string;
-  /** 1-based page number when the page is one page of a PDF. */
-  readonly page?: number;
-  readonly outputs?: PageOutputs;
-} & ({ readonly bytes: Uint8Array; readonly pdf?: undefined } | { readonly pdf: PdfPageRef; readonly bytes?: undefined });
+/** The one page type (src/pipeline/types.ts): what the pool takes, and sends its workers. */
+export type { PageCrop, PageImages, PageInput, PageOutputs, PageSource, PdfPageRef } from '../pipeline/index.js';
 
 export interface PoolTaskOptions {
   readonly signal?: AbortSignal;
@@ -89,7 +51,7 @@ export interface PoolResult extends PageResult {
   /** Index of that device in the pool (the seed API's `gpu_used`). */
   readonly deviceIndex: number;
   readonly timing: PageResult['timing'] & { readonly queueMs: number; readonly totalMs: number; readonly batchSize: number };
-  /** What PoolInput.outputs asked for. */
+  /** What PageInput.outputs asked for. */
   readonly images?: PageImages;
 }
 
@@ -155,7 +117,7 @@ export interface PoolEvents {
 export interface LayoutPool {
   /** Resolves once at least one device is ready (rejects if all failed to start). */
   ready(): Promise<void>;
-  analyze(input: PoolInput, params?: Partial<LayoutParams>, options?: PoolTaskOptions): Promise<PoolResult>;
+  analyze(input: PageInput, params?: Partial<LayoutParams>, options?: PoolTaskOptions): Promise<PoolResult>;
   snapshot(): PoolSnapshot;
   on<E extends keyof PoolEvents>(event: E, listener: (payload: PoolEvents[E]) => void): this;
   off<E extends keyof PoolEvents>(event: E, listener: (payload: PoolEvents[E]) => void): this;

@@ -5,8 +5,8 @@
  * this device only. Inside it, three kinds of thread:
  *   - this main thread: IPC with the pool and heartbeats, nothing heavy;
  *   - the inference thread (worker/inference-thread.ts): the model session, session.run only;
- *   - the prep threads (worker/prep-pool.ts): decode, PDF render, resize, post-process, overlays.
- * worker/batch-pipeline.ts joins them so the next batch is prepared while one runs.
+ *   - the prep threads (pipeline/prep-pool.ts): decode, PDF render, resize, post-process, overlays.
+ * The page pipeline (pipeline/batch-pipeline.ts) joins them so the next batch is prepared while one runs.
  *
  * Heartbeats come from this thread, which a running batch never blocks: a silent worker is a
  * wedged process (the watchdog kills it), and each beat says how long the current inference has
@@ -18,9 +18,8 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { toLayoutError } from '../errors.js';
-import { BatchPipeline, type PipelineDevice } from './worker/batch-pipeline.js';
+import { BatchPipeline, PrepPool, type PipelineDevice, type StageRunner } from '../pipeline/index.js';
 import { InferenceClient } from './worker/inference-client.js';
-import { PrepPool } from './worker/prep-pool.js';
 import type { ParentMessage, WireTask, WorkerInit, WorkerMessage } from './protocol.js';
 
 /** Where a worker program other than this one may step in. */
@@ -29,6 +28,11 @@ export interface WorkerSeams {
   readonly onBatch?: (batchId: number, tasks: readonly WireTask[]) => void;
   /** Stands in front of the loaded model: what the pipeline runs and the heartbeats report. */
   readonly wrapDevice?: (device: PipelineDevice) => PipelineDevice;
+  /**
+   * Where the CPU stages run and whether batches overlap; default: `prepThreads` prep threads,
+   * overlapping as the pool says. (bench/ keeps the serial worker of before the pipeline this way.)
+   */
+  readonly stages?: (init: WorkerInit) => { readonly stages: StageRunner; readonly overlap: boolean };
 }
 
 const MIB = 2 ** 20;
@@ -40,7 +44,7 @@ export function runWorker(seams: WorkerSeams = {}): void {
   }
   let inference: InferenceClient | undefined;
   let device: PipelineDevice | undefined;
-  let prep: PrepPool | undefined;
+  let prep: StageRunner | undefined;
   let pipeline: BatchPipeline | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let initialized = false;
@@ -72,12 +76,13 @@ export function runWorker(seams: WorkerSeams = {}): void {
       inference = client;
       const loaded: PipelineDevice = { info: client.info, run: (pixels, geometries) => client.run(pixels, geometries), current: () => client.current() };
       device = seams.wrapDevice?.(loaded) ?? loaded;
-      prep = new PrepPool(message.prepThreads);
+      const staging = seams.stages?.(message) ?? { stages: new PrepPool(message.prepThreads), overlap: message.overlapStages };
+      prep = staging.stages;
       pipeline = new BatchPipeline({
-        prep,
+        stages: staging.stages,
         inference: device,
         maxPixels: message.maxPixels,
-        overlap: message.overlapStages,
+        overlap: staging.overlap,
         onRunStarted: (batchId) => send({ type: 'run-started', batchId }),
         onResult: (batchId, outcomes, runMs) => send({ type: 'result', batchId, outcomes, runMs }),
       });

@@ -42,8 +42,8 @@ function instrumented(inner: PageAnalyzer<PoolResult>, bad?: { name: string; byt
       stats.started.set(page.name, (stats.started.get(page.name) ?? 0) + 1);
       try {
         if (hold && page.name === hold.name) await hold.until;
-        const image = bad && page.name === bad.name && page.page === 2 ? bad.bytes : page.image;
-        return await inner.analyze({ ...page, image }, params, options);
+        const source = bad && page.name === bad.name && page.page === 2 ? { kind: 'image' as const, bytes: bad.bytes } : page.source;
+        return await inner.analyze({ ...page, source }, params, options);
       } finally {
         stats.inFlight--;
       }

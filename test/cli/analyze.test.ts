@@ -96,6 +96,26 @@ describe('doclayout analyze', { timeout: 240_000 }, () => {
     assert.equal(fs.statSync(path.join(out, 'page.jpg.json')).mtimeMs, before);
   });
 
+  it('--devices --visualize --crops: the pool draws them where it decoded the page, the same files as in process', async () => {
+    const files = [path.join(inputs, 'page.jpg'), path.join(inputs, 'doc.pdf')];
+    const flags = ['--model', model, '--visualize', '--cpu-threads', '1'];
+    const local = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-local-'));
+    const pooled = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-pool-'));
+    const inProcess = await doclayout(['analyze', ...files, '--out', local, '--crops', path.join(local, 'crops'), ...flags]);
+    assert.equal(inProcess.code, 0, inProcess.stderr);
+    const viaPool = await doclayout(['analyze', ...files, '--out', pooled, '--crops', path.join(pooled, 'crops'), '--devices', 'cpu', ...flags]);
+    assert.equal(viaPool.code, 0, viaPool.stderr);
+    for (const overlay of ['page.jpg.png', 'doc.pdf.page-1.png', 'doc.pdf.page-2.png']) {
+      const meta = await sharp(path.join(pooled, overlay)).metadata();
+      assert.equal(meta.format, 'png', overlay);
+      // One pipeline on both paths: the same pixels, the same regions, the same encoder.
+      assert.ok(fs.readFileSync(path.join(pooled, overlay)).equals(fs.readFileSync(path.join(local, overlay))), `${overlay} differs between the pool and in process`);
+    }
+    const crops = fs.readdirSync(path.join(pooled, 'crops')).sort();
+    assert.ok(crops.length > 0);
+    assert.deepEqual(crops, fs.readdirSync(path.join(local, 'crops')).sort());
+  });
+
   it('reports a PDF with no pages as a failed input (LAYOUT_ERR_PDF), like the server', async () => {
     const empty = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-empty-')), 'empty.pdf');
     // pdf-lib adds a blank page to a document without one unless told not to.

@@ -45,8 +45,8 @@ function corruptingPage(inner: PageAnalyzer<PoolResult>, badPage: number, seen: 
     capacity: () => inner.capacity(),
     analyze(page, params, options) {
       seen.push(options ?? {});
-      const image = page.page === badPage ? bad : page.image;
-      return inner.analyze({ ...page, image }, params, options);
+      const source = page.page === badPage ? { kind: 'image' as const, bytes: bad } : page.source;
+      return inner.analyze({ ...page, source }, params, options);
     },
     close: () => inner.close(),
   };
@@ -146,9 +146,8 @@ describe('analyzeDocument', { timeout: 120_000 }, () => {
     // Page 3 goes out as an undecodable image instead of its PDF reference: LAYOUT_ERR_IMAGE_CORRUPT concerns the document.
     const analyzer: PageAnalyzer<PoolResult> = {
       ...inner,
-      rendersPages: true,
       capacity: () => inner.capacity(),
-      analyze: (page, params, options) => inner.analyze(page.page === 3 ? { name: page.name, page: 3, image: bad } : page, params, options),
+      analyze: (page, params, options) => inner.analyze(page.page === 3 ? { name: page.name, page: 3, source: { kind: 'image', bytes: bad } } : page, params, options),
       close: () => inner.close(),
     };
     await assert.rejects(

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadModel } from '../../src/model/pipeline.js';
+import { loadModel } from '../../src/pipeline/index.js';
 import { samplesDir, sharedModelsDir } from '../fixtures/paths.js';
 import { missingDependency, sharedSamplesProblem } from '../helpers/require-dep.js';
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { interactiveActivity } from '../../src/jobs/index.js';
 import type { LayoutPool } from '../../src/pool/types.js';
+import { oneBatchAtATime } from '../fixtures/one-batch-devices.js';
 import { page, startPool, waitFor } from '../pool/helpers.js';
 
 describe('interactive activity of a pool', { timeout: 60_000 }, () => {
@@ -13,7 +14,7 @@ describe('interactive activity of a pool', { timeout: 60_000 }, () => {
   after(() => Promise.all(pools.map((p) => p.destroy())));
 
   it('is true while interactive pages wait or were just served, and false for batch pages and once the hold has passed', async () => {
-    const pool = await startPool({ maxBatch: 1, prepThreads: '0' }, { faults: { 0: { delayMsPerPage: 200 } } });
+    const pool = await startPool({ maxBatch: 1 }, { devices: oneBatchAtATime(), faults: { 0: { delayMsPerPage: 200 } } });
     pools.push(pool);
     const clock = { now: 0 };
     const active = interactiveActivity(() => pool.snapshot(), 1_000, () => clock.now);

@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { AbortedError, DeadlineExceededError, InvalidParamError, QueueFullError } from '../../src/errors.js';
 import type { LayoutPool } from '../../src/pool/types.js';
+import { oneBatchAtATime } from '../fixtures/one-batch-devices.js';
 import { page, pages, settleAll, startPool } from './helpers.js';
 
 /**
- * One worker that takes at least 300 ms a page (test hook), one page per batch, with its stages
- * inline (prepThreads 0: no batches queued ahead in its pipeline), so waiting pages stay in the
- * pool's queue.
+ * One worker that takes at least 300 ms a page (test hook), one page per batch, one batch at a
+ * time (no batches queued ahead in its pipeline), so waiting pages stay in the pool's queue.
  */
 const slowPool = (overrides = {}): Promise<LayoutPool> =>
-  startPool({ maxBatch: 1, prepThreads: '0', ...overrides }, { faults: { 0: { delayMsPerPage: 300 } } });
+  startPool({ maxBatch: 1, ...overrides }, { devices: oneBatchAtATime(), faults: { 0: { delayMsPerPage: 300 } } });
 
 /** Resolves with 'pending' if `promise` has not settled within one macrotask. */
 async function stateOf(promise: Promise<unknown>): Promise<'pending' | 'fulfilled' | 'rejected'> {

@@ -79,7 +79,7 @@ describe('prep threads per device worker', () => {
     // Two GPUs on 16 cores: one core each feeds its GPU, 14 shared, capped at 8.
     assert.equal(prepThreadsFor('auto', parseDevices('auto', 0, detect), 16), 7);
     assert.equal(prepThreadsFor('auto', parseDevices('cuda:0', 0), 64), 8);
-    assert.equal(prepThreadsFor('0', parseDevices('cpu', 1), 2), 0, '0 = inline');
+    assert.throws(() => prepThreadsFor('0', parseDevices('cpu', 1), 2), (err: unknown) => InvalidParamError.is(err) && /at least 1/.test(err.message), '0 is no longer a production setting');
     assert.equal(prepThreadsFor('3', parseDevices('cpu', 1), 2), 3);
   });
 
@@ -98,5 +98,6 @@ describe('prep threads per device worker', () => {
     assert.equal(resolveConfig({}, { DOCLAYOUT_PREP_THREADS: '2' }).prepThreads, '2');
     assert.throws(() => resolveConfig({ prepThreads: 'two' }, {}), (err: unknown) => InvalidParamError.is(err) && /prepThreads/.test(err.message));
     assert.throws(() => resolveConfig({ prepThreads: '-1' }, {}), (err: unknown) => InvalidParamError.is(err));
+    assert.throws(() => resolveConfig({ prepThreads: '0' }, {}), (err: unknown) => InvalidParamError.is(err) && /at least 1/.test(err.message), '--prep-threads 0 is refused');
   });
 });

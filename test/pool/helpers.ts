@@ -5,7 +5,7 @@
 import sharp from 'sharp';
 import { resolveConfig, type Config, type OptionName } from '../../src/config.js';
 import { createPool, type PoolOptions } from '../../src/pool/index.js';
-import type { DeviceState, LayoutPool, PoolEvents, PoolInput } from '../../src/pool/types.js';
+import type { DeviceState, LayoutPool, PageInput, PoolEvents } from '../../src/pool/types.js';
 import { faultyWorkers, type WorkerFaults } from '../fixtures/faulty-workers.js';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
 
@@ -30,15 +30,15 @@ export function fixtureModel(): string {
 
 let pngBytes: Buffer | undefined;
 /** A small real PNG page (white, one dark block), encoded once per test process. */
-export async function page(name = 'page.png'): Promise<PoolInput> {
+export async function page(name = 'page.png'): Promise<PageInput> {
   pngBytes ??= await sharp({ create: { width: 240, height: 320, channels: 3, background: '#ffffff' } })
     .composite([{ input: { create: { width: 120, height: 40, channels: 3, background: '#202020' } }, left: 40, top: 60 }])
     .png()
     .toBuffer();
-  return { bytes: pngBytes, name };
+  return { source: { kind: 'image', bytes: pngBytes }, name };
 }
 
-export async function pages(count: number, prefix = 'page'): Promise<PoolInput[]> {
+export async function pages(count: number, prefix = 'page'): Promise<PageInput[]> {
   return Promise.all(Array.from({ length: count }, (_, i) => page(`${prefix}-${i}.png`)));
 }
 

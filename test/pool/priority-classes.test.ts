@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { TenantLimitError } from '../../src/errors.js';
 import type { LayoutPool, PoolResult } from '../../src/pool/types.js';
+import { oneBatchAtATime } from '../fixtures/one-batch-devices.js';
 import { page, pages, settleAll, startPool, waitFor } from './helpers.js';
 
-/** One worker, one page per batch, stages inline (nothing waits in its pipeline), ≥ 150 ms a page. */
+/** One worker, one page per batch, one batch at a time (nothing waits in its pipeline), ≥ 150 ms a page. */
 const slowPool = (overrides = {}): Promise<LayoutPool> =>
-  startPool({ maxBatch: 1, prepThreads: '0', priorityAgingMs: 60_000, ...overrides }, { faults: { 0: { delayMsPerPage: 150 } } });
+  startPool({ maxBatch: 1, priorityAgingMs: 60_000, ...overrides }, { devices: oneBatchAtATime(), faults: { 0: { delayMsPerPage: 150 } } });
 
 /** Names in the order their promises resolved. */
 function finishOrder(calls: ReadonlyArray<Promise<PoolResult>>): { order: string[]; done: Promise<unknown> } {

@@ -7,6 +7,7 @@ import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { FastifyInstance } from 'fastify';
 import { resolveConfig, type Config, type OptionName } from '../../src/config.js';
 import { createPool } from '../../src/pool/index.js';
+import type { DeviceSpec } from '../../src/pool/index.js';
 import type { LayoutPool } from '../../src/pool/types.js';
 import { buildServer } from '../../src/server/app.js';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
@@ -28,6 +29,8 @@ export interface StartOptions {
   /** Faults of the worker, by device index (the faulty worker fixture runs there). */
   readonly faults?: Readonly<Record<number, WorkerFaults>>;
   readonly listen?: boolean;
+  /** Explicit device specs instead of config.devices (e.g. oneBatchAtATime()). */
+  readonly devices?: readonly DeviceSpec[];
 }
 
 /** Test defaults: one CPU worker with one thread, no GPU polling, silent logs. */
@@ -38,7 +41,7 @@ export function testConfig(overrides: Partial<Record<OptionName, unknown>> = {})
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const config = testConfig(options.config);
   const modelPath = writeFixtureModel({ variant: 'v3' });
-  const pool = await createPool({ config, modelPath, ...(options.faults ? { workerEntry: faultyWorkers(options.faults) } : {}) });
+  const pool = await createPool({ config, modelPath, ...(options.devices ? { devices: options.devices } : {}), ...(options.faults ? { workerEntry: faultyWorkers(options.faults) } : {}) });
   await pool.ready();
   const app = await buildServer({ config, pool, modelPath });
   let url: string | undefined;

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
+import { oneBatchAtATime } from '../fixtures/one-batch-devices.js';
 import { json, multipart, startServer, whitePage, type TestServer } from './helpers.js';
 
 async function waitFor(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
@@ -23,9 +24,10 @@ describe('queue limits, deadlines and disconnects', { timeout: 180_000 }, () => 
   before(async () => {
     server = await startServer({
       listen: true,
-      // Stages inline (prepThreads 0): the worker takes one page at a time, none queued ahead in
-      // its pipeline, so the second page waits in the pool's queue.
-      config: { maxQueue: 1, maxBatch: 1, prepThreads: '0' },
+      // One batch at a time (stages not overlapped): none queued ahead in the worker's pipeline,
+      // so the second page waits in the pool's queue.
+      config: { maxQueue: 1, maxBatch: 1 },
+      devices: oneBatchAtATime(),
       // Every page holds the only worker for 1.5 s: long enough for the steps below, on any machine.
       faults: { 0: { delayMsPerPage: 1_500 } },
     });

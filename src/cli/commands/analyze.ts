@@ -11,9 +11,7 @@ import type { Command } from 'commander';
 import type { Config, OptionName } from '../../config.js';
 import { createInProcessAnalyzer, createPoolAnalyzer, type AnalyzedPage, type FailedPage } from '../../document/index.js';
 import { InvalidParamError } from '../../errors.js';
-import { parseLayoutParams, resolveModelPath, type DecodedImage, type LayoutParams, type PageResult } from '../../model/index.js';
-import { renderOverlay } from '../../visualize/overlay.js';
-import { renderCrops } from '../../visualize/crops.js';
+import { parseLayoutParams, resolveModelPath, type LayoutParams, type PageResult } from '../../model/index.js';
 import { cropFileName } from '../../export/index.js';
 import { analyzeFiles, type FileOutcome } from '../analyze-files.js';
 import { CocoCollector, FORMAT_FLAG_HELP, formatDone, parseFormats, writeFormatFiles } from '../export-files.js';
@@ -113,10 +111,13 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
       params,
       pages: options.pages,
       skip: options.resume ? (file) => done.has(file.relative) || (out !== undefined && formats.every((f) => formatDone(out, file.relative, f))) : undefined,
+      // Drawn where the pixels are (PNG overlay, crops), written here from the returned bytes.
+      ...(options.visualize && out ? { visualize: true } : {}),
+      ...(crops ? { crops: { format: crops.format, ...(crops.labels ? { labels: crops.labels } : {}) } } : {}),
       onPage: (options.visualize && out) || crops
-        ? async (file, page, pixels, pdf) => {
-          if (options.visualize && out) await writeOverlay(out, file, page, pixels, pdf);
-          if (crops) await writeCrops(crops.dir, file, page, pixels, pdf, crops);
+        ? async (file, page, pdf) => {
+          if (options.visualize && out) await writeOverlay(out, file, page, pdf);
+          if (crops) await writeCrops(crops.dir, file, page, pdf);
         }
         : undefined,
       onFile: async (outcome) => {
@@ -149,8 +150,8 @@ function cropOptions(options: AnalyzeOptions): { dir: string; format: 'png' | 'j
 }
 
 /** The page's regions as image files, named `<page image>_r<NNN>_<label>.<ext>` beside its mirror path. */
-async function writeCrops(dir: string, file: InputFile, page: AnalyzedPage, pixels: Uint8Array | DecodedImage, pdf: boolean, options: { format: 'png' | 'jpeg'; labels?: string[] }): Promise<void> {
-  const crops = await renderCrops(pixels, page.result.regions, options);
+async function writeCrops(dir: string, file: InputFile, page: AnalyzedPage, pdf: boolean): Promise<void> {
+  const crops = page.crops ?? [];
   if (crops.length === 0) return;
   const folder = path.join(dir, path.dirname(file.relative));
   await fsp.mkdir(folder, { recursive: true });
@@ -158,10 +159,11 @@ async function writeCrops(dir: string, file: InputFile, page: AnalyzedPage, pixe
   for (const crop of crops) await fsp.writeFile(path.join(folder, cropFileName(source, page.result.input.page ?? 1, crop)), crop.data);
 }
 
-async function writeOverlay(out: string, file: InputFile, page: AnalyzedPage, pixels: Uint8Array | DecodedImage, pdf: boolean): Promise<void> {
+async function writeOverlay(out: string, file: InputFile, page: AnalyzedPage, pdf: boolean): Promise<void> {
+  if (page.overlay === undefined) return;
   const target = outputPath(out, file, pdf ? `.page-${page.result.input.page}.png` : '.png');
   await fsp.mkdir(path.dirname(target), { recursive: true });
-  await fsp.writeFile(target, await renderOverlay(pixels, page.result.regions));
+  await fsp.writeFile(target, Buffer.from(page.overlay, 'base64'));
 }
 
 function outputPath(outDir: string, file: InputFile, suffix: string): string {

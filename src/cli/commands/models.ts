@@ -10,7 +10,8 @@ import { ChecksumError, DownloadError, UnknownModelError } from '../../errors.js
 import { pullModel, sha256File } from '../../model/index.js';
 import { DEFAULT_MODEL_NAME, findKnownModel, knownModels, type KnownModel } from '../../model/index.js';
 import { resolveModelPath } from '../../model/index.js';
-import { loadModel } from '../../model/index.js';
+import { openSession } from '../../model/index.js';
+import { probeBatch } from '../../pipeline/index.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
 
 function known(name: string): KnownModel {
@@ -105,12 +106,13 @@ export function registerModelsCommand(program: Command): void {
   addConfigOptions(models.command('info').argument('[name]', 'model name or file').description('Load a model and print its detected contract'), ['modelDir'])
     .action(async (name: string | undefined, options: Record<string, unknown>) => {
       const config = resolveConfig({ modelDir: configFromOptions(options, ['modelDir']).modelDir, ...(name ? { model: name } : {}) });
-      const model = await loadModel(resolveModelPath(config));
+      const session = await openSession(resolveModelPath(config));
       try {
-        const { metadata, ...info } = model.info;
-        process.stdout.write(`${JSON.stringify({ ...info, metadataKeys: Object.keys(metadata), batchOk: await model.probeBatch(2) }, null, 2)}\n`);
+        const { metadata, ...info } = session.info;
+        // The device workers' probe: one real batch of 2 says whether the graph takes batches.
+        process.stdout.write(`${JSON.stringify({ ...info, metadataKeys: Object.keys(metadata), batchOk: await probeBatch(session, 2) }, null, 2)}\n`);
       } finally {
-        await model.release();
+        await session.release();
       }
     });
 }

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { toLayoutError } from '../../errors.js';
 import { openSession, type LayoutSession, type ModelInfo, type PageGeometry, type RawOutputs } from '../../model/index.js';
+import { blankPages, probeBatch } from '../../pipeline/index.js';
 import { movableBuffers } from '../../util/transfer.js';
 
 export interface InferenceThreadData {
@@ -30,23 +31,6 @@ export type InferenceReply =
 
 const port = parentPort!;
 const options = workerData as InferenceThreadData;
-
-function blankPages(info: ModelInfo, count: number): { pixels: Float32Array; geometries: PageGeometry[] } {
-  const { inputWidth: w, inputHeight: h } = info;
-  const geometry: PageGeometry = { width: w, height: h, resizedWidth: w, resizedHeight: h, scaleX: 1, scaleY: 1 };
-  return { pixels: new Float32Array(count * 3 * w * h).fill(1), geometries: Array.from({ length: count }, () => geometry) };
-}
-
-/** Some exports fail with batch > 1 (MODEL.md): one real batch of 2 says whether this one does. */
-async function probeBatch(session: LayoutSession): Promise<boolean> {
-  if (!session.info.dynamicBatch) return false;
-  const { pixels, geometries } = blankPages(session.info, 2);
-  try {
-    return (await session.run(pixels, geometries)).rowsPerImage.length === 2;
-  } catch {
-    return false;
-  }
-}
 
 async function load(): Promise<LayoutSession | undefined> {
   try {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadModel } from '../../../src/model/pipeline.js';
+import { loadModel } from '../../../src/pipeline/index.js';
 import { DOCLAYOUT_L_LABELS, DOCLAYOUT_V3_LABELS, labelsFromMetadata } from '../../../src/model/labels.js';
 import { readOnnxFacts } from '../../../src/model/runtime/onnx-file.js';
 import { makeFixtureModel, writeFixtureModel } from '../../fixtures/fixture-model.js';

@@ -1,28 +1,28 @@
 /**
- * The pipeline inside one device worker. A batch is prepared (decode/render → resize) on the prep
- * threads as soon as it arrives, while earlier batches run; batches then run on the inference
- * thread in arrival order (interactive batches before batch-class ones waiting), each one the
- * moment the previous run returns; after its run,
- * each page's outputs are cut down to its own kept rows and post-processed (and its overlay drawn)
- * on the prep threads while the next batch already runs. The pool sends up to `lookahead`
- * batches beyond the running one, so one is always prepared ahead (double buffering).
+ * The one page pipeline: batches of pages → prepare (decode/render → resize) → one model run per
+ * batch → finish (each page's own rows post-processed, its overlay/crops drawn). In a device
+ * worker the stages run on prep threads and the model on the inference thread; in process (the
+ * library, the CLI without --devices) both run inline on the calling thread.
  *
- * Inline mode (0 prep threads, or `overlap` off) keeps the design before the pipeline: each batch
- * is prepared, run and finished before the next one starts (on the worker's main thread with 0
- * prep threads, else on a prep thread).
+ * Overlapped: a batch is prepared as soon as it arrives, while earlier batches run; batches then
+ * run in arrival order (interactive batches before batch-class ones waiting), each one the
+ * moment the previous run returns, and are finished
+ * while the next one already runs. The pool sends up to `lookahead` batches beyond the running
+ * one, so one is always prepared ahead (double buffering). Not overlapped: each batch is
+ * prepared, run and finished before the next one starts.
  */
-import { toLayoutError, type LayoutError } from '../../errors.js';
-import { selectPageOutputs, type ModelInfo, type PageGeometry, type PageResult, type RawOutputs } from '../../model/index.js';
-import type { WireOutcome, WireTask } from '../protocol.js';
+import { toLayoutError, type LayoutError } from '../errors.js';
+import { selectPageOutputs, type ModelInfo, type PageGeometry, type PageResult, type RawOutputs } from '../model/index.js';
 import type { StageModelInfo, PreparedPage } from './page-stages.js';
-import type { PrepPool } from './prep-pool.js';
+import type { StageRunner } from './stage-runner.js';
+import type { PipelineOutcome, PipelineTask } from './types.js';
 
 /** Batches queued beyond the running one when prep threads exist: one preparing, one prepared. */
 const PIPELINE_LOOKAHEAD = 2;
 
 /**
- * The device as the pipeline sees it: the inference client, or a test fixture's wrapper of it
- * (a slower or wedged device; see PoolOptions.workerEntry).
+ * The device as the pipeline sees it: a device worker's inference client, a session in this
+ * process (SessionDevice), or a test fixture's wrapper of one (see PoolOptions.workerEntry).
  */
 export interface PipelineDevice {
   readonly info: ModelInfo;
@@ -33,23 +33,23 @@ export interface PipelineDevice {
 }
 
 export interface BatchPipelineOptions {
-  readonly prep: PrepPool;
+  readonly stages: StageRunner;
   readonly inference: PipelineDevice;
   readonly maxPixels: number;
-  /** False: each batch is prepared, run and finished before the next (no spare core to overlap onto). */
+  /** False: each batch is prepared, run and finished before the next (no spare core to overlap onto, or inline). */
   readonly overlap: boolean;
-  onRunStarted(batchId: number): void;
-  onResult(batchId: number, outcomes: WireOutcome[], runMs: number): void;
+  onRunStarted?(batchId: number): void;
+  onResult(batchId: number, outcomes: PipelineOutcome[], runMs: number): void;
 }
 
 type Prepared = { readonly ok: true; readonly page: PreparedPage } | { readonly ok: false; readonly error: LayoutError };
 
-/** A batch sent to this worker whose run has not begun. */
+/** A batch handed to the pipeline whose run has not begun. */
 interface WaitingBatch {
   readonly batchId: number;
-  readonly tasks: readonly WireTask[];
+  readonly tasks: readonly PipelineTask[];
   readonly priority: 'interactive' | 'batch';
-  /** Preparing since it arrived (pipelined); undefined inline, where it is prepared when its turn comes. */
+  /** Preparing since it arrived (overlapped); undefined inline, where it is prepared when its turn comes. */
   readonly prepared: Promise<Prepared[]> | undefined;
 }
 
@@ -58,7 +58,7 @@ export class BatchPipeline {
   readonly #info: StageModelInfo;
   readonly #inline: boolean;
   readonly #waiting: WaitingBatch[] = [];
-  /** A batch is running (pipelined) or running and finishing (inline). */
+  /** A batch is running (overlapped) or running and finishing (inline). */
   #busy = false;
 
   constructor(options: BatchPipelineOptions) {
@@ -68,7 +68,7 @@ export class BatchPipeline {
       inputWidth: info.inputWidth, inputHeight: info.inputHeight, mean: info.mean, std: info.std,
       labels: info.labels, variant: info.variant, hasOrder: info.hasOrder, hasMasks: info.hasMasks, rowWidth: info.rowWidth,
     };
-    this.#inline = options.prep.threads === 0 || !options.overlap;
+    this.#inline = !options.overlap;
   }
 
   /** Batches the pool should send beyond the running one. */
@@ -76,13 +76,13 @@ export class BatchPipeline {
     return this.#inline ? 0 : PIPELINE_LOOKAHEAD;
   }
 
-  submit(batchId: number, tasks: readonly WireTask[], priority: 'interactive' | 'batch' = 'batch'): void {
-    // Pipelined: start preparing now, behind nothing but the prep threads' own queue.
+  submit(batchId: number, tasks: readonly PipelineTask[], priority: 'interactive' | 'batch' = 'batch'): void {
+    // Overlapped: start preparing now, behind nothing but the prep threads' own queue.
     this.#waiting.push({ batchId, tasks, priority, prepared: this.#inline ? undefined : this.#prepareAll(tasks) });
     this.#runNext();
   }
 
-  #prepareAll(tasks: readonly WireTask[]): Promise<Prepared[]> {
+  #prepareAll(tasks: readonly PipelineTask[]): Promise<Prepared[]> {
     return Promise.all(tasks.map((task) => this.#prepare(task)));
   }
 
@@ -102,24 +102,24 @@ export class BatchPipeline {
       // The next batch may run as soon as this run returned; inline, only once it is finished.
       await (this.#inline ? finished.done : finished.ran);
     })()
-      .catch((err: unknown) => process.stderr.write(`doclayout worker: batch ${batch!.batchId} failed outside its pages: ${String(err)}\n`))
+      .catch((err: unknown) => process.stderr.write(`doclayout: batch ${batch!.batchId} failed outside its pages: ${String(err)}\n`))
       .finally(() => {
         this.#busy = false;
         this.#runNext();
       });
   }
 
-  async #prepare(task: WireTask): Promise<Prepared> {
+  async #prepare(task: PipelineTask): Promise<Prepared> {
     try {
-      const page = await this.#options.prep.prepare({ source: task.source, name: task.name, maxPixels: this.#options.maxPixels, info: this.#info, outputs: task.outputs });
+      const page = await this.#options.stages.prepare({ source: task.source, name: task.name, maxPixels: this.#options.maxPixels, info: this.#info, outputs: task.outputs });
       return { ok: true, page };
     } catch (err) {
       return { ok: false, error: toLayoutError(err) };
     }
   }
 
-  #runAndFinish(batchId: number, tasks: readonly WireTask[], prepared: readonly Prepared[]): { ran: Promise<void>; done: Promise<void> } {
-    const outcomes: WireOutcome[] = new Array(tasks.length);
+  #runAndFinish(batchId: number, tasks: readonly PipelineTask[], prepared: readonly Prepared[]): { ran: Promise<void>; done: Promise<void> } {
+    const outcomes: PipelineOutcome[] = new Array(tasks.length);
     const ready: Array<{ index: number; page: PreparedPage }> = [];
     prepared.forEach((p, index) => {
       if (p.ok) ready.push({ index, page: p.page });
@@ -142,7 +142,7 @@ export class BatchPipeline {
     ready: ReadonlyArray<{ index: number; page: PreparedPage }>,
   ): Promise<{ raw: RawOutputs; runMs: number } | { error: LayoutError }> {
     const { inference } = this.#options;
-    this.#options.onRunStarted(batchId);
+    this.#options.onRunStarted?.(batchId);
     const pageLength = ready[0]!.page.pixels.length;
     let pixels = ready[0]!.page.pixels;
     if (ready.length > 1) {
@@ -157,19 +157,19 @@ export class BatchPipeline {
   }
 
   async #finish(
-    task: WireTask,
+    task: PipelineTask,
     page: PreparedPage,
     result: { raw: RawOutputs; runMs: number },
     imageIndex: number,
     batchPages: number,
-  ): Promise<WireOutcome> {
+  ): Promise<PipelineOutcome> {
     try {
       // This page's rows that can pass its threshold, with their masks: kilobytes, not 48 MB.
       const raw = selectPageOutputs(result.raw, imageIndex, task.params.threshold);
-      const done = await this.#options.prep.finish({ raw, geometry: page.geometry, info: this.#info, params: task.params, image: page.image, overlay: task.outputs?.overlay, crops: task.outputs?.crops });
+      const done = await this.#options.stages.finish({ raw, geometry: page.geometry, info: this.#info, params: task.params, image: page.image, overlay: task.outputs?.overlay, crops: task.outputs?.crops });
       const pageResult: PageResult = {
         model: this.#options.inference.info.name,
-        input: { name: task.name, page: task.page, width: page.geometry.width, height: page.geometry.height },
+        input: { name: task.name, page: task.page ?? 1, width: page.geometry.width, height: page.geometry.height },
         regions: done.regions,
         // The batch shares one forward pass; each page is charged its share.
         timing: { decodeMs: page.decodeMs, preprocessMs: page.preprocessMs, inferMs: result.runMs / batchPages, postprocessMs: done.postprocessMs },

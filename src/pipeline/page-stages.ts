@@ -1,5 +1,6 @@
 /**
- * The CPU stages of one page, as a device worker runs them around the inference thread:
+ * The CPU stages of one page, around the model's run (on a device worker's prep threads, or
+ * inline in the caller's process):
  * `preparePage` (decode or render a PDF page → model input, plus the page JPEG if asked) and
  * `finishPage` (post-process one page's selected outputs → regions, plus the overlay if asked).
  * Both take and return plain data, so they run the same on a prep thread or inline; images
@@ -7,11 +8,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { decodeImage, postprocess, preprocess, type DecodedImage, type LayoutParams, type ModelInfo, type PageGeometry, type RawOutputs, type Region } from '../../model/index.js';
-import { renderSpooledPage } from '../../pdf/index.js';
-import { renderCrops, type RegionCrop } from '../../visualize/crops.js';
-import { renderOverlay } from '../../visualize/overlay.js';
-import type { PageOutputs, PageSource } from '../protocol.js';
+import { decodeImage, postprocess, preprocess, type DecodedImage, type LayoutParams, type ModelInfo, type PageGeometry, type RawOutputs, type Region } from '../model/index.js';
+import { renderSpooledPage } from '../pdf/index.js';
+import { renderCrops } from '../visualize/crops.js';
+import { renderOverlay } from '../visualize/overlay.js';
+import type { LocalSource, PageCrop, PageInput, PageOutputs } from './types.js';
 
 /** What the CPU stages need to know about the model: plain data, cloned to every thread. */
 export type StageModelInfo = Pick<ModelInfo, 'inputWidth' | 'inputHeight' | 'mean' | 'std' | 'labels' | 'variant' | 'hasOrder' | 'hasMasks' | 'rowWidth'>;
@@ -23,12 +24,10 @@ export interface PagePixels {
   readonly height: number;
 }
 
-export interface PrepareRequest {
-  readonly source: PageSource;
-  readonly name: string;
+/** The page (the one page type, PageInput) with what preparing it needs to know. */
+export interface PrepareRequest extends Pick<PageInput<LocalSource>, 'source' | 'name' | 'outputs'> {
   readonly maxPixels: number;
   readonly info: StageModelInfo;
-  readonly outputs?: PageOutputs;
 }
 
 export interface PreparedPage {
@@ -58,7 +57,7 @@ export interface FinishedPage {
   readonly regions: Region[];
   readonly postprocessMs: number;
   readonly overlay?: Uint8Array;
-  readonly crops?: RegionCrop[];
+  readonly crops?: PageCrop[];
 }
 
 /** Returned page images: small enough to ship, sharp enough to read. */
@@ -68,8 +67,9 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-async function decodeSource(source: PageSource, name: string, maxPixels: number): Promise<DecodedImage> {
+async function decodeSource(source: LocalSource, name: string, maxPixels: number): Promise<DecodedImage> {
   if (source.kind === 'image') return decodeImage(source.bytes, { name, maxPixels });
+  if (source.kind === 'pixels') return source.image;
   return renderSpooledPage(source, name, maxPixels);
 }
 

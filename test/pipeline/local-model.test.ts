@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { loadModel, type LayoutModel } from '../../src/model/pipeline.js';
+import { decodeImage, openSession, type LayoutSession } from '../../src/model/index.js';
+import { BatchPipeline, InlineStages, loadModel, SessionDevice, type LayoutModel, type PipelineOutcome, type PipelineTask } from '../../src/pipeline/index.js';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
 
 const page = (width: number, height: number, value: number, format: 'png' | 'jpeg' = 'png') =>
   sharp({ create: { width, height, channels: 3, background: { r: value, g: value, b: value } } })[format]().toBuffer();
 
-describe('pipeline on the fixture model (real onnxruntime session)', () => {
+describe('loadModel: the page pipeline in process, on the fixture model (real onnxruntime session)', () => {
   let model: LayoutModel;
   before(async () => {
     model = await loadModel(writeFixtureModel({ variant: 'v3' }));
@@ -79,16 +80,70 @@ describe('pipeline on the fixture model (real onnxruntime session)', () => {
     assert.equal(text.polygon!.length, 4);
   });
 
+  it('rejects bad bytes with the error code a worker would send', async () => {
+    await assert.rejects(model.analyze(new TextEncoder().encode('definitely not an image'), {}, { name: 'bad.png' }), { code: 'LAYOUT_ERR_UNSUPPORTED_MEDIA' });
+  });
+
+  it('takes pixels decoded by the caller and gives the regions of the same page as bytes', async () => {
+    const bytes = await page(800, 600, 255);
+    const fromBytes = await model.analyze(bytes);
+    const fromPixels = await model.analyze(await decodeImage(bytes));
+    assert.deepEqual(fromPixels.regions, fromBytes.regions);
+    assert.deepEqual(fromPixels.input, fromBytes.input);
+  });
+
+  it('makes the images a page asks for, encoded, from its decoded pixels', async () => {
+    const result = await model.analyzePage({
+      source: { kind: 'image', bytes: await page(800, 800, 255) },
+      name: 'white.png',
+      outputs: { overlay: 'png', pageImage: true, crops: { format: 'jpeg', labels: ['doc_title'] } },
+    });
+    assert.ok(result.images, 'images came back');
+    const overlay = await sharp(result.images.overlay!).metadata();
+    assert.deepEqual([overlay.format, overlay.width, overlay.height], ['png', 800, 800]);
+    const jpeg = await sharp(result.images.pageJpeg!).metadata();
+    assert.deepEqual([jpeg.format, jpeg.width, jpeg.height], ['jpeg', 800, 800]);
+    assert.equal(result.images.crops!.length, 1);
+    assert.equal(result.images.crops![0]!.label, 'doc_title');
+    assert.equal((await sharp(result.images.crops![0]!.data).metadata()).width, 600);
+    // Nothing asked, nothing made.
+    assert.equal((await model.analyzePage({ source: { kind: 'image', bytes: await page(80, 80, 255) }, name: 'plain.png' })).images, undefined);
+  });
+});
+
+describe('BatchPipeline inline over a session (one run per batch)', () => {
+  let session: LayoutSession;
+  before(async () => {
+    session = await openSession(writeFixtureModel({ variant: 'v3' }));
+  });
+  after(() => session.release());
+
+  /** One batch through the pipeline, run inline on this thread. */
+  function runBatch(tasks: PipelineTask[]): Promise<{ outcomes: PipelineOutcome[]; runs: number }> {
+    let runs = 0;
+    const device = new SessionDevice(session);
+    return new Promise((resolve) => {
+      const pipeline = new BatchPipeline({
+        stages: new InlineStages(),
+        inference: { info: device.info, run: (pixels, geometries) => { runs += 1; return device.run(pixels, geometries); }, current: () => device.current() },
+        maxPixels: 100_000_000,
+        overlap: false,
+        onResult: (_batchId, outcomes) => resolve({ outcomes, runs }),
+      });
+      pipeline.submit(1, tasks);
+    });
+  }
+  const task = (taskId: string, bytes: Uint8Array, params = {}): PipelineTask => ({ taskId, source: { kind: 'image', bytes }, name: `${taskId}.png`, params });
+
   it('fails a bad item alone and answers the rest of the batch', async () => {
-    const outcomes = await model.analyzeBatch([
-      { image: await page(800, 800, 255), name: 'good-1.png' },
-      { image: new TextEncoder().encode('definitely not an image'), name: 'bad.png' },
-      { image: await page(640, 480, 255, 'jpeg'), name: 'good-2.jpg', params: { threshold: 0.89 } },
+    const { outcomes, runs } = await runBatch([
+      task('good-1', await page(800, 800, 255)),
+      task('bad', new TextEncoder().encode('definitely not an image')),
+      task('good-2', await page(640, 480, 255, 'jpeg'), { threshold: 0.89 }),
     ]);
-    assert.equal(outcomes[0]!.ok, true);
-    assert.equal(outcomes[1]!.ok, false);
-    if (!outcomes[1]!.ok) assert.equal(outcomes[1]!.error.code, 'LAYOUT_ERR_UNSUPPORTED_MEDIA');
-    assert.equal(outcomes[2]!.ok, true);
+    assert.equal(runs, 1, 'the good pages share one run');
+    assert.deepEqual(outcomes.map((o) => [o.taskId, o.ok]), [['good-1', true], ['bad', false], ['good-2', true]]);
+    if (!outcomes[1]!.ok) assert.equal(outcomes[1]!.code, 'LAYOUT_ERR_UNSUPPORTED_MEDIA');
     if (outcomes[2]!.ok) {
       assert.equal(outcomes[2]!.result.input.width, 640);
       assert.equal(outcomes[2]!.result.regions.length, 3);
@@ -98,11 +153,13 @@ describe('pipeline on the fixture model (real onnxruntime session)', () => {
   it('gives the same regions batched as one by one', async () => {
     const a = await page(800, 600, 255);
     const b = await page(500, 900, 255);
-    const single = [await model.analyze(a), await model.analyze(b)];
-    const batched = await model.analyzeBatch([{ image: a, name: 'image' }, { image: b, name: 'image' }]);
-    batched.forEach((outcome, i) => {
-      assert.ok(outcome.ok);
-      if (outcome.ok) assert.deepEqual(outcome.result.regions, single[i]!.regions);
+    const single = [(await runBatch([task('a', a)])).outcomes[0]!, (await runBatch([task('b', b)])).outcomes[0]!];
+    const { outcomes, runs } = await runBatch([task('a', a), task('b', b)]);
+    assert.equal(runs, 1);
+    outcomes.forEach((outcome, i) => {
+      const one = single[i]!;
+      assert.ok(outcome.ok && one.ok);
+      if (outcome.ok && one.ok) assert.deepEqual(outcome.result.regions, one.result.regions);
     });
   });
 });

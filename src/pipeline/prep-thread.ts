@@ -2,9 +2,9 @@
  * Entry of a prep thread (a piscina worker inside a device worker process): runs one CPU stage
  * per task and hands its typed arrays back by transfer, never by copy.
  */
-import { preloadPdfJs } from '../../pdf/index.js';
-import { errorReply, type ThreadReply } from '../../util/thread-reply.js';
-import { movableBuffers, returnMoved } from '../../util/transfer.js';
+import { preloadPdfJs } from '../pdf/index.js';
+import { errorReply, type ThreadReply } from '../util/thread-reply.js';
+import { movableBuffers, returnMoved } from '../util/transfer.js';
 import { finishPage, preparePage, type FinishRequest, type PrepareRequest } from './page-stages.js';
 
 // Loaded before the thread reports ready, so no render budget pays for it.
