@@ -11,16 +11,15 @@
  * pdf-bomb,…: only those kinds of file; --no-faults: corpus and memory only.
  * Writes bench/results/hostile-<time>.json.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { writeFixtureModel } from '../../test/fixtures/fixture-model.js';
 import { intOption, quick, stringOption } from '../common/options.js';
-import { repoRoot, writeResults } from '../common/results.js';
+import { writeResults } from '../common/results.js';
 import { hostileCorpus, type CorpusFile } from './hostile-corpus.js';
 import { histogram, sigtermMidUpload, workerKilledMidLoad } from './hostile-faults.js';
 import { ROUTES, sendOver, type Outcome } from './hostile-routes.js';
 import { readTree, serverStatus, TreeSampler } from './process-tree.js';
+import { startServe, waitReady } from './serve-process.js';
 
 const budgetS = intOption('budget-s', 'BENCH_BUDGET_S', 420, 90);
 const concurrency = intOption('concurrency', 'BENCH_CONCURRENCY', 4, 4);
@@ -30,39 +29,8 @@ const settleS = intOption('settle-s', 'BENCH_SETTLE_S', 60, 20);
 const kinds = stringOption('kinds', 'BENCH_KINDS', '').split(',').filter(Boolean);
 /** --no-faults: the corpus and the memory readings only. */
 const faults = !process.argv.includes('--no-faults');
-const SERVER_START_TIMEOUT_MS = 180_000;
 /** Server flags, in the results: a production-like cap on PDF pages, two CPU workers. */
 const SERVE_FLAGS = ['--devices', 'cpu:2', '--cpu-threads', '2', '--max-pdf-pages', '200', '--pdf-page-timeout-ms', '20000', '--log-level', 'warn', '--gpu-telemetry-ms', '0'];
-
-function startServer(modelPath: string): Promise<{ child: ChildProcess; url: string }> {
-  const cli = path.join(repoRoot, 'dist/src/cli/index.js');
-  const child = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--model', modelPath, ...SERVE_FLAGS], { stdio: ['ignore', 'inherit', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    const timer = setTimeout(() => reject(new Error(`serve did not start within ${SERVER_START_TIMEOUT_MS} ms:\n${stderr}`)), SERVER_START_TIMEOUT_MS);
-    child.stderr!.on('data', (chunk: Buffer) => {
-      if (stderr.length < 100_000) stderr += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1]! });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited with ${code}:\n${stderr}`));
-    });
-  });
-}
-
-async function waitReady(url: string): Promise<void> {
-  const until = Date.now() + SERVER_START_TIMEOUT_MS;
-  while (Date.now() < until) {
-    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error('server never became ready');
-}
 
 const started = performance.now();
 const corpus = (await hostileCorpus({ quick })).filter((f) => kinds.length === 0 || kinds.includes(f.kind) || f.kind === 'valid');
@@ -71,7 +39,7 @@ const control = byName('valid.png');
 process.stderr.write(`bench:hostile — ${corpus.length} files × ${ROUTES.length} route shapes, budget ${budgetS} s\n`);
 
 const modelPath = writeFixtureModel({ variant: 'v3' });
-const server = await startServer(modelPath);
+const server = await startServe(modelPath, SERVE_FLAGS);
 const pid = server.child.pid!;
 await waitReady(server.url);
 // Warm: one good page and one good PDF on each route shape, so "at rest" is a served state.
