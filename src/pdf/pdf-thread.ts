@@ -3,7 +3,7 @@
  * hostile file parses and draws here, never on the caller's event loop. Rendered pixels go back
  * by transfer.
  */
-import { errorReply, type ThreadReply } from '../util/thread-reply.js';
+import { errorReply, withThreadHeap, type ThreadReply } from '../util/thread-reply.js';
 import { movableBuffers, returnMoved } from '../util/transfer.js';
 import { preloadPdfJs } from './rasterize.js';
 import { countSpooledPages, renderSpooledPage } from './spooled-documents.js';
@@ -19,13 +19,16 @@ interface SpooledPdf {
 
 export type PdfThreadTask = ({ readonly op: 'count' } & SpooledPdf) | ({ readonly op: 'render'; readonly page: number; readonly dpi: number } & SpooledPdf);
 
-/** Answers the page count (count) or the rendered DecodedImage (render). */
+/**
+ * Answers the page count (count) or the rendered DecodedImage (render), with this thread's heap
+ * size: a hostile file can leave it hundreds of MB, and then the thread is replaced.
+ */
 export default async function runPdfTask(task: PdfThreadTask): Promise<ThreadReply> {
   try {
-    if (task.op === 'count') return { ok: true, value: await countSpooledPages(task.path, task.name, task.maxPixels) };
+    if (task.op === 'count') return withThreadHeap({ ok: true, value: await countSpooledPages(task.path, task.name, task.maxPixels) });
     const image = await renderSpooledPage(task, task.name, task.maxPixels);
-    return returnMoved({ ok: true, value: image }, movableBuffers(image.data));
+    return returnMoved(withThreadHeap({ ok: true, value: image }), movableBuffers(image.data));
   } catch (err) {
-    return errorReply(err);
+    return withThreadHeap(errorReply(err));
   }
 }

@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LayoutPool, PoolEvents, PoolSnapshot } from '../pool/index.js';
+import { pdfThreadStats } from '../pdf/index.js';
 import type { GpuTelemetry } from '../telemetry/gpu.js';
 import { registerAdmissionMetrics } from './admission-metrics.js';
 
@@ -38,6 +39,8 @@ export class ServerMetrics {
     const registers = [this.registry];
     this.#pool = pool;
     collectDefaultMetrics({ register: this.registry, prefix: 'doclayout_' });
+    new Gauge({ name: 'doclayout_pdf_threads', help: 'PDF threads alive in the server process (page counting; let go when idle)', registers, collect() { this.set(pdfThreadStats().live); } });
+    new Counter({ name: 'doclayout_pdf_thread_heap_recycles_total', help: 'Times the PDF threads were replaced because a document left one with a heap above its limit', registers, collect() { this.reset(); this.inc(pdfThreadStats().heapRecycles); } });
 
     this.#httpRequests = new Counter({ name: 'doclayout_http_requests_total', help: 'HTTP requests by route template, method and status', labelNames: ['route', 'method', 'status'], registers });
     this.#httpDuration = new Histogram({ name: 'doclayout_http_request_duration_seconds', help: 'HTTP request latency, seconds', labelNames: ['route', 'method'], buckets: LATENCY_BUCKETS_S, registers });

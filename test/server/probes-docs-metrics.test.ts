@@ -59,6 +59,8 @@ describe('probes, OpenAPI, metrics, web UI and admin routes', { timeout: 120_000
     assert.match(text, /doclayout_http_request_duration_seconds_bucket\{le="[^"]+",route="\/v1\/layout",method="POST"\}/);
     assert.match(text, /^doclayout_queue_depth 0$/m);
     assert.match(text, /^doclayout_queue_capacity \d+$/m);
+    assert.match(text, /^doclayout_pdf_threads \d+$/m);
+    assert.match(text, /^doclayout_pdf_thread_heap_recycles_total \d+$/m);
     assert.match(text, /doclayout_device_inflight\{device="cpu:0"\} 0/);
     assert.match(text, /doclayout_device_completed_total\{device="cpu:0"\} [1-9]/);
     assert.match(text, /doclayout_batch_size_count\{device="cpu:0"\} [1-9]/);
