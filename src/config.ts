@@ -44,8 +44,7 @@ export const optionSpecs = {
   watchdogTimeoutMs: { kind: 'int', default: 10_000, env: 'DOCLAYOUT_WATCHDOG_MS', flag: '--watchdog-ms <ms>', unit: 'ms', min: 50, description: 'A worker silent for this long (no heartbeat) is killed and restarted; heartbeats keep flowing during inference, so this need not cover a batch' },
   maxRunMs: { kind: 'int', default: 0, env: 'DOCLAYOUT_MAX_RUN_MS', flag: '--max-run-ms <ms>', unit: 'ms', min: 0, description: 'One inference (session.run of a batch) running longer than this is a hang: the worker is killed and its pages re-queued (0 = auto: 10 × the slowest run seen on that device per page × batch size, at least 10 s)' },
   prepThreads: { kind: 'string', default: 'auto', env: 'DOCLAYOUT_PREP_THREADS', flag: '--prep-threads <n|auto>', unit: 'threads', pattern: { re: /^(auto|[1-9]\d{0,2})$/, expected: 'auto or a whole number of threads, at least 1' }, description: 'Threads per device worker that decode, resize, post-process, render PDF pages and draw overlays while the inference thread runs the model (auto: the cores left after inference, split over devices, 1 to 8, working ahead only where a core is left over; an explicit count always works ahead)' },
-  restartBackoffMs: { kind: 'int', default: 200, env: 'DOCLAYOUT_RESTART_BACKOFF_MS', flag: '--restart-backoff-ms <ms>', unit: 'ms', min: 0, description: 'First restart delay; doubles per consecutive failure' },
-  restartBackoffMaxMs: { kind: 'int', default: 30_000, env: 'DOCLAYOUT_RESTART_BACKOFF_MAX_MS', flag: '--restart-backoff-max-ms <ms>', unit: 'ms', min: 0, description: 'Largest restart delay' },
+  restartBackoffMs: { kind: 'int', default: 200, env: 'DOCLAYOUT_RESTART_BACKOFF_MS', flag: '--restart-backoff-ms <ms>', unit: 'ms', min: 0, description: 'First restart delay; doubles per consecutive failure, up to 30 s (or this, if longer)' },
   recycleAfterPages: { kind: 'int', default: 0, env: 'DOCLAYOUT_RECYCLE_PAGES', flag: '--recycle-pages <n>', unit: 'pages', min: 0, description: 'Restart a worker after this many pages (0 = never)' },
   recycleRssMb: { kind: 'int', default: 0, env: 'DOCLAYOUT_RECYCLE_RSS_MB', flag: '--recycle-rss-mb <mb>', unit: 'MiB', min: 0, description: 'Restart a worker whose RSS exceeds this (0 = never)' },
   idleRecycleMarginMb: { kind: 'int', default: 512, env: 'DOCLAYOUT_IDLE_RECYCLE_MARGIN_MB', flag: '--idle-recycle-margin-mb <mb>', unit: 'MiB', min: 0, description: 'Restart an idle worker whose RSS stays this far above its RSS when it became ready: memory left behind by a pathological document (huge pages, many large images) comes back. 512 MiB: ordinary serving grew a stand-in-model worker by at most 106 MiB (8 scanned pages and text PDFs at a time, bench:serving-memory), while the idle workers left by PDF bombs in issue 21 sat 800-950 MiB above ready (1.4-1.5 GB); smaller residues (200-450 MiB after bench:hostile\'s bombs) are kept, as bounded (0 = never)' },
@@ -77,12 +76,9 @@ export const optionSpecs = {
   queue: { kind: 'string', default: 'doclayout', env: 'DOCLAYOUT_QUEUE', flag: '--queue <name>', description: 'Cluster queue name: workers and submitters of one cluster share it' },
   cache: { kind: 'string', default: undefined, env: 'DOCLAYOUT_CACHE', flag: '--cache <spec>', description: 'Page-result cache for jobs: off | memory[:SIZE] | redis (default: redis with --redis, else memory:256MiB)' },
   jobTtlS: { kind: 'int', default: 86_400, env: 'DOCLAYOUT_JOB_TTL_S', flag: '--job-ttl-s <s>', unit: 's', min: 1, description: 'How long queued documents, results and cached pages stay in Redis' },
-  jobLockMs: { kind: 'int', default: 30_000, env: 'DOCLAYOUT_JOB_LOCK_MS', flag: '--job-lock-ms <ms>', unit: 'ms', min: 100, description: 'A page job\'s lock; renewed at half this while its worker lives, so a dead worker\'s jobs return after it' },
-  jobStalledIntervalMs: { kind: 'int', default: 30_000, env: 'DOCLAYOUT_JOB_STALLED_MS', flag: '--job-stalled-ms <ms>', unit: 'ms', min: 100, description: 'How often workers look for jobs whose lock expired (their worker died)' },
-  jobMaxStalled: { kind: 'int', default: 2, env: 'DOCLAYOUT_JOB_MAX_STALLED', flag: '--job-max-stalled <n>', min: 0, description: 'Times a job may lose its worker before it fails' },
-  jobAttempts: { kind: 'int', default: 3, env: 'DOCLAYOUT_JOB_ATTEMPTS', flag: '--job-attempts <n>', min: 1, description: 'Runs of a page job when devices fail under it (bad input is never retried)' },
+  jobLockMs: { kind: 'int', default: 30_000, env: 'DOCLAYOUT_JOB_LOCK_MS', flag: '--job-lock-ms <ms>', unit: 'ms', min: 100, description: 'A page job\'s lock; renewed at half this while its worker lives, and workers look for expired locks every half of it, so a dead worker\'s jobs return within 1.5 × this' },
+  jobAttempts: { kind: 'int', default: 3, env: 'DOCLAYOUT_JOB_ATTEMPTS', flag: '--job-attempts <n>', min: 1, description: 'Runs of a page job when devices fail under it, 1 s apart, doubling (bad input is never retried)' },
   clusterWorker: { kind: 'boolean', default: false, env: 'DOCLAYOUT_CLUSTER_WORKER', flag: '--cluster-worker', description: 'serve --redis: also take page jobs from the cluster into this server\'s pool (batch class: its interactive pages go first, and it holds one round of jobs instead of three while they come)' },
-  jobBackoffMs: { kind: 'int', default: 1_000, env: 'DOCLAYOUT_JOB_BACKOFF_MS', flag: '--job-backoff-ms <ms>', unit: 'ms', min: 0, description: 'First retry delay of a failed page job; doubles per attempt' },
   callbackAllow: { kind: 'string', default: undefined, env: 'DOCLAYOUT_CALLBACK_ALLOW', flag: '--callback-allow <cidrs>', description: 'Addresses or CIDR ranges, comma-separated, that a job\'s callbackUrl may reach although loopback, link-local, private or reserved (SSRF guard; default none: such callbacks are refused)' },
   callbackTimeoutMs: { kind: 'int', default: 10_000, env: 'DOCLAYOUT_CALLBACK_TIMEOUT_MS', flag: '--callback-timeout-ms <ms>', unit: 'ms', min: 1, description: 'One callback attempt\'s whole time, from connecting to the end of the receiver\'s answer; a slower attempt fails and is retried' },
 } as const satisfies Record<string, OptionSpec>;
@@ -93,6 +89,41 @@ export const optionSpecs = {
  * analysed, at most `max` so a long PDF never holds more rendered pages than that in memory.
  */
 export const pageWindowPages = Object.freeze({ min: 2, max: 32 });
+
+/**
+ * Timings that were options once and are derived or fixed now: nobody had a reason to tune them
+ * apart from the options they follow. A dead worker's page jobs come back within 1.5 × the job
+ * lock, maxStalled times per job (the next time it fails: a page that kills every worker);
+ * failed page and document jobs retry after backoffMs, doubling.
+ */
+export const jobTimings = Object.freeze({
+  stalledIntervalMs: (lockMs: number): number => Math.max(50, Math.floor(lockMs / 2)),
+  maxStalled: 2,
+  backoffMs: 1_000,
+});
+
+/** A crashing worker's restart delay doubles from --restart-backoff-ms up to this (or to that, if longer). */
+export const RESTART_BACKOFF_MAX_MS = 30_000;
+
+/**
+ * Options removed by the options review (issue 20), still accepted for one release: set by a
+ * flag, the environment or a caller, each prints a deprecation warning saying what replaced it,
+ * and is ignored. Delete this table in the release after.
+ */
+export const removedOptions = {
+  jobStalledIntervalMs: { env: 'DOCLAYOUT_JOB_STALLED_MS', flag: '--job-stalled-ms <ms>', instead: 'workers check for expired job locks every half --job-lock-ms' },
+  jobMaxStalled: { env: 'DOCLAYOUT_JOB_MAX_STALLED', flag: '--job-max-stalled <n>', instead: `a job may lose its worker ${jobTimings.maxStalled} times; the next time it fails` },
+  jobBackoffMs: { env: 'DOCLAYOUT_JOB_BACKOFF_MS', flag: '--job-backoff-ms <ms>', instead: `failed page jobs retry after ${jobTimings.backoffMs} ms, doubling` },
+  restartBackoffMaxMs: { env: 'DOCLAYOUT_RESTART_BACKOFF_MAX_MS', flag: '--restart-backoff-max-ms <ms>', instead: `restart delays stop doubling at ${RESTART_BACKOFF_MAX_MS} ms` },
+} as const;
+
+export type RemovedOptionName = keyof typeof removedOptions;
+
+/** The deprecation warning of a removed option set by a flag, the environment or a caller. */
+function warnRemoved(name: RemovedOptionName): void {
+  const { env, flag, instead } = removedOptions[name];
+  process.emitWarning(`${flag.split(' ')[0]} / ${env} is no longer an option and is ignored: ${instead}`, { type: 'DeprecationWarning', code: 'DOCLAYOUT_REMOVED_OPTION' });
+}
 
 export type OptionName = keyof typeof optionSpecs;
 
@@ -137,11 +168,17 @@ export function envValue(name: OptionName, env: NodeJS.ProcessEnv = process.env)
 
 /**
  * Precedence: explicit overrides (CLI flags, test options) → environment → defaults.
- * Unknown override keys are rejected so a typo never silently does nothing.
+ * Unknown override keys are rejected so a typo never silently does nothing; removed options
+ * (removedOptions) are ignored with a deprecation warning.
  */
-export function resolveConfig(overrides: Partial<Record<OptionName, unknown>> = {}, env: NodeJS.ProcessEnv = process.env): Config {
-  for (const key of Object.keys(overrides)) {
-    if (!(key in optionSpecs)) throw InvalidParamError(key, 'unknown option');
+export function resolveConfig(overrides: Partial<Record<OptionName | RemovedOptionName, unknown>> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  for (const [key, value] of Object.entries(overrides)) {
+    if (key in removedOptions) {
+      if (value !== undefined) warnRemoved(key as RemovedOptionName);
+    } else if (!(key in optionSpecs)) throw InvalidParamError(key, 'unknown option');
+  }
+  for (const [name, { env: variable }] of Object.entries(removedOptions) as [RemovedOptionName, { env: string }][]) {
+    if (env[variable] !== undefined && env[variable] !== '') warnRemoved(name);
   }
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(optionSpecs) as [OptionName, OptionSpec][]) {

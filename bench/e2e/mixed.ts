@@ -24,7 +24,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PDFDocument } from 'pdf-lib';
 import { resolveConfig } from '../../src/config.js';
 import { createPool } from '../../src/pool/index.js';
-import { buildServer } from '../../src/server/index.js';
+import { buildServer, createServiceState } from '../../src/server/index.js';
 import { nearestRank } from '../../src/util/percentile.js';
 import { intOption } from '../common/options.js';
 import { benchModels, samplePages, writeResults } from '../common/results.js';
@@ -75,7 +75,7 @@ const config = resolveConfig({
 }, {});
 const pool = await createPool({ config, modelPath: model.path });
 await pool.ready();
-const app = await buildServer({ config, pool });
+const app = await buildServer({ state: await createServiceState({ config, pool }) });
 const base = await app.listen({ host: '127.0.0.1', port: 0 });
 const jobs = await makeJobs();
 const batchPages = jobCount * jobPages;

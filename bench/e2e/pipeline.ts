@@ -28,7 +28,7 @@ import { resolveConfig, type Config } from '../../src/config.js';
 import { openSession, preprocess, type PageResult } from '../../src/model/index.js';
 import { openPdf } from '../../src/pdf/rasterize.js';
 import { createPool, type LayoutPool, type PageInput } from '../../src/pool/index.js';
-import { buildServer } from '../../src/server/index.js';
+import { buildServer, createServiceState } from '../../src/server/index.js';
 import { median, repoRoot, round, samplePages, writeResults } from '../common/results.js';
 import { serialWorkerEntry } from '../common/serial-worker-main.js';
 
@@ -135,7 +135,7 @@ async function measurePool(threads: string, serial = false): Promise<Measurement
 async function measureHttp(threads: string): Promise<Measurement> {
   const cfg = config(threads);
   const pool = await startPool(cfg);
-  const app = await buildServer({ config: cfg, pool, modelPath: fastPath });
+  const app = await buildServer({ state: await createServiceState({ config: cfg, pool, modelPath: fastPath }) });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   try {
     const post = async (file: WorkFile): Promise<number> => {

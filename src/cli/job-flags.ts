@@ -3,12 +3,14 @@
  * parameters of a submitted document (the same flags as `analyze`).
  */
 import type { Command } from 'commander';
-import type { Config, OptionName } from '../config.js';
+import type { Config, OptionName, RemovedOptionName } from '../config.js';
 import { InvalidParamError } from '../errors.js';
 import { Cluster, JobClient, jobSettings, type DocumentOptions } from '../jobs/index.js';
 import { parseLayoutParams } from '../model/index.js';
 
-export const CLUSTER_OPTIONS: readonly OptionName[] = ['redis', 'queue', 'jobTtlS', 'jobAttempts', 'jobBackoffMs'];
+export const CLUSTER_OPTIONS: readonly OptionName[] = ['redis', 'queue', 'jobTtlS', 'jobAttempts'];
+/** Accepted for one release with a deprecation warning (config.ts removedOptions). */
+export const REMOVED_CLUSTER_OPTIONS: readonly RemovedOptionName[] = ['jobBackoffMs'];
 
 export function openClient(config: Config): JobClient {
   if (!config.redis) throw InvalidParamError('--redis', 'give the queue: --redis redis://HOST:PORT (or DOCLAYOUT_REDIS)');

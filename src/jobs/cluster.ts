@@ -5,7 +5,7 @@
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Config } from '../config.js';
+import { jobTimings, type Config } from '../config.js';
 import { createRedis, redisOptions } from './connection.js';
 import { DocumentStore } from './document-store.js';
 import { BULL_PREFIX, queueNames, type QueueNames } from './names.js';
@@ -29,10 +29,10 @@ export function jobSettings(config: Config, redisUrl = config.redis): JobSetting
     queue: config.queue,
     ttlSeconds: config.jobTtlS,
     lockMs: config.jobLockMs,
-    stalledIntervalMs: config.jobStalledIntervalMs,
-    maxStalled: config.jobMaxStalled,
+    stalledIntervalMs: jobTimings.stalledIntervalMs(config.jobLockMs),
+    maxStalled: jobTimings.maxStalled,
     attempts: config.jobAttempts,
-    backoffMs: config.jobBackoffMs,
+    backoffMs: jobTimings.backoffMs,
   };
 }
 

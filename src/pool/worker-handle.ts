@@ -5,7 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../config.js';
+import { RESTART_BACKOFF_MAX_MS, type Config } from '../config.js';
 import { errorFromCode, NoDeviceReadyError, WorkerCrashError, type LayoutError } from '../errors.js';
 import { maxBatchFor, type DeviceSpec } from './devices.js';
 import type { ParentMessage, WireOutcome, WireTask, WorkerMessage } from './protocol.js';
@@ -276,7 +276,8 @@ export class WorkerHandle {
       return;
     }
     // Recycling is planned: no backoff. A crash doubles the delay each time in a row.
-    const delayMs = recycled ? 0 : Math.min(this.#config.restartBackoffMaxMs, this.#config.restartBackoffMs * 2 ** this.#consecutiveFailures);
+    const firstMs = this.#config.restartBackoffMs;
+    const delayMs = recycled ? 0 : Math.min(Math.max(RESTART_BACKOFF_MAX_MS, firstMs), firstMs * 2 ** this.#consecutiveFailures);
     if (recycled) this.recycles += 1;
     else {
       this.#consecutiveFailures += 1;

@@ -1,7 +1,8 @@
 /**
- * Builds the HTTP service around a pool: fastify with multipart, OpenAPI (/docs, /openapi.json),
- * one error shape, request ids in every log line, load shedding, metrics, and the routes. The
- * caller owns the pool's creation; the server owns its shutdown (`onClose` → `pool.close()`).
+ * Builds the HTTP service around the service's state (service-state.ts: pool, analyzer, cache,
+ * jobs): fastify with multipart, OpenAPI (/docs, /openapi.json), one error shape, request ids in
+ * every log line, load shedding, metrics, and the routes. It builds none of that state; it owns
+ * what it is handed from then on: `onClose` → `state.close()` (jobs, then the pool).
  */
 import { randomUUID } from 'node:crypto';
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -11,12 +12,8 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { MalformedRequestError, MethodNotAllowedError, NotFoundError, OverloadedError, PoolClosedError } from '../errors.js';
-import { poolAnalyzer } from '../document/index.js';
-import { createResultCache, parseCacheSpec } from '../cache/index.js';
-import { callbackSettings, EmbeddedJobService, modelIdentity, type JobService } from '../jobs/index.js';
 import { registerJobMetrics } from './job-metrics.js';
 import { tenancyHook } from './tenancy.js';
-import type { LayoutPool } from '../pool/index.js';
 import { clientErrorHandler } from './client-errors.js';
 import type { GpuTelemetry } from '../telemetry/gpu.js';
 import { ConnectionTracker } from './connection-tracker.js';
@@ -30,6 +27,7 @@ import { ServerMetrics } from './metrics.js';
 import { packageInfo } from './package-info.js';
 import { logPoolEvents } from './pool-logging.js';
 import { RollingStats } from './rolling-stats.js';
+import type { ServiceState } from './service-state.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -41,15 +39,12 @@ import { v1Routes } from './routes/v1.js';
 import { webRoutes } from './routes/web.js';
 
 export interface BuildServerOptions {
-  readonly config: Config;
-  readonly pool: LayoutPool;
+  /** From createServiceState; the server closes it. */
+  readonly state: ServiceState;
   /** pino logger; none = silent (tests). */
   readonly logger?: Logger;
+  /** nvidia-smi polling; the caller closes it. */
   readonly gpuTelemetry?: GpuTelemetry;
-  /** The model file the pool runs, reported by /v1/models and reused by reload. */
-  readonly modelPath?: string;
-  /** /v1/jobs on a Redis cluster; absent = the embedded in-process queue. The server closes it. */
-  readonly jobs?: JobService;
 }
 
 declare module 'fastify' {
@@ -78,7 +73,8 @@ function timeoutCheckIntervalMs(config: Pick<Config, 'headersTimeoutMs' | 'uploa
 }
 
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
-  const { config, pool } = options;
+  const { state } = options;
+  const { config, pool, jobs } = state;
   const uploadLimitBytes = Math.ceil(config.maxUploadMb * MB);
   const bodyLimitBytes = Math.ceil(uploadLimitBytes * (4 / 3)) + JSON_OVERHEAD_BYTES;
   const app = fastify({
@@ -111,23 +107,14 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   });
 
   const shedder = new LoadShedder(config.eventLoopLagMs);
-  app.addHook('onReady', async () => shedder.restart());
-  const callbacks = callbackSettings(config);
   const jsonBodies = registerJsonBodyParser(app as unknown as FastifyInstance, { bodyLimitBytes, maxUploadMb: config.maxUploadMb });
-  const jobs = options.jobs ?? new EmbeddedJobService({
-    analyzer: poolAnalyzer(pool),
-    cache: createResultCache(parseCacheSpec(config.cache, false), undefined, config.jobTtlS),
-    modelSha256: modelIdentity(() => ctx.modelPath, () => pool.snapshot().model),
-    maxPixels: config.maxPixels,
-    ttlSeconds: config.jobTtlS,
-    callbacks: { ...callbacks, onAttempt: (a) => app.log[a.outcome === 'delivered' ? 'info' : 'warn'](a, 'callback attempt') },
-  });
   const ctx: ServerContext = {
     config,
     pool,
-    documents: { analyzer: poolAnalyzer(pool), limits: config },
+    state,
+    documents: { analyzer: state.analyzer, limits: config },
     jobs,
-    callbackGuard: callbacks.guard,
+    callbackGuard: state.callbacks.guard,
     jsonBodies,
     metrics: new ServerMetrics({ pool, gpuTelemetry: options.gpuTelemetry, eventLoopLagMs: () => shedder.lagMs }),
     stats: new RollingStats(),
@@ -135,7 +122,6 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     gpuTelemetry: options.gpuTelemetry,
     version: packageInfo().version,
     startedAt: Date.now(),
-    modelPath: options.modelPath,
     draining: false,
   };
   app.decorate('doclayout', ctx);
@@ -280,9 +266,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     shedder.close();
     await jsonBodies.close();
     try {
-      // Jobs first: the embedded queue's running documents still need the pool.
-      await jobs.close();
-      await pool.close();
+      await state.close();
     } finally {
       stopPoolLogging();
       ctx.metrics.close();

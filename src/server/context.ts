@@ -1,6 +1,8 @@
 /**
- * The state one server instance shares with its routes. Built once in `buildServer` and handed to
- * each route plugin, so nothing is global and two servers can run side by side in one process.
+ * What one server instance shares with its routes: the service's state (service-state.ts, built
+ * by the caller) plus the HTTP side's own parts (metrics, shedder, draining flag). Built once in
+ * `buildServer` and handed to each route plugin, so nothing is global and two servers can run
+ * side by side in one process.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
@@ -13,10 +15,13 @@ import type { JsonBodyParser } from './json-body-parser.js';
 import type { LoadShedder } from './load-shedder.js';
 import type { ServerMetrics } from './metrics.js';
 import type { RollingStats } from './rolling-stats.js';
+import type { ServiceState } from './service-state.js';
 
 export interface ServerContext {
   readonly config: Config;
   readonly pool: LayoutPool;
+  /** The state the server was handed (its modelPath follows reloads). */
+  readonly state: ServiceState;
   /** The pool as the document layer's page analyzer, with this server's limits. */
   readonly documents: DocumentContext<PoolResult>;
   /** /v1/jobs: on the Redis cluster (--redis) or embedded in this process. */
@@ -31,8 +36,6 @@ export interface ServerContext {
   readonly gpuTelemetry: GpuTelemetry | undefined;
   readonly version: string;
   readonly startedAt: number;
-  /** The model file the pool was started with, when the caller told us. */
-  modelPath: string | undefined;
   /** Set on shutdown: readiness fails and new work gets 503 while in-flight work finishes. */
   draining: boolean;
 }

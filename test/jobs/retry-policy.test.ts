@@ -33,7 +33,7 @@ describe('retry policy', { skip, timeout: 120_000 }, () => {
       redis: redis.url, queue: 'retry', devices: 'cpu', cpuThreads: 1, gpuTelemetryMs: 0, maxQueueDelayMs: 1,
       // The pool gives up on a crashing page at once, so every crash reaches BullMQ.
       maxRetries: 0, restartBackoffMs: 50, heartbeatIntervalMs: 100,
-      jobAttempts: ATTEMPTS, jobBackoffMs: 50, jobLockMs: 5_000, jobStalledIntervalMs: 1_000,
+      jobAttempts: ATTEMPTS, jobLockMs: 5_000,
     }, {});
     pool = await createPool({ config, modelPath: fixtureModelPath(), workerEntry: faultyWorkers({ 0: { crashOnName: 'crash-me' } }) });
     await pool.ready();
@@ -90,7 +90,7 @@ describe('fetch limit', { skip, timeout: 120_000 }, () => {
     const config = resolveConfig({
       redis: redis.url, queue: 'limit', devices: 'cpu', cpuThreads: 1, gpuTelemetryMs: 0, maxQueueDelayMs: 1,
       // Pages of at least 700 ms against a 1 s lock: a page waiting behind two others would not start in time.
-      jobLockMs: 1_000, jobStalledIntervalMs: 500,
+      jobLockMs: 1_000,
     }, {});
     const pool = await createPool({ config, modelPath: fixtureModelPath(), workerEntry: faultyWorkers({ 0: { delayMsPerPage: 700 } }) });
     const cluster = new Cluster(jobSettings(config));

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { createPool } from '../../src/pool/index.js';
 import type { LayoutPool } from '../../src/pool/types.js';
-import { buildServer } from '../../src/server/app.js';
+import { buildServer, createServiceState } from '../../src/server/index.js';
 import { createGpuTelemetry, type GpuTelemetry } from '../../src/telemetry/gpu.js';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
 import { json, testConfig } from './helpers.js';
@@ -31,7 +31,7 @@ describe('GPU telemetry in /v1/status and /metrics', { skip, timeout: 60_000 }, 
     await telemetry.refresh();
     const config = testConfig();
     pool = await createPool({ config, modelPath: writeFixtureModel({ variant: 'v3' }) });
-    app = await buildServer({ config, pool, gpuTelemetry: telemetry });
+    app = await buildServer({ state: await createServiceState({ config, pool }), gpuTelemetry: telemetry });
   });
   after(async () => {
     await app?.close();

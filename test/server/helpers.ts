@@ -9,7 +9,7 @@ import { resolveConfig, type Config, type OptionName } from '../../src/config.js
 import { createPool } from '../../src/pool/index.js';
 import type { DeviceSpec } from '../../src/pool/index.js';
 import type { LayoutPool } from '../../src/pool/types.js';
-import { buildServer } from '../../src/server/app.js';
+import { buildServer, createServiceState } from '../../src/server/index.js';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
 import { faultyWorkers, type WorkerFaults } from '../fixtures/faulty-workers.js';
 
@@ -43,7 +43,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const modelPath = writeFixtureModel({ variant: 'v3' });
   const pool = await createPool({ config, modelPath, ...(options.devices ? { devices: options.devices } : {}), ...(options.faults ? { workerEntry: faultyWorkers(options.faults) } : {}) });
   await pool.ready();
-  const app = await buildServer({ config, pool, modelPath });
+  const app = await buildServer({ state: await createServiceState({ config, pool, modelPath }) });
   let url: string | undefined;
   if (options.listen) url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {

@@ -10,9 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { unzipSync } from 'fflate';
-import { Cluster, jobSettings, RedisJobService } from '../../src/jobs/index.js';
 import { createPool } from '../../src/pool/index.js';
-import { buildServer } from '../../src/server/app.js';
+import { buildServer, createServiceState } from '../../src/server/index.js';
 import { RedisServer, skipWithoutRedis } from '../fixtures/redis-server.js';
 import { clusterEnv, fixtureModelPath, startWorker, stopWorker, waitFor, type WorkerProcess } from '../jobs/helpers.js';
 import { json, multipart, startServer, testConfig, twoPagePdf, whitePage, type TestServer } from './helpers.js';
@@ -213,7 +212,8 @@ describe('/v1/jobs with Redis (a worker process runs the pages)', { skip, timeou
     const config = testConfig({ redis: redis.url, queue: 'http', callbackAllow: '127.0.0.1/32' });
     const pool = await createPool({ config, modelPath: fixtureModelPath() });
     await pool.ready();
-    const app = await buildServer({ config, pool, modelPath: fixtureModelPath(), jobs: new RedisJobService(new Cluster(jobSettings(config))) });
+    // With `redis` set, the state's /v1/jobs is the Redis job service, as under `serve --redis`.
+    const app = await buildServer({ state: await createServiceState({ config, pool, modelPath: fixtureModelPath() }) });
     servers.push(app);
     return app;
   };

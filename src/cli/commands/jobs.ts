@@ -10,7 +10,7 @@ import { checkBatchId, type BatchStatus, type JobClient } from '../../jobs/index
 import { FORMAT_FLAG_HELP } from '../export-files.js';
 import { BatchOutput, checkOutputTarget, type OutputTarget } from '../batch-output.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
-import { CLUSTER_OPTIONS, openClient } from '../job-flags.js';
+import { CLUSTER_OPTIONS, openClient, REMOVED_CLUSTER_OPTIONS } from '../job-flags.js';
 import { waitForBatch } from './submit.js';
 
 const JOBS_OPTIONS: readonly OptionName[] = CLUSTER_OPTIONS;
@@ -37,7 +37,7 @@ function summaryLine(s: Pick<BatchStatus, 'batchId' | 'docsTotal' | 'docsComplet
 export function registerJobsCommand(program: Command): void {
   const jobs = program.command('jobs').description('List, follow, fetch and cancel batches on a cluster (--redis)');
 
-  addConfigOptions(jobs.command('list').description('Batches, newest first').option('--json', 'print JSON'), JOBS_OPTIONS)
+  addConfigOptions(jobs.command('list').description('Batches, newest first').option('--json', 'print JSON'), JOBS_OPTIONS, REMOVED_CLUSTER_OPTIONS)
     .action((flags: Record<string, unknown>) => withClient(flags, async (client) => {
       const batches = await client.listBatches();
       const statuses = (await Promise.all(batches.map((b) => client.status(b.batchId)))).filter((s): s is BatchStatus => s !== undefined);
@@ -46,7 +46,7 @@ export function registerJobsCommand(program: Command): void {
       return 0;
     }));
 
-  addConfigOptions(jobs.command('status').description('One batch: its state and each document\'s').argument('<batch-id>').option('--json', 'print JSON'), JOBS_OPTIONS)
+  addConfigOptions(jobs.command('status').description('One batch: its state and each document\'s').argument('<batch-id>').option('--json', 'print JSON'), JOBS_OPTIONS, REMOVED_CLUSTER_OPTIONS)
     .action((batchId: string, flags: Record<string, unknown>) => withClient(flags, async (client) => {
       const status = await mustStatus(client, batchId);
       if (flags.json) {
@@ -69,6 +69,7 @@ export function registerJobsCommand(program: Command): void {
       .option('--format <list>', FORMAT_FLAG_HELP)
       .option('--wait', 'follow the batch to its end, writing results as they complete'),
     JOBS_OPTIONS,
+    REMOVED_CLUSTER_OPTIONS,
   ).action((batchId: string, flags: OutputTarget & Record<string, unknown>) => withClient(flags, async (client) => {
     checkOutputTarget(flags);
     if (!flags.out && !flags.jsonl) throw InvalidParamError('--out', 'give --out DIR or --jsonl FILE');
@@ -80,7 +81,7 @@ export function registerJobsCommand(program: Command): void {
     return 0;
   }));
 
-  addConfigOptions(jobs.command('cancel').description('Cancel the batch: waiting pages are dropped, running ones end').argument('<batch-id>'), JOBS_OPTIONS)
+  addConfigOptions(jobs.command('cancel').description('Cancel the batch: waiting pages are dropped, running ones end').argument('<batch-id>'), JOBS_OPTIONS, REMOVED_CLUSTER_OPTIONS)
     .action((batchId: string, flags: Record<string, unknown>) => withClient(flags, async (client) => {
       const status = await client.cancel(checkBatchId(batchId));
       if (!status) throw JobNotFoundError(batchId);

@@ -1,20 +1,17 @@
 /**
- * `doclayout serve`: where the service's state is built — config → model path → pool → server →
- * listen — and torn down. Every option of config.ts is a flag here, generated from its table.
+ * `doclayout serve`: config → model path → pool → the service's state (createServiceState: cache,
+ * jobs, analyzer, cluster worker) → server → listen, and the teardown. Every option of config.ts is a flag here, generated from its table.
  * SIGTERM/SIGINT drain (readiness 503, in-flight work finishes, exit 0; a second signal or the
  * drain timeout fails what is left, exit 1); SIGHUP reloads the model device by device.
  */
 import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import pino, { type Logger } from 'pino';
-import { optionSpecs, type Config, type OptionName } from '../../config.js';
+import { optionSpecs, removedOptions, type Config, type OptionName, type RemovedOptionName } from '../../config.js';
 import { DeadlineExceededError } from '../../errors.js';
-import { createResultCache, parseCacheSpec } from '../../cache/index.js';
-import { poolAnalyzer } from '../../document/index.js';
-import { resolveModelPath, sha256File } from '../../model/index.js';
+import { resolveModelPath } from '../../model/index.js';
 import { createPool } from '../../pool/index.js';
-import { Cluster, ClusterWorker, interactiveActivity, jobSettings, RedisJobService } from '../../jobs/index.js';
-import { buildServer, reloadServerModel, startDraining } from '../../server/index.js';
+import { buildServer, createServiceState, reloadServerModel, startDraining } from '../../server/index.js';
 import { createGpuTelemetry, type GpuTelemetry } from '../../telemetry/gpu.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
 
@@ -29,6 +26,7 @@ export function registerServeCommand(program: Command): void {
       .command('serve')
       .description('Run the HTTP service and web UI (API /v1, /analyze, /object-detection, /layout-parsing; UI at /; docs at /docs)'),
     ALL_OPTIONS,
+    Object.keys(removedOptions) as RemovedOptionName[],
   ).action(async (options: Record<string, unknown>) => {
     await runServe(configFromOptions(options, ALL_OPTIONS));
   });
@@ -45,22 +43,11 @@ export async function runServe(config: Config): Promise<void> {
   const gpuTelemetry: GpuTelemetry | undefined = config.gpuTelemetryMs > 0 ? createGpuTelemetry({ intervalMs: config.gpuTelemetryMs }) : undefined;
   logger.info({ modelPath, devices: config.devices, maxBatch: config.maxBatch, maxQueue: config.maxQueue }, 'starting pool');
   const pool = await createPool({ config, modelPath });
-  // With --redis, /v1/jobs lives in Redis and runs on the cluster's workers (`doclayout worker`).
-  const cluster = config.redis ? new Cluster(jobSettings(config)) : undefined;
-  cluster?.onError((err) => logger.warn({ err: err.message }, 'redis connection error (reconnecting)'));
-  const jobs = cluster ? new RedisJobService(cluster) : undefined;
-  const app = await buildServer({ config, pool, logger, gpuTelemetry, modelPath, ...(jobs ? { jobs } : {}) });
-  // --cluster-worker: this server's devices also run the cluster's pages, behind its own interactive ones.
-  const worker = cluster && config.clusterWorker ? new ClusterWorker({
-    cluster,
-    analyzer: poolAnalyzer(pool),
-    cache: createResultCache(parseCacheSpec(config.cache, true), cluster.redis, config.jobTtlS),
-    modelSha256: await sha256File(modelPath),
-    maxPixels: config.maxPixels,
-    devices: config.devices.split(','),
-    interactiveActive: interactiveActivity(() => pool.snapshot()),
-  }) : undefined;
-  worker?.on('error', (err: Error) => logger.warn({ err }, 'queue error'));
+  // With --redis, /v1/jobs lives in Redis and runs on the cluster's workers (`doclayout worker`);
+  // with --cluster-worker too, this server's devices also run the cluster's pages, behind its own interactive ones.
+  const state = await createServiceState({ config, pool, modelPath, logger });
+  const worker = state.clusterWorker;
+  const app = await buildServer({ state, logger, gpuTelemetry });
 
   let shuttingDown = false;
   const shutdown = async (signal: string, failed = false): Promise<void> => {
@@ -84,7 +71,7 @@ export async function runServe(config: Config): Promise<void> {
     try {
       // The cluster's pages first (held ones finish; the rest stay in Redis), then the HTTP side.
       await worker?.close();
-      // Stops accepting, waits for in-flight requests, then closes the pool (onClose hook).
+      // Stops accepting, waits for in-flight requests, then closes the state: jobs, pool (onClose hook).
       await app.close();
     } catch (err) {
       exitCode = 1;

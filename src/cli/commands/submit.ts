@@ -15,7 +15,7 @@ import { BatchOutput, checkOutputTarget, type OutputTarget } from '../batch-outp
 import { createBatchProgress } from '../batch-progress.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
 import { expandInputs } from '../input-files.js';
-import { addParamOptions, CLUSTER_OPTIONS, documentOptions, openClient } from '../job-flags.js';
+import { addParamOptions, CLUSTER_OPTIONS, documentOptions, openClient, REMOVED_CLUSTER_OPTIONS } from '../job-flags.js';
 
 const SUBMIT_OPTIONS: readonly OptionName[] = [...CLUSTER_OPTIONS, 'pdfDpi', 'maxPdfPages', 'threshold'];
 /** How often the submitter reads the batch's progress, ms. */
@@ -41,7 +41,7 @@ export function registerSubmitCommand(program: Command): void {
     .option('--shared-path', 'store paths instead of bytes: workers read the files from a shared filesystem')
     .option('--callback-url <url>', 'POST each document\'s final status here');
   addParamOptions(command);
-  addConfigOptions(command, SUBMIT_OPTIONS);
+  addConfigOptions(command, SUBMIT_OPTIONS, REMOVED_CLUSTER_OPTIONS);
   command.action(async (inputs: string[], flags: SubmitFlags) => {
     const config = configFromOptions(flags, SUBMIT_OPTIONS);
     checkOutputTarget(flags);

@@ -15,9 +15,9 @@ import { resolveModelPath, sha256File } from '../../model/index.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
 
 export const WORKER_OPTIONS: readonly OptionName[] = [
-  'redis', 'queue', 'cache', 'jobTtlS', 'jobLockMs', 'jobStalledIntervalMs', 'jobMaxStalled', 'jobAttempts', 'jobBackoffMs', 'callbackAllow', 'callbackTimeoutMs',
+  'redis', 'queue', 'cache', 'jobTtlS', 'jobLockMs', 'jobAttempts', 'callbackAllow', 'callbackTimeoutMs',
   'model', 'modelDir', 'devices', 'cpuThreads', 'maxBatch', 'maxQueueDelayMs', 'maxQueue', 'requestTimeoutMs',
-  'maxRetries', 'heartbeatIntervalMs', 'watchdogTimeoutMs', 'restartBackoffMs', 'restartBackoffMaxMs', 'recycleAfterPages', 'recycleRssMb', 'idleRecycleMarginMb',
+  'maxRetries', 'heartbeatIntervalMs', 'watchdogTimeoutMs', 'restartBackoffMs', 'recycleAfterPages', 'recycleRssMb', 'idleRecycleMarginMb',
   'maxPixels', 'logLevel',
 ];
 
@@ -28,6 +28,7 @@ export function registerWorkerCommand(program: Command): void {
       .description('Join a cluster: take page jobs from the Redis queue into this machine\'s device pool')
       .option('--worker-id <id>', 'name shown by `doclayout status --redis` (default: HOST-PID)'),
     WORKER_OPTIONS,
+    ['jobStalledIntervalMs', 'jobMaxStalled', 'jobBackoffMs', 'restartBackoffMaxMs'],
   ).action(async (options: Record<string, unknown>) => {
     const config = configFromOptions(options, WORKER_OPTIONS);
     if (!config.redis) throw InvalidParamError('--redis', 'a worker needs the queue: --redis redis://HOST:PORT');

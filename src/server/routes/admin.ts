@@ -49,9 +49,9 @@ export function resolveReloadModel(modelDir: string, model: string): string {
 }
 
 export async function reloadModel(ctx: ServerContext, model: string | undefined): Promise<string | undefined> {
-  const modelPath = model === undefined ? ctx.modelPath : resolveReloadModel(ctx.config.modelDir, model);
+  const modelPath = model === undefined ? ctx.state.modelPath : resolveReloadModel(ctx.config.modelDir, model);
   await ctx.pool.reload(modelPath);
-  if (modelPath !== undefined) ctx.modelPath = modelPath;
+  if (modelPath !== undefined) ctx.state.modelPath = modelPath;
   return modelPath;
 }
 

@@ -91,7 +91,7 @@ export function v1Routes(app: FastifyInstance, options: { ctx: ServerContext }):
   }, async () => {
     const snapshot = ctx.pool.snapshot();
     return {
-      loaded: { name: snapshot.model, path: ctx.modelPath ?? null, state: snapshot.state },
+      loaded: { name: snapshot.model, path: ctx.state.modelPath ?? null, state: snapshot.state },
       models: knownModels.map((m) => ({
         name: m.name,
         description: m.description,

@@ -27,8 +27,6 @@ const testTimings = `services:
   doclayout-worker-cpu:
     environment:
       DOCLAYOUT_JOB_LOCK_MS: "2000"
-      DOCLAYOUT_JOB_STALLED_MS: "500"
-      DOCLAYOUT_JOB_BACKOFF_MS: "100"
       DOCLAYOUT_HEARTBEAT_MS: "200"
       DOCLAYOUT_CPU_THREADS: "1"
 `;
