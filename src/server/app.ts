@@ -272,6 +272,14 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       ctx.metrics.close();
     }
   });
+  // Added last, so it runs after @fastify/swagger's own onReady has collected the routes.
+  app.addHook('onReady', async () => {
+    // The OpenAPI document is built once (then cached): here, not on the loop of a first
+    // /openapi.json request, where it held the loop for seconds on a starved CPU.
+    app.swagger();
+    // Building the server blocked the loop once; that is not load, and must not shed the first requests.
+    shedder.restart();
+  });
   // The pino-typed instance is a FastifyInstance with a narrower logger type.
   return app as unknown as FastifyInstance;
 }

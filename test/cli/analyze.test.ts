@@ -138,10 +138,10 @@ describe('doclayout analyze', { timeout: 240_000 }, () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-slow-'));
       fs.writeFileSync(path.join(dir, 'slow-middle.pdf'), await pdfWithSlowPage(3, 2));
       const out = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-out-'));
-      const result = await doclayout(['analyze', dir, '--out', out, '--model', model, ...deviceArgs, '--cpu-threads', '1', '--pdf-page-timeout-ms', '4000']);
+      const result = await doclayout(['analyze', dir, '--out', out, '--model', model, ...deviceArgs, '--cpu-threads', '1', '--pdf-page-timeout-ms', '10000']);
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, /0 ok, 1 partial, 0 failed, 0 skipped; 2 pages \(1 failed\)/);
-      assert.match(result.stderr, /failed: slow-middle\.pdf page 2: .*took longer than 4000 ms to render.* \[LAYOUT_ERR_PDF\]/);
+      assert.match(result.stderr, /failed: slow-middle\.pdf page 2: .*took longer than 10000 ms to render.* \[LAYOUT_ERR_PDF\]/);
       const doc = JSON.parse(fs.readFileSync(path.join(out, 'slow-middle.pdf.json'), 'utf8'));
       assert.equal(doc.input.pageCount, 3);
       assert.equal(doc.failedPages, 1);

@@ -33,9 +33,13 @@ export interface StartOptions {
   readonly devices?: readonly DeviceSpec[];
 }
 
-/** Test defaults: one CPU worker with one thread, no GPU polling, silent logs. */
+/**
+ * Test defaults: one CPU worker with one thread, no GPU polling, silent logs, no lag shedding (a
+ * test process starved of CPU by other work sees seconds-late timers and would shed requests that
+ * its test is not about; the shedding tests turn it on).
+ */
 export function testConfig(overrides: Partial<Record<OptionName, unknown>> = {}): Config {
-  return resolveConfig({ devices: 'cpu', cpuThreads: 1, gpuTelemetryMs: 0, logLevel: 'silent', maxQueueDelayMs: 1, ...overrides }, {});
+  return resolveConfig({ devices: 'cpu', cpuThreads: 1, gpuTelemetryMs: 0, logLevel: 'silent', maxQueueDelayMs: 1, eventLoopLagMs: 0, ...overrides }, {});
 }
 
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
