@@ -19,7 +19,13 @@ describe('shutdown and open connections', () => {
 
     const body = multipart([{ name: 'p.png', bytes: await whitePage(200, 200) }]);
     const inflight = request(`${server.url}/v1/layout`, { method: 'POST', headers: body.headers, body: body.payload });
-    while (server.pool.snapshot().accepted < 1) await new Promise((r) => setTimeout(r, 5));
+    let answered = false;
+    void inflight.then(() => { answered = true; }, () => { answered = true; });
+    while (server.pool.snapshot().accepted < 1) {
+      // Answered without reaching the pool (refused): fail now instead of waiting for the timeout.
+      if (answered) assert.fail(`the request was answered before the pool accepted it: ${(await inflight).statusCode}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
 
     await server.close();
     await idleClosed;
