@@ -17,7 +17,7 @@ import type { PageImages, PageOutputs } from '../pool/index.js';
 import { openDocument, type DocumentLimits } from './document-pages.js';
 import { fromImages, withExtras } from './page-extras.js';
 import { PageWindow } from './page-window.js';
-import type { AnalyzedDocument, AnalyzedPage, FailedPage, PageAnalyzer, PageContent, PageTaskOptions, UploadedFile } from './types.js';
+import type { AnalyzedDocument, AnalyzedPage, DocumentCounters, FailedPage, PageAnalyzer, PageContent, PageTaskOptions, UploadedFile } from './types.js';
 
 /** A page's outcome: its result, or the error it failed with alone. */
 type PageOutcome<R extends PageResult> = { readonly done: AnalyzedPage<R> } | { readonly failed: FailedPage };
@@ -59,6 +59,8 @@ export interface AnalyzeDocumentOptions<R extends PageResult = PageResult> {
   readonly onOpen?: (document: { readonly mediaType: MediaType; readonly pageCount: number; readonly selected: readonly number[] }) => void;
   /** Runs per page as its result arrives (progress); needs no pixels, so pages may still go out by reference. */
   readonly onResult?: (page: AnalyzedPage<R>) => void;
+  /** Counts the document's spool and page-tree parse (a cluster worker's evidence). */
+  readonly counters?: DocumentCounters;
 }
 
 export async function analyzeDocument<R extends PageResult>(
@@ -68,7 +70,7 @@ export async function analyzeDocument<R extends PageResult>(
 ): Promise<AnalyzedDocument<R>> {
   // onPage wants the pixels here, so only without it can pages go out by reference.
   const remote = ctx.analyzer.rendersPages === true && !options.onPage;
-  const source = await openDocument(file, options.pages, ctx.limits, remote);
+  const source = await openDocument(file, options.pages, ctx.limits, remote, options.counters);
   const outputs: PageOutputs | undefined = remote && (options.visualize || options.returnImage || options.crops)
     ? {
       ...(options.visualize ? { overlay: options.overlayFormat ?? 'png' } : {}),

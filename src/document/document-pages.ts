@@ -9,7 +9,7 @@ import { sniffMediaType, type MediaType } from '../model/index.js';
 import { optionSpecs } from '../config.js';
 import { countPdfPages, renderPdfPage, selectPdfPages, type PdfPageRef } from '../pdf/index.js';
 import { spoolPdf } from './pdf-spool.js';
-import type { PageContent, UploadedFile } from './types.js';
+import type { DocumentCounters, PageContent, UploadedFile } from './types.js';
 
 /** The limits a document is checked against (a subset of Config). */
 export interface DocumentLimits {
@@ -47,20 +47,22 @@ export function checkUpload(file: UploadedFile, maxUploadMb?: number): MediaType
  * `pages` selects PDF pages ("1-3,7"; all when absent) and is ignored for an image. A PDF is
  * spooled to a temp file (removed on close) and counted off this thread. `byReference`: its pages
  * are handed on as references for the analyzer to render; else they are rendered on a PDF thread
- * and handed on as pixels.
+ * and handed on as pixels. `counters`, when given, counts the spool and the page-tree parse.
  */
-export async function openDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits, byReference = false): Promise<DocumentPages> {
+export async function openDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits, byReference = false, counters?: DocumentCounters): Promise<DocumentPages> {
   const mediaType = checkUpload(file, limits.maxUploadMb);
   if (mediaType !== 'pdf') {
     return { mediaType, pageCount: 1, selected: [1], render: () => Promise.resolve({ image: file.bytes }), close: () => Promise.resolve() };
   }
-  return spooledDocument(file, pages, limits, byReference);
+  return spooledDocument(file, pages, limits, byReference, counters);
 }
 
-async function spooledDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits, byReference: boolean): Promise<DocumentPages> {
+async function spooledDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits, byReference: boolean, counters?: DocumentCounters): Promise<DocumentPages> {
   const timeoutMs = limits.pdfPageTimeoutMs ?? optionSpecs.pdfPageTimeoutMs.default;
   const spool = await spoolPdf(file.bytes);
+  if (counters) counters.spools += 1;
   try {
+    if (counters) counters.pageTreeParses += 1;
     const pageCount = await countPdfPages({ path: spool.path, name: file.name, maxPixels: limits.maxPixels, timeoutMs });
     const selected = selectPdfPages(pages, pageCount, { name: file.name, maxPages: limits.maxPdfPages });
     return {

@@ -55,6 +55,12 @@ export interface WorkerCounters {
   cacheHits: number;
   /** Page jobs that failed for good (every attempt). */
   failedPages: number;
+  /** Documents read from Redis (or the shared path), and their bytes: what re-reading costs. */
+  documentFetches: number;
+  documentBytesRead: number;
+  /** PDFs spooled to a temp file, and PDF page trees parsed, by this worker. */
+  spools: number;
+  pageTreeParses: number;
 }
 
 /** Weight of the newest page in the page-time average. */
@@ -79,7 +85,8 @@ export class ClusterWorker extends EventEmitter {
   readonly #pageWorker: Worker;
   readonly #registry: WorkerRegistry;
   readonly #callbacks: CallbackOptions | undefined;
-  readonly #counters: WorkerCounters = { pagesRun: 0, pagesStored: 0, cacheHits: 0, failedPages: 0 };
+  readonly #counters = { pagesRun: 0, pagesStored: 0, cacheHits: 0, failedPages: 0 };
+  readonly #documentCounters = { spools: 0, pageTreeParses: 0 };
   #activePages = 0;
   readonly #interactiveActive: (() => boolean) | undefined;
   /** Average wall time of a page run here (device pages, not cache hits), ms. */
@@ -92,7 +99,7 @@ export class ClusterWorker extends EventEmitter {
     this.#cluster = cluster;
     this.#callbacks = options.callbacks;
     this.id = options.workerId ?? `${os.hostname()}-${process.pid}`;
-    this.#ctx = { analyzer: options.analyzer, cache: options.cache, modelSha256: options.modelSha256, maxPixels: options.maxPixels };
+    this.#ctx = { analyzer: options.analyzer, cache: options.cache, modelSha256: options.modelSha256, maxPixels: options.maxPixels, counters: this.#documentCounters };
     this.#interactiveActive = options.interactiveActive;
     const connection = redisOptions(cluster.settings.redisUrl);
     const common = {
@@ -123,7 +130,7 @@ export class ClusterWorker extends EventEmitter {
       capacity: this.#ctx.analyzer.capacity(),
       concurrency: this.#pageWorker.concurrency,
       active: this.#activePages,
-      ...this.#counters,
+      ...this.counters(),
     }));
   }
 
@@ -164,7 +171,8 @@ export class ClusterWorker extends EventEmitter {
   }
 
   counters(): Readonly<WorkerCounters> {
-    return { ...this.#counters };
+    const reads = this.#cluster.documents.reads();
+    return { ...this.#counters, documentFetches: reads.fetches, documentBytesRead: reads.bytes, ...this.#documentCounters };
   }
 
   async #processDocument(job: Job, token: string | undefined): Promise<string> {
@@ -188,7 +196,7 @@ export class ClusterWorker extends EventEmitter {
     const { documents, results, pagesQueue } = this.#cluster;
     let plan;
     try {
-      plan = await planPages(doc, await documents.getBytes(doc), this.#ctx.maxPixels);
+      plan = await planPages(doc, await documents.getBytes(doc), this.#ctx.maxPixels, this.#documentCounters);
     } catch (err) {
       const error = toLayoutError(err);
       if (!isInputError(error)) throw error;

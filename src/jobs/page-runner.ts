@@ -6,7 +6,7 @@
  * pool) is thrown so BullMQ retries the job with backoff.
  */
 import { cacheKey, type ResultCache } from '../cache/index.js';
-import { analyzeDocument, openDocument, type PageAnalyzer } from '../document/index.js';
+import { analyzeDocument, openDocument, type DocumentCounters, type PageAnalyzer } from '../document/index.js';
 import { toLayoutError, type LayoutError } from '../errors.js';
 import type { PageResult } from '../model/index.js';
 import type { DocumentRecord, PageOutcome } from './types.js';
@@ -17,6 +17,8 @@ export interface PageRunnerContext {
   /** sha256 of the model file: part of every cache key. */
   readonly modelSha256: string;
   readonly maxPixels: number;
+  /** Counts what opening documents cost here (spools, page-tree parses). */
+  readonly counters?: DocumentCounters;
 }
 
 export interface PagePlan {
@@ -38,9 +40,9 @@ function limits(doc: DocumentRecord, maxPixels: number) {
 }
 
 /** Sniffs the bytes and selects a PDF's pages (its page tree is parsed; nothing is rendered). */
-export async function planPages(doc: DocumentRecord, bytes: Uint8Array, maxPixels: number): Promise<PagePlan> {
+export async function planPages(doc: DocumentRecord, bytes: Uint8Array, maxPixels: number, counters?: DocumentCounters): Promise<PagePlan> {
   // By reference: a PDF is spooled and counted off the event loop that serves the pool.
-  const source = await openDocument({ bytes, name: doc.name }, doc.options.pages, limits(doc, maxPixels), true);
+  const source = await openDocument({ bytes, name: doc.name }, doc.options.pages, limits(doc, maxPixels), true, counters);
   await source.close();
   return { pdf: source.mediaType === 'pdf', pageCount: source.pageCount, pages: source.selected };
 }
@@ -68,6 +70,7 @@ export async function runPage(ctx: PageRunnerContext, doc: DocumentRecord, bytes
       ...(doc.pdf ? { pages: String(page) } : {}),
       // Cluster pages are batch work: a server sharing this pool serves its interactive pages first.
       admission: { priority: 'batch', ...(doc.options.tenant ? { tenant: doc.options.tenant } : {}) },
+      ...(ctx.counters ? { counters: ctx.counters } : {}),
     });
     const result = analyzed.pages[0]!.result;
     await ctx.cache.set(key, result);
