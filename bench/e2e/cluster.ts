@@ -19,7 +19,9 @@
  * env BENCH_CLUSTER_ROUNDS), --threads T (default all cores), --pdf (env BENCH_CLUSTER_PDF=1: the
  * workload is ONE PDF of N pages, the sample pages embedded in turn, instead of N image documents;
  * `direct` then analyses that PDF on the pool), --quick (4 pages, 2 rounds: a smoke run whose
- * figures are not evidence; its JSON goes to the temp folder).
+ * figures are not evidence; its JSON goes to the temp folder), --configs LIST (env
+ * BENCH_CLUSTER_CONFIGS; default direct,one,oneT1,two: a subset runs only those, and only the
+ * ratios whose two sides ran are computed — for counting on a loaded machine).
  *
  * Beside pages/s it records what the workers read and parsed per configuration and round, from
  * their registry entries (deterministic, unlike times on a loaded machine): documents fetched from
@@ -36,7 +38,7 @@ import { analyzeDocument, poolAnalyzer } from '../../src/document/index.js';
 import { Cluster, JobClient, jobSettings, listWorkers, newBatchId, type WorkerInfo } from '../../src/jobs/index.js';
 import { createPool } from '../../src/pool/index.js';
 import { RedisServer } from '../../test/fixtures/redis-server.js';
-import { intOption, quick } from '../common/options.js';
+import { intOption, quick, stringOption } from '../common/options.js';
 import { benchModels, repoRoot, round, samplePages, writeResults } from '../common/results.js';
 import { formatRatio, formatStats, ratioStats, roundOrder, summarizeRatios } from '../common/stats.js';
 
@@ -45,6 +47,9 @@ const rounds = intOption('rounds', 'BENCH_CLUSTER_ROUNDS', 7, 2);
 const threads = intOption('threads', 'BENCH_CLUSTER_THREADS', os.availableParallelism());
 const model = benchModels()[0]!;
 const samples = samplePages();
+const ALL_CONFIGS = ['direct', 'one', 'oneT1', 'two'] as const;
+const selected = stringOption('configs', 'BENCH_CLUSTER_CONFIGS', ALL_CONFIGS.join(',')).split(',');
+for (const name of selected) if (!(ALL_CONFIGS as readonly string[]).includes(name)) throw new Error(`--configs: unknown configuration ${name} (expected ${ALL_CONFIGS.join(',')})`);
 const pdfWorkload = process.argv.includes('--pdf') || process.env.BENCH_CLUSTER_PDF === '1';
 const pages = Array.from({ length: pageCount }, (_, i) => samples[i % samples.length]!);
 /** PDF pages are rendered at this resolution: a page of W×H pixels is W/2×H/2 points, the sample's size again. */
@@ -170,17 +175,25 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
   try {
     await pool.ready();
+    const byQueue = new Map<string, JobClient>();
+    /** One client per queue, made when its configuration first runs. */
     const open = (queue: string): JobClient => {
-      const c = new JobClient(new Cluster(jobSettings(resolveConfig({ redis: redis.url, queue }, {}))));
-      clients.push(c);
+      let c = byQueue.get(queue);
+      if (!c) {
+        c = new JobClient(new Cluster(jobSettings(resolveConfig({ redis: redis.url, queue }, {}))));
+        byQueue.set(queue, c);
+        clients.push(c);
+      }
       return c;
     };
-    workers.push(await startWorker(redis.url, 'one', threads), await startWorker(redis.url, 'onet1', 1), await startWorker(redis.url, 'two', 1), await startWorker(redis.url, 'two', 1));
+    if (selected.includes('one')) workers.push(await startWorker(redis.url, 'one', threads));
+    if (selected.includes('oneT1')) workers.push(await startWorker(redis.url, 'onet1', 1));
+    if (selected.includes('two')) workers.push(await startWorker(redis.url, 'two', 1), await startWorker(redis.url, 'two', 1));
     const workload = await makeWorkload(pageCount);
     const warmup = await makeWorkload(4);
     const limits = { maxPixels: config.maxPixels, pdfDpi: PDF_DPI, maxPdfPages: 0 };
     type Run = (work?: Workload) => Promise<number>;
-    const configs: Record<string, Run> = {
+    const all: Record<string, Run> = {
       direct: async (work = workload) => {
         const started = performance.now();
         await Promise.all(work.documents.map((d) => pdfWorkload
@@ -188,10 +201,11 @@ async function main(): Promise<void> {
           : direct.analyze({ image: d.bytes, name: d.name }, {})));
         return (work.pageCount * 1000) / (performance.now() - started);
       },
-      one: (() => { const c = open('one'); return (work = workload) => measureCluster(c, work, 'one', 1); })(),
-      oneT1: (() => { const c = open('onet1'); return (work = workload) => measureCluster(c, work, 'oneT1', 1); })(),
-      two: (() => { const c = open('two'); return (work = workload) => measureCluster(c, work, 'two', 2); })(),
+      one: (work = workload) => measureCluster(open('one'), work, 'one', 1),
+      oneT1: (work = workload) => measureCluster(open('onet1'), work, 'oneT1', 1),
+      two: (work = workload) => measureCluster(open('two'), work, 'two', 2),
     };
+    const configs = Object.fromEntries(Object.entries(all).filter(([name]) => selected.includes(name)));
     // Warm-up: two pages per worker of every configuration, untimed (arena growth, connections, JIT).
     for (const run of Object.values(configs)) await run(warmup);
     for (const key of Object.keys(submitMs)) delete submitMs[key];
@@ -204,13 +218,15 @@ async function main(): Promise<void> {
       results.push(row);
       process.stderr.write(`round ${r + 1}/${rounds}: ${JSON.stringify(row)} pages/s\n`);
     }
-    const overhead = summarizeRatios(results.map((r) => r.one! / r.direct!), 0.95);
-    const scaling = ratioStats(results.map((r) => r.two! / r.oneT1!));
+    const ran = (...names: string[]): boolean => names.every((n) => selected.includes(n));
+    const overhead = ran('one', 'direct') ? summarizeRatios(results.map((r) => r.one! / r.direct!), 0.95) : undefined;
+    const scaling = ran('two', 'oneT1') ? ratioStats(results.map((r) => r.two! / r.oneT1!)) : undefined;
     const file = writeResults('cluster', {
       model: { path: model.path, kind: model.kind },
       pages: pageCount,
       workload: pdfWorkload ? `one PDF of ${pageCount} pages (${PDF_DPI} dpi)` : `${pageCount} image documents`,
       rounds,
+      configs: selected,
       threads,
       quick,
       note: quick ? 'smoke run (--quick): too few rounds to be evidence' : undefined,
@@ -221,11 +237,13 @@ async function main(): Promise<void> {
         ...counts,
       },
       submitMsPerPage: Object.fromEntries(Object.entries(submitMs).map(([k, v]) => [k, round(v.reduce((a, b) => a + b, 0) / v.length)])),
-      overhead: { description: 'one worker (cpu:1) through Redis / the same pool called directly', ...overhead },
-      scaling: { description: 'two workers (one thread each) / one worker (one thread)', ...scaling },
+      ...(overhead ? { overhead: { description: 'one worker (cpu:1) through Redis / the same pool called directly', ...overhead } } : {}),
+      ...(scaling ? { scaling: { description: 'two workers (one thread each) / one worker (one thread)', ...scaling } } : {}),
     });
     process.stderr.write(`document counts per round: ${JSON.stringify(Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v[0]])))}\n`);
-    process.stderr.write(`overhead (one worker via Redis / pool direct): ${formatRatio(overhead)}\nscaling (two workers / one): ${formatStats(scaling)}\n${file}\n`);
+    if (overhead) process.stderr.write(`overhead (one worker via Redis / pool direct): ${formatRatio(overhead)}\n`);
+    if (scaling) process.stderr.write(`scaling (two workers / one): ${formatStats(scaling)}\n`);
+    process.stderr.write(`${file}\n`);
   } finally {
     await cleanup();
   }
