@@ -14,7 +14,7 @@
 import { PdfError, toLayoutError } from '../errors.js';
 import type { DecodedImage, LayoutParams, MediaType, PageResult } from '../model/index.js';
 import type { PageImages, PageOutputs } from '../pool/index.js';
-import { openDocument, type DocumentLimits } from './document-pages.js';
+import { openDocument, type DocumentLimits, type DocumentPages } from './document-pages.js';
 import { fromImages, withExtras } from './page-extras.js';
 import { PageWindow } from './page-window.js';
 import type { AnalyzedDocument, AnalyzedPage, DocumentCounters, FailedPage, PageAnalyzer, PageContent, PageTaskOptions, UploadedFile } from './types.js';
@@ -69,8 +69,22 @@ export async function analyzeDocument<R extends PageResult>(
   options: AnalyzeDocumentOptions<R>,
 ): Promise<AnalyzedDocument<R>> {
   // onPage wants the pixels here, so only without it can pages go out by reference.
+  const source = await openDocument(file, options.pages, ctx.limits, ctx.analyzer.rendersPages === true && !options.onPage, options.counters);
+  return analyzeOpenedDocument(ctx, file.name, source, options);
+}
+
+/**
+ * The same for a document opened already (a cluster worker keeps its PDFs open across page jobs):
+ * by reference exactly when the analyzer renders pages and there is no onPage. Its `selected`
+ * pages are analysed (`options.pages` is not read), and it is closed once this settles.
+ */
+export async function analyzeOpenedDocument<R extends PageResult>(
+  ctx: DocumentContext<R>,
+  name: string,
+  source: DocumentPages,
+  options: AnalyzeDocumentOptions<R>,
+): Promise<AnalyzedDocument<R>> {
   const remote = ctx.analyzer.rendersPages === true && !options.onPage;
-  const source = await openDocument(file, options.pages, ctx.limits, remote, options.counters);
   const outputs: PageOutputs | undefined = remote && (options.visualize || options.returnImage || options.crops)
     ? {
       ...(options.visualize ? { overlay: options.overlayFormat ?? 'png' } : {}),
@@ -98,7 +112,7 @@ export async function analyzeDocument<R extends PageResult>(
   };
 
   const runPage = async (pageNumber: number, content: PageContent): Promise<AnalyzedPage<R>> => {
-    const input = { ...content, name: file.name, ...(pdf ? { page: pageNumber } : {}), ...(outputs ? { outputs } : {}) };
+    const input = { ...content, name, ...(pdf ? { page: pageNumber } : {}), ...(outputs ? { outputs } : {}) };
     const result = await ctx.analyzer.analyze(input, options.params, taskOptions());
     if (remote) {
       const page = fromImages(result as R & { images?: PageImages });
@@ -144,7 +158,7 @@ export async function analyzeDocument<R extends PageResult>(
     // Nothing to answer with: the document fails as it did before pages could fail alone.
     if (pages.length === 0 && failedPages[0]) throw failedPages[0].error;
     return {
-      name: file.name,
+      name,
       mediaType: source.mediaType,
       pageCount: source.pageCount,
       pages,

@@ -4,6 +4,7 @@
  * selected pages handed on one at a time on demand, so only the pages in the window are ever held
  * in memory. Nothing here parses or draws a PDF: that runs on PDF threads, under time budgets.
  */
+import fs from 'node:fs/promises';
 import { EmptyInputError, UnsupportedMediaError, UploadTooLargeError } from '../errors.js';
 import { sniffMediaType, type MediaType } from '../model/index.js';
 import { optionSpecs } from '../config.js';
@@ -29,6 +30,8 @@ export interface DocumentPages {
   readonly selected: readonly number[];
   /** The page as the analyzer takes it: the upload's bytes, the rendered PDF page, or a reference to it. */
   render(pageNumber: number): Promise<PageContent>;
+  /** False once a spooled PDF's temp file is gone (a temp cleaner): an open kept for later must be opened again. */
+  intact(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -52,7 +55,7 @@ export function checkUpload(file: UploadedFile, maxUploadMb?: number): MediaType
 export async function openDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits, byReference = false, counters?: DocumentCounters): Promise<DocumentPages> {
   const mediaType = checkUpload(file, limits.maxUploadMb);
   if (mediaType !== 'pdf') {
-    return { mediaType, pageCount: 1, selected: [1], render: () => Promise.resolve({ image: file.bytes }), close: () => Promise.resolve() };
+    return { mediaType, pageCount: 1, selected: [1], render: () => Promise.resolve({ image: file.bytes }), intact: () => Promise.resolve(true), close: () => Promise.resolve() };
   }
   return spooledDocument(file, pages, limits, byReference, counters);
 }
@@ -73,6 +76,7 @@ async function spooledDocument(file: UploadedFile, pages: string | undefined, li
         const ref: PdfPageRef = { path: spool.path, page, dpi: limits.pdfDpi, renderTimeoutMs: timeoutMs };
         return byReference ? { pdf: ref } : { image: await renderPdfPage({ ref, name: file.name, maxPixels: limits.maxPixels }) };
       },
+      intact: () => fs.access(spool.path).then(() => true, () => false),
       close: () => spool.remove(),
     };
   } catch (err) {

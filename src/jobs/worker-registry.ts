@@ -28,6 +28,8 @@ export interface WorkerInfo {
   readonly documentBytesRead?: number;
   readonly spools?: number;
   readonly pageTreeParses?: number;
+  /** PDFs the worker holds open for its page jobs. */
+  readonly openDocuments?: number;
   /** Pages stored per second over the last heartbeat period. */
   readonly pagesPerSec: number;
   readonly startedAt: number;
