@@ -16,20 +16,29 @@
  * Writes bench/results/cluster-<timestamp>.json.
  *
  * Options: --pages N (default 40; env BENCH_CLUSTER_PAGES), --rounds R (default 7;
- * env BENCH_CLUSTER_ROUNDS), --threads T (default all cores), --quick (4 pages, 2 rounds: a smoke
- * run whose figures are not evidence; its JSON goes to the temp folder).
+ * env BENCH_CLUSTER_ROUNDS), --threads T (default all cores), --pdf (env BENCH_CLUSTER_PDF=1: the
+ * workload is ONE PDF of N pages, the sample pages embedded in turn, instead of N image documents;
+ * `direct` then analyses that PDF on the pool), --quick (4 pages, 2 rounds: a smoke run whose
+ * figures are not evidence; its JSON goes to the temp folder), --configs LIST (env
+ * BENCH_CLUSTER_CONFIGS; default direct,one,oneT1,two: a subset runs only those, and only the
+ * ratios whose two sides ran are computed — for counting on a loaded machine).
+ *
+ * Beside pages/s it records what the workers read and parsed per configuration and round, from
+ * their registry entries (deterministic, unlike times on a loaded machine): documents fetched from
+ * Redis, bytes read, PDFs spooled, page trees parsed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PDFDocument } from 'pdf-lib';
 import { resolveConfig } from '../../src/config.js';
-import { poolAnalyzer } from '../../src/document/index.js';
-import { Cluster, JobClient, jobSettings, newBatchId } from '../../src/jobs/index.js';
+import { analyzeDocument, poolAnalyzer } from '../../src/document/index.js';
+import { Cluster, JobClient, jobSettings, listWorkers, newBatchId, type WorkerInfo } from '../../src/jobs/index.js';
 import { createPool } from '../../src/pool/index.js';
 import { RedisServer } from '../../test/fixtures/redis-server.js';
-import { intOption, quick } from '../common/options.js';
+import { intOption, quick, stringOption } from '../common/options.js';
 import { benchModels, repoRoot, round, samplePages, writeResults } from '../common/results.js';
 import { formatRatio, formatStats, ratioStats, roundOrder, summarizeRatios } from '../common/stats.js';
 
@@ -38,7 +47,38 @@ const rounds = intOption('rounds', 'BENCH_CLUSTER_ROUNDS', 7, 2);
 const threads = intOption('threads', 'BENCH_CLUSTER_THREADS', os.availableParallelism());
 const model = benchModels()[0]!;
 const samples = samplePages();
-const workload = Array.from({ length: pageCount }, (_, i) => samples[i % samples.length]!);
+const ALL_CONFIGS = ['direct', 'one', 'oneT1', 'two'] as const;
+const selected = stringOption('configs', 'BENCH_CLUSTER_CONFIGS', ALL_CONFIGS.join(',')).split(',');
+for (const name of selected) if (!(ALL_CONFIGS as readonly string[]).includes(name)) throw new Error(`--configs: unknown configuration ${name} (expected ${ALL_CONFIGS.join(',')})`);
+const pdfWorkload = process.argv.includes('--pdf') || process.env.BENCH_CLUSTER_PDF === '1';
+const pages = Array.from({ length: pageCount }, (_, i) => samples[i % samples.length]!);
+/** PDF pages are rendered at this resolution: a page of W×H pixels is W/2×H/2 points, the sample's size again. */
+const PDF_DPI = 144;
+
+/** One PDF whose page i is sample i (JPEG, embedded as is), sized to render at the sample's own pixels. */
+async function samplesPdf(count: number): Promise<Buffer> {
+  const pdf = await PDFDocument.create();
+  const embedded = new Map<string, Awaited<ReturnType<typeof pdf.embedJpg>>>();
+  for (const sample of pages.slice(0, count)) {
+    let image = embedded.get(sample.name);
+    if (!image) embedded.set(sample.name, (image = await pdf.embedJpg(sample.bytes)));
+    const scale = 72 / PDF_DPI;
+    const page = pdf.addPage([image.width * scale, image.height * scale]);
+    page.drawImage(image, { x: 0, y: 0, width: image.width * scale, height: image.height * scale });
+  }
+  return Buffer.from(await pdf.save());
+}
+
+/** A run's input: N image documents, or one PDF of N pages (--pdf). */
+interface Workload {
+  readonly pageCount: number;
+  readonly documents: ReadonlyArray<{ name: string; bytes: Buffer }>;
+}
+
+async function makeWorkload(count: number): Promise<Workload> {
+  if (pdfWorkload) return { pageCount: count, documents: [{ name: `samples-${count}.pdf`, bytes: await samplesPdf(count) }] };
+  return { pageCount: count, documents: pages.slice(0, count).map((p, i) => ({ name: `${i}-${p.name}`, bytes: p.bytes })) };
+}
 const cli = path.join(repoRoot, 'dist/src/cli/index.js');
 
 async function startWorker(redisUrl: string, queue: string, workerThreads: number): Promise<ChildProcess> {
@@ -71,27 +111,51 @@ const POLL_MS = 50;
 /** Submitting time per page, per configuration (ms), over the timed rounds. */
 const submitMs: Record<string, number[]> = {};
 
-/** Submits every page as a document into the paused queue, then times the worker(s) draining it: pages/s through Redis. */
-async function measureCluster(client: JobClient, pages: typeof workload, label: string): Promise<number> {
+/** What the workers of a queue read and parsed, summed from their registry entries. */
+const COUNTS = ['documentFetches', 'documentBytesRead', 'spools', 'pageTreeParses'] as const;
+type Counts = Record<(typeof COUNTS)[number], number>;
+
+function sumCounts(workers: readonly WorkerInfo[]): Counts {
+  return Object.fromEntries(COUNTS.map((k) => [k, workers.reduce((sum, w) => sum + (w[k] ?? 0), 0)])) as Counts;
+}
+
+/** The queue's counts once every worker has sent a heartbeat after `since` (performance.timeOrigin-based ms). */
+async function countsAfter(client: JobClient, since: number, workerCount: number): Promise<Counts> {
+  for (;;) {
+    const workers = await listWorkers(client.cluster);
+    if (workers.length === workerCount && workers.every((w) => w.seenAt > since)) return sumCounts(workers);
+    await sleep(POLL_MS);
+  }
+}
+
+/** Per configuration and timed round: what its workers read and parsed for that round. */
+const counts: Record<string, Counts[]> = {};
+
+/** Submits the workload into the paused queue, then times the worker(s) draining it: pages/s through Redis. */
+async function measureCluster(client: JobClient, work: Workload, label: string, workerCount: number): Promise<number> {
   const batchId = newBatchId('bench');
-  const options = { params: {}, pdfDpi: 144, maxPdfPages: 0 };
+  const options = { params: {}, pdfDpi: PDF_DPI, maxPdfPages: 0 };
   const { docsQueue } = client.cluster;
+  const before = await countsAfter(client, Date.now(), workerCount);
   await docsQueue.pause();
   const submitStarted = performance.now();
   await client.createBatch(batchId);
-  for (let i = 0; i < pages.length; i++) await client.submitDocument(batchId, { name: `${i}-${pages[i]!.name}`, bytes: pages[i]!.bytes }, options);
-  (submitMs[label] ??= []).push((performance.now() - submitStarted) / pages.length);
+  for (const doc of work.documents) await client.submitDocument(batchId, doc, options);
+  (submitMs[label] ??= []).push((performance.now() - submitStarted) / work.pageCount);
   const started = performance.now();
   await docsQueue.resume();
   for (;;) {
     const batch = await client.cluster.documents.getBatch(batchId);
-    if (batch && batch.docsCompleted + batch.docsFailed === pages.length) {
-      if (batch.docsFailed > 0) throw new Error(`${batch.docsFailed} pages failed`);
+    if (batch && batch.docsCompleted + batch.docsFailed === work.documents.length) {
+      if (batch.docsFailed > 0) throw new Error(`${batch.docsFailed} documents failed`);
       break;
     }
     await sleep(POLL_MS);
   }
-  return (pages.length * 1000) / (performance.now() - started);
+  const rate = (work.pageCount * 1000) / (performance.now() - started);
+  const after = await countsAfter(client, Date.now(), workerCount);
+  (counts[label] ??= []).push(Object.fromEntries(COUNTS.map((k) => [k, after[k] - before[k]])) as Counts);
+  return rate;
 }
 
 async function main(): Promise<void> {
@@ -111,26 +175,41 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
   try {
     await pool.ready();
+    const byQueue = new Map<string, JobClient>();
+    /** One client per queue, made when its configuration first runs. */
     const open = (queue: string): JobClient => {
-      const c = new JobClient(new Cluster(jobSettings(resolveConfig({ redis: redis.url, queue }, {}))));
-      clients.push(c);
+      let c = byQueue.get(queue);
+      if (!c) {
+        c = new JobClient(new Cluster(jobSettings(resolveConfig({ redis: redis.url, queue }, {}))));
+        byQueue.set(queue, c);
+        clients.push(c);
+      }
       return c;
     };
-    workers.push(await startWorker(redis.url, 'one', threads), await startWorker(redis.url, 'onet1', 1), await startWorker(redis.url, 'two', 1), await startWorker(redis.url, 'two', 1));
-    type Run = (pages?: typeof workload) => Promise<number>;
-    const configs: Record<string, Run> = {
-      direct: async (pages = workload) => {
+    if (selected.includes('one')) workers.push(await startWorker(redis.url, 'one', threads));
+    if (selected.includes('oneT1')) workers.push(await startWorker(redis.url, 'onet1', 1));
+    if (selected.includes('two')) workers.push(await startWorker(redis.url, 'two', 1), await startWorker(redis.url, 'two', 1));
+    const workload = await makeWorkload(pageCount);
+    const warmup = await makeWorkload(4);
+    const limits = { maxPixels: config.maxPixels, pdfDpi: PDF_DPI, maxPdfPages: 0 };
+    type Run = (work?: Workload) => Promise<number>;
+    const all: Record<string, Run> = {
+      direct: async (work = workload) => {
         const started = performance.now();
-        await Promise.all(pages.map((p, i) => direct.analyze({ source: { kind: 'image', bytes: p.bytes }, name: `${i}` }, {})));
-        return (pages.length * 1000) / (performance.now() - started);
+        await Promise.all(work.documents.map((d) => pdfWorkload
+          ? analyzeDocument({ analyzer: direct, limits }, d, { params: {} })
+          : direct.analyze({ source: { kind: 'image', bytes: d.bytes }, name: d.name }, {})));
+        return (work.pageCount * 1000) / (performance.now() - started);
       },
-      one: (() => { const c = open('one'); return (pages = workload) => measureCluster(c, pages, 'one'); })(),
-      oneT1: (() => { const c = open('onet1'); return (pages = workload) => measureCluster(c, pages, 'oneT1'); })(),
-      two: (() => { const c = open('two'); return (pages = workload) => measureCluster(c, pages, 'two'); })(),
+      one: (work = workload) => measureCluster(open('one'), work, 'one', 1),
+      oneT1: (work = workload) => measureCluster(open('onet1'), work, 'oneT1', 1),
+      two: (work = workload) => measureCluster(open('two'), work, 'two', 2),
     };
+    const configs = Object.fromEntries(Object.entries(all).filter(([name]) => selected.includes(name)));
     // Warm-up: two pages per worker of every configuration, untimed (arena growth, connections, JIT).
-    for (const run of Object.values(configs)) await run(workload.slice(0, 4));
+    for (const run of Object.values(configs)) await run(warmup);
     for (const key of Object.keys(submitMs)) delete submitMs[key];
+    for (const key of Object.keys(counts)) delete counts[key];
     const results: Array<Record<string, number>> = [];
     for (let r = 0; r < rounds; r++) {
       const order = roundOrder(Object.keys(configs), r);
@@ -139,22 +218,32 @@ async function main(): Promise<void> {
       results.push(row);
       process.stderr.write(`round ${r + 1}/${rounds}: ${JSON.stringify(row)} pages/s\n`);
     }
-    const overhead = summarizeRatios(results.map((r) => r.one! / r.direct!), 0.95);
-    const scaling = ratioStats(results.map((r) => r.two! / r.oneT1!));
+    const ran = (...names: string[]): boolean => names.every((n) => selected.includes(n));
+    const overhead = ran('one', 'direct') ? summarizeRatios(results.map((r) => r.one! / r.direct!), 0.95) : undefined;
+    const scaling = ran('two', 'oneT1') ? ratioStats(results.map((r) => r.two! / r.oneT1!)) : undefined;
     const file = writeResults('cluster', {
       model: { path: model.path, kind: model.kind },
       pages: pageCount,
+      workload: pdfWorkload ? `one PDF of ${pageCount} pages (${PDF_DPI} dpi)` : `${pageCount} image documents`,
       rounds,
+      configs: selected,
       threads,
       quick,
       note: quick ? 'smoke run (--quick): too few rounds to be evidence' : undefined,
       perRound: results,
       redisAppendfsync: 'everysec',
+      documentCounts: {
+        description: 'per timed round, summed over the configuration\'s workers: documents fetched from Redis, bytes read, PDFs spooled, page trees parsed (split included)',
+        ...counts,
+      },
       submitMsPerPage: Object.fromEntries(Object.entries(submitMs).map(([k, v]) => [k, round(v.reduce((a, b) => a + b, 0) / v.length)])),
-      overhead: { description: 'one worker (cpu:1) through Redis / the same pool called directly', ...overhead },
-      scaling: { description: 'two workers (one thread each) / one worker (one thread)', ...scaling },
+      ...(overhead ? { overhead: { description: 'one worker (cpu:1) through Redis / the same pool called directly', ...overhead } } : {}),
+      ...(scaling ? { scaling: { description: 'two workers (one thread each) / one worker (one thread)', ...scaling } } : {}),
     });
-    process.stderr.write(`overhead (one worker via Redis / pool direct): ${formatRatio(overhead)}\nscaling (two workers / one): ${formatStats(scaling)}\n${file}\n`);
+    process.stderr.write(`document counts per round: ${JSON.stringify(Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v[0]])))}\n`);
+    if (overhead) process.stderr.write(`overhead (one worker via Redis / pool direct): ${formatRatio(overhead)}\n`);
+    if (scaling) process.stderr.write(`scaling (two workers / one): ${formatStats(scaling)}\n`);
+    process.stderr.write(`${file}\n`);
   } finally {
     await cleanup();
   }

@@ -14,9 +14,9 @@
 import { PdfError, toLayoutError } from '../errors.js';
 import type { LayoutParams, MediaType, PageResult } from '../model/index.js';
 import type { PageImages, PageOutputs, PageSource } from '../pool/index.js';
-import { openDocument, type DocumentLimits } from './document-pages.js';
+import { openDocument, type DocumentLimits, type DocumentPages } from './document-pages.js';
 import { PageWindow } from './page-window.js';
-import type { AnalyzedDocument, AnalyzedPage, FailedPage, PageAnalyzer, PageTaskOptions, UploadedFile } from './types.js';
+import type { AnalyzedDocument, AnalyzedPage, DocumentCounters, FailedPage, PageAnalyzer, PageTaskOptions, UploadedFile } from './types.js';
 
 /** A page's outcome: its result, or the error it failed with alone. */
 type PageOutcome<R extends PageResult> = { readonly done: AnalyzedPage<R> } | { readonly failed: FailedPage };
@@ -70,6 +70,8 @@ export interface AnalyzeDocumentOptions<R extends PageResult = PageResult> {
   readonly onOpen?: (document: { readonly mediaType: MediaType; readonly pageCount: number; readonly selected: readonly number[] }) => void;
   /** Runs per page as its result arrives (progress). */
   readonly onResult?: (page: AnalyzedPage<R>) => void;
+  /** Counts the document's spool and page-tree parse (a cluster worker's evidence). */
+  readonly counters?: DocumentCounters;
 }
 
 export async function analyzeDocument<R extends PageResult>(
@@ -77,7 +79,21 @@ export async function analyzeDocument<R extends PageResult>(
   file: UploadedFile,
   options: AnalyzeDocumentOptions<R>,
 ): Promise<AnalyzedDocument<R>> {
-  const source = await openDocument(file, options.pages, ctx.limits);
+  const source = await openDocument(file, options.pages, ctx.limits, options.counters);
+  return analyzeOpenedDocument(ctx, file.name, source, options);
+}
+
+/**
+ * The same for a document opened already (a cluster worker keeps its PDFs open across page jobs).
+ * Its `selected` pages are analysed (`options.pages` is not read), and it is closed once this
+ * settles (a kept document hands in a view whose close only lets it go).
+ */
+export async function analyzeOpenedDocument<R extends PageResult>(
+  ctx: DocumentContext<R>,
+  name: string,
+  source: DocumentPages,
+  options: AnalyzeDocumentOptions<R>,
+): Promise<AnalyzedDocument<R>> {
   const outputs: PageOutputs | undefined = options.visualize || options.returnImage || options.crops
     ? {
       ...(options.visualize ? { overlay: options.overlayFormat ?? 'png' } : {}),
@@ -105,7 +121,7 @@ export async function analyzeDocument<R extends PageResult>(
   };
 
   const runPage = async (pageNumber: number, pageSource: PageSource): Promise<AnalyzedPage<R>> => {
-    const input = { source: pageSource, name: file.name, ...(pdf ? { page: pageNumber } : {}), ...(outputs ? { outputs } : {}) };
+    const input = { source: pageSource, name, ...(pdf ? { page: pageNumber } : {}), ...(outputs ? { outputs } : {}) };
     const page = analyzedPage(await ctx.analyzer.analyze(input, options.params, taskOptions()));
     await options.onPage?.(page, source.mediaType);
     options.onResult?.(page);
@@ -136,7 +152,7 @@ export async function analyzeDocument<R extends PageResult>(
     // Nothing to answer with: the document fails as it did before pages could fail alone.
     if (pages.length === 0 && failedPages[0]) throw failedPages[0].error;
     return {
-      name: file.name,
+      name,
       mediaType: source.mediaType,
       pageCount: source.pageCount,
       pages,

@@ -5,13 +5,14 @@
  * parses or draws a PDF: counting runs on PDF threads, rendering where the pixels are used, both
  * under time budgets.
  */
+import fs from 'node:fs/promises';
 import { EmptyInputError, UnsupportedMediaError, UploadTooLargeError } from '../errors.js';
 import { sniffMediaType, type MediaType } from '../model/index.js';
 import { optionSpecs } from '../config.js';
 import { countPdfPages, selectPdfPages } from '../pdf/index.js';
 import type { PageSource } from '../pool/index.js';
 import { spoolPdf } from './pdf-spool.js';
-import type { UploadedFile } from './types.js';
+import type { DocumentCounters, UploadedFile } from './types.js';
 
 /** The limits a document is checked against (a subset of Config). */
 export interface DocumentLimits {
@@ -31,6 +32,8 @@ export interface DocumentPages {
   readonly selected: readonly number[];
   /** The page as the analyzer takes it: the upload's bytes, or a reference to a spooled PDF page. */
   source(pageNumber: number): PageSource;
+  /** False once a spooled PDF's temp file is gone (a temp cleaner): an open kept for later must be opened again. */
+  intact(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -48,20 +51,23 @@ export function checkUpload(file: UploadedFile, maxUploadMb?: number): MediaType
 /**
  * `pages` selects PDF pages ("1-3,7"; all when absent) and is ignored for an image. A PDF is
  * spooled to a temp file (removed on close) and counted off this thread; its pages are handed on
- * as references, rendered by the analyzer where it uses the pixels.
+ * as references, rendered by the analyzer where it uses the pixels. `counters`, when given, counts
+ * the spool and the page-tree parse.
  */
-export async function openDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits): Promise<DocumentPages> {
+export async function openDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits, counters?: DocumentCounters): Promise<DocumentPages> {
   const mediaType = checkUpload(file, limits.maxUploadMb);
   if (mediaType !== 'pdf') {
-    return { mediaType, pageCount: 1, selected: [1], source: () => ({ kind: 'image', bytes: file.bytes }), close: () => Promise.resolve() };
+    return { mediaType, pageCount: 1, selected: [1], source: () => ({ kind: 'image', bytes: file.bytes }), intact: () => Promise.resolve(true), close: () => Promise.resolve() };
   }
-  return spooledDocument(file, pages, limits);
+  return spooledDocument(file, pages, limits, counters);
 }
 
-async function spooledDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits): Promise<DocumentPages> {
+async function spooledDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits, counters?: DocumentCounters): Promise<DocumentPages> {
   const timeoutMs = limits.pdfPageTimeoutMs ?? optionSpecs.pdfPageTimeoutMs.default;
   const spool = await spoolPdf(file.bytes);
+  if (counters) counters.spools += 1;
   try {
+    if (counters) counters.pageTreeParses += 1;
     const pageCount = await countPdfPages({ path: spool.path, name: file.name, maxPixels: limits.maxPixels, timeoutMs });
     const selected = selectPdfPages(pages, pageCount, { name: file.name, maxPages: limits.maxPdfPages });
     return {
@@ -69,6 +75,7 @@ async function spooledDocument(file: UploadedFile, pages: string | undefined, li
       pageCount,
       selected,
       source: (page) => ({ kind: 'pdf', path: spool.path, page, dpi: limits.pdfDpi, renderTimeoutMs: timeoutMs }),
+      intact: () => fs.access(spool.path).then(() => true, () => false),
       close: () => spool.remove(),
     };
   } catch (err) {

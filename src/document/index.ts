@@ -4,7 +4,7 @@
  * routes and the CLI call `analyzeDocument`; nothing above imports the files behind this door.
  */
 export type * from './types.js';
-export { analyzeDocument, type AnalyzeDocumentOptions, type DocumentContext } from './analyze-document.js';
+export { analyzeDocument, analyzeOpenedDocument, type AnalyzeDocumentOptions, type DocumentContext } from './analyze-document.js';
 export { checkUpload, openDocument, type DocumentLimits, type DocumentPages } from './document-pages.js';
 export { PageWindow } from './page-window.js';
 export { createInProcessAnalyzer } from './in-process-analyzer.js';

@@ -34,6 +34,17 @@ export interface PageAnalyzer<R extends PageResult & { readonly images?: PageIma
   close(): Promise<void>;
 }
 
+/**
+ * What opening documents cost, counted into an object the caller owns (a cluster worker): the
+ * deterministic evidence behind bench:cluster's document counts.
+ */
+export interface DocumentCounters {
+  /** PDFs written to a temp file. */
+  spools: number;
+  /** PDF page trees parsed (page counts), on a PDF thread. */
+  pageTreeParses: number;
+}
+
 export interface UploadedFile {
   readonly bytes: Uint8Array;
   readonly name: string;

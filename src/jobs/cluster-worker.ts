@@ -16,6 +16,7 @@ import { notifyCallback, type CallbackOptions } from './callback.js';
 import type { Cluster } from './cluster.js';
 import { redisOptions } from './connection.js';
 import { BULL_PREFIX, pageJobId } from './names.js';
+import { OpenDocuments, type OpenDocumentsOptions } from './open-documents.js';
 import { isInputError, planPages, runPage, type PageRunnerContext } from './page-runner.js';
 import { docJobSchema, FINISHED_STATES, pageJobSchema, type DocumentRecord, type PageOutcome } from './types.js';
 import { WorkerRegistry } from './worker-registry.js';
@@ -39,6 +40,8 @@ export interface ClusterWorkerOptions {
    * three, so fewer locked batch pages sit here that other workers could run.
    */
   readonly interactiveActive?: () => boolean;
+  /** Bounds of the PDFs kept open across this worker's page jobs (defaults in open-documents.ts). */
+  readonly openDocuments?: OpenDocumentsOptions;
 }
 
 export interface ClusterWorkerEvents {
@@ -55,6 +58,14 @@ export interface WorkerCounters {
   cacheHits: number;
   /** Page jobs that failed for good (every attempt). */
   failedPages: number;
+  /** Documents read from Redis (or the shared path), and their bytes: what re-reading costs. */
+  documentFetches: number;
+  documentBytesRead: number;
+  /** PDFs spooled to a temp file, and PDF page trees parsed, by this worker. */
+  spools: number;
+  pageTreeParses: number;
+  /** PDFs held open for the page jobs here (spool files on disk). */
+  openDocuments: number;
 }
 
 /** Weight of the newest page in the page-time average. */
@@ -79,7 +90,10 @@ export class ClusterWorker extends EventEmitter {
   readonly #pageWorker: Worker;
   readonly #registry: WorkerRegistry;
   readonly #callbacks: CallbackOptions | undefined;
-  readonly #counters: WorkerCounters = { pagesRun: 0, pagesStored: 0, cacheHits: 0, failedPages: 0 };
+  readonly #counters = { pagesRun: 0, pagesStored: 0, cacheHits: 0, failedPages: 0 };
+  readonly #documentCounters = { spools: 0, pageTreeParses: 0 };
+  /** The PDFs open here: a document's split and page jobs on this worker fetch, spool and parse it once. */
+  readonly #open: OpenDocuments;
   #activePages = 0;
   readonly #interactiveActive: (() => boolean) | undefined;
   /** Average wall time of a page run here (device pages, not cache hits), ms. */
@@ -92,7 +106,8 @@ export class ClusterWorker extends EventEmitter {
     this.#cluster = cluster;
     this.#callbacks = options.callbacks;
     this.id = options.workerId ?? `${os.hostname()}-${process.pid}`;
-    this.#ctx = { analyzer: options.analyzer, cache: options.cache, modelSha256: options.modelSha256, maxPixels: options.maxPixels };
+    this.#open = new OpenDocuments(options.openDocuments);
+    this.#ctx = { analyzer: options.analyzer, cache: options.cache, modelSha256: options.modelSha256, maxPixels: options.maxPixels, counters: this.#documentCounters, documents: this.#open };
     this.#interactiveActive = options.interactiveActive;
     const connection = redisOptions(cluster.settings.redisUrl);
     const common = {
@@ -123,7 +138,7 @@ export class ClusterWorker extends EventEmitter {
       capacity: this.#ctx.analyzer.capacity(),
       concurrency: this.#pageWorker.concurrency,
       active: this.#activePages,
-      ...this.#counters,
+      ...this.counters(),
     }));
   }
 
@@ -164,7 +179,8 @@ export class ClusterWorker extends EventEmitter {
   }
 
   counters(): Readonly<WorkerCounters> {
-    return { ...this.#counters };
+    const reads = this.#cluster.documents.reads();
+    return { ...this.#counters, documentFetches: reads.fetches, documentBytesRead: reads.bytes, ...this.#documentCounters, openDocuments: this.#open.size };
   }
 
   async #processDocument(job: Job, token: string | undefined): Promise<string> {
@@ -188,7 +204,7 @@ export class ClusterWorker extends EventEmitter {
     const { documents, results, pagesQueue } = this.#cluster;
     let plan;
     try {
-      plan = await planPages(doc, await documents.getBytes(doc), this.#ctx.maxPixels);
+      plan = await planPages(this.#ctx, doc, () => documents.getBytes(doc));
     } catch (err) {
       const error = toLayoutError(err);
       if (!isInputError(error)) throw error;
@@ -229,6 +245,7 @@ export class ClusterWorker extends EventEmitter {
   }
 
   async #finishDocument(doc: DocumentRecord, state: 'completed' | 'failed', error?: { code: string; message: string }): Promise<void> {
+    this.#open.finish(doc.docId);
     const changed = await this.#cluster.documents.finish(doc, state, error);
     if (!changed) return;
     this.emit('document', { docId: doc.docId, state });
@@ -244,14 +261,18 @@ export class ClusterWorker extends EventEmitter {
     const { documents, results } = this.#cluster;
     const doc = await documents.getDocument(docId);
     // Canceled or finished documents, and pages stored by an earlier delivery, cost nothing.
-    if (!doc || FINISHED_STATES.includes(doc.state)) return 'skipped';
+    if (!doc || FINISHED_STATES.includes(doc.state)) {
+      // Canceled or finished elsewhere: its open PDF here is of no more use.
+      this.#open.finish(docId);
+      return 'skipped';
+    }
     if (await results.has(docId, page)) return 'duplicate';
     const started = Date.now();
     this.#activePages += 1;
     try {
       let outcome: PageOutcome & { cached?: boolean };
       try {
-        outcome = await runPage(this.#ctx, doc, await documents.getBytes(doc), page);
+        outcome = await runPage(this.#ctx, doc, () => documents.getBytes(doc), page);
       } catch (err) {
         const error = toLayoutError(err);
         // An expired document (410) is bad input for this purpose: no retry brings the bytes back.
@@ -277,10 +298,11 @@ export class ClusterWorker extends EventEmitter {
     }
   }
 
-  /** Stops fetching, finishes the jobs it holds, then leaves the registry. Idempotent. */
+  /** Stops fetching, finishes the jobs it holds, closes its open PDFs (spool files removed), then leaves the registry. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await Promise.all([this.#pageWorker.close(), this.#docWorker.close()]);
+      await this.#open.close();
       await this.#registry.stop();
     })();
     return this.#closing;

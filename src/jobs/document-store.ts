@@ -91,6 +91,8 @@ export class DocumentStore {
   readonly #redis: Redis;
   readonly #ttlSeconds: number;
   readonly #bytes = new LRUCache<string, Buffer>({ maxSize: BYTES_CACHE_BYTES, sizeCalculation: (b) => Math.max(1, b.byteLength) });
+  /** Documents read from Redis or the shared path by this process (not from its own cache), and their bytes. */
+  readonly #reads = { fetches: 0, bytes: 0 };
 
   constructor(redis: Redis, queue: string, ttlSeconds: number) {
     this.#redis = redis;
@@ -163,6 +165,11 @@ export class DocumentStore {
     });
   }
 
+  /** What getBytes read from Redis or the shared path so far. */
+  reads(): { readonly fetches: number; readonly bytes: number } {
+    return { ...this.#reads };
+  }
+
   /** The document's bytes: from this process's cache, Redis, or the shared path. */
   async getBytes(doc: DocumentRecord): Promise<Buffer> {
     const cached = this.#bytes.get(doc.docId);
@@ -173,7 +180,9 @@ export class DocumentStore {
     } else {
       bytes = await this.#redis.getBuffer(this.keys.docBytes(doc.docId));
     }
+    this.#reads.fetches += 1;
     if (!bytes) throw DocumentExpiredError(doc.name);
+    this.#reads.bytes += bytes.byteLength;
     this.#bytes.set(doc.docId, bytes);
     return bytes;
   }

@@ -14,7 +14,7 @@ import { notifyCallback, type CallbackOptions } from './callback.js';
 import type { JobMetrics, JobService, JobState, JobView } from './job-service.js';
 import { iso } from './job-service.js';
 import { pageCacheKey } from './page-runner.js';
-import type { DocumentOptions, DocumentRecord, JobErrorInfo, PageOutcome } from './types.js';
+import type { DocumentOptions, JobErrorInfo, PageOutcome } from './types.js';
 
 /** Jobs held in memory (queued, running and finished not yet expired). */
 export const MAX_JOBS = 1_000;
@@ -140,7 +140,8 @@ export class EmbeddedJobService implements JobService {
       // Whether it is a PDF is known once the document is opened (onOpen), before any page runs.
       let pdf = false;
       const modelKey = await modelSha256();
-      const cached = cachingAnalyzer(analyzer, cache, (page) => pageCacheKey({ sha256: job.sha256, pdf, options: job.options } as DocumentRecord, page, modelKey));
+      // The cache in front of the analyzer, as for a cluster's page jobs (page-runner.ts).
+      const cached = cachingAnalyzer(analyzer, cache, (page) => pageCacheKey({ sha256: job.sha256, pdf, options: job.options }, page, modelKey));
       // The document is opened once (a PDF spooled and counted off this, the HTTP server's, event loop).
       const doc = await analyzeDocument({ analyzer: cached, limits }, job.file, {
         params: job.options.params,

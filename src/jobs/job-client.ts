@@ -62,9 +62,12 @@ export class JobClient {
   }
 
   async status(batchId: string): Promise<BatchStatus | undefined> {
+    // Documents first: the batch's counters only grow, so once every document read is finished,
+    // the counters read after them count all of them (read the other way round, the last document
+    // could finish in between and be missing from docsCompleted).
+    const documents = await this.cluster.documents.getDocuments(await this.cluster.documents.documentIds(batchId));
     const batch = await this.cluster.documents.getBatch(batchId);
     if (!batch) return undefined;
-    const documents = await this.cluster.documents.getDocuments(await this.cluster.documents.documentIds(batchId));
     return { ...batch, state: batchState(batch, documents), documents };
   }
 

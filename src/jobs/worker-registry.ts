@@ -23,6 +23,13 @@ export interface WorkerInfo {
   readonly pagesStored: number;
   readonly cacheHits: number;
   readonly failedPages: number;
+  /** Documents read from Redis or the shared path, their bytes, PDFs spooled, page trees parsed (absent from older workers). */
+  readonly documentFetches?: number;
+  readonly documentBytesRead?: number;
+  readonly spools?: number;
+  readonly pageTreeParses?: number;
+  /** PDFs the worker holds open for its page jobs. */
+  readonly openDocuments?: number;
   /** Pages stored per second over the last heartbeat period. */
   readonly pagesPerSec: number;
   readonly startedAt: number;
