@@ -15,22 +15,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataType, GraphBuilder } from '../scripts/onnx/graph-builder.js';
+import { seededRandom } from './common/random.js';
 
 const QUERIES = 300;
 const MASK = 200;
 const SIZE = 800;
 
-/** Mulberry32: small, seeded, reproducible across platforms. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Stage { readonly channels: number; readonly blocks: number }
 
@@ -57,7 +47,7 @@ const FAST_STAGES: readonly Stage[] = [
 
 export function makeStandinModel(options: { fast?: boolean } = {}): Uint8Array {
   const STAGES = options.fast ? FAST_STAGES : FULL_STAGES;
-  const rand = random(20251125);
+  const rand = seededRandom(20251125);
   const g = new GraphBuilder();
   const batch = 'batch';
   const imShape = g.input('im_shape', DataType.FLOAT, [batch, 2]);

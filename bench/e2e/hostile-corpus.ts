@@ -9,6 +9,7 @@ import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { twoPagePdf } from '../../test/server/helpers.js';
 import { cyclicPageTreePdf, deepArrayPdf, deepPageTreePdf, hugePagePdf, imageBombPdf, manyPagesPdf, noXrefPdf, segmentsPdf } from '../../test/fixtures/pdf-bombs.js';
+import { seededRandom } from '../common/random.js';
 
 export interface CorpusFile {
   readonly name: string;
@@ -18,17 +19,6 @@ export interface CorpusFile {
   readonly kind: 'valid' | 'garbage' | 'empty' | 'truncated' | 'corrupt' | 'image-bomb' | 'pdf-bomb' | 'wrong-type' | 'huge-dimensions';
 }
 
-/** Mulberry32: a small seeded PRNG, so the corpus is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytes(random: () => number, length: number): Buffer {
   const out = Buffer.alloc(length);
@@ -101,7 +91,7 @@ const TYPES: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', ti
 
 /** `quick`: every 6th ordinary file and the cheapest bombs, for a smoke run. */
 export async function hostileCorpus(options: { quick?: boolean } = {}): Promise<CorpusFile[]> {
-  const random = prng(21);
+  const random = seededRandom(21);
   const files: CorpusFile[] = [];
   const add = (name: string, bytes: Buffer, type: string, kind: CorpusFile['kind']): void => void files.push({ name, bytes, type, kind });
 

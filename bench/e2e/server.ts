@@ -13,7 +13,6 @@
  * Writes bench/results/server-<time>.json. Uses the first real model in ../shared/models/ when
  * there is one, else the stand-in.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { resolveConfig } from '../../src/config.js';
@@ -21,8 +20,9 @@ import { runLoad, summarizeLatencies, type LatencySummary, type LoadFile } from 
 import { createPool } from '../../src/pool/index.js';
 import type { LayoutPool } from '../../src/pool/types.js';
 import { intListOption, intOption, stringOption } from '../common/options.js';
-import { benchModels, repoRoot, samplePages, writeResults } from '../common/results.js';
+import { benchModels, samplePages, writeResults } from '../common/results.js';
 import { formatRatio, round, roundOrder, summarizeRatios } from '../common/stats.js';
+import { startServe, waitReady } from './serve-process.js';
 
 const durationS = intOption('duration', 'BENCH_DURATION_S', 12, 2);
 /** Rounds at each concurrency; in each, pool and served run back to back. */
@@ -31,7 +31,6 @@ const concurrencies = intListOption('concurrency', 'BENCH_CONCURRENCY', '1,2,4,8
 const devices = stringOption('devices', 'BENCH_DEVICES', 'auto');
 const TARGET_RATIO = 0.95;
 /** How long `serve` may take to load the model on every device, ms. */
-const SERVER_START_TIMEOUT_MS = 180_000;
 
 interface Measurement {
   readonly pagesPerSec: number;
@@ -95,39 +94,6 @@ async function measureServed(url: string, c: number, pages: readonly LoadFile[])
   return { pages: report.pages, errors: report.httpErrors + report.transportErrors, elapsedS: report.elapsedS, latencies };
 }
 
-function startServer(modelPath: string): Promise<{ child: ChildProcess; url: string }> {
-  const cli = path.join(repoRoot, 'dist/src/cli/index.js');
-  const child = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--model', modelPath, '--devices', devices, '--log-level', 'warn', '--gpu-telemetry-ms', '0'], {
-    stdio: ['ignore', 'inherit', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    const timer = setTimeout(() => reject(new Error(`serve did not start within ${SERVER_START_TIMEOUT_MS} ms:\n${stderr}`)), SERVER_START_TIMEOUT_MS);
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1]! });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited with ${code}:\n${stderr}`));
-    });
-  });
-}
-
-async function waitReady(url: string): Promise<void> {
-  const until = Date.now() + SERVER_START_TIMEOUT_MS;
-  while (Date.now() < until) {
-    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('server never became ready');
-}
-
 const model = benchModels()[0]!;
 const pages: LoadFile[] = samplePages();
 const config = resolveConfig({ devices, logLevel: 'warn' });
@@ -135,7 +101,7 @@ process.stderr.write(`bench:server — ${model.kind} model ${model.path}, ${page
 // Both stay up for the whole run and take turns, one idle while the other is measured, so a
 // change in background load on the machine hits both sides alike.
 const pool = await createPool({ config, modelPath: model.path });
-const server = await startServer(model.path);
+const server = await startServe(model.path, ['--devices', devices, '--log-level', 'warn', '--gpu-telemetry-ms', '0']);
 const turnsByConcurrency = new Map<number, { pool: Turn[]; served: Turn[] }>();
 try {
   await pool.ready();

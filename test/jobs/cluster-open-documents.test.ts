@@ -12,14 +12,12 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
-import { NoCache } from '../../src/cache/index.js';
 import { resolveConfig, type Config } from '../../src/config.js';
 import { analyzeDocument, poolAnalyzer } from '../../src/document/index.js';
-import { Cluster, ClusterWorker, JobClient, jobSettings, type BatchStatus, type WorkerCounters } from '../../src/jobs/index.js';
-import { createPool, type LayoutPool } from '../../src/pool/index.js';
-import { faultyWorkers } from '../fixtures/faulty-workers.js';
+import type { BatchStatus, ClusterWorker, JobClient, WorkerCounters } from '../../src/jobs/index.js';
+import type { LayoutPool } from '../../src/pool/index.js';
 import { RedisServer, skipWithoutRedis } from '../fixtures/redis-server.js';
-import { fixtureModelPath, waitFor } from './helpers.js';
+import { startFaultyCluster, waitFor, type FaultyCluster } from './helpers.js';
 
 const skip = skipWithoutRedis();
 /** Spool folders are made here (os.tmpdir() reads TMPDIR), so the test sees every one. */
@@ -54,32 +52,23 @@ describe('a PDF on a cluster worker', { skip, timeout: 180_000 }, () => {
   let pool: LayoutPool;
   let worker: ClusterWorker;
   let client: JobClient;
-  const clusters: Cluster[] = [];
+  let rig: FaultyCluster;
 
   before(async () => {
-    const model = fixtureModelPath();
     process.env.TMPDIR = tmp;
     redis = await RedisServer.start();
     config = resolveConfig({
       redis: redis.url, queue: 'open', devices: 'cpu', cpuThreads: 1, gpuTelemetryMs: 0, maxQueueDelayMs: 1,
       // A crash reaches BullMQ at once, which retries the page job.
       maxRetries: 0, restartBackoffMs: 50, heartbeatIntervalMs: 100,
-      jobAttempts: 3, jobBackoffMs: 50, jobLockMs: 5_000, jobStalledIntervalMs: 1_000,
+      jobAttempts: 3, jobLockMs: 5_000,
     }, {});
-    pool = await createPool({ config, modelPath: model, workerEntry: faultyWorkers({ 0: { crashOnceOnName: { name: 'crash-once', marker } } }) });
-    await pool.ready();
-    const workerCluster = new Cluster(jobSettings(config));
-    const clientCluster = new Cluster(jobSettings(config));
-    clusters.push(workerCluster, clientCluster);
-    worker = new ClusterWorker({ cluster: workerCluster, analyzer: poolAnalyzer(pool), cache: new NoCache(), modelSha256: 'fixture', maxPixels: config.maxPixels });
-    worker.start();
-    client = new JobClient(clientCluster);
+    rig = await startFaultyCluster(config, { crashOnceOnName: { name: 'crash-once', marker } });
+    ({ pool, worker, client } = rig);
   });
 
   after(async () => {
-    await worker?.close();
-    await pool?.close();
-    await Promise.all(clusters.map((c) => c.close()));
+    await rig?.close();
     await redis?.destroy();
     process.env.TMPDIR = savedTmp;
     fs.rmSync(tmp, { recursive: true, force: true });

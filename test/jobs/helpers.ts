@@ -9,6 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
+import { NoCache } from '../../src/cache/index.js';
+import type { Config } from '../../src/config.js';
+import { poolAnalyzer } from '../../src/document/index.js';
+import { Cluster, ClusterWorker, JobClient, jobSettings } from '../../src/jobs/index.js';
+import { createPool, type LayoutPool } from '../../src/pool/index.js';
+import { faultyWorkers, type WorkerFaults } from '../fixtures/faulty-workers.js';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
 import { repoRoot } from '../fixtures/paths.js';
 
@@ -119,4 +125,32 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** An in-process cluster worker on a one-device pool whose worker program has `faults`, and a client. */
+export interface FaultyCluster {
+  readonly pool: LayoutPool;
+  readonly worker: ClusterWorker;
+  readonly client: JobClient;
+  /** Stops the worker, the pool and both Redis connections. */
+  close(): Promise<void>;
+}
+
+export async function startFaultyCluster(config: Config, faults: WorkerFaults): Promise<FaultyCluster> {
+  const pool = await createPool({ config, modelPath: fixtureModelPath(), workerEntry: faultyWorkers({ 0: faults }) });
+  await pool.ready();
+  const workerCluster = new Cluster(jobSettings(config));
+  const clientCluster = new Cluster(jobSettings(config));
+  const worker = new ClusterWorker({ cluster: workerCluster, analyzer: poolAnalyzer(pool), cache: new NoCache(), modelSha256: 'fixture', maxPixels: config.maxPixels });
+  worker.start();
+  return {
+    pool,
+    worker,
+    client: new JobClient(clientCluster),
+    async close() {
+      await worker.close();
+      await pool.close();
+      await Promise.all([workerCluster.close(), clientCluster.close()]);
+    },
+  };
 }

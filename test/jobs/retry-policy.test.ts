@@ -14,7 +14,7 @@ import { poolAnalyzer } from '../../src/document/index.js';
 import { Cluster, ClusterWorker, JobClient, jobSettings, pageJobId, type BatchStatus } from '../../src/jobs/index.js';
 import { createPool, type LayoutPool } from '../../src/pool/index.js';
 import { RedisServer, skipWithoutRedis } from '../fixtures/redis-server.js';
-import { fixtureModelPath, waitFor } from './helpers.js';
+import { fixtureModelPath, startFaultyCluster, waitFor, type FaultyCluster } from './helpers.js';
 import { faultyWorkers } from '../fixtures/faulty-workers.js';
 
 const skip = skipWithoutRedis();
@@ -25,7 +25,7 @@ describe('retry policy', { skip, timeout: 120_000 }, () => {
   let pool: LayoutPool;
   let worker: ClusterWorker;
   let client: JobClient;
-  const clusters: Cluster[] = [];
+  let rig: FaultyCluster;
 
   before(async () => {
     redis = await RedisServer.start();
@@ -35,20 +35,12 @@ describe('retry policy', { skip, timeout: 120_000 }, () => {
       maxRetries: 0, restartBackoffMs: 50, heartbeatIntervalMs: 100,
       jobAttempts: ATTEMPTS, jobLockMs: 5_000,
     }, {});
-    pool = await createPool({ config, modelPath: fixtureModelPath(), workerEntry: faultyWorkers({ 0: { crashOnName: 'crash-me' } }) });
-    await pool.ready();
-    const workerCluster = new Cluster(jobSettings(config));
-    const clientCluster = new Cluster(jobSettings(config));
-    clusters.push(workerCluster, clientCluster);
-    worker = new ClusterWorker({ cluster: workerCluster, analyzer: poolAnalyzer(pool), cache: new NoCache(), modelSha256: 'fixture', maxPixels: config.maxPixels });
-    worker.start();
-    client = new JobClient(clientCluster);
+    rig = await startFaultyCluster(config, { crashOnName: 'crash-me' });
+    ({ pool, worker, client } = rig);
   });
 
   after(async () => {
-    await worker?.close();
-    await pool?.close();
-    await Promise.all(clusters.map((c) => c.close()));
+    await rig?.close();
     await redis?.destroy();
   });
 
