@@ -4,6 +4,7 @@
  * errors travel as `{ code, message }`.
  */
 import type { PageSource, PipelineOutcome, PipelineTask } from '../pipeline/index.js';
+import type { PriorityClass } from './types.js';
 
 export interface WorkerInit {
   readonly type: 'init';
@@ -32,7 +33,7 @@ export type ParentMessage =
      * 'interactive' when any of its pages is: the worker runs it before batch-class batches
      * already waiting in its pipeline (never before the run in progress).
      */
-    readonly priority?: 'interactive' | 'batch';
+    readonly priority?: PriorityClass;
   };
 
 export type WireOutcome = PipelineOutcome;

@@ -9,7 +9,7 @@ import { RESTART_BACKOFF_MAX_MS, type Config } from '../config.js';
 import { errorFromCode, NoDeviceReadyError, WorkerCrashError, type LayoutError } from '../errors.js';
 import { maxBatchFor, type DeviceSpec } from './devices.js';
 import type { ParentMessage, WireOutcome, WireTask, WorkerMessage } from './protocol.js';
-import type { DeviceState, WorkerEntry } from './types.js';
+import type { DeviceState, PriorityClass, WorkerEntry } from './types.js';
 import { WorkerWatchdog } from './worker-watchdog.js';
 
 /** The worker program a device runs unless told otherwise. */
@@ -148,7 +148,7 @@ export class WorkerHandle {
     this.#watchdogTimer.unref();
   }
 
-  runBatch(batchId: number, tasks: readonly WireTask[], priority: 'interactive' | 'batch'): void {
+  runBatch(batchId: number, tasks: readonly WireTask[], priority: PriorityClass): void {
     this.#setState('busy');
     this.#send({ type: 'run-batch', batchId, tasks, priority });
   }
