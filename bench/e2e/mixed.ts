@@ -11,6 +11,8 @@
  *   batch pages/s mixed ÷ alone ≥ 0.9;
  *   no starvation: while the jobs ran, the longest stretch with no batch page finished and the
  *   longest wait of a queued batch page stay within the bound (priorityAgingMs + two pages).
+ * --interactive-lane runs the server with `--interactive-lane`: the device's worker at the lowest
+ * OS priority and a second worker for interactive pages only (src/pool/devices.ts).
  * --with-fifo adds a fourth run per round, `mixed FIFO`: the interactive requests sent as
  * `priority=batch`, i.e. one class, one line, the behaviour before priorities (for reference).
  * Options: --rounds R (default 5; env BENCH_ROUNDS), --interactive K (default 3), --jobs J
@@ -37,6 +39,7 @@ const jobPages = intOption('job-pages', 'BENCH_MIXED_JOB_PAGES', 8, 4);
 const intervalPages = intOption('interval-pages', 'BENCH_MIXED_INTERVAL_PAGES', 12, 4);
 const threads = intOption('threads', 'BENCH_MIXED_THREADS', os.availableParallelism());
 const withFifo = process.argv.includes('--with-fifo');
+const interactiveLane = process.argv.includes('--interactive-lane');
 const P99_TARGET = 2;
 const BATCH_TARGET = 0.9;
 /** How often job progress and the queue are sampled during a batch run, ms. */
@@ -64,6 +67,7 @@ async function makeJobs(): Promise<Uint8Array[]> {
 const config = resolveConfig({
   devices: 'cpu:1',
   cpuThreads: threads,
+  interactiveLane,
   cache: 'off',
   maxQueue: 4096,
   gpuTelemetryMs: 0,
@@ -172,7 +176,7 @@ interface Round {
 }
 
 process.stderr.write(`bench:mixed — ${model.kind} model ${model.path}\n`);
-process.stderr.write(`${rounds} round(s); batch: ${jobCount} PDF jobs × ${jobPages} pages; interactive: ${interactiveCount} requests, one every ${Math.round(intervalMs)} ms (${intervalPages} × the idle page time ${Math.round(idlePageMs)} ms)\n`);
+process.stderr.write(`${rounds} round(s); batch: ${jobCount} PDF jobs × ${jobPages} pages; interactive: ${interactiveCount} requests, one every ${Math.round(intervalMs)} ms (${intervalPages} × the idle page time ${Math.round(idlePageMs)} ms)${interactiveLane ? '; interactive lane on' : ''}\n`);
 const benchStarted = performance.now();
 const results: Round[] = [];
 for (let r = 0; r < rounds; r++) {
@@ -232,6 +236,7 @@ const file = writeResults('mixed', {
   rounds,
   threads,
   devices: config.devices,
+  interactiveLane,
   priorityAgingMs: config.priorityAgingMs,
   batch: { jobs: jobCount, pagesPerJob: jobPages },
   interactive: { perPhase: interactiveCount, intervalMs: round(intervalMs, 0), idlePageMs: round(idlePageMs, 0) },

@@ -13,7 +13,7 @@ export function poolAnalyzer(pool: LayoutPool): PageAnalyzer<PoolResult> {
     get modelName() {
       return pool.snapshot().model;
     },
-    capacity: () => pool.snapshot().devices.reduce((sum, d) => sum + Math.max(1, d.maxBatch), 0),
+    capacity: () => pool.snapshot().devices.reduce((sum, d) => sum + (d.serves === 'interactive' ? 0 : Math.max(1, d.maxBatch)), 0),
     analyze: (page, params, options) => pool.analyze(page, params, options),
     close: () => pool.close(),
   };

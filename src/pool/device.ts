@@ -57,6 +57,11 @@ export class Device {
     return this.handle.spec.id;
   }
 
+  /** An interactive lane (withInteractiveLanes): sent interactive pages only, one at a time. */
+  get interactiveOnly(): boolean {
+    return this.handle.spec.serves === 'interactive';
+  }
+
   /** Pages it holds now (its batches in flight). */
   get outstanding(): number {
     let pages = 0;
@@ -187,6 +192,7 @@ export class Device {
       index: this.index,
       id: this.id,
       kind: handle.spec.kind,
+      serves: handle.spec.serves ?? 'all',
       state: this.reloading && handle.state === 'ready' ? 'draining' : handle.state,
       pid: handle.pid,
       inflight: this.outstanding,

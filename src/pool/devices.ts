@@ -20,6 +20,10 @@ export interface DeviceSpec {
   readonly prepThreads?: number;
   /** Whether its prep threads work ahead while a batch runs; the pool fills it (overlapStagesFor). */
   readonly overlapStages?: boolean;
+  /** `interactive`: an interactive lane, sent interactive pages only (withInteractiveLanes). Default `all`. */
+  readonly serves?: 'all' | 'interactive';
+  /** OS niceness its worker process takes before loading the model (0 or absent: the pool's own). */
+  readonly nice?: number;
 }
 
 /** More prep threads than this per device only add memory: they would wait on the inference. */
@@ -156,12 +160,42 @@ export function parseDevices(spec: string, cpuThreads: number, detectGpus: () =>
   return specs;
 }
 
-/** The pool's worker specs: `explicit` (tests, embedding) or config.devices, each with its prep threads. */
+/**
+ * The pool's worker specs: `explicit` (tests, embedding) or config.devices, each with its prep
+ * threads, plus an interactive lane per CPU device when `interactiveLane` is set.
+ */
 export function poolDeviceSpecs(config: Config, explicit?: readonly DeviceSpec[]): DeviceSpec[] {
   const parsed = explicit ?? parseDevices(config.devices, config.cpuThreads);
   const prepThreads = prepThreadsFor(config.prepThreads, parsed);
   const overlapStages = overlapStagesFor(config.prepThreads, parsed);
-  return parsed.map((spec) => ({ ...spec, prepThreads: spec.prepThreads ?? prepThreads, overlapStages: spec.overlapStages ?? overlapStages }));
+  const specs = parsed.map((spec) => ({ ...spec, prepThreads: spec.prepThreads ?? prepThreads, overlapStages: spec.overlapStages ?? overlapStages }));
+  return config.interactiveLane ? withInteractiveLanes(specs) : specs;
+}
+
+/**
+ * Niceness of a CPU device's worker that has an interactive lane beside it: the lowest priority,
+ * so the kernel gives the cores to the lane (weight 1024 against 15) whenever it runs a page.
+ */
+export const BATCH_WORKER_NICE = 19;
+
+/**
+ * A CPU device cannot stop a page it has started, so on one device a person's page waits for the
+ * batch page running there (up to a whole page time, about doubling its latency). An interactive
+ * lane is a second worker on the same cores, sent interactive pages only, while the device's own
+ * worker runs at the lowest OS priority: a page in the lane takes the cores from a running batch
+ * page, which continues afterwards (no work lost), and with no interactive page the batch worker
+ * has the machine to itself. GPU devices are left as they are: their pages are short, and a GPU
+ * does not share its time by niceness. The lanes go after every device, so device indexes stay.
+ */
+export function withInteractiveLanes(specs: readonly DeviceSpec[]): DeviceSpec[] {
+  const lanes: DeviceSpec[] = [];
+  const devices = specs.map((spec) => {
+    if (spec.kind !== 'cpu') return spec;
+    // One page at a time, its stages inline: a lane has nothing to work ahead on.
+    lanes.push({ ...spec, id: `${spec.id}/interactive`, serves: 'interactive', prepThreads: 1, overlapStages: false });
+    return { ...spec, nice: BATCH_WORKER_NICE };
+  });
+  return [...devices, ...lanes];
 }
 
 /**

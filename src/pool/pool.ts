@@ -172,8 +172,9 @@ export class DevicePool extends EventEmitter implements LayoutPool {
 
   #pump(): void {
     if (this.#state === 'closed') return;
+    this.#pumpLanes();
     while (this.#queue.size > 0) {
-      const alive = this.#devices.filter((d) => d.accepting);
+      const alive = this.#devices.filter((d) => d.accepting && !d.interactiveOnly);
       if (alive.length === 0) {
         if (this.#allFailed()) for (const task of this.#queue.drain()) this.#fail(task, this.#noDeviceError());
         return;
@@ -197,6 +198,20 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       }
       const now = performance.now();
       device.send(++this.#batchCounter, this.#admission.take(limit, take, now), now);
+    }
+  }
+
+  /**
+   * Interactive lanes first: an idle lane takes the next interactive page, so it runs beside (and
+   * at a higher priority than) the batch page its device may be running. Devices still take
+   * interactive pages as before when every lane is busy.
+   */
+  #pumpLanes(): void {
+    for (const lane of this.#devices) {
+      if (!lane.interactiveOnly || !lane.accepting || lane.hasBatch) continue;
+      if (this.#queue.sizeOf('interactive') === 0) return;
+      const now = performance.now();
+      lane.send(++this.#batchCounter, this.#admission.take(1, { batch: false }, now), now);
     }
   }
 
@@ -277,8 +292,10 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     this.#wakeIdle();
   }
 
+  /** Every device failed; interactive lanes do not count, since batch pages would wait for ever. */
   #allFailed(): boolean {
-    return this.#devices.length > 0 && this.#devices.every((d) => d.handle.state === 'failed');
+    const devices = this.#devices.filter((d) => !d.interactiveOnly);
+    return devices.length > 0 && devices.every((d) => d.handle.state === 'failed');
   }
 
   #noDeviceError(): LayoutError {

@@ -18,6 +18,8 @@ export interface WorkerInit {
   readonly maxPixels: number;
   readonly maxBatch: number;
   readonly heartbeatIntervalMs: number;
+  /** OS niceness to take before the model loads (0: keep the pool's). */
+  readonly nice: number;
 }
 
 /** One page of a batch: the one page type (PageInput) with its task id and parameters. */

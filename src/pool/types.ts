@@ -68,6 +68,8 @@ export interface DeviceSnapshot {
   /** "cpu:0", "cuda:1", … */
   readonly id: string;
   readonly kind: DeviceKind;
+  /** `interactive`: an interactive lane beside a CPU device (--interactive-lane), sent interactive pages only. */
+  readonly serves: 'all' | 'interactive';
   readonly state: DeviceState;
   readonly pid: number | undefined;
   readonly inflight: number;

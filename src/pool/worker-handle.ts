@@ -143,6 +143,7 @@ export class WorkerHandle {
       maxPixels: this.#config.maxPixels,
       maxBatch: maxBatchFor(this.spec.kind, this.#config),
       heartbeatIntervalMs: this.#config.heartbeatIntervalMs,
+      nice: this.spec.nice ?? 0,
     });
     this.#watchdogTimer = setInterval(() => this.#checkHeartbeat(), this.#watchdog.checkEveryMs);
     this.#watchdogTimer.unref();

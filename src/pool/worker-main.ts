@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { toLayoutError } from '../errors.js';
 import { BatchPipeline, PrepPool, type PipelineDevice, type StageRunner } from '../pipeline/index.js';
 import { InferenceClient } from './worker/inference-client.js';
+import { lowerPriority } from './worker/lower-priority.js';
 import type { ParentMessage, WireTask, WorkerInit, WorkerMessage } from './protocol.js';
 
 /** Where a worker program other than this one may step in. */
@@ -61,6 +62,8 @@ export function runWorker(seams: WorkerSeams = {}): void {
   };
 
   const init = async (message: WorkerInit): Promise<void> => {
+    // Before any thread of the model or the stages exists, so that they all inherit it.
+    if (message.nice > 0) lowerPriority(message.nice);
     // Beats start before the model loads (on the inference thread), so the pool sees a live process.
     heartbeat = setInterval(beat, message.heartbeatIntervalMs);
     beat();

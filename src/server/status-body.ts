@@ -44,6 +44,7 @@ const deviceSchema = {
     index: integer,
     id: { type: 'string', example: 'cuda:0' },
     kind: { type: 'string', enum: DEVICE_KINDS },
+    serves: { type: 'string', enum: ['all', 'interactive'], description: 'interactive: an interactive lane beside a CPU device (--interactive-lane), sent interactive pages only' },
     state: { type: 'string', enum: ['starting', 'ready', 'busy', 'draining', 'restarting', 'failed', 'stopped'] },
     pid: { type: ['integer', 'null'] },
     inflight: { ...integer, description: 'Pages in the batch on the device now' },

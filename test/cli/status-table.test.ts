@@ -7,7 +7,7 @@ import { gpuOfDevice, renderTable, statusTable } from '../../src/cli/status/stat
 function device(id: string, overrides: Partial<DeviceSnapshot> = {}): DeviceSnapshot {
   const [kind, ordinal] = id.split(':') as [DeviceSnapshot['kind'], string];
   return {
-    index: Number(ordinal), id, kind, state: 'ready', pid: 100, inflight: 0, completed: 0, failed: 0, restarts: 0,
+    index: Number(ordinal), id, kind, serves: 'all', state: 'ready', pid: 100, inflight: 0, completed: 0, failed: 0, restarts: 0,
     ewmaMs: undefined, batchSizes: [], maxBatch: 4, threads: 1, rssMb: undefined, lastError: undefined, ...overrides,
   };
 }

@@ -72,6 +72,7 @@ function deviceCard(d) {
       ['failed', d.failed.toLocaleString()],
       ['restarts', String(d.restarts)],
       ['per page', d.ewmaMs === undefined || d.ewmaMs === null ? '–' : formatMs(d.ewmaMs)],
+      ['serves', d.serves === 'interactive' ? 'interactive pages' : 'all pages'],
       ['max batch', String(d.maxBatch)],
       ['memory', d.rssMb ? `${Math.round(d.rssMb)} MB` : '–'],
     ]),
