@@ -9,22 +9,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 
-/** Sets niceness `nice` on every thread of this process; returns how many threads took it. */
-export function lowerPriority(nice: number): number {
+/** Sets niceness `nice` on every thread of this process that runs at a higher priority. */
+export function lowerPriority(nice: number): void {
   let threads: number[];
   try {
     threads = fs.readdirSync('/proc/self/task').map(Number).filter((tid) => Number.isInteger(tid) && tid > 0);
   } catch {
     threads = [0]; // no procfs: the process as a whole
   }
-  let lowered = 0;
   for (const tid of threads) {
     try {
       if (os.getPriority(tid) < nice) os.setPriority(tid, nice);
-      lowered += 1;
     } catch {
       // The thread ended meanwhile, or the OS refused: it keeps its priority.
     }
   }
-  return lowered;
 }
