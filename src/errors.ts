@@ -122,6 +122,29 @@ export function errorFromCode(code: string, message: string, details?: Record<st
 /** Any thrown value as a LayoutError (unknown errors become LAYOUT_ERR_INTERNAL). */
 export function toLayoutError(err: unknown): LayoutError {
   if (err instanceof LayoutError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new LayoutError(InternalError.code, 500, `Internal error: ${message}`, undefined, { cause: err });
+  return new LayoutError(InternalError.code, 500, `Internal error: ${describeError(err)}`, undefined, { cause: err });
+}
+
+/**
+ * A thrown value as one line that is never empty: its message, or — for an error thrown without
+ * one (a DOMException from a failed transfer, a native addon's bare Error) — its name, code and
+ * where it was thrown, so neither a client nor a log ever reads "failed: ".
+ */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) {
+    const text = typeof err === 'string' ? err : err === undefined ? '' : safeString(err);
+    return text.trim() === '' ? `a non-error value was thrown (${err === null ? 'null' : typeof err})` : text;
+  }
+  if (typeof err.message === 'string' && err.message.trim() !== '') return err.message;
+  const code = (err as { code?: unknown }).code;
+  const origin = err.stack?.split('\n').slice(1).find((line) => line.trim().startsWith('at '))?.trim().slice(3);
+  return `${err.name || err.constructor?.name || 'Error'} without a message${code !== undefined ? ` (code ${String(code)})` : ''}${origin ? ` at ${origin}` : ''}`;
+}
+
+function safeString(value: unknown): string {
+  try {
+    return typeof value === 'object' ? JSON.stringify(value) ?? String(value) : String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }

@@ -5,7 +5,7 @@
  * Finishing a page completes a request and frees its buffers, so it goes before preparing more.
  */
 import { fileURLToPath } from 'node:url';
-import { InternalError } from '../errors.js';
+import { describeError, InternalError } from '../errors.js';
 import { renderTimeoutError } from '../pdf/index.js';
 import { BudgetedThreads } from '../util/budgeted-threads.js';
 import { unwrapReply, type ThreadReply } from '../util/thread-reply.js';
@@ -49,6 +49,6 @@ export class PrepPool implements StageRunner {
   }
 
   #run(task: PrepTask, options: Parameters<BudgetedThreads<PrepTask, ThreadReply>['run']>[1]): Promise<ThreadReply | 'timeout'> {
-    return this.#pool.run(task, options).catch((err: Error): ThreadReply => ({ ok: false, code: InternalError.code, message: `prep thread failed: ${err.message}` }));
+    return this.#pool.run(task, options).catch((err: unknown): ThreadReply => ({ ok: false, code: InternalError.code, message: `prep thread failed: ${describeError(err)}` }));
   }
 }

@@ -17,7 +17,7 @@
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { toLayoutError } from '../errors.js';
+import { describeError, toLayoutError } from '../errors.js';
 import { BatchPipeline, PrepPool, type PipelineDevice, type StageRunner } from '../pipeline/index.js';
 import { InferenceClient } from './worker/inference-client.js';
 import { lowerPriority } from './worker/lower-priority.js';
@@ -72,7 +72,7 @@ export function runWorker(seams: WorkerSeams = {}): void {
         { modelPath: message.modelPath, device: message.device, intraOpNumThreads: message.intraOpNumThreads, maxBatch: message.maxBatch },
         // The session's thread died under us: exit, the pool restarts the device and re-queues.
         (err) => {
-          process.stderr.write(`doclayout worker ${message.device}: inference thread failed: ${err.message}\n`);
+          process.stderr.write(`doclayout worker ${message.device}: inference thread failed: ${describeError(err)}\n`);
           void shutdown(70);
         },
       );

@@ -6,9 +6,10 @@
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { errorFromCode, InferenceError, type LayoutError } from '../../errors.js';
+import { describeError, errorFromCode, InferenceError, type LayoutError } from '../../errors.js';
 import type { ModelInfo, PageGeometry, RawOutputs } from '../../model/index.js';
 import type { InferenceReply, InferenceRequest, InferenceThreadData } from './inference-thread.js';
+import { movableBuffers } from '../../util/transfer.js';
 
 const threadEntry = fileURLToPath(new URL('./inference-thread.js', import.meta.url));
 
@@ -49,7 +50,7 @@ export class InferenceClient {
         else if (reply.type === 'load-error') reject(errorFromCode(reply.code, reply.message));
       });
       // An exception escaping the thread leaves the device without its session: fatal.
-      thread.on('error', (err) => (client ? onFatal(err) : reject(InferenceError(data.device, err.message))));
+      thread.on('error', (err) => (client ? onFatal(err) : reject(InferenceError(data.device, describeError(err)))));
       thread.on('exit', (code) => {
         if (!client) reject(InferenceError(data.device, `inference thread exited with code ${code} while loading`));
         else if (!client.#released) onFatal(new Error(`inference thread exited with code ${code}`));
@@ -64,7 +65,7 @@ export class InferenceClient {
       this.#pending.set(id, { pages: geometries.length, resolve, reject, startedAt: this.#order.length === 0 ? performance.now() : undefined });
       this.#order.push(id);
       const request: InferenceRequest = { type: 'run', id, pixels, geometries };
-      this.#thread.postMessage(request, [pixels.buffer as ArrayBuffer]);
+      this.#thread.postMessage(request, movableBuffers(pixels));
     });
   }
 
