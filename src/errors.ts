@@ -98,6 +98,7 @@ export const JobNotFoundError = define('LAYOUT_ERR_JOB_NOT_FOUND', 404, 'No job 
 export const DocumentExpiredError = define('LAYOUT_ERR_DOCUMENT_EXPIRED', 410, 'The bytes of document %s are gone from the store (expired or fetched)');
 export const JobCanceledError = define('LAYOUT_ERR_JOB_CANCELED', 409, 'Job %s was canceled');
 export const JobNotFinishedError = define('LAYOUT_ERR_JOB_NOT_FINISHED', 409, 'Job %s is %s: it has no page results to export (yet)');
+export const StorageFullError = define('LAYOUT_ERR_STORAGE_FULL', 507, 'No room to store %s: %s; retry later');
 export const QueueUnavailableError = define('LAYOUT_ERR_QUEUE_UNAVAILABLE', 503, 'The job queue is unavailable: %s');
 
 // --- server -----------------------------------------------------------------------------------

@@ -77,7 +77,7 @@ export function mapError(err: unknown, options: { maxUploadMb: number }): HttpEr
   else error = InternalError(String(err));
 
   const headers: Record<string, string> = {};
-  if (error.statusCode === 429 || error.statusCode === 503) {
+  if (error.statusCode === 429 || error.statusCode === 503 || error.statusCode === 507) {
     const hinted = error.details?.retryAfterSeconds;
     const seconds = typeof hinted === 'number' && Number.isFinite(hinted) && hinted > 0 ? Math.ceil(hinted) : DEFAULT_RETRY_AFTER_SECONDS;
     headers['retry-after'] = String(seconds);
