@@ -30,6 +30,14 @@ function defaultModelDir(): string {
   return path.join(base, 'doclayout', 'models');
 }
 
+/** The user's data directory (XDG_DATA_HOME, ~/.local/share, or %LOCALAPPDATA%) + doclayout. */
+function defaultDataDir(): string {
+  const base = process.env.XDG_DATA_HOME ?? (process.platform === 'win32'
+    ? process.env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local')
+    : path.join(os.homedir(), '.local', 'share'));
+  return path.join(base, 'doclayout');
+}
+
 export const optionSpecs = {
   model: { kind: 'string', default: undefined, env: 'DOCLAYOUT_MODEL', flag: '--model <path|name>', description: 'ONNX model file or registry name (default: pp-doclayoutv3 in the model dir)' },
   modelDir: { kind: 'string', default: defaultModelDir(), env: 'DOCLAYOUT_MODEL_DIR', flag: '--model-dir <dir>', description: 'Cache folder for downloaded models' },
@@ -76,7 +84,8 @@ export const optionSpecs = {
   redis: { kind: 'string', default: undefined, env: 'DOCLAYOUT_REDIS', flag: '--redis <url>', description: 'redis://HOST:PORT[/DB] of the job queue (serve: /v1/jobs survive restarts; without it they run in process)' },
   queue: { kind: 'string', default: 'doclayout', env: 'DOCLAYOUT_QUEUE', flag: '--queue <name>', description: 'Cluster queue name: workers and submitters of one cluster share it' },
   cache: { kind: 'string', default: undefined, env: 'DOCLAYOUT_CACHE', flag: '--cache <spec>', description: 'Page-result cache for jobs: off | memory[:SIZE] | redis (default: redis with --redis, else memory:256MiB)' },
-  jobTtlS: { kind: 'int', default: 86_400, env: 'DOCLAYOUT_JOB_TTL_S', flag: '--job-ttl-s <s>', unit: 's', min: 1, description: 'How long queued documents, results and cached pages stay in Redis' },
+  dataDir: { kind: 'string', default: defaultDataDir(), env: 'DOCLAYOUT_DATA_DIR', flag: '--data-dir <dir>', description: 'Where /v1/jobs without --redis keep their database (jobs.db, SQLite), spooled uploads and results, so accepted jobs survive restarts and crashes; one server per directory' },
+  jobTtlS: { kind: 'int', default: 86_400, env: 'DOCLAYOUT_JOB_TTL_S', flag: '--job-ttl-s <s>', unit: 's', min: 1, description: 'How long finished jobs, their results and cached pages are kept (Redis, or the data directory without it)' },
   jobLockMs: { kind: 'int', default: 30_000, env: 'DOCLAYOUT_JOB_LOCK_MS', flag: '--job-lock-ms <ms>', unit: 'ms', min: 100, description: 'A page job\'s lock; renewed at half this while its worker lives, and workers look for expired locks every half of it, so a dead worker\'s jobs return within 1.5 × this' },
   jobAttempts: { kind: 'int', default: 3, env: 'DOCLAYOUT_JOB_ATTEMPTS', flag: '--job-attempts <n>', min: 1, description: 'Runs of a page job when devices fail under it, 1 s apart, doubling (bad input is never retried)' },
   clusterWorker: { kind: 'boolean', default: false, env: 'DOCLAYOUT_CLUSTER_WORKER', flag: '--cluster-worker', description: 'serve --redis: also take page jobs from the cluster into this server\'s pool (batch class: its interactive pages go first, and it holds one round of jobs instead of three while they come)' },

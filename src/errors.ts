@@ -99,6 +99,8 @@ export const DocumentExpiredError = define('LAYOUT_ERR_DOCUMENT_EXPIRED', 410, '
 export const JobCanceledError = define('LAYOUT_ERR_JOB_CANCELED', 409, 'Job %s was canceled');
 export const JobNotFinishedError = define('LAYOUT_ERR_JOB_NOT_FINISHED', 409, 'Job %s is %s: it has no page results to export (yet)');
 export const StorageFullError = define('LAYOUT_ERR_STORAGE_FULL', 507, 'No room to store %s: %s; retry later');
+export const DataDirInUseError = define('LAYOUT_ERR_DATA_DIR_IN_USE', 500, 'The data directory %s is in use by another doclayout server; give each server its own --data-dir (or stop the other one)');
+export const JobStoreCorruptError = define('LAYOUT_ERR_JOB_STORE_CORRUPT', 500, 'The job database %s cannot be read (%s). Nothing was changed: move the file aside (or restore a backup) to start with an empty store');
 export const QueueUnavailableError = define('LAYOUT_ERR_QUEUE_UNAVAILABLE', 503, 'The job queue is unavailable: %s');
 
 // --- server -----------------------------------------------------------------------------------

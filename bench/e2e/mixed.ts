@@ -20,7 +20,9 @@
  * (default all cores), --quick (2 rounds, small jobs; results to the temp folder).
  * About 6 minutes on the 2-core development machine with the stand-in.
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PDFDocument } from 'pdf-lib';
@@ -69,6 +71,8 @@ const config = resolveConfig({
   cpuThreads: threads,
   interactiveLane,
   cache: 'off',
+  // A data directory of its own: the default one may be held by a server already.
+  dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-bench-data-')),
   maxQueue: 4096,
   gpuTelemetryMs: 0,
   logLevel: 'silent',

@@ -72,6 +72,8 @@ function config(threads: string): Config {
   return resolveConfig({
     devices: 'cpu:1', cpuThreads: 1, prepThreads: threads, maxBatch: 1, gpuTelemetryMs: 0, logLevel: 'silent',
     maxQueue: 10_000, requestTimeoutMs: 3_600_000, maxUploadMb: 200,
+    // A data directory of its own: the default one may be held by a server already.
+    dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-bench-data-')),
   }, {});
 }
 

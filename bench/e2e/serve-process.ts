@@ -1,5 +1,7 @@
 /** `doclayout serve` in its own process on 127.0.0.1 (port 0), for the end-to-end benchmarks. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../common/results.js';
 
@@ -7,7 +9,9 @@ const SERVER_START_TIMEOUT_MS = 180_000;
 
 export function startServe(modelPath: string, flags: readonly string[]): Promise<{ child: ChildProcess; url: string }> {
   const cli = path.join(repoRoot, 'dist/src/cli/index.js');
-  const child = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--model', modelPath, ...flags], { stdio: ['ignore', 'inherit', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--model', modelPath,
+    // One server per data directory: the default one may be held by a server already.
+    '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-bench-data-')), ...flags], { stdio: ['ignore', 'inherit', 'pipe'] });
   return new Promise((resolve, reject) => {
     let stderr = '';
     const timer = setTimeout(() => reject(new Error(`serve did not start within ${SERVER_START_TIMEOUT_MS} ms:\n${stderr}`)), SERVER_START_TIMEOUT_MS);

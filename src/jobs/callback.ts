@@ -33,6 +33,8 @@ export interface CallbackOptions {
   readonly guard?: CallbackGuard;
   /** Told each attempt's outcome (the server and workers log it). */
   readonly onAttempt?: (attempt: CallbackAttempt) => void;
+  /** Extra request headers (the outbox's Idempotency-Key). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export const CALLBACK_DEFAULTS = Object.freeze({ attempts: 5, backoffMs: 500, timeoutMs: 10_000 });
@@ -47,6 +49,8 @@ const ANSWER_LIMIT_BYTES = 16 * 1024;
 
 export interface CallbackOutcome {
   readonly delivered: boolean;
+  /** The receiver refused it (a 4xx other than 408/429, or an address the guard refuses): trying again cannot help. */
+  readonly refused?: boolean;
   readonly attempts: number;
   readonly lastStatus?: number;
   readonly lastError?: string;
@@ -89,13 +93,13 @@ export async function notifyCallback(url: string, body: unknown, options: Callba
     } catch (err) {
       lastError = (err as Error).message;
       report('refused');
-      return { delivered: false, attempts: attempt, lastError };
+      return { delivered: false, refused: true, attempts: attempt, lastError };
     }
     const signal = AbortSignal.timeout(timeoutMs);
     try {
       const response = await request(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'doclayout-callback' },
+        headers: { ...options.headers, 'content-type': 'application/json', 'user-agent': 'doclayout-callback' },
         body: payload,
         dispatcher: dispatcherFor(guard),
         signal,
@@ -111,14 +115,14 @@ export async function notifyCallback(url: string, body: unknown, options: Callba
       }
       if (lastStatus >= 400 && lastStatus < 500 && lastStatus !== 408 && lastStatus !== 429) {
         report('refused');
-        return { delivered: false, attempts: attempt, lastStatus };
+        return { delivered: false, refused: true, attempts: attempt, lastStatus };
       }
     } catch (err) {
       lastError = signal.aborted ? `no answer within ${timeoutMs} ms` : err instanceof Error ? err.message : String(err);
       // The name resolved to a refused address at connect time (the guard's lookup): not retried.
       if (InvalidParamError.is(err)) {
         report('refused');
-        return { delivered: false, attempts: attempt, lastError };
+        return { delivered: false, refused: true, attempts: attempt, lastError };
       }
     }
     report('failed');

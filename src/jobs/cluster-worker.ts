@@ -17,7 +17,8 @@ import type { Cluster } from './cluster.js';
 import { redisOptions } from './connection.js';
 import { BULL_PREFIX, pageJobId } from './names.js';
 import { OpenDocuments, type OpenDocumentsOptions } from './open-documents.js';
-import { isInputError, planPages, runPage, type PageRunnerContext } from './page-runner.js';
+import { planPages, runPage, type PageRunnerContext } from './page-runner.js';
+import { isInputError } from './retry-policy.js';
 import { docJobSchema, FINISHED_STATES, pageJobSchema, type DocumentRecord, type PageOutcome } from './types.js';
 import { WorkerRegistry } from './worker-registry.js';
 

@@ -1,42 +1,45 @@
 /**
- * /v1/jobs without Redis: jobs queue and run inside the server process, on its own analyzer
- * (the device pool), through the same document layer as /v1/layout, with the result cache in
- * front. Jobs are kept in memory — a restart loses them (documented) — and forgotten TTL after
- * they finish; at most MAX_JOBS are held, the oldest finished going first.
+ * /v1/jobs without Redis: jobs run inside the server process, on its own analyzer (the device
+ * pool), through the same document layer as /v1/layout, with the result cache in front — and
+ * live in a JobStore (SQLite in the data directory), so nothing accepted is lost:
+ *
+ * - a 202 is sent once the upload and the job are on disk;
+ * - each page's outcome is stored as it arrives, once; a job run again (after a restart, or a
+ *   retryable error) skips the pages it has, and runs again a page that was in flight;
+ * - stopping (SIGTERM) lets the pages in flight finish and leaves unfinished jobs queued, to go on
+ *   at the next start; after kill -9 the next start finds them the same way;
+ * - a failed run is retried or not by the retry policy (retry-policy.ts);
+ * - callbacks leave through the store's outbox (durable/callback-outbox.ts);
+ * - finished jobs are removed TTL after they finish, rows and files.
  */
 import { randomBytes } from 'node:crypto';
 import type { ResultCache } from '../cache/index.js';
-import { analyzeDocument, type PageAnalyzer, type UploadedFile } from '../document/index.js';
-import { JobCanceledError, PoolClosedError, QueueFullError, toLayoutError } from '../errors.js';
+import { analyzeOpenedDocument, openDocument, type DocumentPages, type PageAnalyzer, type UploadedFile } from '../document/index.js';
+import { JobCanceledError, PoolClosedError, QueueFullError } from '../errors.js';
+import type { PageResult } from '../model/index.js';
 import { sha256Hex } from './document-store.js';
 import { cachingAnalyzer } from './caching-analyzer.js';
-import { notifyCallback, type CallbackOptions } from './callback.js';
-import type { JobMetrics, JobService, JobState, JobView } from './job-service.js';
+import type { CallbackOptions } from './callback.js';
+import { CallbackOutbox } from './durable/callback-outbox.js';
+import type { JobStore, StoredJob } from './durable/job-store.js';
+import type { JobMetrics, JobService, JobView } from './job-service.js';
 import { iso } from './job-service.js';
 import { pageCacheKey } from './page-runner.js';
-import type { DocumentOptions, JobErrorInfo, PageOutcome } from './types.js';
+import { classifyError, retryDelayMs, shouldRetry } from './retry-policy.js';
+import type { DocumentOptions, PageOutcome } from './types.js';
 
-/** Jobs held in memory (queued, running and finished not yet expired). */
-export const MAX_JOBS = 1_000;
+/** Jobs accepted and not finished (queued or running) at most; more gets 429 until some finish. */
+export const MAX_JOBS = 10_000;
 /** Documents analysed at once; their pages share the pool with /v1/layout. */
 const CONCURRENT_DOCUMENTS = 2;
-
-interface EmbeddedJob {
-  readonly id: string;
-  /** The upload; its bytes are dropped once the job finishes. */
-  file: UploadedFile;
-  readonly options: DocumentOptions;
-  readonly sha256: string;
-  readonly createdAt: number;
-  readonly abort: AbortController;
-  state: JobState;
-  pagesTotal: number | null;
-  pages: PageOutcome[];
-  error?: JobErrorInfo;
-  finishedAt?: number;
-}
+/** How often finished jobs past their TTL are looked for, ms (at most). */
+const EXPIRE_EVERY_MS = 60_000;
+/** Bounded tries of a run that failed for a fault (a crashed device, a lost spool). */
+const FAULT_ATTEMPTS = 3;
 
 export interface EmbeddedJobServiceOptions {
+  /** Where jobs, uploads, results and callbacks live; the service closes it. */
+  readonly store: JobStore;
   readonly analyzer: PageAnalyzer;
   readonly cache: ResultCache;
   /** The model's identity in cache keys (its file's sha256), read per job: the model can be reloaded. */
@@ -47,164 +50,242 @@ export interface EmbeddedJobServiceOptions {
   readonly callbacks?: CallbackOptions;
 }
 
+/**
+ * The analyzer as one job's document sees it while the service stops: pages in flight finish
+ * (and are stored); a page asked for after that waits for them, then is refused as the pool
+ * would refuse it, which ends the document's run without aborting anything.
+ */
+function drainable<R extends PageResult>(inner: PageAnalyzer<R>, stopping: () => boolean): PageAnalyzer<R> {
+  const inFlight = new Set<Promise<unknown>>();
+  return {
+    get modelName() {
+      return inner.modelName;
+    },
+    capacity: () => inner.capacity(),
+    async analyze(page, params, options) {
+      if (stopping()) {
+        await Promise.allSettled([...inFlight]);
+        throw PoolClosedError();
+      }
+      const run = inner.analyze(page, params, options);
+      inFlight.add(run);
+      try {
+        return await run;
+      } finally {
+        inFlight.delete(run);
+      }
+    },
+    close: () => inner.close(),
+  };
+}
+
 export class EmbeddedJobService implements JobService {
   readonly backend = 'embedded' as const;
   readonly #options: EmbeddedJobServiceOptions;
-  readonly #jobs = new Map<string, EmbeddedJob>();
-  readonly #queue: EmbeddedJob[] = [];
-  readonly #running = new Set<Promise<void>>();
-  readonly #counters = { completed: 0, failed: 0, cacheHits: 0, pagesStored: 0 };
-  #closed = false;
+  readonly #store: JobStore;
+  readonly #outbox: CallbackOutbox;
+  /** Job ids waiting for a turn, oldest first. */
+  readonly #queue: string[] = [];
+  readonly #running = new Map<string, { readonly abort: AbortController; readonly done: Promise<void> }>();
+  /** Runs waiting out a retry's backoff. */
+  readonly #retryTimers = new Set<NodeJS.Timeout>();
+  readonly #expireTimer: NodeJS.Timeout;
+  readonly #counters = { pagesStored: 0 };
+  #closing = false;
+  #closed: Promise<void> | undefined;
 
   constructor(options: EmbeddedJobServiceOptions) {
     this.#options = options;
+    this.#store = options.store;
+    this.#outbox = new CallbackOutbox(this.#store, (id) => this.#callbackBody(id), options.callbacks);
+    const expireMs = Math.min(EXPIRE_EVERY_MS, Math.max(50, options.ttlSeconds * 250));
+    this.#expireTimer = setInterval(() => void this.#expire(), expireMs);
+    this.#expireTimer.unref();
+    void this.#recover();
+  }
+
+  /** Jobs a previous run of the server left queued or running go on, oldest first. */
+  async #recover(): Promise<void> {
+    await this.#expire();
+    this.#queue.push(...(await this.#store.runnable()));
+    this.#outbox.start();
+    this.#pump();
   }
 
   async submit(file: UploadedFile, options: DocumentOptions): Promise<JobView> {
-    if (this.#closed) throw PoolClosedError();
-    this.#expire();
-    if (this.#jobs.size >= MAX_JOBS) throw QueueFullError(this.#queue.length, { details: { retryAfterSeconds: 5 } });
-    const job: EmbeddedJob = {
-      id: `job-${randomBytes(8).toString('hex')}`,
-      file,
-      options,
-      sha256: sha256Hex(file.bytes),
-      createdAt: Date.now(),
-      abort: new AbortController(),
-      state: 'queued',
-      pagesTotal: null,
-      pages: [],
-    };
-    this.#jobs.set(job.id, job);
-    this.#queue.push(job);
+    if (this.#closing) throw PoolClosedError();
+    const counts = await this.#store.counts();
+    if (counts.queued + counts.running >= MAX_JOBS) throw QueueFullError(counts.queued, { details: { retryAfterSeconds: 5 } });
+    const id = `job-${randomBytes(8).toString('hex')}`;
+    const job = await this.#store.accept({ id, name: file.name, sha256: sha256Hex(file.bytes), options, createdAt: Date.now() }, file.bytes);
+    this.#queue.push(id);
     this.#pump();
-    return this.#view(job);
+    return this.#view(job, []);
   }
 
-  get(id: string): Promise<JobView | undefined> {
-    this.#expire();
-    const job = this.#jobs.get(id);
-    return Promise.resolve(job ? this.#view(job) : undefined);
+  async get(id: string): Promise<JobView | undefined> {
+    const job = await this.#store.job(id);
+    if (!job) return undefined;
+    return this.#view(job, isFinished(job) ? await this.#store.pages(id) : []);
   }
 
-  cancel(id: string): Promise<JobView | undefined> {
-    const job = this.#jobs.get(id);
-    if (!job) return Promise.resolve(undefined);
-    if (job.state === 'queued' || job.state === 'running') {
-      const at = this.#queue.indexOf(job);
+  async cancel(id: string): Promise<JobView | undefined> {
+    const job = await this.#store.job(id);
+    if (!job) return undefined;
+    if (await this.#store.finish(id, 'canceled')) {
+      const at = this.#queue.indexOf(id);
       if (at >= 0) this.#queue.splice(at, 1);
-      job.abort.abort(JobCanceledError(id));
-      this.#finish(job, 'canceled');
+      this.#running.get(id)?.abort.abort(JobCanceledError(id));
+      this.#outbox.wake();
     }
-    return Promise.resolve(this.#view(job));
+    return this.get(id);
   }
 
-  metrics(): Promise<JobMetrics> {
-    const jobs = [...this.#jobs.values()];
+  async metrics(): Promise<JobMetrics> {
+    const counts = await this.#store.counts();
     const stats = this.#options.cache.stats();
-    return Promise.resolve({
+    return {
       backend: 'embedded',
-      waiting: this.#queue.length,
-      active: jobs.filter((j) => j.state === 'running').length,
-      completed: this.#counters.completed,
-      failed: this.#counters.failed,
+      waiting: counts.queued,
+      active: counts.running,
+      completed: counts.completed,
+      failed: counts.failed,
       stalled: 0,
       cacheHits: stats.hits,
       cacheMisses: stats.misses,
-      workers: [{ id: 'embedded', pagesStored: this.#counters.pagesStored, active: jobs.filter((j) => j.state === 'running').length, pagesPerSec: 0 }],
-    });
+      workers: [{ id: 'embedded', pagesStored: this.#counters.pagesStored, active: counts.running, pagesPerSec: 0 }],
+    };
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
-    for (const job of this.#queue.splice(0)) this.#finish(job, 'canceled');
-    await Promise.allSettled([...this.#running]);
+  /**
+   * Stops taking jobs; the pages in flight finish and are stored, and their jobs go back to the
+   * queue (never canceled) to go on at the next start. Then the outbox and the store close.
+   */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#closing = true;
+      clearInterval(this.#expireTimer);
+      for (const timer of this.#retryTimers) clearTimeout(timer);
+      this.#queue.length = 0;
+      await Promise.allSettled([...this.#running.values()].map((r) => r.done));
+      await this.#outbox.close();
+      await this.#store.close();
+    })();
+    return this.#closed;
   }
 
   #pump(): void {
-    while (!this.#closed && this.#running.size < CONCURRENT_DOCUMENTS && this.#queue.length > 0) {
-      const job = this.#queue.shift()!;
-      const run = this.#run(job).finally(() => {
-        this.#running.delete(run);
-        this.#pump();
-      });
-      this.#running.add(run);
+    while (!this.#closing && this.#running.size < CONCURRENT_DOCUMENTS && this.#queue.length > 0) {
+      const id = this.#queue.shift()!;
+      if (this.#running.has(id)) continue;
+      const abort = new AbortController();
+      const done = this.#run(id, abort.signal)
+        .catch(() => undefined)
+        .finally(() => {
+          this.#running.delete(id);
+          this.#pump();
+        });
+      this.#running.set(id, { abort, done });
     }
   }
 
-  async #run(job: EmbeddedJob): Promise<void> {
-    const { analyzer, cache, modelSha256, maxPixels } = this.#options;
-    job.state = 'running';
-    const limits = { maxPixels, pdfDpi: job.options.pdfDpi, maxPdfPages: job.options.maxPdfPages };
+  async #run(id: string, signal: AbortSignal): Promise<void> {
+    if (!(await this.#store.start(id))) return;
+    const job = (await this.#store.job(id))!;
     try {
-      // Whether it is a PDF is known once the document is opened (onOpen), before any page runs.
-      let pdf = false;
-      const modelKey = await modelSha256();
-      // The cache in front of the analyzer, as for a cluster's page jobs (page-runner.ts).
-      const cached = cachingAnalyzer(analyzer, cache, (page) => pageCacheKey({ sha256: job.sha256, pdf, options: job.options }, page, modelKey));
-      // The document is opened once (a PDF spooled and counted off this, the HTTP server's, event loop).
-      const doc = await analyzeDocument({ analyzer: cached, limits }, job.file, {
-        params: job.options.params,
-        ...(job.options.pages ? { pages: job.options.pages } : {}),
-        signal: job.abort.signal,
-        // Nobody waits on a job's pages: interactive requests go ahead of them.
-        admission: { priority: 'batch', ...(job.options.tenant ? { tenant: job.options.tenant } : {}) },
-        onOpen: (opened) => {
-          job.pagesTotal = opened.selected.length;
-          pdf = opened.mediaType === 'pdf';
-        },
-        onResult: (page) => {
-          job.pages.push({ page: page.result.input.page ?? 1, ok: true, result: page.result });
-          this.#counters.pagesStored += 1;
-        },
-      });
-      // A PDF page that failed alone (LAYOUT_ERR_PDF) is a page error, and fails the job as the cluster's would.
-      for (const failed of doc.failedPages) job.pages.push({ page: failed.page, ok: false, error: { code: failed.error.code, message: failed.error.message } });
-      job.pages.sort((a, b) => a.page - b.page);
-      const firstFailed = doc.failedPages[0];
-      if (firstFailed) job.error = { code: firstFailed.error.code, message: firstFailed.error.message };
-      this.#finish(job, firstFailed ? 'failed' : 'completed');
+      await this.#analyze(job, signal);
     } catch (err) {
-      if ((job.state as JobState) === 'canceled') return;
-      const error = toLayoutError(err);
-      job.error = { code: error.code, message: error.message };
-      // Unlike the cluster, nothing here outlives the process to retry from: any error fails the job.
-      this.#finish(job, 'failed');
+      await this.#failedRun(job, err);
+      return;
+    }
+    const pages = await this.#store.pages(id);
+    const firstFailed = pages.find((p) => !p.ok);
+    await this.#store.finish(id, firstFailed ? 'failed' : 'completed', firstFailed && !firstFailed.ok ? firstFailed.error : undefined);
+    this.#outbox.wake();
+  }
+
+  /** Runs the pages the job has no outcome for yet, storing each as it arrives. */
+  async #analyze(job: StoredJob, signal: AbortSignal): Promise<void> {
+    const { analyzer, cache, modelSha256, maxPixels } = this.#options;
+    const limits = { maxPixels, pdfDpi: job.options.pdfDpi, maxPdfPages: job.options.maxPdfPages };
+    const bytes = await this.#store.upload(job.id);
+    const source = await openDocument({ name: job.name, bytes }, job.options.pages, limits);
+    const pdf = source.mediaType === 'pdf';
+    await this.#store.opened(job.id, source.selected.length, pdf);
+    const done = await this.#store.donePages(job.id);
+    const remaining: DocumentPages = { ...source, selected: source.selected.filter((p) => !done.has(p)) };
+    const modelKey = await modelSha256();
+    const cached = cachingAnalyzer(drainable(analyzer, () => this.#closing), cache, (page) => pageCacheKey({ sha256: job.sha256, pdf, options: job.options }, page, modelKey));
+    const doc = await analyzeOpenedDocument({ analyzer: cached, limits }, job.name, remaining, {
+      params: job.options.params,
+      signal,
+      // Nobody waits on a job's pages: interactive requests go ahead of them.
+      admission: { priority: 'batch', ...(job.options.tenant ? { tenant: job.options.tenant } : {}) },
+      // Inside the page's window slot: a page counts as done only once it is stored.
+      onPage: async (page) => {
+        if (await this.#store.storePage(job.id, { page: page.result.input.page ?? 1, ok: true, result: page.result })) this.#counters.pagesStored += 1;
+      },
+    });
+    // A PDF page that failed alone (LAYOUT_ERR_PDF) is a page error, and fails the job as the cluster's would.
+    for (const failed of doc.failedPages) {
+      await this.#store.storePage(job.id, { page: failed.page, ok: false, error: { code: failed.error.code, message: failed.error.message } });
     }
   }
 
-  #finish(job: EmbeddedJob, state: JobState): void {
-    if (job.state === 'completed' || job.state === 'failed' || job.state === 'canceled') return;
-    job.state = state;
-    job.finishedAt = Date.now();
-    job.file = { name: job.file.name, bytes: new Uint8Array(0) };
-    if (state === 'completed') this.#counters.completed += 1;
-    if (state === 'failed') this.#counters.failed += 1;
-    if (job.options.callbackUrl) void notifyCallback(job.options.callbackUrl, this.#view(job), this.#options.callbacks).catch(() => undefined);
+  /** A run that threw: canceled, stopping (back to the queue), retried later, or failed. */
+  async #failedRun(job: StoredJob, err: unknown): Promise<void> {
+    const current = await this.#store.job(job.id).catch(() => undefined);
+    if (!current || current.state !== 'running') return;
+    if (this.#closing) return this.#store.requeue(job.id);
+    const error = classifyError(err, `job ${job.id}`, this.#store.location);
+    const info = { code: error.code, message: error.message };
+    if (!shouldRetry(error, current.attempts + 1, FAULT_ATTEMPTS)) {
+      await this.#store.finish(job.id, 'failed', info);
+      this.#outbox.wake();
+      return;
+    }
+    await this.#store.requeue(job.id, info);
+    const timer = setTimeout(() => {
+      this.#retryTimers.delete(timer);
+      this.#queue.push(job.id);
+      this.#pump();
+    }, retryDelayMs(current.attempts + 1, error));
+    this.#retryTimers.add(timer);
   }
 
-  #view(job: EmbeddedJob): JobView {
+  async #callbackBody(id: string): Promise<JobView | undefined> {
+    return this.get(id);
+  }
+
+  #view(job: StoredJob, pages: readonly PageOutcome[]): JobView {
     const finished = job.state === 'completed' || job.state === 'failed';
     return {
       id: job.id,
       state: job.state,
-      name: job.file.name,
-      pagesDone: job.pages.length,
+      name: job.name,
+      pagesDone: job.pagesDone,
       pagesTotal: job.pagesTotal,
-      pagesFailed: job.pages.filter((p) => !p.ok).length + (job.state === 'failed' && job.pagesTotal !== null ? job.pagesTotal - job.pages.length : 0),
+      pagesFailed: job.pagesFailed + (job.state === 'failed' && job.pagesTotal !== null ? job.pagesTotal - job.pagesDone : 0),
       createdAt: iso(job.createdAt)!,
       ...(job.options.tenant ? { tenant: job.options.tenant } : {}),
       ...(job.finishedAt ? { finishedAt: iso(job.finishedAt)! } : {}),
-      ...(job.error ? { error: job.error } : {}),
-      ...(finished ? { pages: job.pages } : {}),
+      ...(job.error && job.state !== 'queued' && job.state !== 'running' ? { error: job.error } : {}),
+      ...(finished ? { pages } : {}),
     };
   }
 
-  /** Forgets finished jobs past their TTL. */
-  #expire(now = Date.now()): void {
-    const ttlMs = this.#options.ttlSeconds * 1000;
-    for (const [id, job] of this.#jobs) {
-      if (job.finishedAt !== undefined && now - job.finishedAt > ttlMs) this.#jobs.delete(id);
+  async #expire(): Promise<void> {
+    try {
+      while ((await this.#store.expire(Date.now(), this.#options.ttlSeconds * 1000)) > 0) {
+        // In slices of a few hundred jobs, so the event loop is never held long.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } catch {
+      // A full disk or a closing store: the next round tries again.
     }
   }
+}
+
+function isFinished(job: StoredJob): boolean {
+  return job.state === 'completed' || job.state === 'failed' || job.state === 'canceled';
 }

@@ -1,8 +1,8 @@
 /**
  * The async job API behind /v1/jobs: submit one document, read its state (with per-page results
  * or errors once done), cancel it, and the figures /metrics reports. Two implementations: on a
- * Redis cluster (jobs survive restarts, any instance answers for any job) and embedded in the
- * server process (no Redis; jobs are lost on restart).
+ * Redis cluster (any instance answers for any job) and embedded in the server process (no Redis;
+ * jobs live in SQLite in the data directory). Both survive restarts.
  */
 import type { UploadedFile } from '../document/index.js';
 import type { DocumentOptions, JobErrorInfo, PageOutcome } from './types.js';
@@ -47,7 +47,7 @@ export interface JobService {
   get(id: string): Promise<JobView | undefined>;
   cancel(id: string): Promise<JobView | undefined>;
   metrics(): Promise<JobMetrics>;
-  /** Stops taking jobs and lets running ones finish (embedded), or closes connections (Redis). */
+  /** Stops taking jobs; embedded: pages in flight finish and unfinished jobs stay queued for the next start. Redis: closes connections. */
   close(): Promise<void>;
 }
 

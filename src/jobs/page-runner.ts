@@ -4,12 +4,12 @@
  * PageAnalyzer — the worker's device pool — with the result cache in front of it (the same
  * caching analyzer as the embedded job service). With the worker's open documents, the split
  * and every page job of a PDF on this worker share one fetch, spool and page-tree parse. Bad
- * input becomes the page's stored error (never retried); anything else (a crashed device, a
- * closed pool) is thrown so BullMQ retries the job with backoff.
+ * input (retry-policy.ts: `never`) becomes the page's stored error; anything else (a crashed
+ * device, a full pool, a closed one) is thrown so the job is retried with backoff.
  */
 import { cacheKey, type ResultCache } from '../cache/index.js';
 import { analyzeOpenedDocument, openDocument, type DocumentCounters, type DocumentPages, type PageAnalyzer } from '../document/index.js';
-import { toLayoutError, type LayoutError } from '../errors.js';
+import { classifyError, isInputError } from './retry-policy.js';
 import type { PageResult } from '../model/index.js';
 import { cachingAnalyzer, type CachingAnalyzer } from './caching-analyzer.js';
 import type { OpenDocuments } from './open-documents.js';
@@ -37,14 +37,6 @@ export interface PagePlan {
 
 /** A document's bytes, or how to fetch them: called only when the document must be opened. */
 export type DocumentBytes = Uint8Array | (() => Promise<Uint8Array>);
-
-/**
- * Errors the input causes: storing them is the answer, running again would fail the same way.
- * 4xx except 499 (aborted) and 409 (canceled), which are not about the bytes.
- */
-export function isInputError(error: LayoutError): boolean {
-  return error.statusCode >= 400 && error.statusCode < 500 && error.statusCode !== 499 && error.statusCode !== 409;
-}
 
 function limits(doc: DocumentRecord, maxPixels: number) {
   return { maxPixels, pdfDpi: doc.options.pdfDpi, maxPdfPages: doc.options.maxPdfPages };
@@ -96,7 +88,7 @@ export async function runPage(ctx: PageRunnerContext, doc: DocumentRecord, bytes
   try {
     return { page, ok: true, result: await analyzePage(ctx, analyzer, doc, bytes, page) };
   } catch (err) {
-    const error = toLayoutError(err);
+    const error = classifyError(err, `page ${page} of ${doc.docId}`);
     if (isInputError(error)) return { page, ok: false, error: { code: error.code, message: error.message } };
     throw error;
   }

@@ -14,7 +14,7 @@ import type { Config } from '../config.js';
 import { createResultCache, parseCacheSpec, type ResultCache } from '../cache/index.js';
 import { poolAnalyzer, type PageAnalyzer } from '../document/index.js';
 import {
-  callbackSettings, Cluster, ClusterWorker, EmbeddedJobService, interactiveActivity, jobSettings, modelIdentity, RedisJobService,
+  callbackSettings, Cluster, ClusterWorker, EmbeddedJobService, interactiveActivity, jobSettings, modelIdentity, RedisJobService, SqliteJobStore,
   type CallbackAttempt, type CallbackGuard, type JobService,
 } from '../jobs/index.js';
 import { sha256File } from '../model/index.js';
@@ -63,9 +63,16 @@ export async function createServiceState(options: ServiceStateOptions): Promise<
   const runsJobsHere = !cluster || config.clusterWorker;
   const cache = runsJobsHere ? createResultCache(parseCacheSpec(config.cache, cluster !== undefined), cluster?.redis, config.jobTtlS) : undefined;
 
+  // Embedded jobs live in the data directory; a second server on it, or a corrupt database, stops
+  // the start here — with the pool handed over released, so the process can exit.
+  const store = cluster ? undefined : await SqliteJobStore.open(config.dataDir).catch(async (err: unknown) => {
+    await pool.close();
+    throw err;
+  });
   // `state` is read later, when a job runs: the embedded jobs' model identity follows a reload's new path.
   let state: ServiceState | undefined;
   const jobs: JobService = cluster ? new RedisJobService(cluster) : new EmbeddedJobService({
+    store: store!,
     analyzer,
     cache: cache!,
     modelSha256: modelIdentity(() => state?.modelPath ?? options.modelPath, () => pool.snapshot().model),

@@ -4,6 +4,8 @@
  * each runs in its own process group so its pool workers go with it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../fixtures/paths.js';
 
@@ -35,6 +37,8 @@ export async function startInstance(options: StartInstanceOptions): Promise<Inst
     '--devices', 'cpu', '--cpu-threads', '1', '--gpu-telemetry-ms', '0', '--log-level', 'warn', '--max-queue-delay-ms', '1',
     // Not what these tests are about: on a starved CPU the shedder would rightly refuse their requests.
     '--max-event-loop-lag-ms', '0',
+    // One server per data directory: each instance has its own.
+    '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-instance-data-')),
     ...(options.extraArgs ?? [])];
   // detached: its own process group, so cleanup can kill the server and its pool workers together.
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, DOCLAYOUT_DEBUG: '1' } });

@@ -2,6 +2,9 @@
  * Shared set-up for the server tests: a real pool (CPU worker, fixture model) behind a real
  * server, request-body builders, and test inputs made on the fly (white pages, a 2-page PDF).
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import sharp from 'sharp';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { FastifyInstance } from 'fastify';
@@ -39,7 +42,17 @@ export interface StartOptions {
  * its test is not about; the shedding tests turn it on).
  */
 export function testConfig(overrides: Partial<Record<OptionName, unknown>> = {}): Config {
-  return resolveConfig({ devices: 'cpu', cpuThreads: 1, gpuTelemetryMs: 0, logLevel: 'silent', maxQueueDelayMs: 1, eventLoopLagMs: 0, ...overrides }, {});
+  return resolveConfig({ devices: 'cpu', cpuThreads: 1, gpuTelemetryMs: 0, logLevel: 'silent', maxQueueDelayMs: 1, eventLoopLagMs: 0, dataDir: tempDataDir(), ...overrides }, {});
+}
+
+const tempDataDirs: string[] = [];
+
+/** A data directory of its own (one server per directory), removed when the test process exits. */
+export function tempDataDir(): string {
+  if (tempDataDirs.length === 0) process.once('exit', () => tempDataDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-data-'));
+  tempDataDirs.push(dir);
+  return dir;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {

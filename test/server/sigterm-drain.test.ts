@@ -13,7 +13,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { request } from 'undici';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
-import { multipart, whitePage } from './helpers.js';
+import { multipart, tempDataDir, whitePage } from './helpers.js';
 import { repoRoot } from '../fixtures/paths.js';
 
 const cli = path.join(repoRoot, 'dist/src/cli/index.js');
@@ -22,6 +22,7 @@ function startServe(drainTimeoutMs = 60_000): Promise<{ child: ChildProcess; url
   const child = spawn(process.execPath, [
     cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--model', writeFixtureModel({ variant: 'v3' }),
     '--devices', 'cpu', '--cpu-threads', '1', '--gpu-telemetry-ms', '0', '--log-level', 'info', '--drain-timeout-ms', String(drainTimeoutMs),
+    '--data-dir', tempDataDir(),
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));

@@ -1,0 +1,335 @@
+/**
+ * The embedded JobStore: one SQLite database (Node's built-in node:sqlite, WAL, synchronous=FULL)
+ * and a folder of spooled uploads, both in the data directory. The database is opened in
+ * exclusive locking mode and written at once, so its lock — taken by the kernel, released when
+ * the process dies, even by kill -9 — is the data directory's: a second server refuses to start.
+ * A file that is not a readable database is reported by name and never reset.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { DataDirInUseError, DocumentExpiredError, JobStoreCorruptError } from '../../errors.js';
+import type { JobState } from '../job-service.js';
+import type { JobErrorInfo, PageOutcome } from '../types.js';
+import { removeFile, storageFull, writeDurably } from './data-dir.js';
+import type { JobCounts, JobStore, NewJob, OutboxEntry, StoredJob } from './job-store.js';
+import { loadSqlite } from './sqlite-module.js';
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  state TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  options TEXT NOT NULL,
+  pages_total INTEGER,
+  pdf INTEGER,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  error_code TEXT,
+  error_message TEXT,
+  created_at INTEGER NOT NULL,
+  finished_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state, created_at);
+CREATE INDEX IF NOT EXISTS jobs_by_finish ON jobs(finished_at) WHERE finished_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS pages (
+  job_id TEXT NOT NULL,
+  page INTEGER NOT NULL,
+  ok INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (job_id, page)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox (
+  job_id TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  key TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_at INTEGER NOT NULL,
+  last_error TEXT
+);
+`;
+
+/** SQLite result codes (primary) that decide how a failed open is reported. */
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
+const SQLITE_CORRUPT = 11;
+const SQLITE_NOTADB = 26;
+
+const JOB_COLUMNS = `id, name, state, sha256, size, options, pages_total, pdf, attempts, error_code, error_message, created_at, finished_at,
+  (SELECT count(*) FROM pages WHERE job_id = jobs.id) AS pages_done,
+  (SELECT count(*) FROM pages WHERE job_id = jobs.id AND ok = 0) AS pages_failed`;
+
+type Row = Record<string, unknown>;
+
+function toJob(row: Row): StoredJob {
+  const error = row.error_code ? { code: String(row.error_code), message: String(row.error_message ?? '') } : undefined;
+  return {
+    id: String(row.id),
+    name: String(row.name),
+    state: String(row.state) as JobState,
+    sha256: String(row.sha256),
+    size: Number(row.size),
+    options: JSON.parse(String(row.options)) as StoredJob['options'],
+    pagesTotal: row.pages_total === null ? null : Number(row.pages_total),
+    pdf: row.pdf === null ? null : Number(row.pdf) === 1,
+    pagesDone: Number(row.pages_done),
+    pagesFailed: Number(row.pages_failed),
+    attempts: Number(row.attempts),
+    ...(error ? { error } : {}),
+    createdAt: Number(row.created_at),
+    ...(row.finished_at === null ? {} : { finishedAt: Number(row.finished_at) }),
+  };
+}
+
+function errcode(err: unknown): number | undefined {
+  const code = (err as { errcode?: unknown }).errcode;
+  return typeof code === 'number' ? code & 0xff : undefined;
+}
+
+function openError(err: unknown, dir: string, file: string): Error {
+  const code = errcode(err);
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === SQLITE_BUSY || code === SQLITE_LOCKED || /database is locked/i.test(message)) return DataDirInUseError(dir);
+  if (code === SQLITE_CORRUPT || code === SQLITE_NOTADB || /malformed|not a database|corrupt/i.test(message)) return JobStoreCorruptError(file, message);
+  return err instanceof Error ? err : new Error(message);
+}
+
+export class SqliteJobStore implements JobStore {
+  readonly location: string;
+  readonly file: string;
+  readonly #db: DatabaseSync;
+  readonly #uploads: string;
+  readonly #statements = new Map<string, StatementSync>();
+
+  private constructor(dir: string, file: string, db: DatabaseSync) {
+    this.location = dir;
+    this.file = file;
+    this.#db = db;
+    this.#uploads = path.join(dir, 'uploads');
+  }
+
+  /**
+   * Opens (creating) the store in `dir`: takes the directory's lock, checks the database, puts
+   * jobs a stopped server left running back in the queue and removes uploads no job owns.
+   */
+  static async open(dir: string): Promise<SqliteJobStore> {
+    const absolute = path.resolve(dir);
+    fs.mkdirSync(path.join(absolute, 'uploads'), { recursive: true });
+    const file = path.join(absolute, 'jobs.db');
+    const { DatabaseSync } = await loadSqlite();
+    let db: DatabaseSync | undefined;
+    try {
+      db = new DatabaseSync(file, { timeout: 0 });
+      // Before the first access: no shared-memory index, and the lock is held until close.
+      db.exec('PRAGMA locking_mode = EXCLUSIVE');
+      const check = db.prepare('PRAGMA quick_check').all().map((r) => String(Object.values(r)[0]));
+      if (check.length !== 1 || check[0] !== 'ok') throw JobStoreCorruptError(file, check.slice(0, 3).join('; '));
+      const version = Number(db.prepare('PRAGMA user_version').get()?.user_version ?? 0);
+      if (version > SCHEMA_VERSION) throw JobStoreCorruptError(file, `schema version ${version} is newer than this doclayout's (${SCHEMA_VERSION})`);
+      // Frees the pages of expired jobs (takes effect on a new database only).
+      db.exec('PRAGMA auto_vacuum = INCREMENTAL');
+      db.exec('PRAGMA journal_mode = WAL');
+      db.exec('PRAGMA synchronous = FULL');
+      // A write now: the exclusive lock is taken here, not at the first job.
+      db.exec('BEGIN IMMEDIATE');
+      db.exec(SCHEMA);
+      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+      db.exec(`UPDATE jobs SET state = 'queued' WHERE state = 'running'`);
+      db.exec('COMMIT');
+    } catch (err) {
+      try {
+        db?.close();
+      } catch {
+        // Closing a database that never opened.
+      }
+      throw openError(err, absolute, file);
+    }
+    const store = new SqliteJobStore(absolute, file, db);
+    store.#removeOrphanUploads();
+    return store;
+  }
+
+  #stmt(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #uploadPath(id: string): string {
+    return path.join(this.#uploads, id);
+  }
+
+  /** Uploads of jobs that are finished or gone (a crash between spooling and recording). */
+  #removeOrphanUploads(): void {
+    const waiting = new Set(this.#stmt(`SELECT id FROM jobs WHERE state IN ('queued', 'running')`).all().map((r) => String(r.id)));
+    for (const name of fs.readdirSync(this.#uploads)) {
+      if (!waiting.has(name)) fs.rmSync(path.join(this.#uploads, name), { force: true });
+    }
+  }
+
+  #transaction<T>(work: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      if (this.#db.isOpen) this.#db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  /** Runs a write, answering LAYOUT_ERR_STORAGE_FULL for a full disk. */
+  #write<T>(what: string, work: () => T): T {
+    try {
+      return work();
+    } catch (err) {
+      throw storageFull(err, what, this.location) ?? err;
+    }
+  }
+
+  async accept(job: NewJob, bytes: Uint8Array): Promise<StoredJob> {
+    const file = this.#uploadPath(job.id);
+    try {
+      await writeDurably(file, bytes);
+    } catch (err) {
+      throw storageFull(err, `upload ${job.name}`, this.location) ?? err;
+    }
+    try {
+      this.#write(`job ${job.id}`, () => this.#stmt(
+        `INSERT INTO jobs (id, name, state, sha256, size, options, created_at) VALUES (?, ?, 'queued', ?, ?, ?, ?)`,
+      ).run(job.id, job.name, job.sha256, bytes.byteLength, JSON.stringify(job.options), job.createdAt));
+    } catch (err) {
+      await removeFile(file);
+      throw err;
+    }
+    return (await this.job(job.id))!;
+  }
+
+  job(id: string): Promise<StoredJob | undefined> {
+    const row = this.#stmt(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`).get(id);
+    return Promise.resolve(row ? toJob(row) : undefined);
+  }
+
+  pages(id: string): Promise<PageOutcome[]> {
+    const rows = this.#stmt('SELECT page, ok, body FROM pages WHERE job_id = ? ORDER BY page').all(id);
+    return Promise.resolve(rows.map((r): PageOutcome => {
+      const body: unknown = JSON.parse(String(r.body));
+      return Number(r.ok) === 1
+        ? { page: Number(r.page), ok: true, result: body as Extract<PageOutcome, { ok: true }>['result'] }
+        : { page: Number(r.page), ok: false, error: body as JobErrorInfo };
+    }));
+  }
+
+  donePages(id: string): Promise<Set<number>> {
+    return Promise.resolve(new Set(this.#stmt('SELECT page FROM pages WHERE job_id = ?').all(id).map((r) => Number(r.page))));
+  }
+
+  async upload(id: string): Promise<Uint8Array> {
+    try {
+      return await fs.promises.readFile(this.#uploadPath(id));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw DocumentExpiredError(id);
+      throw err;
+    }
+  }
+
+  start(id: string): Promise<boolean> {
+    const { changes } = this.#write(`job ${id}`, () => this.#stmt(`UPDATE jobs SET state = 'running' WHERE id = ? AND state = 'queued'`).run(id));
+    return Promise.resolve(Number(changes) === 1);
+  }
+
+  opened(id: string, pagesTotal: number, pdf: boolean): Promise<void> {
+    this.#write(`job ${id}`, () => this.#stmt('UPDATE jobs SET pages_total = ?, pdf = ? WHERE id = ?').run(pagesTotal, pdf ? 1 : 0, id));
+    return Promise.resolve();
+  }
+
+  storePage(id: string, outcome: PageOutcome): Promise<boolean> {
+    const body = JSON.stringify(outcome.ok ? outcome.result : outcome.error);
+    const { changes } = this.#write(`page ${outcome.page} of job ${id}`, () => this.#stmt(
+      'INSERT OR IGNORE INTO pages (job_id, page, ok, body) VALUES (?, ?, ?, ?)',
+    ).run(id, outcome.page, outcome.ok ? 1 : 0, body));
+    return Promise.resolve(Number(changes) === 1);
+  }
+
+  requeue(id: string, failedRun?: JobErrorInfo): Promise<void> {
+    this.#write(`job ${id}`, () => (failedRun
+      ? this.#stmt(`UPDATE jobs SET state = 'queued', attempts = attempts + 1, error_code = ?, error_message = ? WHERE id = ? AND state = 'running'`).run(failedRun.code, failedRun.message, id)
+      : this.#stmt(`UPDATE jobs SET state = 'queued' WHERE id = ? AND state = 'running'`).run(id)));
+    return Promise.resolve();
+  }
+
+  async finish(id: string, state: 'completed' | 'failed' | 'canceled', error?: JobErrorInfo): Promise<boolean> {
+    const now = Date.now();
+    const changed = this.#write(`job ${id}`, () => this.#transaction(() => {
+      const { changes } = this.#stmt(
+        `UPDATE jobs SET state = ?, error_code = ?, error_message = ?, finished_at = ? WHERE id = ? AND state IN ('queued', 'running')`,
+      ).run(state, error?.code ?? null, error?.message ?? null, now, id);
+      if (Number(changes) !== 1) return false;
+      const options = JSON.parse(String(this.#stmt('SELECT options FROM jobs WHERE id = ?').get(id)!.options)) as StoredJob['options'];
+      if (options.callbackUrl) {
+        this.#stmt('INSERT OR IGNORE INTO outbox (job_id, url, key, next_at) VALUES (?, ?, ?, ?)').run(id, options.callbackUrl, `${id}:${state}`, now);
+      }
+      return true;
+    }));
+    if (changed) await removeFile(this.#uploadPath(id));
+    return changed;
+  }
+
+  runnable(): Promise<string[]> {
+    return Promise.resolve(this.#stmt(`SELECT id FROM jobs WHERE state IN ('queued', 'running') ORDER BY created_at, id`).all().map((r) => String(r.id)));
+  }
+
+  counts(): Promise<JobCounts> {
+    const counts: Record<string, number> = { queued: 0, running: 0, completed: 0, failed: 0, canceled: 0 };
+    for (const row of this.#stmt('SELECT state, count(*) AS n FROM jobs GROUP BY state').all()) counts[String(row.state)] = Number(row.n);
+    return Promise.resolve(counts as unknown as JobCounts);
+  }
+
+  async expire(now: number, ttlMs: number): Promise<number> {
+    const ids = this.#stmt('SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ? LIMIT 500').all(now - ttlMs).map((r) => String(r.id));
+    if (ids.length === 0) return 0;
+    this.#transaction(() => {
+      for (const id of ids) {
+        this.#stmt('DELETE FROM pages WHERE job_id = ?').run(id);
+        this.#stmt('DELETE FROM outbox WHERE job_id = ?').run(id);
+        this.#stmt('DELETE FROM jobs WHERE id = ?').run(id);
+      }
+    });
+    this.#db.exec('PRAGMA incremental_vacuum');
+    await Promise.all(ids.map((id) => removeFile(this.#uploadPath(id))));
+    return ids.length;
+  }
+
+  dueCallbacks(now: number, limit: number): Promise<OutboxEntry[]> {
+    const rows = this.#stmt('SELECT job_id, url, key, attempts, next_at FROM outbox WHERE next_at <= ? ORDER BY next_at LIMIT ?').all(now, limit);
+    return Promise.resolve(rows.map((r) => ({ jobId: String(r.job_id), url: String(r.url), key: String(r.key), attempts: Number(r.attempts), nextAt: Number(r.next_at) })));
+  }
+
+  callbackDone(jobId: string): Promise<void> {
+    this.#write(`callback of ${jobId}`, () => this.#stmt('DELETE FROM outbox WHERE job_id = ?').run(jobId));
+    return Promise.resolve();
+  }
+
+  callbackRetry(jobId: string, nextAt: number, lastError: string): Promise<void> {
+    this.#write(`callback of ${jobId}`, () => this.#stmt('UPDATE outbox SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE job_id = ?').run(nextAt, lastError, jobId));
+    return Promise.resolve();
+  }
+
+  /** The database file's size with its write-ahead log, bytes (bench:jobs watches it stay flat). */
+  sizeBytes(): number {
+    const size = (f: string): number => fs.statSync(f, { throwIfNoEntry: false })?.size ?? 0;
+    return size(this.file) + size(`${this.file}-wal`);
+  }
+
+  close(): Promise<void> {
+    if (this.#db.isOpen) this.#db.close();
+    return Promise.resolve();
+  }
+}
