@@ -194,14 +194,13 @@ export class EmbeddedJobService implements JobService {
     const job = (await this.#store.job(id))!;
     try {
       await this.#analyze(job, signal);
+      const pages = await this.#store.pages(id);
+      const firstFailed = pages.find((p) => !p.ok);
+      await this.#store.finish(id, firstFailed ? 'failed' : 'completed', firstFailed && !firstFailed.ok ? firstFailed.error : undefined);
+      this.#outbox.wake();
     } catch (err) {
       await this.#failedRun(job, err);
-      return;
     }
-    const pages = await this.#store.pages(id);
-    const firstFailed = pages.find((p) => !p.ok);
-    await this.#store.finish(id, firstFailed ? 'failed' : 'completed', firstFailed && !firstFailed.ok ? firstFailed.error : undefined);
-    this.#outbox.wake();
   }
 
   /** Runs the pages the job has no outcome for yet, storing each as it arrives. */
@@ -244,7 +243,8 @@ export class EmbeddedJobService implements JobService {
       this.#outbox.wake();
       return;
     }
-    await this.#store.requeue(job.id, info);
+    // On a full disk even this may not be written: the job is tried again all the same.
+    await this.#store.requeue(job.id, info).catch(() => undefined);
     const timer = setTimeout(() => {
       this.#retryTimers.delete(timer);
       this.#queue.push(job.id);

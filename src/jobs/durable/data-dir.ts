@@ -8,7 +8,7 @@ import path from 'node:path';
 import { StorageFullError, type LayoutError } from '../../errors.js';
 
 /** How long a client is told to wait before retrying on a full disk. */
-export const STORAGE_FULL_RETRY_S = 30;
+export const STORAGE_FULL_RETRY_S = 10;
 
 const FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EFBIG']);
 /** SQLite's result codes for a full disk (13) and a failed write (10, with ENOSPC under it). */

@@ -66,7 +66,7 @@ export interface JobStore {
   donePages(id: string): Promise<Set<number>>;
   /** The upload's bytes; LAYOUT_ERR_DOCUMENT_EXPIRED when the spool file is gone. */
   upload(id: string): Promise<Uint8Array>;
-  /** queued → running; false when the job is not queued (canceled meanwhile). */
+  /** queued (or left running) → running; false when the job is finished (canceled meanwhile). */
   start(id: string): Promise<boolean>;
   opened(id: string, pagesTotal: number, pdf: boolean): Promise<void>;
   /** Stores a page's outcome unless it has one; true when this call stored it. */

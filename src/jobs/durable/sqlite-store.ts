@@ -241,7 +241,9 @@ export class SqliteJobStore implements JobStore {
   }
 
   start(id: string): Promise<boolean> {
-    const { changes } = this.#write(`job ${id}`, () => this.#stmt(`UPDATE jobs SET state = 'running' WHERE id = ? AND state = 'queued'`).run(id));
+    // 'running' too: this process is the store's only user (its lock), and a run whose requeue
+    // could not be written (a full disk) is started again from there.
+    const { changes } = this.#write(`job ${id}`, () => this.#stmt(`UPDATE jobs SET state = 'running' WHERE id = ? AND state IN ('queued', 'running')`).run(id));
     return Promise.resolve(Number(changes) === 1);
   }
 
