@@ -9,16 +9,16 @@
  */
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
-import { WaitingChildrenError, Worker, type Job } from 'bullmq';
+import { DelayedError, WaitingChildrenError, Worker, type Job } from 'bullmq';
 import type { ResultCache } from '../cache/index.js';
-import { RetriesExhaustedError, toLayoutError } from '../errors.js';
+import { RetriesExhaustedError, toLayoutError, type LayoutError } from '../errors.js';
 import { notifyCallback, type CallbackOptions } from './callback.js';
 import type { Cluster } from './cluster.js';
 import { redisOptions } from './connection.js';
 import { BULL_PREFIX, pageJobId } from './names.js';
 import { OpenDocuments, type OpenDocumentsOptions } from './open-documents.js';
 import { planPages, runPage, type PageRunnerContext } from './page-runner.js';
-import { isInputError } from './retry-policy.js';
+import { CAPACITY_ATTEMPTS, classifyError, isInputError, retryDelayMs, retryKind } from './retry-policy.js';
 import { docJobSchema, FINISHED_STATES, pageJobSchema, type DocumentRecord, type PageOutcome } from './types.js';
 import { WorkerRegistry } from './worker-registry.js';
 
@@ -59,6 +59,8 @@ export interface WorkerCounters {
   cacheHits: number;
   /** Page jobs that failed for good (every attempt). */
   failedPages: number;
+  /** Page runs refused for capacity (a full pool, a draining server…) and put back with a delay. */
+  capacityRetries: number;
   /** Documents read from Redis (or the shared path), and their bytes: what re-reading costs. */
   documentFetches: number;
   documentBytesRead: number;
@@ -91,7 +93,7 @@ export class ClusterWorker extends EventEmitter {
   readonly #pageWorker: Worker;
   readonly #registry: WorkerRegistry;
   readonly #callbacks: CallbackOptions | undefined;
-  readonly #counters = { pagesRun: 0, pagesStored: 0, cacheHits: 0, failedPages: 0 };
+  readonly #counters = { pagesRun: 0, pagesStored: 0, cacheHits: 0, failedPages: 0, capacityRetries: 0 };
   readonly #documentCounters = { spools: 0, pageTreeParses: 0 };
   /** The PDFs open here: a document's split and page jobs on this worker fetch, spool and parse it once. */
   readonly #open: OpenDocuments;
@@ -123,7 +125,7 @@ export class ClusterWorker extends EventEmitter {
       ...common,
       concurrency: options.docConcurrency ?? DEFAULT_DOC_CONCURRENCY,
     });
-    this.#pageWorker = new Worker(cluster.names.pages, (job) => this.#processPage(job), {
+    this.#pageWorker = new Worker(cluster.names.pages, (job, token) => this.#processPage(job, token), {
       ...common,
       concurrency: this.#pageConcurrency(),
     });
@@ -133,6 +135,12 @@ export class ClusterWorker extends EventEmitter {
     }
     this.#pageWorker.on('failed', (job) => {
       if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) this.#counters.failedPages += 1;
+    });
+    // A document job out of attempts (its split or its finalising kept failing): the document
+    // ends failed with the last error, so its batch counts it and `submit --wait` returns.
+    this.#docWorker.on('failed', (job, err) => {
+      if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      void this.#documentOutOfAttempts(job, err).catch((e: unknown) => this.emit('error', toLayoutError(e)));
     });
     this.#registry = new WorkerRegistry(cluster, this.id, () => ({
       devices: options.devices ?? [],
@@ -207,8 +215,9 @@ export class ClusterWorker extends EventEmitter {
     try {
       plan = await planPages(this.#ctx, doc, () => documents.getBytes(doc));
     } catch (err) {
-      const error = toLayoutError(err);
-      if (!isInputError(error)) throw error;
+      const error = classifyError(err, `document ${doc.name}`);
+      // Not the input's fault: BullMQ runs the split again, until its last attempt fails the document.
+      if (!isInputError(error) && !lastAttempt(job)) throw error;
       await this.#finishDocument(doc, 'failed', { code: error.code, message: error.message });
       return true;
     }
@@ -245,6 +254,14 @@ export class ClusterWorker extends EventEmitter {
     return firstError ? 'failed' : 'completed';
   }
 
+  async #documentOutOfAttempts(job: Job, err: Error): Promise<void> {
+    const { docId } = docJobSchema.parse(job.data);
+    const doc = await this.#cluster.documents.getDocument(docId);
+    if (!doc || FINISHED_STATES.includes(doc.state)) return;
+    const error = classifyError(err, `document ${doc.name}`);
+    await this.#finishDocument(doc, 'failed', { code: error.code, message: error.message });
+  }
+
   async #finishDocument(doc: DocumentRecord, state: 'completed' | 'failed', error?: { code: string; message: string }): Promise<void> {
     this.#open.finish(doc.docId);
     const changed = await this.#cluster.documents.finish(doc, state, error);
@@ -257,7 +274,7 @@ export class ClusterWorker extends EventEmitter {
     }
   }
 
-  async #processPage(job: Job): Promise<string> {
+  async #processPage(job: Job, token: string | undefined): Promise<string> {
     const { docId, page } = pageJobSchema.parse(job.data);
     const { documents, results } = this.#cluster;
     const doc = await documents.getDocument(docId);
@@ -275,9 +292,8 @@ export class ClusterWorker extends EventEmitter {
       try {
         outcome = await runPage(this.#ctx, doc, () => documents.getBytes(doc), page);
       } catch (err) {
-        const error = toLayoutError(err);
-        // An expired document (410) is bad input for this purpose: no retry brings the bytes back.
-        if (!isInputError(error)) throw error;
+        const error = classifyError(err, `page ${page} of ${doc.name}`);
+        if (!isInputError(error)) return await this.#retryPage(job, token, error);
         outcome = { page, ok: false, error: { code: error.code, message: error.message } };
       }
       const { cached, ...stored } = outcome;
@@ -299,6 +315,21 @@ export class ClusterWorker extends EventEmitter {
     }
   }
 
+  /**
+   * A page that failed for a reason other than its input is run again (retry-policy.ts): refused
+   * for capacity (a full pool, a tenant's limit, a draining server, a full disk) it waits its
+   * backoff delayed in Redis without spending one of its attempts, up to CAPACITY_ATTEMPTS
+   * times; any other failure is thrown, so BullMQ spends an attempt.
+   */
+  async #retryPage(job: Job, token: string | undefined, error: LayoutError): Promise<never> {
+    const waited = Number((job.data as { capacityRetries?: unknown }).capacityRetries ?? 0);
+    if (retryKind(error.code) !== 'capacity' || token === undefined || waited + 1 >= CAPACITY_ATTEMPTS) throw error;
+    await job.updateData({ ...(job.data as object), capacityRetries: waited + 1 });
+    await job.moveToDelayed(Date.now() + retryDelayMs(waited + 1, error), token);
+    this.#counters.capacityRetries += 1;
+    throw new DelayedError();
+  }
+
   /** Stops fetching, finishes the jobs it holds, closes its open PDFs (spool files removed), then leaves the registry. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
@@ -308,4 +339,9 @@ export class ClusterWorker extends EventEmitter {
     })();
     return this.#closing;
   }
+}
+
+/** Whether this run of the job is its last: failing it now fails it for good. */
+function lastAttempt(job: Job): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }

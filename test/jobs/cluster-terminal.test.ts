@@ -1,0 +1,125 @@
+/**
+ * The retry policy on a cluster (retry-policy.ts), with real Redis, a real device pool and real
+ * BullMQ jobs: a page refused by a full pool (LAYOUT_ERR_POOL_QUEUE_FULL, the pool flooded with
+ * interactive pages) is put back with a delay, never stored as failed; and a document whose
+ * split fails for a reason other than its input (ENOSPC while spooling, on a full tmpfs) ends
+ * failed after its attempts with the last error's code, so `submit --wait` returns non-zero.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { createResultCache } from '../../src/cache/index.js';
+import { resolveConfig } from '../../src/config.js';
+import { poolAnalyzer } from '../../src/document/index.js';
+import { Cluster, ClusterWorker, JobClient, jobSettings } from '../../src/jobs/index.js';
+import type { LayoutPool } from '../../src/pool/types.js';
+import { RedisServer, skipWithoutRedis } from '../fixtures/redis-server.js';
+import { startPool } from '../pool/helpers.js';
+import { clusterEnv, runCli, tempDir, waitFor, writePages, writePdf } from './helpers.js';
+
+const skip = skipWithoutRedis();
+const config = resolveConfig({}, {});
+const options = { params: {}, pdfDpi: config.pdfDpi, maxPdfPages: 0 };
+
+describe('cluster: every document reaches a final state, and capacity is not a failure', { skip, timeout: 240_000 }, () => {
+  let redis: RedisServer;
+  let pool: LayoutPool;
+  const clusters: Cluster[] = [];
+  const workers: ClusterWorker[] = [];
+
+  before(async () => {
+    redis = await RedisServer.start();
+    // One device, one page at a time, 100 ms a page, and room for one page in the queue.
+    pool = await startPool({ maxBatch: 1, maxQueue: 1 }, { faults: { 0: { delayMsPerPage: 100 } } });
+  });
+
+  after(async () => {
+    for (const worker of workers) await worker.close();
+    for (const cluster of clusters) await cluster.close();
+    await pool?.destroy();
+    await redis?.destroy();
+  });
+
+  function startWorkerOn(queue: string): { cluster: Cluster; worker: ClusterWorker } {
+    const cluster = new Cluster(jobSettings(resolveConfig({ redis: redis.url, queue, jobLockMs: 2_000 }, {})));
+    const worker = new ClusterWorker({ cluster, analyzer: poolAnalyzer(pool), cache: createResultCache({ kind: 'off' }, undefined, 60), modelSha256: 'test-model', maxPixels: config.maxPixels });
+    worker.on('error', () => undefined);
+    clusters.push(cluster);
+    workers.push(worker);
+    worker.start();
+    return { cluster, worker };
+  }
+
+  it('a page refused with LAYOUT_ERR_POOL_QUEUE_FULL is retried, not stored failed', async () => {
+    const { cluster, worker } = startWorkerOn('queue-full');
+    const client = new JobClient(cluster);
+    const dir = tempDir('queue-full');
+    const files = await writePages(dir, 6);
+    const page = fs.readFileSync(files[0]!);
+    // Interactive load that keeps the pool's one-page queue full.
+    let flooding = true;
+    let refused = 0;
+    const analyzer = poolAnalyzer(pool);
+    const flood = Array.from({ length: 4 }, async () => {
+      while (flooding) {
+        await analyzer.analyze({ source: { kind: 'image', bytes: page }, name: 'load.png' }, {}, { priority: 'interactive' }).catch((err: { code?: string }) => {
+          if (err.code === 'LAYOUT_ERR_POOL_QUEUE_FULL') refused += 1;
+        });
+        // A refusal comes at once: let timers and I/O run between tries.
+        await sleep(5);
+      }
+    });
+    await client.createBatch('qf');
+    for (const file of files) await client.submitDocument('qf', { name: path.basename(file), bytes: fs.readFileSync(file) }, options);
+    await waitFor(() => worker.counters().capacityRetries >= 3, 'page jobs refused for capacity and put back', 60_000);
+    flooding = false;
+    await Promise.all(flood);
+    await waitFor(async () => ['completed', 'failed'].includes((await client.status('qf'))?.state ?? ''), 'the batch finished', 120_000);
+    const status = (await client.status('qf'))!;
+    assert.ok(refused > 0, 'the pool really was full');
+    assert.equal(status.state, 'completed', JSON.stringify(status.documents.map((d) => [d.name, d.state, d.error])));
+    assert.equal(status.pagesFailed, 0);
+    assert.equal(status.pagesDone, files.length);
+    assert.equal(worker.counters().failedPages, 0);
+  });
+
+  const mountDir = fs.mkdtempSync(path.join(tempDir('enospc'), 'tmpfs-'));
+  let mounted = false;
+  if (process.platform === 'linux' && process.getuid?.() === 0) {
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mountDir], { stdio: 'ignore' });
+      mounted = true;
+    } catch {
+      // No permission to mount: the test below is skipped.
+    }
+  }
+
+  it('a document whose split fails with ENOSPC ends failed after its attempts; submit --wait returns 1', { skip: mounted ? false : 'needs to mount a small tmpfs (root on Linux)' }, async () => {
+    const savedTmp = process.env.TMPDIR;
+    try {
+      // The disk the PDF is spooled to is full.
+      const filler = fs.openSync(path.join(mountDir, 'filler'), 'w');
+      try {
+        for (;;) fs.writeSync(filler, Buffer.alloc(16 * 1024, 1));
+      } catch {
+        fs.closeSync(filler);
+      }
+      const pdf = await writePdf(path.join(tempDir('enospc-in'), 'doc.pdf'), 2);
+      // The submitter's environment, before this process's temp folder moves to the full disk.
+      const env = clusterEnv(redis.url, { DOCLAYOUT_QUEUE: 'enospc', DOCLAYOUT_JOB_ATTEMPTS: '2' });
+      process.env.TMPDIR = mountDir;
+      startWorkerOn('enospc');
+      const submitted = await runCli(['submit', pdf, '--wait', '--batch-id', 'enospc'], env, 120_000);
+      assert.equal(submitted.code, 1, submitted.stderr);
+      assert.match(submitted.stderr, /batch enospc failed: 0 ok, 1 failed/);
+      assert.match(submitted.stderr, /doc\.pdf: .*\[LAYOUT_ERR_STORAGE_FULL\]/);
+    } finally {
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
+      if (mounted) execFileSync('umount', [mountDir]);
+    }
+  });
+});
