@@ -22,7 +22,7 @@ import { cachingAnalyzer } from './caching-analyzer.js';
 import type { CallbackOptions } from './callback.js';
 import { CallbackOutbox } from './durable/callback-outbox.js';
 import type { JobStore, StoredJob } from './durable/job-store.js';
-import type { JobMetrics, JobService, JobView } from './job-service.js';
+import type { JobMetrics, JobProgress, JobService, JobView } from './job-service.js';
 import { iso } from './job-service.js';
 import { pageCacheKey } from './page-runner.js';
 import { classifyError, retryDelayMs, shouldRetry } from './retry-policy.js';
@@ -34,6 +34,8 @@ export const MAX_JOBS = 10_000;
 const CONCURRENT_DOCUMENTS = 2;
 /** How often finished jobs past their TTL are looked for, ms (at most). */
 const EXPIRE_EVERY_MS = 60_000;
+/** Pages a follower reads per look. */
+const FOLLOW_PAGES = 200;
 /** Bounded tries of a run that failed for a fault (a crashed device, a lost spool). */
 const FAULT_ATTEMPTS = 3;
 
@@ -127,6 +129,13 @@ export class EmbeddedJobService implements JobService {
     const job = await this.#store.job(id);
     if (!job) return undefined;
     return this.#view(job, isFinished(job) ? await this.#store.pages(id) : []);
+  }
+
+  async follow(id: string, afterSeq: number): Promise<JobProgress | undefined> {
+    const job = await this.#store.job(id);
+    if (!job) return undefined;
+    const { pages: _omitted, ...view } = this.#view(job, []);
+    return { view, pages: await this.#store.pagesAfter(id, afterSeq, FOLLOW_PAGES) };
   }
 
   async cancel(id: string): Promise<JobView | undefined> {

@@ -17,7 +17,7 @@ export { OpenDocuments, OPEN_DOCUMENTS_IDLE_MS, OPEN_DOCUMENTS_MAX, OPEN_DOCUMEN
 export { sha256Hex } from './document-store.js';
 export type * from './types.js';
 export { FINISHED_STATES } from './types.js';
-export type { JobMetrics, JobService, JobState, JobView } from './job-service.js';
+export type { JobMetrics, JobProgress, JobService, JobState, JobView, StoredPage } from './job-service.js';
 export { RedisJobService } from './redis-job-service.js';
 export { EmbeddedJobService, MAX_JOBS } from './embedded-job-service.js';
 export { SqliteJobStore } from './durable/sqlite-store.js';

@@ -41,10 +41,26 @@ export interface JobMetrics {
   readonly workers: ReadonlyArray<{ readonly id: string; readonly pagesStored: number; readonly active: number; readonly pagesPerSec: number }>;
 }
 
+/** A page's outcome as the job's event stream sends it: `seq` numbers a job's pages in the order they were stored, from 1. */
+export interface StoredPage {
+  readonly seq: number;
+  readonly outcome: PageOutcome;
+}
+
+/** What a follower of a job (its event stream, its NDJSON results) reads on each look. */
+export interface JobProgress {
+  /** The job's state and counts (without its pages). */
+  readonly view: JobView;
+  /** Pages stored after the `afterSeq` asked for, in `seq` order (at most a few hundred a look). */
+  readonly pages: readonly StoredPage[];
+}
+
 export interface JobService {
   readonly backend: JobMetrics['backend'];
   submit(file: UploadedFile, options: DocumentOptions): Promise<JobView>;
   get(id: string): Promise<JobView | undefined>;
+  /** The job's state and the pages stored after `afterSeq`; undefined for an unknown job. */
+  follow(id: string, afterSeq: number): Promise<JobProgress | undefined>;
   cancel(id: string): Promise<JobView | undefined>;
   metrics(): Promise<JobMetrics>;
   /** Stops taking jobs; embedded: pages in flight finish and unfinished jobs stay queued for the next start. Redis: closes connections. */

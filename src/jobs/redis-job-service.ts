@@ -6,7 +6,7 @@
 import type { UploadedFile } from '../document/index.js';
 import type { Cluster } from './cluster.js';
 import { JobClient } from './job-client.js';
-import type { JobMetrics, JobService, JobView } from './job-service.js';
+import type { JobMetrics, JobProgress, JobService, JobView } from './job-service.js';
 import { iso } from './job-service.js';
 import { newBatchId } from './names.js';
 import { FINISHED_STATES, type BatchStatus, type DocumentOptions } from './types.js';
@@ -30,6 +30,17 @@ export class RedisJobService implements JobService {
   async get(id: string): Promise<JobView | undefined> {
     const status = await this.#client.status(id);
     return status ? this.#view(status) : undefined;
+  }
+
+  /**
+   * Progress while the job runs; its pages once it is finished, numbered in page order (the
+   * cluster's result store keeps no order of arrival, so pages are not streamed one by one here).
+   */
+  async follow(id: string, afterSeq: number): Promise<JobProgress | undefined> {
+    const view = await this.get(id);
+    if (!view) return undefined;
+    const { pages = [], ...rest } = view;
+    return { view: rest, pages: pages.map((outcome, i) => ({ seq: i + 1, outcome })).filter((p) => p.seq > afterSeq) };
   }
 
   async cancel(id: string): Promise<JobView | undefined> {

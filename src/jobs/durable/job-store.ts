@@ -5,7 +5,7 @@
  * stops under it), TTL expiry, and the outbox of callbacks still to deliver. The embedded store is
  * SQLite in a data directory (sqlite-store.ts).
  */
-import type { JobState } from '../job-service.js';
+import type { JobState, StoredPage } from '../job-service.js';
 import type { DocumentOptions, JobErrorInfo, PageOutcome } from '../types.js';
 
 export interface StoredJob {
@@ -62,6 +62,8 @@ export interface JobStore {
   job(id: string): Promise<StoredJob | undefined>;
   /** Stored page outcomes, in page order. */
   pages(id: string): Promise<PageOutcome[]>;
+  /** Pages stored after `afterSeq`, in the order they were stored (a job's event stream). */
+  pagesAfter(id: string, afterSeq: number, limit: number): Promise<StoredPage[]>;
   /** The pages that have an outcome already: a rerun skips them. */
   donePages(id: string): Promise<Set<number>>;
   /** The upload's bytes; LAYOUT_ERR_DOCUMENT_EXPIRED when the spool file is gone. */

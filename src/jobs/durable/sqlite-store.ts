@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { DataDirInUseError, DocumentExpiredError, JobStoreCorruptError } from '../../errors.js';
-import type { JobState } from '../job-service.js';
+import type { JobState, StoredPage } from '../job-service.js';
 import type { JobErrorInfo, PageOutcome } from '../types.js';
 import { removeFile, storageFull, writeDurably } from './data-dir.js';
 import type { JobCounts, JobStore, NewJob, OutboxEntry, StoredJob } from './job-store.js';
@@ -40,8 +40,10 @@ CREATE TABLE IF NOT EXISTS pages (
   page INTEGER NOT NULL,
   ok INTEGER NOT NULL,
   body TEXT NOT NULL,
+  seq INTEGER NOT NULL,
   PRIMARY KEY (job_id, page)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS pages_by_seq ON pages(job_id, seq);
 CREATE TABLE IF NOT EXISTS outbox (
   job_id TEXT PRIMARY KEY,
   url TEXT NOT NULL,
@@ -82,6 +84,13 @@ function toJob(row: Row): StoredJob {
     createdAt: Number(row.created_at),
     ...(row.finished_at === null ? {} : { finishedAt: Number(row.finished_at) }),
   };
+}
+
+function toOutcome(row: Row): PageOutcome {
+  const body: unknown = JSON.parse(String(row.body));
+  return Number(row.ok) === 1
+    ? { page: Number(row.page), ok: true, result: body as Extract<PageOutcome, { ok: true }>['result'] }
+    : { page: Number(row.page), ok: false, error: body as JobErrorInfo };
 }
 
 function errcode(err: unknown): number | undefined {
@@ -218,13 +227,12 @@ export class SqliteJobStore implements JobStore {
   }
 
   pages(id: string): Promise<PageOutcome[]> {
-    const rows = this.#stmt('SELECT page, ok, body FROM pages WHERE job_id = ? ORDER BY page').all(id);
-    return Promise.resolve(rows.map((r): PageOutcome => {
-      const body: unknown = JSON.parse(String(r.body));
-      return Number(r.ok) === 1
-        ? { page: Number(r.page), ok: true, result: body as Extract<PageOutcome, { ok: true }>['result'] }
-        : { page: Number(r.page), ok: false, error: body as JobErrorInfo };
-    }));
+    return Promise.resolve(this.#stmt('SELECT page, ok, body FROM pages WHERE job_id = ? ORDER BY page').all(id).map(toOutcome));
+  }
+
+  pagesAfter(id: string, afterSeq: number, limit: number): Promise<StoredPage[]> {
+    const rows = this.#stmt('SELECT seq, page, ok, body FROM pages WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(id, afterSeq, limit);
+    return Promise.resolve(rows.map((r) => ({ seq: Number(r.seq), outcome: toOutcome(r) })));
   }
 
   donePages(id: string): Promise<Set<number>> {
@@ -255,8 +263,9 @@ export class SqliteJobStore implements JobStore {
   storePage(id: string, outcome: PageOutcome): Promise<boolean> {
     const body = JSON.stringify(outcome.ok ? outcome.result : outcome.error);
     const { changes } = this.#write(`page ${outcome.page} of job ${id}`, () => this.#stmt(
-      'INSERT OR IGNORE INTO pages (job_id, page, ok, body) VALUES (?, ?, ?, ?)',
-    ).run(id, outcome.page, outcome.ok ? 1 : 0, body));
+      `INSERT OR IGNORE INTO pages (job_id, page, ok, body, seq)
+       VALUES (?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM pages WHERE job_id = ?))`,
+    ).run(id, outcome.page, outcome.ok ? 1 : 0, body, id));
     return Promise.resolve(Number(changes) === 1);
   }
 

@@ -1,7 +1,8 @@
 /**
  * The async job API: `POST /v1/jobs` (the body and parameters of /v1/layout, plus an optional
  * callbackUrl) → 202 `{ id, statusUrl }`; `GET /v1/jobs/:id` → state, pages done/total and, once
- * finished, per-page results or errors; `DELETE /v1/jobs/:id` cancels. With --redis the jobs live
+ * finished, per-page results or errors; `DELETE /v1/jobs/:id` cancels; `/events` (SSE) and
+ * `/pages` (NDJSON) follow it as it runs (v1-job-follow.ts). With --redis the jobs live
  * in Redis and run on the cluster's workers; without it they run in this process.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -15,6 +16,7 @@ import { errorDoc, layoutQuerySchema } from '../layout-response.js';
 import { parseRequestOptions } from '../request-input.js';
 import { readLayoutInput } from '../analysis-route.js';
 import { ANONYMOUS } from '../tenancy.js';
+import { jobFollowRoutes } from './v1-job-follow.js';
 
 const jobDoc = {
   type: 'object',
@@ -141,5 +143,6 @@ export function v1JobsRoutes(app: FastifyInstance, options: { ctx: ServerContext
     return withUrl(view);
   });
 
+  jobFollowRoutes(app, ctx, ownJob, JOB_ID_FORM);
   return Promise.resolve();
 }
