@@ -128,7 +128,20 @@ export class EmbeddedJobService implements JobService {
   async get(id: string): Promise<JobView | undefined> {
     const job = await this.#store.job(id);
     if (!job) return undefined;
-    return this.#view(job, isFinished(job) ? await this.#store.pages(id) : []);
+    return this.#view(job, isFinished(job) ? await this.#allPages(id) : []);
+  }
+
+  /** A finished job's pages in page order, read a slice at a time so a large job never holds the event loop. */
+  async #allPages(id: string): Promise<PageOutcome[]> {
+    const pages: PageOutcome[] = [];
+    for (let seq = 0; ;) {
+      const slice = await this.#store.pagesAfter(id, seq, FOLLOW_PAGES);
+      for (const stored of slice) pages.push(stored.outcome);
+      if (slice.length < FOLLOW_PAGES) break;
+      seq = slice.at(-1)!.seq;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return pages.sort((a, b) => a.page - b.page);
   }
 
   async follow(id: string, afterSeq: number): Promise<JobProgress | undefined> {
@@ -203,7 +216,7 @@ export class EmbeddedJobService implements JobService {
     const job = (await this.#store.job(id))!;
     try {
       await this.#analyze(job, signal);
-      const pages = await this.#store.pages(id);
+      const pages = await this.#allPages(id);
       const firstFailed = pages.find((p) => !p.ok);
       await this.#store.finish(id, firstFailed ? 'failed' : 'completed', firstFailed && !firstFailed.ok ? firstFailed.error : undefined);
       this.#outbox.wake();

@@ -4,10 +4,14 @@
  * save, with its media type and a Content-Disposition name. Building the file is the export
  * layer's; this only adapts documents and jobs to it and writes the reply.
  */
+import { fileURLToPath } from 'node:url';
 import type { FastifyReply } from 'fastify';
 import type { AnalyzedDocument } from '../document/index.js';
 import { InvalidParamError } from '../errors.js';
-import { EXPORT_FORMATS, isExportFormat, safeFileName, type ExportDocument, type ExportFile, type ExportFormat } from '../export/index.js';
+import { EXPORT_FORMATS, exportDocument, isExportFormat, safeFileName, type ExportDocument, type ExportFile, type ExportFormat, type ExportOptions } from '../export/index.js';
+import { BudgetedThreads } from '../util/budgeted-threads.js';
+import { unwrapReply, type ThreadReply } from '../util/thread-reply.js';
+import type { ExportTask } from './export-thread.js';
 import type { PageOutcome } from '../jobs/index.js';
 import type { PageResult } from '../model/index.js';
 
@@ -35,6 +39,21 @@ export function exportableJob(name: string, outcomes: readonly PageOutcome[]): E
   const pages: PageResult[] = outcomes.flatMap((o) => (o.ok ? [o.result] : []));
   const isPdf = outcomes.length > 1 || /\.pdf$/i.test(name);
   return { name, isPdf, pages };
+}
+
+/** Pages above which a document is written on the export thread rather than on the event loop. */
+const OFF_LOOP_PAGES = 50;
+const exportEntry = fileURLToPath(new URL('./export-thread.js', import.meta.url));
+let exportThreads: BudgetedThreads<ExportTask, ThreadReply> | undefined;
+
+/** exportDocument, on a thread for a large document (a 1,000-page job), so the event loop stays free. */
+export async function exportOffLoop(format: 'page' | 'alto' | 'coco', doc: ExportDocument, options: ExportOptions = {}): Promise<ExportFile> {
+  if (doc.pages.length <= OFF_LOOP_PAGES) return exportDocument(format, doc, options);
+  // One thread, gone after a few idle seconds: exports are rare next to inference.
+  exportThreads ??= new BudgetedThreads({ filename: exportEntry, threads: 1, minThreads: 0, idleTimeoutMs: 5_000 });
+  const reply = await exportThreads.run({ format, doc, options });
+  if (reply === 'timeout') throw new Error('export thread timed out');
+  return unwrapReply<ExportFile>(reply);
 }
 
 /** Sends an exported file as a download; pages that failed alone are named in a header. */

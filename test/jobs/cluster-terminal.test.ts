@@ -86,19 +86,12 @@ describe('cluster: every document reaches a final state, and capacity is not a f
     assert.equal(worker.counters().failedPages, 0);
   });
 
-  const mountDir = fs.mkdtempSync(path.join(tempDir('enospc'), 'tmpfs-'));
-  let mounted = false;
-  if (process.platform === 'linux' && process.getuid?.() === 0) {
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mountDir], { stdio: 'ignore' });
-      mounted = true;
-    } catch {
-      // No permission to mount: the test below is skipped.
-    }
-  }
+  const canMount = process.platform === 'linux' && process.getuid?.() === 0;
 
-  it('a document whose split fails with ENOSPC ends failed after its attempts; submit --wait returns 1', { skip: mounted ? false : 'needs to mount a small tmpfs (root on Linux)' }, async () => {
+  it('a document whose split fails with ENOSPC ends failed after its attempts; submit --wait returns 1', { skip: canMount ? false : 'needs to mount a small tmpfs (root on Linux)' }, async () => {
     const savedTmp = process.env.TMPDIR;
+    const mountDir = fs.mkdtempSync(path.join(tempDir('enospc'), 'tmpfs-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mountDir], { stdio: 'ignore' });
     try {
       // The disk the PDF is spooled to is full.
       const filler = fs.openSync(path.join(mountDir, 'filler'), 'w');
@@ -119,7 +112,7 @@ describe('cluster: every document reaches a final state, and capacity is not a f
     } finally {
       if (savedTmp === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = savedTmp;
-      if (mounted) execFileSync('umount', [mountDir]);
+      execFileSync('umount', [mountDir]);
     }
   });
 });

@@ -8,8 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkUpload } from '../../document/index.js';
 import { InvalidParamError, JobNotFinishedError, JobNotFoundError } from '../../errors.js';
-import { exportDocument } from '../../export/index.js';
-import { exportableJob, formatQueryDoc, parseFormat, sendExport } from '../export-reply.js';
+import { exportableJob, exportOffLoop, formatQueryDoc, parseFormat, sendExport } from '../export-reply.js';
 import type { CallbackGuard, DocumentOptions, JobView } from '../../jobs/index.js';
 import type { ServerContext } from '../context.js';
 import { errorDoc, layoutQuerySchema } from '../layout-response.js';
@@ -130,7 +129,7 @@ export function v1JobsRoutes(app: FastifyInstance, options: { ctx: ServerContext
     const doc = exportableJob(view.name, view.pages ?? []);
     if (doc.pages.length === 0) throw JobNotFinishedError(view.id, view.state);
     const failed = (view.pages ?? []).filter((p) => !p.ok).map((p) => p.page);
-    return sendExport(reply, exportDocument(format, doc, { softwareVersion: ctx.version }), failed);
+    return sendExport(reply, await exportOffLoop(format, doc, { softwareVersion: ctx.version }), failed);
   });
 
   app.delete('/v1/jobs/:id', {
