@@ -270,7 +270,9 @@ export class ClusterWorker extends EventEmitter {
     if (doc.options.callbackUrl) {
       const record = await this.#cluster.documents.getDocument(doc.docId);
       // The callback is best-effort with its own bounded retries: it never fails the document.
-      await notifyCallback(doc.options.callbackUrl, { id: doc.batchId, document: record }, this.#callbacks).catch(() => undefined);
+      // The same Idempotency-Key as the embedded store's outbox: a receiver can drop repeats.
+      const headers = { 'idempotency-key': `${doc.docId}:${state}` };
+      await notifyCallback(doc.options.callbackUrl, { id: doc.batchId, document: record }, { ...this.#callbacks, headers }).catch(() => undefined);
     }
   }
 

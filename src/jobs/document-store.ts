@@ -10,7 +10,8 @@ import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { DocumentExpiredError } from '../errors.js';
 import { dataKeys, type DataKeys } from './names.js';
-import type { BatchRecord, DocumentOptions, DocumentRecord, DocumentState, JobErrorInfo } from './types.js';
+import { z } from 'zod';
+import { documentHashSchema, documentOptionsSchema, fromRedis, jobErrorSchema, type BatchRecord, type DocumentOptions, type DocumentRecord, type DocumentState, type JobErrorInfo } from './types.js';
 
 /** Document bytes a worker keeps in memory, so the pages of one PDF fetch it once, bytes. */
 const BYTES_CACHE_BYTES = 256 * 1024 * 1024;
@@ -62,27 +63,28 @@ function int(value: string | undefined): number {
   return value === undefined ? 0 : Number(value);
 }
 
-export function parseDocument(docId: string, h: Record<string, string>): DocumentRecord | undefined {
-  if (!h.name) return undefined;
+export function parseDocument(docId: string, hash: Record<string, string>): DocumentRecord | undefined {
+  if (!hash.name) return undefined;
+  const h = fromRedis(documentHashSchema, hash, `document ${docId}`);
   return {
     docId,
-    batchId: h.batchId!,
+    batchId: h.batchId,
     name: h.name,
-    state: h.state as DocumentState,
+    state: h.state,
     size: int(h.size),
-    sha256: h.sha256!,
+    sha256: h.sha256,
     source: h.source === 'path' ? 'path' : 'redis',
-    ...(h.path ? { path: h.path } : {}),
-    options: JSON.parse(h.options!) as DocumentOptions,
-    ...(h.pageCount ? { pageCount: int(h.pageCount) } : {}),
-    ...(h.pages ? { pages: JSON.parse(h.pages) as number[] } : {}),
+    ...(typeof h.path === 'string' && h.path ? { path: h.path } : {}),
+    options: fromRedis(documentOptionsSchema, h.options, `options of document ${docId}`) as DocumentOptions,
+    ...(h.pageCount ? { pageCount: int(String(h.pageCount)) } : {}),
+    ...(h.pages ? { pages: fromRedis(z.array(z.number().int().positive()), h.pages, `pages of document ${docId}`) } : {}),
     ...(h.pdf ? { pdf: h.pdf === '1' } : {}),
-    pagesDone: int(h.pagesDone),
-    pagesFailed: int(h.pagesFailed),
-    ...(h.error ? { error: JSON.parse(h.error) as JobErrorInfo } : {}),
-    createdAt: int(h.createdAt),
-    ...(h.finishedAt ? { finishedAt: int(h.finishedAt) } : {}),
-    ...(h.fetchedAt ? { fetchedAt: int(h.fetchedAt) } : {}),
+    pagesDone: int(h.pagesDone as string | undefined),
+    pagesFailed: int(h.pagesFailed as string | undefined),
+    ...(h.error ? { error: fromRedis(jobErrorSchema, h.error, `error of document ${docId}`) } : {}),
+    createdAt: int(h.createdAt as string | undefined),
+    ...(h.finishedAt ? { finishedAt: int(String(h.finishedAt)) } : {}),
+    ...(h.fetchedAt ? { fetchedAt: int(String(h.fetchedAt)) } : {}),
   };
 }
 

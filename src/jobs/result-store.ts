@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { DataKeys } from './names.js';
-import type { DocumentRecord, PageOutcome } from './types.js';
+import { fromRedis, pageOutcomeSchema, type DocumentRecord, type PageOutcome } from './types.js';
 
 const WRITE_RESULT = `
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
@@ -47,6 +47,6 @@ export class ResultStore {
   /** Every stored outcome of the document, in page order. */
   async read(docId: string): Promise<PageOutcome[]> {
     const all = await this.#redis.hgetall(this.#keys.results(docId));
-    return Object.values(all).map((v) => JSON.parse(v) as PageOutcome).sort((a, b) => a.page - b.page);
+    return Object.entries(all).map(([page, v]) => fromRedis(pageOutcomeSchema, v, `page ${page} of document ${docId}`) as PageOutcome).sort((a, b) => a.page - b.page);
   }
 }

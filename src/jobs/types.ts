@@ -3,6 +3,7 @@
  * check them where they cross a process boundary (job data from BullMQ, records from Redis).
  */
 import { z } from 'zod';
+import { InternalError } from '../errors.js';
 import type { LayoutParams, PageResult } from '../model/index.js';
 
 /** What a document is analysed with: the parameters of /v1/layout and `analyze`. */
@@ -30,6 +31,44 @@ export const documentOptionsSchema = z.object({
 });
 
 export type DocumentState = 'queued' | 'running' | 'completed' | 'failed' | 'canceled';
+
+export const jobErrorSchema = z.object({ code: z.string(), message: z.string() });
+
+/** A stored page outcome as read back from Redis: its shape is checked, its result's regions are not walked. */
+export const pageOutcomeSchema = z.discriminatedUnion('ok', [
+  z.object({ page: z.number().int().positive(), ok: z.literal(true), result: z.looseObject({ regions: z.array(z.unknown()), input: z.looseObject({ name: z.string() }) }) }),
+  z.object({ page: z.number().int().positive(), ok: z.literal(false), error: jobErrorSchema }),
+]);
+
+/** A document's hash in Redis, field by field (Redis hands back strings). */
+export const documentHashSchema = z.looseObject({
+  batchId: z.string(),
+  name: z.string(),
+  state: z.enum(['queued', 'running', 'completed', 'failed', 'canceled']),
+  sha256: z.string(),
+  options: z.string(),
+  size: z.string().regex(/^\d+$/).optional(),
+  pages: z.string().optional(),
+  error: z.string().optional(),
+});
+
+/**
+ * JSON read from Redis, checked against what doclayout writes there: a record written by another
+ * version, or damaged, is an error naming it instead of a wrong answer further on.
+ */
+export function fromRedis<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch (err) {
+      throw InternalError(`${what} in Redis is not JSON (${(err as Error).message})`);
+    }
+  }
+  const checked = schema.safeParse(parsed);
+  if (!checked.success) throw InternalError(`${what} in Redis is not what this doclayout writes: ${checked.error.issues.slice(0, 2).map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`).join('; ')}`);
+  return checked.data;
+}
 export const FINISHED_STATES: readonly DocumentState[] = ['completed', 'failed', 'canceled'];
 
 export interface JobErrorInfo {
