@@ -191,7 +191,7 @@ test('compose runs one GPU per doclayout service, and nginx balances exactly tho
   }
 });
 
-test('the Dockerfile is multi-stage, builds with npm ci + npm run build, runs as non-root with the model on a volume', () => {
+test('the Dockerfile is multi-stage, builds with npm ci + npm run build, runs as non-root with the model and the data directory on volumes', () => {
   const text = read('deploy/docker/Dockerfile');
   const instructions = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   const froms = instructions.filter((l) => /^FROM /i.test(l));
@@ -208,7 +208,8 @@ test('the Dockerfile is multi-stage, builds with npm ci + npm run build, runs as
   assert.match(runtime, new RegExp(`useradd [^\\n]*--uid ${uid}\\b`));
   assert.match(runtime, /^HEALTHCHECK .*\n?.*\/healthz/m);
   assert.match(runtime, new RegExp(`DOCLAYOUT_MODEL=/models/${defaultModelFile.replace('.', '\\.')}`));
-  assert.match(runtime, /^VOLUME \["\/models"\]$/m);
+  assert.match(runtime, /^VOLUME \["\/models", "\/data"\]$/m);
+  assert.match(runtime, /DOCLAYOUT_DATA_DIR=\/data\b/);
   assert.match(runtime, new RegExp(`^EXPOSE ${optionSpecs.port.default}$`, 'm'));
   assert.match(runtime, /^ENTRYPOINT \[.*"\/app\/dist\/src\/cli\/index\.js"\]$/m);
   assert.match(runtime, /^CMD \["serve"\]$/m);

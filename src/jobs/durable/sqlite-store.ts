@@ -1,6 +1,8 @@
 /**
- * The embedded JobStore: one SQLite database (Node's built-in node:sqlite, WAL, synchronous=FULL)
- * and a folder of spooled uploads, both in the data directory. The database is opened in
+ * The embedded JobStore: one SQLite database (Node's built-in node:sqlite, WAL) and a folder of
+ * spooled uploads, both in the data directory. A job is committed with synchronous=FULL (its
+ * upload fsync'd before), everything after it with NORMAL (durable across kill -9; a page result
+ * lost to a power cut is only run again). The database is opened in
  * exclusive locking mode and written at once, so its lock — taken by the kernel, released when
  * the process dies, even by kill -9 — is the data directory's: a second server refuses to start.
  * A file that is not a readable database is reported by name and never reset.
@@ -141,7 +143,10 @@ export class SqliteJobStore implements JobStore {
       // Frees the pages of expired jobs (takes effect on a new database only).
       db.exec('PRAGMA auto_vacuum = INCREMENTAL');
       db.exec('PRAGMA journal_mode = WAL');
-      db.exec('PRAGMA synchronous = FULL');
+      // NORMAL in WAL: a commit survives the process's death (kill -9) but may not survive a power
+      // loss. Enough for page results and states — one lost is run or set again. The job itself
+      // (the 202's promise) is committed with FULL: see accept().
+      db.exec('PRAGMA synchronous = NORMAL');
       // A write now: the exclusive lock is taken here, not at the first job.
       db.exec('BEGIN IMMEDIATE');
       db.exec(SCHEMA);
@@ -211,9 +216,15 @@ export class SqliteJobStore implements JobStore {
       throw storageFull(err, `upload ${job.name}`, this.location) ?? err;
     }
     try {
-      this.#write(`job ${job.id}`, () => this.#stmt(
-        `INSERT INTO jobs (id, name, state, sha256, size, options, created_at) VALUES (?, ?, 'queued', ?, ?, ?, ?)`,
-      ).run(job.id, job.name, job.sha256, bytes.byteLength, JSON.stringify(job.options), job.createdAt));
+      // FULL for this commit: the write-ahead log is fsync'd before the 202 is sent.
+      this.#db.exec('PRAGMA synchronous = FULL');
+      try {
+        this.#write(`job ${job.id}`, () => this.#stmt(
+          `INSERT INTO jobs (id, name, state, sha256, size, options, created_at) VALUES (?, ?, 'queued', ?, ?, ?, ?)`,
+        ).run(job.id, job.name, job.sha256, bytes.byteLength, JSON.stringify(job.options), job.createdAt));
+      } finally {
+        this.#db.exec('PRAGMA synchronous = NORMAL');
+      }
     } catch (err) {
       await removeFile(file);
       throw err;
