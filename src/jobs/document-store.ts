@@ -207,7 +207,7 @@ export class DocumentStore {
     await this.#redis
       .multi()
       .hset(this.keys.doc(doc.docId), 'fetchedAt', String(Date.now()))
-      .del(this.keys.docBytes(doc.docId), this.keys.results(doc.docId))
+      .del(this.keys.docBytes(doc.docId), this.keys.results(doc.docId), this.keys.resultOrder(doc.docId))
       .exec();
   }
 

@@ -260,18 +260,25 @@ export class EmbeddedJobService implements JobService {
     if (this.#closing) return this.#store.requeue(job.id);
     const error = classifyError(err, `job ${job.id}`, this.#store.location);
     const info = { code: error.code, message: error.message };
+    let delayMs = retryDelayMs(current.attempts + 1, error);
     if (!shouldRetry(error, current.attempts + 1, FAULT_ATTEMPTS)) {
-      await this.#store.finish(job.id, 'failed', info);
-      this.#outbox.wake();
-      return;
+      try {
+        await this.#store.finish(job.id, 'failed', info);
+        this.#outbox.wake();
+        return;
+      } catch (finishErr) {
+        // Not even the failure could be written (a full disk): the job runs again later, and ends then.
+        delayMs = retryDelayMs(1, classifyError(finishErr, `job ${job.id}`, this.#store.location));
+      }
+    } else {
+      // On a full disk even this may not be written: the job is tried again all the same.
+      await this.#store.requeue(job.id, info).catch(() => undefined);
     }
-    // On a full disk even this may not be written: the job is tried again all the same.
-    await this.#store.requeue(job.id, info).catch(() => undefined);
     const timer = setTimeout(() => {
       this.#retryTimers.delete(timer);
       this.#queue.push(job.id);
       this.#pump();
-    }, retryDelayMs(current.attempts + 1, error));
+    }, delayMs);
     this.#retryTimers.add(timer);
   }
 

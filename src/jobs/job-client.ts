@@ -75,6 +75,11 @@ export class JobClient {
     return this.cluster.results.read(docId);
   }
 
+  /** Outcomes stored after the `afterSeq`-th, in the order they were stored. */
+  outcomesAfter(docId: string, afterSeq: number, limit: number): Promise<Array<{ seq: number; outcome: PageOutcome }>> {
+    return this.cluster.results.readAfter(docId, afterSeq, limit);
+  }
+
   markFetched(doc: DocumentRecord): Promise<void> {
     return this.cluster.documents.markFetched(doc);
   }

@@ -71,6 +71,8 @@ export function dataKeys(queue: string) {
     docBytes: (docId: string) => `${base}:doc:${docId}:bytes`,
     /** Hash page number → result JSON (or error JSON): one field per (document, page). */
     results: (docId: string) => `${base}:doc:${docId}:results`,
+    /** The pages in the order their results were stored (a job's event stream numbers them so). */
+    resultOrder: (docId: string) => `${base}:doc:${docId}:order`,
     /** Sorted set of batch ids by creation time, for `jobs list`. */
     batches: `${base}:batches`,
     /** Hash worker id → heartbeat JSON. */

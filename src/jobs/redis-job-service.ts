@@ -12,6 +12,9 @@ import { newBatchId } from './names.js';
 import { FINISHED_STATES, type BatchStatus, type DocumentOptions } from './types.js';
 import { listWorkers } from './worker-registry.js';
 
+/** Pages a follower reads per look. */
+const FOLLOW_PAGES = 200;
+
 export class RedisJobService implements JobService {
   readonly backend = 'redis' as const;
   readonly #client: JobClient;
@@ -32,15 +35,14 @@ export class RedisJobService implements JobService {
     return status ? this.#view(status) : undefined;
   }
 
-  /**
-   * Progress while the job runs; its pages once it is finished, numbered in page order (the
-   * cluster's result store keeps no order of arrival, so pages are not streamed one by one here).
-   */
+  /** The job's state, and its pages in the order the workers stored them (a list beside the results). */
   async follow(id: string, afterSeq: number): Promise<JobProgress | undefined> {
-    const view = await this.get(id);
-    if (!view) return undefined;
-    const { pages = [], ...rest } = view;
-    return { view: rest, pages: pages.map((outcome, i) => ({ seq: i + 1, outcome })).filter((p) => p.seq > afterSeq) };
+    const status = await this.#client.status(id);
+    if (!status) return undefined;
+    const view = await this.#view(status, false);
+    const doc = status.documents[0];
+    const pages = doc && afterSeq < Number.MAX_SAFE_INTEGER ? await this.#client.outcomesAfter(doc.docId, afterSeq, FOLLOW_PAGES) : [];
+    return { view, pages };
   }
 
   async cancel(id: string): Promise<JobView | undefined> {
@@ -48,10 +50,10 @@ export class RedisJobService implements JobService {
     return status ? this.#view(status) : undefined;
   }
 
-  async #view(status: BatchStatus): Promise<JobView> {
+  async #view(status: BatchStatus, withPages = true): Promise<JobView> {
     const doc = status.documents[0];
     const finished = doc !== undefined && FINISHED_STATES.includes(doc.state);
-    const pages = finished && doc.state !== 'canceled' ? await this.#client.outcomes(doc.docId) : undefined;
+    const pages = withPages && finished && doc.state !== 'canceled' ? await this.#client.outcomes(doc.docId) : undefined;
     return {
       id: status.batchId,
       state: doc?.state ?? 'queued',

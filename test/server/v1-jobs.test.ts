@@ -134,6 +134,25 @@ function sharedChecks(name: string, get: () => FastifyInstance) {
     assert.equal((await app.inject({ method: 'DELETE', url: '/v1/jobs/job-does-not-exist' })).statusCode, 404);
   });
 
+  it(`${name}: /events sends each page once (ids 1, 2) and done; /pages the same pages as NDJSON`, async () => {
+    const app = get();
+    const res = await app.inject({ method: 'POST', url: '/v1/jobs', payload: { image: (await twoPagePdf()).toString('base64'), name: 'follow.pdf' } });
+    assert.equal(res.statusCode, 202, res.body);
+    const id = json<JobBody>(res.body).id;
+    // Both streams end with the job: inject collects them whole.
+    const events = await app.inject({ method: 'GET', url: `/v1/jobs/${id}/events` });
+    assert.equal(events.statusCode, 200);
+    const blocks = events.body.split('\n\n').filter((b) => b.startsWith('id:') || b.startsWith('event:'));
+    const pages = blocks.filter((b) => b.includes('event: page'));
+    assert.deepEqual(pages.map((b) => /^id: (\d+)/.exec(b)?.[1]), ['1', '2']);
+    assert.match(blocks.at(-1)!, /event: done\ndata: .*"state":"completed"/);
+    const lines = (await app.inject({ method: 'GET', url: `/v1/jobs/${id}/pages` })).body.trim().split('\n').map((l) => json<{ seq: number; page: number; ok: boolean }>(l));
+    assert.deepEqual(lines.map((l) => l.seq), [1, 2]);
+    assert.deepEqual(lines.map((l) => l.page).sort(), [1, 2]);
+    const resumed = await app.inject({ method: 'GET', url: `/v1/jobs/${id}/events`, headers: { 'last-event-id': '1' } });
+    assert.deepEqual(resumed.body.split('\n\n').filter((b) => b.includes('event: page')).map((b) => /^id: (\d+)/.exec(b)?.[1]), ['2']);
+  });
+
   it(`${name}: calls callbackUrl once done, retrying after a failure`, async () => {
     const app = get();
     const receiver = await callbackReceiver();
