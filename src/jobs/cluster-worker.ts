@@ -17,6 +17,7 @@ import type { Cluster } from './cluster.js';
 import { redisOptions } from './connection.js';
 import { BULL_PREFIX, pageJobId } from './names.js';
 import { OpenDocuments, type OpenDocumentsOptions } from './open-documents.js';
+import { finalOutcome } from './lifecycle.js';
 import { planPages, runPage, type PageRunnerContext } from './page-runner.js';
 import { CAPACITY_ATTEMPTS, classifyError, isInputError, retryDelayMs, retryKind } from './retry-policy.js';
 import { docJobSchema, FINISHED_STATES, pageJobSchema, type DocumentRecord, type PageOutcome } from './types.js';
@@ -248,10 +249,9 @@ export class ClusterWorker extends EventEmitter {
       const error = RetriesExhaustedError(pageJobId(docId, page), this.#cluster.settings.attempts, reason);
       await results.write(doc, { page, ok: false, error: { code: error.code, message: error.message } });
     }
-    const outcomes = await results.read(docId);
-    const firstError = outcomes.find((o): o is Extract<PageOutcome, { ok: false }> => !o.ok)?.error;
-    await this.#finishDocument(doc, firstError ? 'failed' : 'completed', firstError);
-    return firstError ? 'failed' : 'completed';
+    const { state, error } = finalOutcome(await results.read(docId));
+    await this.#finishDocument(doc, state, error);
+    return state;
   }
 
   async #documentOutOfAttempts(job: Job, err: Error): Promise<void> {

@@ -24,6 +24,7 @@ import { CallbackOutbox } from './durable/callback-outbox.js';
 import type { JobStore, StoredJob } from './durable/job-store.js';
 import type { JobMetrics, JobProgress, JobService, JobView } from './job-service.js';
 import { iso } from './job-service.js';
+import { finalOutcome, isFinalState } from './lifecycle.js';
 import { pageCacheKey } from './page-runner.js';
 import { classifyError, retryDelayMs, shouldRetry } from './retry-policy.js';
 import type { DocumentOptions, PageOutcome } from './types.js';
@@ -216,9 +217,8 @@ export class EmbeddedJobService implements JobService {
     const job = (await this.#store.job(id))!;
     try {
       await this.#analyze(job, signal);
-      const pages = await this.#allPages(id);
-      const firstFailed = pages.find((p) => !p.ok);
-      await this.#store.finish(id, firstFailed ? 'failed' : 'completed', firstFailed && !firstFailed.ok ? firstFailed.error : undefined);
+      const { state, error } = finalOutcome(await this.#allPages(id));
+      await this.#store.finish(id, state, error);
       this.#outbox.wake();
     } catch (err) {
       await this.#failedRun(job, err);
@@ -316,5 +316,5 @@ export class EmbeddedJobService implements JobService {
 }
 
 function isFinished(job: StoredJob): boolean {
-  return job.state === 'completed' || job.state === 'failed' || job.state === 'canceled';
+  return isFinalState(job.state);
 }

@@ -22,6 +22,7 @@ export { RedisJobService } from './redis-job-service.js';
 export { EmbeddedJobService, MAX_JOBS } from './embedded-job-service.js';
 export { SqliteJobStore } from './durable/sqlite-store.js';
 export type { JobStore, StoredJob } from './durable/job-store.js';
+export { finalOutcome, isFinalState, type FinalState } from './lifecycle.js';
 export { RETRY_POLICY, isInputError, retryKind, shouldRetry, retryDelayMs, classifyError, type RetryKind } from './retry-policy.js';
 export { cachingAnalyzer, type CachingAnalyzer } from './caching-analyzer.js';
 export { modelIdentity } from './model-identity.js';
