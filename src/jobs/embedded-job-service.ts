@@ -110,7 +110,12 @@ export class EmbeddedJobService implements JobService {
   /** Jobs a previous run of the server left queued or running go on, oldest first. */
   async #recover(): Promise<void> {
     await this.#expire();
-    this.#queue.push(...(await this.#store.runnable()));
+    try {
+      this.#queue.push(...(await this.#store.runnable()));
+    } catch {
+      // Closed before it started: nothing to run.
+      return;
+    }
     this.#outbox.start();
     this.#pump();
   }
