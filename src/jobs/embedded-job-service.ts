@@ -5,11 +5,10 @@
  * they finish; at most MAX_JOBS are held, the oldest finished going first.
  */
 import { randomBytes } from 'node:crypto';
-import type { ResultCache } from '../cache/index.js';
-import { analyzeDocument, type PageAnalyzer, type UploadedFile } from '../document/index.js';
+import { analyzeDocument, type UploadedFile } from '../document/index.js';
+import type { PageChain } from '../engine/index.js';
 import { JobCanceledError, PoolClosedError, QueueFullError, toLayoutError } from '../errors.js';
 import { sha256Hex } from './document-store.js';
-import { cachingAnalyzer } from './caching-analyzer.js';
 import { notifyCallback, type CallbackOptions } from './callback.js';
 import type { JobMetrics, JobService, JobState, JobView } from './job-service.js';
 import { iso } from './job-service.js';
@@ -37,10 +36,8 @@ interface EmbeddedJob {
 }
 
 export interface EmbeddedJobServiceOptions {
-  readonly analyzer: PageAnalyzer;
-  readonly cache: ResultCache;
-  /** The model's identity in cache keys (its file's sha256), read per job: the model can be reloaded. */
-  readonly modelSha256: () => Promise<string>;
+  /** The engine's page chain (cache → admission → pool); each page is keyed by the model that ran it. */
+  readonly engine: PageChain;
   readonly maxPixels: number;
   readonly ttlSeconds: number;
   /** How callbacks are sent: the SSRF guard, each attempt's time, where attempts are reported. */
@@ -101,7 +98,7 @@ export class EmbeddedJobService implements JobService {
 
   metrics(): Promise<JobMetrics> {
     const jobs = [...this.#jobs.values()];
-    const stats = this.#options.cache.stats();
+    const stats = this.#options.engine.cache.stats();
     return Promise.resolve({
       backend: 'embedded',
       waiting: this.#queue.length,
@@ -133,15 +130,14 @@ export class EmbeddedJobService implements JobService {
   }
 
   async #run(job: EmbeddedJob): Promise<void> {
-    const { analyzer, cache, modelSha256, maxPixels } = this.#options;
+    const { engine, maxPixels } = this.#options;
     job.state = 'running';
     const limits = { maxPixels, pdfDpi: job.options.pdfDpi, maxPdfPages: job.options.maxPdfPages };
     try {
       // Whether it is a PDF is known once the document is opened (onOpen), before any page runs.
       let pdf = false;
-      const modelKey = await modelSha256();
-      // The cache in front of the analyzer, as for a cluster's page jobs (page-runner.ts).
-      const cached = cachingAnalyzer(analyzer, cache, (page) => pageCacheKey({ sha256: job.sha256, pdf, options: job.options }, page, modelKey));
+      // The cache in front of the pool, as for a cluster's page jobs (page-runner.ts).
+      const cached = engine.cached((page, modelSha256) => pageCacheKey({ sha256: job.sha256, pdf, options: job.options }, page, modelSha256));
       // The document is opened once (a PDF spooled and counted off this, the HTTP server's, event loop).
       const doc = await analyzeDocument({ analyzer: cached, limits }, job.file, {
         params: job.options.params,

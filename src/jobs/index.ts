@@ -5,7 +5,6 @@
  */
 export { Cluster, jobSettings, type JobSettings } from './cluster.js';
 export { ClusterWorker, type ClusterWorkerOptions, type WorkerCounters } from './cluster-worker.js';
-export { interactiveActivity, INTERACTIVE_HOLD_MS } from './interactive-activity.js';
 export { JobClient, batchState, type QueueCounts, type SubmittedDocument } from './job-client.js';
 export { notifyCallback, callbackSettings, CALLBACK_DEFAULTS, type CallbackAttempt, type CallbackOptions, type CallbackOutcome } from './callback.js';
 export { CallbackGuard } from './callback-guard.js';
@@ -20,5 +19,3 @@ export { FINISHED_STATES } from './types.js';
 export type { JobMetrics, JobService, JobState, JobView } from './job-service.js';
 export { RedisJobService } from './redis-job-service.js';
 export { EmbeddedJobService, MAX_JOBS } from './embedded-job-service.js';
-export { cachingAnalyzer, type CachingAnalyzer } from './caching-analyzer.js';
-export { modelIdentity } from './model-identity.js';

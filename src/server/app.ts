@@ -1,6 +1,5 @@
 /**
- * Builds the HTTP service around the service's state (service-state.ts: pool, analyzer, cache,
- * jobs): fastify with multipart, OpenAPI (/docs, /openapi.json), one error shape, request ids in
+ * Builds the HTTP service around the service's state (service-state.ts: engine, cache, jobs): fastify with multipart, OpenAPI (/docs, /openapi.json), one error shape, request ids in
  * every log line, load shedding, metrics, and the routes. It builds none of that state; it owns
  * what it is handed from then on: `onClose` → `state.close()` (jobs, then the pool).
  */
@@ -74,7 +73,8 @@ function timeoutCheckIntervalMs(config: Pick<Config, 'headersTimeoutMs' | 'uploa
 
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
   const { state } = options;
-  const { config, pool, jobs } = state;
+  const { config, engine, jobs } = state;
+  const pool = engine.pool;
   const uploadLimitBytes = Math.ceil(config.maxUploadMb * MB);
   const bodyLimitBytes = Math.ceil(uploadLimitBytes * (4 / 3)) + JSON_OVERHEAD_BYTES;
   const app = fastify({
@@ -111,8 +111,9 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const ctx: ServerContext = {
     config,
     pool,
+    engine,
     state,
-    documents: { analyzer: state.analyzer, limits: config },
+    documents: { analyzer: engine.analyzer, limits: config },
     jobs,
     callbackGuard: state.callbacks.guard,
     jsonBodies,
