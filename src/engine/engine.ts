@@ -12,7 +12,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { NoCache, type ResultCache } from '../cache/index.js';
-import type { PageAnalyzer } from '../document/index.js';
+import { poolAnalyzer, type PageAnalyzer } from '../document/index.js';
 import { createPool, poolConfig, type DeviceSpec, type DeviceSnapshot, type LayoutPool, type PoolConfig, type PoolOptions, type PoolSnapshot } from '../pool/index.js';
 import { interactiveActivity } from './interactive-activity.js';
 import { identifyModelFile, sameIdentity, type ModelIdentity } from './model-identity.js';
@@ -65,6 +65,8 @@ export class Engine extends EventEmitter implements PageChain {
   #reloads: Promise<unknown> = Promise.resolve();
   readonly #interactive: () => boolean;
   readonly #chain: ChainParts;
+  /** The pool as the document layer sees it: where its capacity is worked out. */
+  readonly #poolPages: PageAnalyzer;
 
   constructor(pool: LayoutPool, identity: ModelIdentity, cache: ResultCache = new NoCache()) {
     super();
@@ -72,6 +74,7 @@ export class Engine extends EventEmitter implements PageChain {
     this.cache = cache;
     this.#identity = identity;
     this.#interactive = interactiveActivity(() => pool.snapshot());
+    this.#poolPages = poolAnalyzer(pool);
     this.#chain = {
       pool,
       cache,
@@ -127,7 +130,7 @@ export class Engine extends EventEmitter implements PageChain {
   }
 
   capacity(): number {
-    return this.pool.snapshot().devices.reduce((sum, d) => sum + (d.serves === 'interactive' ? 0 : Math.max(1, d.maxBatch)), 0);
+    return this.#poolPages.capacity();
   }
 
   interactiveActive(): boolean {
@@ -137,11 +140,6 @@ export class Engine extends EventEmitter implements PageChain {
   load(): EngineLoad {
     const { state, queueDepth, maxQueue, devices } = this.pool.snapshot();
     return { state, queueDepth, maxQueue, devices: devices.map(({ index, id, kind, state: deviceState, inflight }) => ({ index, id, kind, state: deviceState, inflight })) };
-  }
-
-  /** Devices that can take work now. */
-  devicesReady(): number {
-    return this.load().devices.filter((d) => d.state === 'ready' || d.state === 'busy').length;
   }
 
   /** Stops accepting, finishes queued and in-flight pages, stops the devices. Idempotent. */
