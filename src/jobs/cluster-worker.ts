@@ -12,6 +12,7 @@ import os from 'node:os';
 import { WaitingChildrenError, Worker, type Job } from 'bullmq';
 import type { PageChain } from '../engine/index.js';
 import { RetriesExhaustedError, toLayoutError } from '../errors.js';
+import { Ewma } from '../util/ewma.js';
 import { notifyCallback, type CallbackOptions } from './callback.js';
 import type { Cluster } from './cluster.js';
 import { redisOptions } from './connection.js';
@@ -94,7 +95,7 @@ export class ClusterWorker extends EventEmitter {
   readonly #open: OpenDocuments;
   #activePages = 0;
   /** Average wall time of a page run here (device pages, not cache hits), ms. */
-  #pageMsEwma: number | undefined;
+  readonly #pageMs = new Ewma(PAGE_MS_EWMA_WEIGHT);
   #closing: Promise<void> | undefined;
 
   constructor(options: ClusterWorkerOptions) {
@@ -146,7 +147,7 @@ export class ClusterWorker extends EventEmitter {
    */
   #pageConcurrency(): number {
     const capacity = Math.max(1, this.#ctx.engine.capacity());
-    const pageMs = this.#pageMsEwma;
+    const pageMs = this.#pageMs.value;
     const quick = pageMs === undefined || (HELD_ROUNDS - 1) * pageMs < this.#cluster.settings.lockMs / 2;
     const rounds = quick && !this.#ctx.engine.interactiveActive() ? HELD_ROUNDS : 1;
     return capacity * rounds;
@@ -160,7 +161,7 @@ export class ClusterWorker extends EventEmitter {
 
   /** Folds one page's run time into the average and re-sizes what this worker fetches. */
   #observePageMs(ms: number): void {
-    this.#pageMsEwma = this.#pageMsEwma === undefined ? ms : this.#pageMsEwma + PAGE_MS_EWMA_WEIGHT * (ms - this.#pageMsEwma);
+    this.#pageMs.add(ms);
   }
 
   start(): void {
