@@ -5,5 +5,5 @@
  */
 export { createEngine, createPoolAnalyzer, Engine, type EngineEvents, type EngineLoad, type EngineOptions, type PageChain } from './engine.js';
 export { identifyModelFile, type ModelIdentity } from './model-identity.js';
-export { interactiveActivity, INTERACTIVE_HOLD_MS } from './interactive-activity.js';
+export { interactiveActivity } from './interactive-activity.js';
 export type { CachingAnalyzer, EngineResult, PageKey } from './page-chain.js';

@@ -37,7 +37,7 @@ export interface ChainParts {
 }
 
 /** Admission → pool, the result's model id split off (the key of the model that produced it). */
-export async function runOnPool(pool: LayoutPool, page: PageInput, params: Partial<LayoutParams>, options?: PageTaskOptions): Promise<{ result: EngineResult; modelSha256: string }> {
+async function runOnPool(pool: LayoutPool, page: PageInput, params: Partial<LayoutParams>, options?: PageTaskOptions): Promise<{ result: EngineResult; modelSha256: string }> {
   const { modelId, ...result } = await pool.analyze(page, params, options);
   return { result, modelSha256: modelId };
 }

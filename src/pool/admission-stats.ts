@@ -45,7 +45,7 @@ function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
-export interface Waiting {
+interface Waiting {
   readonly queued: number;
   readonly oldestAt: number | undefined;
 }

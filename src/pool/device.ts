@@ -12,7 +12,7 @@ import type { WireOutcome } from './protocol.js';
 import type { DeviceSnapshot, PoolEvents, PoolResult } from './types.js';
 import type { WorkerHandle } from './worker-handle.js';
 
-export interface InFlightBatch {
+interface InFlightBatch {
   readonly id: number;
   readonly tasks: readonly PoolTask[];
   /** performance.now() when it was sent. */
@@ -22,7 +22,7 @@ export interface InFlightBatch {
 }
 
 /** A batch's answer, task by task, with the figures the pool's dispatcher and events want. */
-export interface AnsweredBatch {
+interface AnsweredBatch {
   readonly size: number;
   readonly inferMs: number;
   /** Service time per page: since the device's previous answer (or the send, if later), ms. */

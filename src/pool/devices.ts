@@ -94,7 +94,7 @@ export function visibleGpuCount(gpus: ReadonlyArray<{ index: number; uuid: strin
 }
 
 /** CUDA ordinals visible to this process, [] when there is no NVIDIA driver or no nvidia-smi. */
-export function detectNvidiaGpus(env: NodeJS.ProcessEnv = process.env): number[] {
+function detectNvidiaGpus(env: NodeJS.ProcessEnv = process.env): number[] {
   let out: string;
   try {
     // 5 s: nvidia-smi answers in well under a second when the driver is healthy; a wedged

@@ -8,7 +8,7 @@ import { Ewma } from '../util/ewma.js';
 /** Weight of the newest sample in the per-page service-time average. */
 const EWMA_WEIGHT = 0.3;
 
-export interface DispatchCandidate {
+interface DispatchCandidate {
   readonly index: number;
   /** Pages the device holds now (its batch in flight). */
   readonly outstanding: number;

@@ -42,7 +42,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 const BATCH_CLASS_LOOKAHEAD = 1;
 
-export class DevicePool extends EventEmitter implements LayoutPool {
+class DevicePool extends EventEmitter implements LayoutPool {
   readonly #config: PoolConfig;
   readonly #devices: Device[];
   readonly #admission: Admission;

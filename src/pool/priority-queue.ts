@@ -16,13 +16,13 @@ import { performance } from 'node:perf_hooks';
 import { FairQueue, type TenantItem } from './fair-queue.js';
 import type { PriorityClass } from './types.js';
 
-export const PRIORITY_CLASSES: readonly PriorityClass[] = ['interactive', 'batch'];
+const PRIORITY_CLASSES: readonly PriorityClass[] = ['interactive', 'batch'];
 
-export interface QueuedItem extends TenantItem {
+interface QueuedItem extends TenantItem {
   readonly priority: PriorityClass;
 }
 
-export interface PriorityQueueOptions {
+interface PriorityQueueOptions {
   readonly capacity: number;
   /** Longest a waiting batch class goes without a page while interactive pages take the devices, ms. */
   readonly agingMs: number;

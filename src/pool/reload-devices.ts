@@ -11,7 +11,7 @@ import type { Device } from './device.js';
 import type { PoolModel } from './types.js';
 
 /** What a reload needs from its pool. */
-export interface ReloadContext {
+interface ReloadContext {
   /** Resolves at the pool's next settlement or exit (a device may have emptied). */
   nextIdle(): Promise<void>;
   /** Throws once the pool is closing: a reload racing close() must not start workers again. */

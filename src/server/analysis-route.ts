@@ -12,7 +12,7 @@ import { clientAbortSignal, devicesHeader, recordDocument, type ServerContext } 
 import { admissionFor } from './tenancy.js';
 import { isMultipart, parseRequestOptions, readMultipart, readSingleBody, type RequestInput } from './request-input.js';
 
-export interface AnalysisInput {
+interface AnalysisInput {
   readonly file: UploadedFile;
   readonly options: Omit<AnalyzeDocumentOptions<EngineResult>, 'signal' | 'requestId' | 'window' | 'onPage' | 'admission'>;
   /** The `priority` the request asked for, if any. */

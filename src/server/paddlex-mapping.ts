@@ -37,7 +37,7 @@ export class LabelIndex {
   }
 }
 
-export interface PaddleXLayoutFields {
+interface PaddleXLayoutFields {
   readonly threshold?: unknown;
   readonly layoutNms?: unknown;
   readonly layoutUnclipRatio?: unknown;

@@ -36,7 +36,7 @@ function publicUrl(address: AddressInfo): string {
   return `http://${host}:${address.port}`;
 }
 
-export async function runServe(config: Config): Promise<void> {
+async function runServe(config: Config): Promise<void> {
   const logger: Logger = pino({ level: config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
   const modelPath = resolveModelPath(config);
   const gpuTelemetry: GpuTelemetry | undefined = config.gpuTelemetryMs > 0 ? createGpuTelemetry({ intervalMs: config.gpuTelemetryMs }) : undefined;

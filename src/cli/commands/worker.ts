@@ -14,7 +14,7 @@ import { callbackSettings, Cluster, ClusterWorker, jobSettings } from '../../job
 import { resolveModelPath } from '../../model/index.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
 
-export const WORKER_OPTIONS: readonly OptionName[] = [
+const WORKER_OPTIONS: readonly OptionName[] = [
   'redis', 'queue', 'cache', 'jobTtlS', 'jobLockMs', 'jobAttempts', 'callbackAllow', 'callbackTimeoutMs',
   'model', 'modelDir', 'devices', 'cpuThreads', 'maxBatch', 'maxQueueDelayMs', 'maxQueue', 'requestTimeoutMs',
   'maxRetries', 'heartbeatIntervalMs', 'watchdogTimeoutMs', 'restartBackoffMs', 'recycleAfterPages', 'recycleRssMb', 'idleRecycleMarginMb',

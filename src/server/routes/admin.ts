@@ -27,7 +27,7 @@ function isInside(file: string, dir: string): boolean {
 }
 
 /** A registry name, or an existing .onnx file whose real path lies inside the model directory. */
-export function resolveReloadModel(modelDir: string, model: string): string {
+function resolveReloadModel(modelDir: string, model: string): string {
   const known = findKnownModel(model);
   if (known) {
     try {

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { NoDeviceReadyError, OverloadedError, PoolClosedError, type LayoutError } from '../../errors.js';
 import type { ServerContext } from '../context.js';
 
-export interface Readiness {
+interface Readiness {
   readonly ready: boolean;
   readonly devicesReady: number;
   readonly queueDepth: number;
@@ -16,7 +16,7 @@ export interface Readiness {
   readonly reason: LayoutError | undefined;
 }
 
-export function readiness(ctx: ServerContext): Readiness {
+function readiness(ctx: ServerContext): Readiness {
   const snapshot = ctx.engine.load();
   const devicesReady = snapshot.devices.filter((d) => d.state === 'ready' || d.state === 'busy').length;
   let reason: LayoutError | undefined;

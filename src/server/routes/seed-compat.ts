@@ -22,7 +22,7 @@ const STATE_NAMES: Readonly<Record<DeviceSnapshot['state'], string>> = {
 };
 
 /** "cuda:1" → "GPU_1_Ready"; "cpu:0" → "CPU_0_Ready". */
-export function engineName(device: Pick<DeviceSnapshot, 'index' | 'id' | 'kind' | 'state'>): string {
+function engineName(device: Pick<DeviceSnapshot, 'index' | 'id' | 'kind' | 'state'>): string {
   const ordinal = device.id.includes(':') ? device.id.split(':')[1] : String(device.index);
   return `${device.kind === 'cpu' ? 'CPU' : 'GPU'}_${ordinal}_${STATE_NAMES[device.state]}`;
 }

@@ -17,7 +17,7 @@ import { isMultipart, parseRequestOptions, readMultipart, type RequestOptions } 
 import { admissionFor } from '../tenancy.js';
 
 /** Files per batch request: a bound on the work one request can queue at once. */
-export const MAX_BATCH_FILES = 256;
+const MAX_BATCH_FILES = 256;
 
 type ItemOutcome = { ok: true; doc: AnalyzedDocument<EngineResult>; totalMs: number } | { ok: false; error: ReturnType<typeof toLayoutError> };
 
