@@ -190,7 +190,7 @@ class DevicePool extends EventEmitter implements LayoutPool {
       // The best device is full: waiting for it beats sending work to a slower one.
       if (!device || !device.canTakeBatch) return;
       const limit = device.maxBatch;
-      const take = { batch: device.waitingBatches < BATCH_CLASS_LOOKAHEAD };
+      const take = { batchClass: device.waitingBatches < BATCH_CLASS_LOOKAHEAD };
       if (!this.#queue.peek(take)) return;
       // Dynamic batching: when other work is in flight, give a short batch a moment to fill.
       // An idle pool sends at once, so a lone request sees no added latency.
@@ -217,7 +217,7 @@ class DevicePool extends EventEmitter implements LayoutPool {
       if (!lane.interactiveOnly || !lane.accepting || lane.hasBatch) continue;
       if (this.#queue.sizeOf('interactive') === 0) return;
       const now = performance.now();
-      lane.send(++this.#batchCounter, this.#admission.take(1, { batch: false }, now), now);
+      lane.send(++this.#batchCounter, this.#admission.take(1, { batchClass: false }, now), now);
     }
   }
 

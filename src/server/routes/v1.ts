@@ -1,6 +1,6 @@
 /**
  * The service's own API: `POST /v1/layout` (one image or PDF), `GET /v1/status`, `GET /v1/models`.
- * The batch route lives in v1-batch.ts.
+ * Many files in one request (`/v1/layout/batch`) live in v1-layout-files.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
