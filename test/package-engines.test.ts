@@ -1,7 +1,7 @@
 /**
  * `engines` in package.json is a promise: every locked dependency must support every Node version
  * it admits, or `npm ci` warns EBADENGINE on the versions we claim (content-disposition 3.1 and
- * cookie 2.0 once declared Node ≥ 22 under our Node ≥ 20; they are pinned by `overrides`).
+ * cookie 2.0 declare Node ≥ 22: while Node 20 was admitted they had to be pinned back by `overrides`).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
