@@ -1,7 +1,7 @@
 /**
  * doclayout's library API. Stable: loadModel / preprocess / postprocess / analyze work on raw
  * tensors and regions, so any reference implementation can be compared on the same data;
- * createPool runs the same engine on every device of the machine.
+ * createEngine runs the same model on every device of the machine (createPool is its device pool).
  */
 import type { LayoutParams, PageResult } from './model/index.js';
 import { loadModel, type ImageInput, type LoadModelOptions } from './pipeline/index.js';
@@ -22,8 +22,10 @@ export { renderOverlay } from './visualize/overlay.js';
 export { renderCrops } from './visualize/crops.js';
 export { toPageXml, toAltoXml, toCoco, exportDocument, exportDocuments, zipFiles, EXPORT_FORMATS } from './export/index.js';
 export type { ExportDocument, ExportFile, ExportFormat, ExportOptions, CocoDataset } from './export/index.js';
-export { createPool } from './pool/index.js';
-export { analyzeDocument, createInProcessAnalyzer, createPoolAnalyzer, poolAnalyzer, PageWindow } from './document/index.js';
+export { createPool, poolConfig } from './pool/index.js';
+export { createEngine, createPoolAnalyzer, Engine } from './engine/index.js';
+export type { EngineOptions, EngineResult, ModelIdentity } from './engine/index.js';
+export { analyzeDocument, createInProcessAnalyzer, poolAnalyzer, PageWindow } from './document/index.js';
 export type * from './document/index.js';
 export type * from './pool/types.js';
 export type * from './model/index.js';

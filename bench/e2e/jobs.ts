@@ -21,7 +21,6 @@ import { PDFDocument, StandardFonts } from 'pdf-lib';
 import sharp from 'sharp';
 import { resolveConfig } from '../../src/config.js';
 import { SqliteJobStore } from '../../src/jobs/index.js';
-import { createPool } from '../../src/pool/index.js';
 import { buildServer, createServiceState } from '../../src/server/index.js';
 import { writeFixtureModel } from '../../test/fixtures/fixture-model.js';
 import { intOption } from '../common/options.js';
@@ -48,9 +47,8 @@ const config = resolveConfig({
   maxQueue: 4096, requestTimeoutMs: 3_600_000, dataDir, jobTtlS: 1,
 }, {});
 const modelPath = writeFixtureModel({ variant: 'v3' });
-const pool = await createPool({ config, modelPath });
-await pool.ready();
-const state = await createServiceState({ config, pool, modelPath });
+const state = await createServiceState({ config, modelPath });
+await state.engine.ready();
 const app = await buildServer({ state });
 
 async function viaLayout(docs: readonly Buffer[]): Promise<number> {

@@ -27,7 +27,6 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PDFDocument } from 'pdf-lib';
 import { resolveConfig } from '../../src/config.js';
-import { createPool } from '../../src/pool/index.js';
 import { buildServer, createServiceState } from '../../src/server/index.js';
 import { nearestRank } from '../../src/util/percentile.js';
 import { intOption } from '../common/options.js';
@@ -81,9 +80,10 @@ const config = resolveConfig({
   watchdogTimeoutMs: 600_000,
   eventLoopLagMs: 0,
 }, {});
-const pool = await createPool({ config, modelPath: model.path });
-await pool.ready();
-const app = await buildServer({ state: await createServiceState({ config, pool }) });
+const state = await createServiceState({ config, modelPath: model.path });
+await state.engine.ready();
+const pool = state.engine.pool;
+const app = await buildServer({ state });
 const base = await app.listen({ host: '127.0.0.1', port: 0 });
 const jobs = await makeJobs();
 const batchPages = jobCount * jobPages;

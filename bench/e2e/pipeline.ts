@@ -136,8 +136,11 @@ async function measurePool(threads: string, serial = false): Promise<Measurement
 
 async function measureHttp(threads: string): Promise<Measurement> {
   const cfg = config(threads);
-  const pool = await startPool(cfg);
-  const app = await buildServer({ state: await createServiceState({ config: cfg, pool, modelPath: fastPath }) });
+  const state = await createServiceState({ config: cfg, modelPath: fastPath });
+  await state.engine.ready();
+  const pool = state.engine.pool;
+  await Promise.all(poolInputs(cfg).slice(0, 3).map((input) => pool.analyze(input)));
+  const app = await buildServer({ state });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   try {
     const post = async (file: WorkFile): Promise<number> => {
@@ -156,7 +159,6 @@ async function measureHttp(threads: string): Promise<Measurement> {
     return { pages, wallMs: round(wallMs, 0), pagesPerSec: round((pages * 1000) / wallMs), deviceBusy: round(busy() / wallMs, 3) };
   } finally {
     await app.close();
-    await pool.close();
   }
 }
 

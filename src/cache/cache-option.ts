@@ -7,7 +7,7 @@ import { InvalidParamError } from '../errors.js';
 import { MemoryCache, NoCache, RedisCache, type ResultCache } from './result-cache.js';
 
 /** The memory cache's size when none is given: about a thousand pages of results. */
-export const DEFAULT_MEMORY_BYTES = 256 * 1024 * 1024;
+const DEFAULT_MEMORY_BYTES = 256 * 1024 * 1024;
 
 export type CacheSpec = { kind: 'off' } | { kind: 'memory'; maxBytes: number } | { kind: 'redis' };
 

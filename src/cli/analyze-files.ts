@@ -23,7 +23,7 @@ export interface FileOutcome {
   readonly skipped?: boolean;
 }
 
-export interface AnalyzeFilesOptions {
+interface AnalyzeFilesOptions {
   readonly analyzer: PageAnalyzer;
   readonly limits: DocumentLimits;
   readonly params: Partial<LayoutParams>;

@@ -6,7 +6,7 @@
 import cliProgress from 'cli-progress';
 import type { BatchStatus, DocumentRecord } from '../jobs/index.js';
 
-export interface BatchProgress {
+interface BatchProgress {
   update(status: BatchStatus): void;
   documentFinished(doc: DocumentRecord): void;
   stop(): void;

@@ -32,7 +32,7 @@ export function formatDone(out: string, relative: string, format: ExportFormat):
   return false;
 }
 
-export interface ExportedDocument {
+interface ExportedDocument {
   /** The input's path relative to its argument (mirrored under --out). */
   readonly relative: string;
   readonly pdf: boolean;

@@ -19,7 +19,7 @@ import { reportCliError } from './cli-error.js';
 const require = createRequire(import.meta.url);
 const { version } = require('../../../package.json') as { version: string };
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('doclayout')
     .description('PP-DocLayoutV3 document layout analysis: engine, multi-device pool, HTTP service')
     .version(version)

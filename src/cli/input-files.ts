@@ -12,7 +12,7 @@ import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { sniffMediaType } from '../model/index.js';
 
-export const SUPPORTED_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'tif', 'tiff', 'bmp', 'gif', 'pdf'];
+const SUPPORTED_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'tif', 'tiff', 'bmp', 'gif', 'pdf'];
 
 /** Enough for every signature sniffMediaType knows (a PDF header may sit anywhere in the first 1024 bytes). */
 const SNIFF_BYTES = 1024;
@@ -26,7 +26,7 @@ export interface InputFile {
   readonly relative: string;
 }
 
-export interface ExpandedInputs {
+interface ExpandedInputs {
   readonly files: InputFile[];
   /** Arguments that matched nothing. */
   readonly missing: string[];

@@ -4,7 +4,7 @@
  */
 import cliProgress from 'cli-progress';
 
-export interface Progress {
+interface Progress {
   /** `failedPages`: "page N: why" for each PDF page that failed alone. */
   fileDone(name: string, pages: number, error?: string, failedPages?: readonly string[]): void;
   stop(): void;

@@ -9,7 +9,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { PageResult } from '../model/index.js';
 
-export interface DocumentResults {
+interface DocumentResults {
   /** The input's path relative to its argument (mirrored under --out). */
   readonly relative: string;
   readonly pdf: boolean;
@@ -19,7 +19,7 @@ export interface DocumentResults {
   readonly failedPages?: readonly FailedPageResult[];
 }
 
-export interface FailedPageResult {
+interface FailedPageResult {
   readonly page: number;
   readonly error: { readonly code: string; readonly message: string };
 }

@@ -9,7 +9,7 @@ import { NGINX_DEFAULTS, nginxBodyLimitMb, resolveNginxOptions, type NginxConfig
 export type { NginxConfigOptions } from './nginx-options.js';
 
 /** Per-backend read-only routes exposed under /backends/N/… (the guide's per-GPU status calls). */
-export const BACKEND_STATUS_ROUTES = ['gpu_status', 'v1/status', 'v1/models', 'healthz', 'readyz', 'metrics'] as const;
+const BACKEND_STATUS_ROUTES = ['gpu_status', 'v1/status', 'v1/models', 'healthz', 'readyz', 'metrics'] as const;
 
 /** Layout routes: pure functions of the uploaded bytes, so a re-send cannot change any state. */
 export const PURE_LAYOUT_ROUTES = ['v1/layout', 'v1/layout/batch', 'analyze', 'object-detection', 'layout-parsing'] as const;
@@ -18,7 +18,7 @@ export const PURE_LAYOUT_ROUTES = ['v1/layout', 'v1/layout/batch', 'analyze', 'o
 const RETRY_WINDOW_S = 30;
 
 /** The command that regenerates this config (written in its header). */
-export function nginxCommand(o: ResolvedNginxOptions): string {
+function nginxCommand(o: ResolvedNginxOptions): string {
   const parts = ['doclayout deploy nginx', ...o.upstreams.map((u) => `--upstream ${u.address}`), `--listen ${o.listen}`];
   const flag = (name: string, value: unknown, fallback: unknown): void => {
     if (JSON.stringify(value) !== JSON.stringify(fallback)) parts.push(`${name} ${Array.isArray(value) ? value.join(',') : String(value)}`);

@@ -30,7 +30,7 @@ export interface NginxConfigOptions {
   readonly adminAllow?: readonly string[];
 }
 
-export interface Upstream {
+interface Upstream {
   readonly host: string;
   readonly port: number;
   /** host:port as nginx wants it. */

@@ -8,4 +8,4 @@ export { analyzeDocument, analyzeOpenedDocument, type AnalyzeDocumentOptions, ty
 export { checkUpload, openDocument, type DocumentLimits, type DocumentPages } from './document-pages.js';
 export { PageWindow } from './page-window.js';
 export { createInProcessAnalyzer } from './in-process-analyzer.js';
-export { createPoolAnalyzer, poolAnalyzer } from './pool-analyzer.js';
+export { poolAnalyzer } from './pool-analyzer.js';

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-export interface SpooledPdf {
+interface SpooledPdf {
   readonly path: string;
   remove(): Promise<void>;
 }

@@ -11,7 +11,7 @@ import { boxXywh, outline } from './geometry.js';
 import type { ExportDocument, ExportOptions } from './types.js';
 import { el, textEl, xmlDocument, type XmlNode } from './xml-text.js';
 
-export const ALTO_NAMESPACE = 'http://www.loc.gov/standards/alto/ns-v4#';
+const ALTO_NAMESPACE = 'http://www.loc.gov/standards/alto/ns-v4#';
 const ALTO_SCHEMA_URL = 'http://www.loc.gov/standards/alto/v4/alto-4-2.xsd';
 
 const ILLUSTRATIONS = new Set(['image', 'header_image', 'footer_image', 'chart', 'seal']);

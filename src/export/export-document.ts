@@ -12,7 +12,7 @@ import { toPageXml } from './page-xml.js';
 import type { ExportDocument, ExportFile, ExportOptions } from './types.js';
 import { zipFiles } from './zip.js';
 
-export const MEDIA_TYPES = {
+const MEDIA_TYPES = {
   page: 'application/vnd.prima.page+xml',
   alto: 'application/alto+xml',
   coco: 'application/json',

@@ -1,7 +1,7 @@
 /** Region outlines as the formats want them: integer pixels inside the page, at least 3 points. */
 import type { Region } from '../model/index.js';
 
-export type Point = readonly [number, number];
+type Point = readonly [number, number];
 
 function clamp(value: number, max: number): number {
   return Math.min(Math.max(Math.round(value), 0), Math.max(max, 0));

@@ -4,11 +4,11 @@
  */
 export { EXPORT_FORMATS, isExportFormat } from './types.js';
 export type { ExportDocument, ExportFile, ExportFormat, ExportOptions } from './types.js';
-export { toPageXml, pageRegionKind, PAGE_NAMESPACE } from './page-xml.js';
-export { toAltoXml, ALTO_NAMESPACE } from './alto-xml.js';
+export { toPageXml, pageRegionKind } from './page-xml.js';
+export { toAltoXml } from './alto-xml.js';
 export { toCoco } from './coco.js';
 export type { CocoAnnotation, CocoCategory, CocoDataset, CocoImage } from './coco.js';
-export { exportDocument, exportDocuments, pageXmlFiles, MEDIA_TYPES } from './export-document.js';
+export { exportDocument, exportDocuments, pageXmlFiles } from './export-document.js';
 export { zipFiles, type ZipEntry } from './zip.js';
 export { fileStem, pageImageName, safeFileName } from './names.js';
 export { xmlSafe } from './xml-text.js';

@@ -11,7 +11,7 @@ import { pageImageName } from './names.js';
 import type { ExportOptions } from './types.js';
 import { el, textEl, xmlDocument, type XmlNode } from './xml-text.js';
 
-export const PAGE_NAMESPACE = 'http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15';
+const PAGE_NAMESPACE = 'http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15';
 const PAGE_SCHEMA_URL = `${PAGE_NAMESPACE}/pagecontent.xsd`;
 
 interface PageRegionKind {

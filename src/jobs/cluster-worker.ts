@@ -10,8 +10,9 @@
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import { DelayedError, WaitingChildrenError, Worker, type Job } from 'bullmq';
-import type { ResultCache } from '../cache/index.js';
+import type { PageChain } from '../engine/index.js';
 import { RetriesExhaustedError, toLayoutError, type LayoutError } from '../errors.js';
+import { Ewma } from '../util/ewma.js';
 import { notifyCallback, type CallbackOptions } from './callback.js';
 import type { Cluster } from './cluster.js';
 import { redisOptions } from './connection.js';
@@ -25,9 +26,13 @@ import { WorkerRegistry } from './worker-registry.js';
 
 export interface ClusterWorkerOptions {
   readonly cluster: Cluster;
-  readonly analyzer: PageRunnerContext['analyzer'];
-  readonly cache: ResultCache;
-  readonly modelSha256: string;
+  /**
+   * The engine's page chain: it follows a reload (pages are keyed by the model that ran them).
+   * When its devices also serve interactive pages (`serve --cluster-worker`) and the engine says
+   * such pages are waiting or were just served, the worker holds one round of capacity instead
+   * of three, so fewer locked batch pages sit here that other workers could run.
+   */
+  readonly engine: PageChain;
   readonly maxPixels: number;
   /** Shown by `doclayout status --redis` and in /metrics. */
   readonly workerId?: string;
@@ -36,12 +41,6 @@ export interface ClusterWorkerOptions {
   readonly docConcurrency?: number;
   /** How callbacks are sent: the SSRF guard, each attempt's time, where attempts are reported. */
   readonly callbacks?: CallbackOptions;
-  /**
-   * The devices also serve interactive pages (`serve --cluster-worker`): while this says such
-   * pages are waiting or were just served, the worker holds one round of capacity instead of
-   * three, so fewer locked batch pages sit here that other workers could run.
-   */
-  readonly interactiveActive?: () => boolean;
   /** Bounds of the PDFs kept open across this worker's page jobs (defaults in open-documents.ts). */
   readonly openDocuments?: OpenDocumentsOptions;
 }
@@ -99,9 +98,8 @@ export class ClusterWorker extends EventEmitter {
   /** The PDFs open here: a document's split and page jobs on this worker fetch, spool and parse it once. */
   readonly #open: OpenDocuments;
   #activePages = 0;
-  readonly #interactiveActive: (() => boolean) | undefined;
   /** Average wall time of a page run here (device pages, not cache hits), ms. */
-  #pageMsEwma: number | undefined;
+  readonly #pageMs = new Ewma(PAGE_MS_EWMA_WEIGHT);
   #closing: Promise<void> | undefined;
 
   constructor(options: ClusterWorkerOptions) {
@@ -111,8 +109,7 @@ export class ClusterWorker extends EventEmitter {
     this.#callbacks = options.callbacks;
     this.id = options.workerId ?? `${os.hostname()}-${process.pid}`;
     this.#open = new OpenDocuments(options.openDocuments);
-    this.#ctx = { analyzer: options.analyzer, cache: options.cache, modelSha256: options.modelSha256, maxPixels: options.maxPixels, counters: this.#documentCounters, documents: this.#open };
-    this.#interactiveActive = options.interactiveActive;
+    this.#ctx = { engine: options.engine, maxPixels: options.maxPixels, counters: this.#documentCounters, documents: this.#open };
     const connection = redisOptions(cluster.settings.redisUrl);
     const common = {
       connection,
@@ -145,7 +142,7 @@ export class ClusterWorker extends EventEmitter {
     });
     this.#registry = new WorkerRegistry(cluster, this.id, () => ({
       devices: options.devices ?? [],
-      capacity: this.#ctx.analyzer.capacity(),
+      capacity: this.#ctx.engine.capacity(),
       concurrency: this.#pageWorker.concurrency,
       active: this.#activePages,
       ...this.counters(),
@@ -159,10 +156,10 @@ export class ClusterWorker extends EventEmitter {
    * worker could start sooner.
    */
   #pageConcurrency(): number {
-    const capacity = Math.max(1, this.#ctx.analyzer.capacity());
-    const pageMs = this.#pageMsEwma;
+    const capacity = Math.max(1, this.#ctx.engine.capacity());
+    const pageMs = this.#pageMs.value;
     const quick = pageMs === undefined || (HELD_ROUNDS - 1) * pageMs < this.#cluster.settings.lockMs / 2;
-    const rounds = quick && !this.#interactiveActive?.() ? HELD_ROUNDS : 1;
+    const rounds = quick && !this.#ctx.engine.interactiveActive() ? HELD_ROUNDS : 1;
     return capacity * rounds;
   }
 
@@ -174,7 +171,7 @@ export class ClusterWorker extends EventEmitter {
 
   /** Folds one page's run time into the average and re-sizes what this worker fetches. */
   #observePageMs(ms: number): void {
-    this.#pageMsEwma = this.#pageMsEwma === undefined ? ms : this.#pageMsEwma + PAGE_MS_EWMA_WEIGHT * (ms - this.#pageMsEwma);
+    this.#pageMs.add(ms);
   }
 
   start(): void {
@@ -303,7 +300,7 @@ export class ClusterWorker extends EventEmitter {
       this.#counters.pagesRun += cached ? 0 : 1;
       this.#counters.cacheHits += cached ? 1 : 0;
       this.#counters.pagesStored += wrote ? 1 : 0;
-      if (this.#ctx.cache.kind !== 'off') {
+      if (this.#ctx.engine.cache.kind !== 'off') {
         // Cluster-wide hit/miss counters for /metrics on any server of the cluster.
         await this.#cluster.redis.hincrby(this.#cluster.documents.keys.counters, cached ? 'cacheHits' : 'cacheMisses', 1);
       }

@@ -9,7 +9,13 @@ import { InvalidParamError } from '../errors.js';
 /** Longest wait between reconnection attempts while Redis is down, ms. */
 const MAX_RECONNECT_DELAY_MS = 2_000;
 
-export function redisOptions(url: string): RedisOptions {
+/**
+ * ioredis options that BullMQ accepts too: BullMQ types `retryStrategy` as a function, where
+ * ioredis also allows null (never reconnect) — ours always reconnects.
+ */
+export type ClusterRedisOptions = RedisOptions & { retryStrategy(times: number): number };
+
+export function redisOptions(url: string): ClusterRedisOptions {
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -13,12 +13,11 @@
  * - finished jobs are removed TTL after they finish, rows and files.
  */
 import { randomBytes } from 'node:crypto';
-import type { ResultCache } from '../cache/index.js';
 import { analyzeOpenedDocument, openDocument, type DocumentPages, type PageAnalyzer, type UploadedFile } from '../document/index.js';
+import type { PageChain } from '../engine/index.js';
 import { JobCanceledError, PoolClosedError, QueueFullError } from '../errors.js';
 import type { PageResult } from '../model/index.js';
 import { sha256Hex } from './document-store.js';
-import { cachingAnalyzer } from './caching-analyzer.js';
 import type { CallbackOptions } from './callback.js';
 import { CallbackOutbox } from './durable/callback-outbox.js';
 import type { JobStore, StoredJob } from './durable/job-store.js';
@@ -43,10 +42,8 @@ const FAULT_ATTEMPTS = 3;
 export interface EmbeddedJobServiceOptions {
   /** Where jobs, uploads, results and callbacks live; the service closes it. */
   readonly store: JobStore;
-  readonly analyzer: PageAnalyzer;
-  readonly cache: ResultCache;
-  /** The model's identity in cache keys (its file's sha256), read per job: the model can be reloaded. */
-  readonly modelSha256: () => Promise<string>;
+  /** The engine's page chain (cache → admission → pool); each page is keyed by the model that ran it. */
+  readonly engine: PageChain;
   readonly maxPixels: number;
   readonly ttlSeconds: number;
   /** How callbacks are sent: the SSRF guard, each attempt's time, where attempts are reported. */
@@ -171,7 +168,7 @@ export class EmbeddedJobService implements JobService {
 
   async metrics(): Promise<JobMetrics> {
     const counts = await this.#store.counts();
-    const stats = this.#options.cache.stats();
+    const stats = this.#options.engine.cache.stats();
     return {
       backend: 'embedded',
       waiting: counts.queued,
@@ -232,7 +229,7 @@ export class EmbeddedJobService implements JobService {
 
   /** Runs the pages the job has no outcome for yet, storing each as it arrives. */
   async #analyze(job: StoredJob, signal: AbortSignal): Promise<void> {
-    const { analyzer, cache, modelSha256, maxPixels } = this.#options;
+    const { engine, maxPixels } = this.#options;
     const limits = { maxPixels, pdfDpi: job.options.pdfDpi, maxPdfPages: job.options.maxPdfPages };
     const bytes = await this.#store.upload(job.id);
     const source = await openDocument({ name: job.name, bytes }, job.options.pages, limits);
@@ -240,8 +237,8 @@ export class EmbeddedJobService implements JobService {
     await this.#store.opened(job.id, source.selected.length, pdf);
     const done = await this.#store.donePages(job.id);
     const remaining: DocumentPages = { ...source, selected: source.selected.filter((p) => !done.has(p)) };
-    const modelKey = await modelSha256();
-    const cached = cachingAnalyzer(drainable(analyzer, () => this.#closing), cache, (page) => pageCacheKey({ sha256: job.sha256, pdf, options: job.options }, page, modelKey));
+    // The cache in front of the pool, as for a cluster's page jobs; stopping refuses new pages only.
+    const cached = drainable(engine.cached((page, modelSha256) => pageCacheKey({ sha256: job.sha256, pdf, options: job.options }, page, modelSha256)), () => this.#closing);
     const doc = await analyzeOpenedDocument({ analyzer: cached, limits }, job.name, remaining, {
       params: job.options.params,
       signal,

@@ -5,7 +5,6 @@
  */
 export { Cluster, jobSettings, type JobSettings } from './cluster.js';
 export { ClusterWorker, type ClusterWorkerOptions, type WorkerCounters } from './cluster-worker.js';
-export { interactiveActivity, INTERACTIVE_HOLD_MS } from './interactive-activity.js';
 export { JobClient, batchState, type QueueCounts, type SubmittedDocument } from './job-client.js';
 export { notifyCallback, callbackSettings, CALLBACK_DEFAULTS, type CallbackAttempt, type CallbackOptions, type CallbackOutcome } from './callback.js';
 export { CallbackGuard } from './callback-guard.js';
@@ -24,5 +23,3 @@ export { SqliteJobStore } from './durable/sqlite-store.js';
 export type { JobStore, StoredJob } from './durable/job-store.js';
 export { finalOutcome, isFinalState, type FinalState } from './lifecycle.js';
 export { RETRY_POLICY, isInputError, retryKind, shouldRetry, retryDelayMs, classifyError, type RetryKind } from './retry-policy.js';
-export { cachingAnalyzer, type CachingAnalyzer } from './caching-analyzer.js';
-export { modelIdentity } from './model-identity.js';

@@ -7,21 +7,18 @@
  * input (retry-policy.ts: `never`) becomes the page's stored error; anything else (a crashed
  * device, a full pool, a closed one) is thrown so the job is retried with backoff.
  */
-import { cacheKey, type ResultCache } from '../cache/index.js';
-import { analyzeOpenedDocument, openDocument, type DocumentCounters, type DocumentPages, type PageAnalyzer } from '../document/index.js';
+import { cacheKey } from '../cache/index.js';
+import { analyzeOpenedDocument, openDocument, type DocumentCounters, type DocumentPages } from '../document/index.js';
+import type { CachingAnalyzer, EngineResult, PageChain } from '../engine/index.js';
 import { classifyError, isInputError } from './retry-policy.js';
-import type { PageResult } from '../model/index.js';
-import { cachingAnalyzer, type CachingAnalyzer } from './caching-analyzer.js';
 import type { OpenDocuments } from './open-documents.js';
 import type { DocumentRecord, PageOutcome } from './types.js';
 
-type WorkerResult = PageResult & { device?: string };
+type WorkerResult = EngineResult;
 
 export interface PageRunnerContext {
-  readonly analyzer: PageAnalyzer<WorkerResult>;
-  readonly cache: ResultCache;
-  /** sha256 of the model file: part of every cache key. */
-  readonly modelSha256: string;
+  /** The engine's page chain: each page keyed by the sha256 of the model that runs it. */
+  readonly engine: PageChain;
   readonly maxPixels: number;
   /** Counts what opening documents cost here (spools, page-tree parses). */
   readonly counters?: DocumentCounters;
@@ -82,7 +79,7 @@ export function pageCacheKey(doc: Pick<DocumentRecord, 'sha256' | 'pdf' | 'optio
 
 /** Runs one page: the cache first (a hit fetches, opens and renders nothing and skips the devices), then the analyzer. */
 export async function runPage(ctx: PageRunnerContext, doc: DocumentRecord, bytes: DocumentBytes, page: number): Promise<PageOutcome & { cached?: boolean }> {
-  const analyzer = cachingAnalyzer(ctx.analyzer, ctx.cache, (p) => pageCacheKey(doc, p, ctx.modelSha256));
+  const analyzer = ctx.engine.cached((p, modelSha256) => pageCacheKey(doc, p, modelSha256));
   const hit = await analyzer.lookup(page, doc.name);
   if (hit) return { page, ok: true, result: hit, cached: true };
   try {
@@ -94,7 +91,7 @@ export async function runPage(ctx: PageRunnerContext, doc: DocumentRecord, bytes
   }
 }
 
-async function analyzePage(ctx: PageRunnerContext, analyzer: CachingAnalyzer<WorkerResult>, doc: DocumentRecord, bytes: DocumentBytes, page: number): Promise<WorkerResult> {
+async function analyzePage(ctx: PageRunnerContext, analyzer: CachingAnalyzer, doc: DocumentRecord, bytes: DocumentBytes, page: number): Promise<WorkerResult> {
   for (let attempt = 1; ; attempt++) {
     const source = await open(ctx, doc, bytes);
     // This page only (an image's one page is its only page).

@@ -17,7 +17,7 @@ export { preprocess, preprocessDecoded } from './image/preprocess.js';
 export { sniffMediaType, pdfHeaderOffset } from './image/sniff.js';
 export type { MediaType } from './image/sniff.js';
 export { postprocess } from './postprocess/postprocess.js';
-export { selectPageOutputs, lowestThreshold } from './postprocess/select-page.js';
+export { selectPageOutputs } from './postprocess/select-page.js';
 export { DEFAULT_MODEL_NAME, findKnownModel, knownModels } from './registry/registry.js';
 export type { KnownModel } from './registry/registry.js';
 export { pullModel, sha256File } from './registry/download.js';

@@ -12,7 +12,7 @@ import type { LayoutParams, MergeMode, ShapeMode, UnclipRatio } from './types.js
 const MERGE_MODES: readonly MergeMode[] = ['union', 'large', 'small'];
 const SHAPE_MODES: readonly ShapeMode[] = ['auto', 'rect', 'poly', 'quad'];
 
-export interface RawLayoutParams {
+interface RawLayoutParams {
   threshold?: unknown;
   layoutNms?: unknown;
   unclipRatio?: unknown;

@@ -159,7 +159,7 @@ class PdfDocument implements PdfDocumentHandle {
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.#doc.destroy().catch(() => undefined);
+    this.#closing ??= this.#doc.loadingTask.destroy().catch(() => undefined);
     return this.#closing;
   }
 }
@@ -188,7 +188,6 @@ export async function openPdf(bytes: Uint8Array, options: OpenPdfOptions = {}): 
     cMapPacked: true,
     wasmUrl: dirs.wasm,
     iccUrl: dirs.iccs,
-    isEvalSupported: false,
     useSystemFonts: false,
     verbosity: PDFJS_VERBOSITY_ERRORS,
     // Embedded images above the page limit are skipped instead of decoded (image bombs).

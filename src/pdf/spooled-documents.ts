@@ -6,6 +6,7 @@
  * caller's: it terminates a thread that overruns one.
  */
 import fs from 'node:fs/promises';
+import { LRUCache } from 'lru-cache';
 import { PdfError } from '../errors.js';
 import type { DecodedImage } from '../model/index.js';
 import { openPdf, type PdfDocumentHandle } from './rasterize.js';
@@ -26,29 +27,14 @@ const MAX_OPEN_DOCUMENTS = 4;
 /** A document unused this long is closed, ms: its request has almost surely settled. */
 const IDLE_CLOSE_MS = 10_000;
 
-interface OpenDocument {
-  readonly handle: Promise<PdfDocumentHandle>;
-  lastUsed: number;
-}
-
-const open = new Map<string, OpenDocument>();
-let sweeper: NodeJS.Timeout | undefined;
-
-function close(path: string): void {
-  const entry = open.get(path);
-  if (!entry) return;
-  open.delete(path);
-  void entry.handle.then((doc) => doc.close(), () => undefined);
-}
-
-function sweep(): void {
-  const now = Date.now();
-  for (const [path, entry] of open) if (now - entry.lastUsed > IDLE_CLOSE_MS) close(path);
-  if (open.size === 0) {
-    clearInterval(sweeper);
-    sweeper = undefined;
-  }
-}
+/** By spool path: the least recently used goes past MAX_OPEN_DOCUMENTS, any goes once idle IDLE_CLOSE_MS (the purge timers are unref'd). */
+const open = new LRUCache<string, Promise<PdfDocumentHandle>>({
+  max: MAX_OPEN_DOCUMENTS,
+  ttl: IDLE_CLOSE_MS,
+  updateAgeOnGet: true,
+  ttlAutopurge: true,
+  dispose: (handle) => void handle.then((doc) => doc.close(), () => undefined),
+});
 
 function openSpooled(path: string, name: string, maxPixels: number): Promise<PdfDocumentHandle> {
   return fs.readFile(path).then(
@@ -58,22 +44,13 @@ function openSpooled(path: string, name: string, maxPixels: number): Promise<Pdf
 }
 
 function document(path: string, name: string, maxPixels: number): Promise<PdfDocumentHandle> {
-  let entry = open.get(path);
-  if (!entry) {
-    if (open.size >= MAX_OPEN_DOCUMENTS) {
-      const oldest = [...open.entries()].sort((a, b) => a[1].lastUsed - b[1].lastUsed)[0]!;
-      close(oldest[0]);
-    }
-    const handle = openSpooled(path, name, maxPixels);
-    entry = { handle, lastUsed: Date.now() };
-    open.set(path, entry);
-    // A failed open is not cached: the next page gets its own error (or a retry's success).
-    handle.catch(() => { if (open.get(path) === entry) open.delete(path); });
-    sweeper ??= setInterval(sweep, IDLE_CLOSE_MS / 2);
-    sweeper.unref();
-  }
-  entry.lastUsed = Date.now();
-  return entry.handle;
+  const cached = open.get(path);
+  if (cached) return cached;
+  const handle = openSpooled(path, name, maxPixels);
+  open.set(path, handle);
+  // A failed open is not cached: the next page gets its own error (or a retry's success).
+  handle.catch(() => { if (open.peek(path) === handle) open.delete(path); });
+  return handle;
 }
 
 export async function renderSpooledPage(ref: Pick<PdfPageRef, 'path' | 'page' | 'dpi'>, name: string, maxPixels: number): Promise<DecodedImage> {

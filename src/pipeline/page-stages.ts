@@ -18,7 +18,7 @@ import type { LocalSource, PageCrop, PageInput, PageOutputs } from './types.js';
 export type StageModelInfo = Pick<ModelInfo, 'inputWidth' | 'inputHeight' | 'mean' | 'std' | 'labels' | 'variant' | 'hasOrder' | 'hasMasks' | 'rowWidth'>;
 
 /** RGB pixels that crossed a thread boundary (a plain Uint8Array, no Buffer prototype). */
-export interface PagePixels {
+interface PagePixels {
   readonly data: Uint8Array;
   readonly width: number;
   readonly height: number;

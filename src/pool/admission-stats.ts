@@ -4,6 +4,7 @@
  * snapshot; the server shows them in /v1/status, /metrics and on the dashboard.
  */
 import { performance } from 'node:perf_hooks';
+import { LRUCache } from 'lru-cache';
 import { nearestRank } from '../util/percentile.js';
 import type { AdmissionFigures, PriorityClass } from './types.js';
 
@@ -17,7 +18,6 @@ const MAX_TENANTS = 256;
 class Tally {
   dispatched = 0;
   rejected = 0;
-  lastSeenAt = 0;
   /** [performance.now() at dispatch, wait ms], oldest first. */
   readonly waits: Array<[number, number]> = [];
 
@@ -45,24 +45,25 @@ function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
-export interface Waiting {
+interface Waiting {
   readonly queued: number;
   readonly oldestAt: number | undefined;
 }
 
 export class AdmissionStats {
   readonly #classes: Record<PriorityClass, Tally> = { interactive: new Tally(), batch: new Tally() };
-  readonly #tenants = new Map<string, Tally>();
+  /** The least recently seen tenant is forgotten past MAX_TENANTS. */
+  readonly #tenants = new LRUCache<string, Tally>({ max: MAX_TENANTS });
 
   dispatched(page: { priority: PriorityClass; tenant: string; enqueuedAt: number }, now = performance.now()): void {
     const ms = now - page.enqueuedAt;
     this.#classes[page.priority].wait(now, ms);
-    this.#tenant(page.tenant, now).wait(now, ms);
+    this.#tenant(page.tenant).wait(now, ms);
   }
 
-  rejected(priority: PriorityClass, tenant: string, now = performance.now()): void {
+  rejected(priority: PriorityClass, tenant: string): void {
     this.#classes[priority].rejected += 1;
-    this.#tenant(tenant, now).rejected += 1;
+    this.#tenant(tenant).rejected += 1;
   }
 
   classes(waiting: (priority: PriorityClass) => Waiting, now = performance.now()): Record<PriorityClass, AdmissionFigures> {
@@ -76,22 +77,17 @@ export class AdmissionStats {
     const out: Record<string, AdmissionFigures> = {};
     const names = new Set([...this.#tenants.keys(), ...waiting.keys()]);
     for (const name of [...names].sort()) {
-      out[name] = (this.#tenants.get(name) ?? new Tally()).figures(now, waiting.get(name) ?? { queued: 0, oldestAt: undefined });
+      out[name] = (this.#tenants.peek(name) ?? new Tally()).figures(now, waiting.get(name) ?? { queued: 0, oldestAt: undefined });
     }
     return out;
   }
 
-  #tenant(name: string, now: number): Tally {
+  #tenant(name: string): Tally {
     let tally = this.#tenants.get(name);
     if (!tally) {
-      if (this.#tenants.size >= MAX_TENANTS) {
-        const idlest = [...this.#tenants.entries()].sort((a, b) => a[1].lastSeenAt - b[1].lastSeenAt)[0]!;
-        this.#tenants.delete(idlest[0]);
-      }
       tally = new Tally();
       this.#tenants.set(name, tally);
     }
-    tally.lastSeenAt = now;
     return tally;
   }
 }

@@ -4,7 +4,7 @@
  * its counters and its snapshot. The pool decides what goes where; a Device keeps its own facts
  * straight and turns a worker's answer into per-task results.
  */
-import type { Config } from '../config.js';
+import type { PoolConfig } from './pool-config.js';
 import { errorFromCode, InternalError, type LayoutError } from '../errors.js';
 import { maxBatchFor } from './devices.js';
 import type { PoolTask } from './pool-task.js';
@@ -12,7 +12,7 @@ import type { WireOutcome } from './protocol.js';
 import type { DeviceSnapshot, PoolEvents, PoolResult } from './types.js';
 import type { WorkerHandle } from './worker-handle.js';
 
-export interface InFlightBatch {
+interface InFlightBatch {
   readonly id: number;
   readonly tasks: readonly PoolTask[];
   /** performance.now() when it was sent. */
@@ -22,7 +22,7 @@ export interface InFlightBatch {
 }
 
 /** A batch's answer, task by task, with the figures the pool's dispatcher and events want. */
-export interface AnsweredBatch {
+interface AnsweredBatch {
   readonly size: number;
   readonly inferMs: number;
   /** Service time per page: since the device's previous answer (or the send, if later), ms. */
@@ -34,7 +34,7 @@ export class Device {
   readonly handle: WorkerHandle;
   /** Set while a reload replaces this device's worker: no new batches, shown as draining. */
   reloading = false;
-  readonly #config: Config;
+  readonly #config: PoolConfig;
   readonly #batches = new Map<number, InFlightBatch>();
   /** When it last answered a batch, performance.now(): the start of the next one's service time. */
   #lastAnswerAt = 0;
@@ -43,7 +43,7 @@ export class Device {
   /** Count of batches by size: index = batch size. */
   readonly #batchSizes: number[];
 
-  constructor(handle: WorkerHandle, config: Config) {
+  constructor(handle: WorkerHandle, config: PoolConfig) {
     this.handle = handle;
     this.#config = config;
     this.#batchSizes = new Array(maxBatchFor(handle.spec.kind, config) + 1).fill(0);
@@ -146,6 +146,8 @@ export class Device {
       settled.push({ task, result: {
         ...result,
         ...(outcome.images ? { images: outcome.images } : {}),
+        // Results come only from the worker process now running: the model it was started on.
+        modelId: this.handle.model.id,
         device: this.id,
         deviceIndex: this.index,
         timing: { ...result.timing, queueMs: task.dispatchedAt - task.enqueuedAt, totalMs: now - task.enqueuedAt, batchSize: tasks.length },

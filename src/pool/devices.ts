@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import type { Config } from '../config.js';
+import type { PoolConfig } from './pool-config.js';
 import { InvalidParamError } from '../errors.js';
 import { parseDeviceName, type DeviceKind } from '../model/index.js';
 
@@ -94,7 +94,7 @@ export function visibleGpuCount(gpus: ReadonlyArray<{ index: number; uuid: strin
 }
 
 /** CUDA ordinals visible to this process, [] when there is no NVIDIA driver or no nvidia-smi. */
-export function detectNvidiaGpus(env: NodeJS.ProcessEnv = process.env): number[] {
+function detectNvidiaGpus(env: NodeJS.ProcessEnv = process.env): number[] {
   let out: string;
   try {
     // 5 s: nvidia-smi answers in well under a second when the driver is healthy; a wedged
@@ -164,7 +164,7 @@ export function parseDevices(spec: string, cpuThreads: number, detectGpus: () =>
  * The pool's worker specs: `explicit` (tests, embedding) or config.devices, each with its prep
  * threads, plus an interactive lane per CPU device when `interactiveLane` is set.
  */
-export function poolDeviceSpecs(config: Config, explicit?: readonly DeviceSpec[]): DeviceSpec[] {
+export function poolDeviceSpecs(config: PoolConfig, explicit?: readonly DeviceSpec[]): DeviceSpec[] {
   const parsed = explicit ?? parseDevices(config.devices, config.cpuThreads);
   const prepThreads = prepThreadsFor(config.prepThreads, parsed);
   const overlapStages = overlapStagesFor(config.prepThreads, parsed);
@@ -203,6 +203,6 @@ export function withInteractiveLanes(specs: readonly DeviceSpec[]): DeviceSpec[]
  * 0.90× the throughput of batch 1 on CPU workers (each page already uses every thread), so CPU
  * devices take one page at a time; GPUs are fed batches of 4, where batching amortises launches.
  */
-export function maxBatchFor(kind: DeviceSpec['kind'], config: Pick<Config, 'maxBatch'>): number {
+export function maxBatchFor(kind: DeviceSpec['kind'], config: Pick<PoolConfig, 'maxBatch'>): number {
   return config.maxBatch === 0 ? (kind === 'cpu' ? 1 : 4) : config.maxBatch;
 }

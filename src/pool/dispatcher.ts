@@ -3,42 +3,46 @@
  * (pages it holds + 1) × its EWMA per-page service time, so a device twice as fast gets about
  * twice the pages. Ties go round-robin. The EWMA is kept here, per device index.
  */
+import { Ewma } from '../util/ewma.js';
 
 /** Weight of the newest sample in the per-page service-time average. */
-const EWMA_ALPHA = 0.3;
+const EWMA_WEIGHT = 0.3;
 
-export interface DispatchCandidate {
+interface DispatchCandidate {
   readonly index: number;
   /** Pages the device holds now (its batch in flight). */
   readonly outstanding: number;
 }
 
 export class Dispatcher {
-  readonly #ewmaMs: Array<number | undefined>;
+  readonly #ewmas: Ewma[];
   #cursor = 0;
 
   constructor(deviceCount: number) {
-    this.#ewmaMs = new Array(deviceCount).fill(undefined);
+    this.#ewmas = Array.from({ length: deviceCount }, () => new Ewma(EWMA_WEIGHT));
   }
 
   ewma(index: number): number | undefined {
-    return this.#ewmaMs[index];
+    return this.#ewmas[index]?.value;
+  }
+
+  #known(): number[] {
+    return this.#ewmas.map((e) => e.value).filter((v): v is number => v !== undefined);
   }
 
   /** Mean of the known averages; what a device with no history is assumed to cost. */
   #defaultMs(): number {
-    const known = this.#ewmaMs.filter((v): v is number => v !== undefined);
+    const known = this.#known();
     return known.length === 0 ? 1 : known.reduce((a, b) => a + b, 0) / known.length;
   }
 
   record(index: number, perPageMs: number): void {
-    const previous = this.#ewmaMs[index];
-    this.#ewmaMs[index] = previous === undefined ? perPageMs : previous + EWMA_ALPHA * (perPageMs - previous);
+    this.#ewmas[index]?.add(perPageMs);
   }
 
   /** Seconds until `queued` pages are served by `serving` devices at their mean pace (1 s a page before any is known). */
   retryAfterSeconds(queued: number, serving: number): number {
-    const known = this.#ewmaMs.filter((v): v is number => v !== undefined);
+    const known = this.#known();
     const meanMs = known.length ? known.reduce((a, b) => a + b, 0) / known.length : 1000;
     return Math.max(1, Math.ceil((queued * meanMs) / Math.max(1, serving) / 1000));
   }
@@ -53,7 +57,7 @@ export class Dispatcher {
     // Start after the last winner so equal costs rotate.
     for (let k = 0; k < n; k++) {
       const candidate = candidates[(this.#cursor + k) % n]!;
-      const cost = (candidate.outstanding + 1) * (this.#ewmaMs[candidate.index] ?? fallback);
+      const cost = (candidate.outstanding + 1) * (this.ewma(candidate.index) ?? fallback);
       if (cost < bestCost) {
         bestCost = cost;
         best = candidate.index;

@@ -16,7 +16,7 @@ export type TaskEnding = 'failed' | 'timedOut' | 'aborted';
 let taskCounter = 0;
 
 /** The tenant of pages that name none (no API keys or tenant header configured). */
-export const ANONYMOUS_TENANT = 'anonymous';
+const ANONYMOUS_TENANT = 'anonymous';
 
 export class PoolTask {
   readonly id = `${process.pid}-${++taskCounter}`;

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { Config } from '../config.js';
+import type { PoolConfig } from './pool-config.js';
 import {
   AbortedError, InvalidParamError, NoDeviceReadyError, PoolClosedError, RetriesExhaustedError, type LayoutError,
 } from '../errors.js';
@@ -18,12 +18,14 @@ import { Dispatcher } from './dispatcher.js';
 import { PoolTask, type TaskEnding } from './pool-task.js';
 import { reloadDevices } from './reload-devices.js';
 import type { WireOutcome } from './protocol.js';
-import type { DeviceSnapshot, LayoutPool, PageInput, PoolEvents, PoolResult, PoolSnapshot, PoolTaskOptions, WorkerEntry } from './types.js';
+import type { DeviceSnapshot, LayoutPool, PageInput, PoolEvents, PoolModel, PoolResult, PoolSnapshot, PoolTaskOptions, WorkerEntry } from './types.js';
 import { WorkerHandle } from './worker-handle.js';
 
 export interface PoolOptions {
-  readonly config: Config;
+  readonly config: PoolConfig;
   readonly modelPath: string;
+  /** What its results name as the model that produced them (PoolModel.id); the path when absent. */
+  readonly modelId?: string;
   /** Overrides config.devices with explicit specs (tests, embedding). */
   readonly devices?: readonly DeviceSpec[];
   /** Worker programs other than worker-main.js, by device index (test fixtures that crash or hang). */
@@ -40,15 +42,14 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 const BATCH_CLASS_LOOKAHEAD = 1;
 
-export class DevicePool extends EventEmitter implements LayoutPool {
-  readonly #config: Config;
+class DevicePool extends EventEmitter implements LayoutPool {
+  readonly #config: PoolConfig;
   readonly #devices: Device[];
   readonly #admission: Admission;
   readonly #queue: Admission['queue'];
   readonly #dispatcher: Dispatcher;
   #batchCounter = 0;
   #state: PoolSnapshot['state'] = 'starting';
-  #modelName = '';
   #delayTimer: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
   #idleWaiters: Array<() => void> = [];
@@ -65,8 +66,9 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     this.#queue = this.#admission.queue;
     this.#dispatcher = new Dispatcher(specs.length);
     const slot = (handle: WorkerHandle): Device => this.#devices[handle.index]!;
-    this.#devices = specs.map((spec, index) => new Device(new WorkerHandle(spec, index, options.modelPath, options.config, {
-      onReady: (handle) => this.#onReady(handle),
+    const model: PoolModel = { path: options.modelPath, id: options.modelId ?? options.modelPath };
+    this.#devices = specs.map((spec, index) => new Device(new WorkerHandle(spec, index, model, options.config, {
+      onReady: () => this.#onReady(),
       onResult: (handle, batchId, outcomes) => this.#onResult(slot(handle), batchId, outcomes),
       onExit: (handle, error, planned) => this.#onWorkerExit(slot(handle), error, planned),
       onStateChange: (handle, state, reason) => this.#onStateChange(handle, state, reason),
@@ -110,7 +112,6 @@ export class DevicePool extends EventEmitter implements LayoutPool {
 
   snapshot(): PoolSnapshot {
     return {
-      model: this.#modelName,
       state: this.#state,
       queueDepth: this.#queue.size,
       maxQueue: this.#queue.capacity,
@@ -128,9 +129,14 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     return super.off(event, listener);
   }
 
-  /** Device by device (reload-devices.ts), without dropping requests; calls are serialized. */
-  reload(modelPath?: string): Promise<void> {
-    const run = this.#reloads.then(() => reloadDevices(this.#devices, modelPath, {
+  modelName(modelId?: string): string | undefined {
+    const serving = this.#devices.find((d) => (d.handle.state === 'ready' || d.handle.state === 'busy') && (modelId === undefined || d.handle.model.id === modelId));
+    return serving?.handle.modelName;
+  }
+
+  /** Device by device, all or nothing (reload-devices.ts), without dropping requests; calls are serialized. */
+  reload(model?: PoolModel): Promise<void> {
+    const run = this.#reloads.then(() => reloadDevices(this.#devices, model, {
       nextIdle: () => this.#nextIdle(),
       assertOpen: () => {
         if (this.#state === 'draining' || this.#state === 'closed') throw PoolClosedError();
@@ -184,7 +190,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       // The best device is full: waiting for it beats sending work to a slower one.
       if (!device || !device.canTakeBatch) return;
       const limit = device.maxBatch;
-      const take = { batch: device.waitingBatches < BATCH_CLASS_LOOKAHEAD };
+      const take = { batchClass: device.waitingBatches < BATCH_CLASS_LOOKAHEAD };
       if (!this.#queue.peek(take)) return;
       // Dynamic batching: when other work is in flight, give a short batch a moment to fill.
       // An idle pool sends at once, so a lone request sees no added latency.
@@ -211,7 +217,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       if (!lane.interactiveOnly || !lane.accepting || lane.hasBatch) continue;
       if (this.#queue.sizeOf('interactive') === 0) return;
       const now = performance.now();
-      lane.send(++this.#batchCounter, this.#admission.take(1, { batch: false }, now), now);
+      lane.send(++this.#batchCounter, this.#admission.take(1, { batchClass: false }, now), now);
     }
   }
 
@@ -249,9 +255,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
     this.#wakeIdle();
   }
 
-  #onReady(handle: WorkerHandle): void {
-    // The latest device to come up names the model: after a reload, the new one.
-    this.#modelName = handle.modelName;
+  #onReady(): void {
     if (this.#state === 'starting') this.#state = 'ready';
     for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
     this.#pump();

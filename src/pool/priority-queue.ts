@@ -16,13 +16,13 @@ import { performance } from 'node:perf_hooks';
 import { FairQueue, type TenantItem } from './fair-queue.js';
 import type { PriorityClass } from './types.js';
 
-export const PRIORITY_CLASSES: readonly PriorityClass[] = ['interactive', 'batch'];
+const PRIORITY_CLASSES: readonly PriorityClass[] = ['interactive', 'batch'];
 
-export interface QueuedItem extends TenantItem {
+interface QueuedItem extends TenantItem {
   readonly priority: PriorityClass;
 }
 
-export interface PriorityQueueOptions {
+interface PriorityQueueOptions {
   readonly capacity: number;
   /** Longest a waiting batch class goes without a page while interactive pages take the devices, ms. */
   readonly agingMs: number;
@@ -31,8 +31,8 @@ export interface PriorityQueueOptions {
 }
 
 export interface TakeOptions {
-  /** False when the device cannot take batch pages now (its pipeline holds enough of them). */
-  readonly batch?: boolean;
+  /** False when the device cannot take batch-class pages now (its pipeline holds enough of them). */
+  readonly batchClass?: boolean;
 }
 
 export class PriorityTaskQueue<T extends QueuedItem> {
@@ -41,7 +41,7 @@ export class PriorityTaskQueue<T extends QueuedItem> {
   readonly #agingMs: number;
   readonly #now: () => number;
   /** When the batch class last had a page taken, or last became non-empty. */
-  #batchClockAt = 0;
+  #batchClassClockAt = 0;
   /** The class of the page taken last. */
   #lastTaken: PriorityClass | undefined;
 
@@ -110,19 +110,19 @@ export class PriorityTaskQueue<T extends QueuedItem> {
 
   /** What `take(1)` would return now. */
   peek(options: TakeOptions = {}): T | undefined {
-    const priority = this.#nextClass(options.batch ?? true);
+    const priority = this.#nextClass(options.batchClass ?? true);
     return priority && this.#classes[priority].peek();
   }
 
-  /** Up to `count` pages in serving order; fewer (maybe none) when only batch pages wait and `batch` is false. */
+  /** Up to `count` pages in serving order; fewer (maybe none) when only batch-class pages wait and `batchClass` is false. */
   take(count: number, options: TakeOptions = {}): T[] {
     const taken: T[] = [];
     while (taken.length < count) {
-      const priority = this.#nextClass(options.batch ?? true);
+      const priority = this.#nextClass(options.batchClass ?? true);
       if (!priority) break;
       taken.push(this.#classes[priority].shift()!);
       this.#lastTaken = priority;
-      if (priority === 'batch') this.#batchClockAt = this.#now();
+      if (priority === 'batch') this.#batchClassClockAt = this.#now();
     }
     return taken;
   }
@@ -138,19 +138,19 @@ export class PriorityTaskQueue<T extends QueuedItem> {
 
   #add(item: T, front: boolean): void {
     const queue = this.#classes[item.priority];
-    if (item.priority === 'batch' && queue.size === 0) this.#batchClockAt = this.#now();
+    if (item.priority === 'batch' && queue.size === 0) this.#batchClassClockAt = this.#now();
     if (front) queue.unshift(item);
     else queue.push(item);
   }
 
-  #nextClass(batchAllowed: boolean): PriorityClass | undefined {
+  #nextClass(batchClassAllowed: boolean): PriorityClass | undefined {
     const interactive = this.#classes.interactive.size > 0;
-    const batch = batchAllowed && this.#classes.batch.size > 0;
-    if (interactive && batch) {
-      const aged = this.#now() - this.#batchClockAt >= this.#agingMs;
+    const batchClass = batchClassAllowed && this.#classes.batch.size > 0;
+    if (interactive && batchClass) {
+      const aged = this.#now() - this.#batchClassClockAt >= this.#agingMs;
       return aged && this.#lastTaken !== 'batch' ? 'batch' : 'interactive';
     }
     if (interactive) return 'interactive';
-    return batch ? 'batch' : undefined;
+    return batchClass ? 'batch' : undefined;
   }
 }

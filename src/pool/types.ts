@@ -45,7 +45,19 @@ export interface AdmissionFigures {
   readonly oldestWaitMs: number;
 }
 
+/**
+ * A model file as the pool runs it: `id` names what was loaded (the engine gives the file's
+ * sha256) and comes back on every result the model produced, so a result is never credited to a
+ * model that did not run it — not even while a reload swaps devices one by one.
+ */
+export interface PoolModel {
+  readonly path: string;
+  readonly id: string;
+}
+
 export interface PoolResult extends PageResult {
+  /** PoolModel.id of the model the device ran for this page. */
+  readonly modelId: string;
   /** The device that answered, e.g. "cpu:0" or "cuda:1". */
   readonly device: string;
   /** Index of that device in the pool (the seed API's `gpu_used`). */
@@ -89,7 +101,6 @@ export interface DeviceSnapshot {
 }
 
 export interface PoolSnapshot {
-  readonly model: string;
   readonly state: 'starting' | 'ready' | 'draining' | 'closed';
   readonly queueDepth: number;
   readonly maxQueue: number;
@@ -123,8 +134,17 @@ export interface LayoutPool {
   snapshot(): PoolSnapshot;
   on<E extends keyof PoolEvents>(event: E, listener: (payload: PoolEvents[E]) => void): this;
   off<E extends keyof PoolEvents>(event: E, listener: (payload: PoolEvents[E]) => void): this;
-  /** Reloads the model one device at a time without dropping requests. */
-  reload(modelPath?: string): Promise<void>;
+  /**
+   * The name the serving devices report for the model `modelId` (any serving device's model when
+   * omitted); undefined while none serves it.
+   */
+  modelName(modelId?: string): string | undefined;
+  /**
+   * Reloads the model one device at a time without dropping requests — all or nothing: if any
+   * device fails to load `model`, every device goes back to the model it had, and the error is
+   * thrown. Without `model`, each device reloads the file it runs.
+   */
+  reload(model?: PoolModel): Promise<void>;
   /** Stops accepting, finishes queued and in-flight work, stops workers. Idempotent. */
   close(): Promise<void>;
   /** Fails everything pending with `err` and kills workers at once. Idempotent. */

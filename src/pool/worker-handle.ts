@@ -5,11 +5,12 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { RESTART_BACKOFF_MAX_MS, type Config } from '../config.js';
+import { RESTART_BACKOFF_MAX_MS } from '../config.js';
+import type { PoolConfig } from './pool-config.js';
 import { errorFromCode, NoDeviceReadyError, WorkerCrashError, type LayoutError } from '../errors.js';
 import { maxBatchFor, type DeviceSpec } from './devices.js';
 import type { ParentMessage, WireOutcome, WireTask, WorkerMessage } from './protocol.js';
-import type { DeviceState, PriorityClass, WorkerEntry } from './types.js';
+import type { DeviceState, PoolModel, PriorityClass, WorkerEntry } from './types.js';
 import { WorkerWatchdog } from './worker-watchdog.js';
 
 /** The worker program a device runs unless told otherwise. */
@@ -44,8 +45,8 @@ export class WorkerHandle {
   readonly index: number;
   #state: DeviceState = 'stopped';
   #child: ChildProcess | undefined;
-  #modelPath: string;
-  readonly #config: Config;
+  #model: PoolModel;
+  readonly #config: PoolConfig;
   readonly #callbacks: WorkerCallbacks;
   readonly #entry: WorkerEntry;
   /** Batches the worker wants beyond its running one (its 'ready' says; 0 = one at a time). */
@@ -70,10 +71,10 @@ export class WorkerHandle {
   recycles = 0;
   lastError: { code: string; message: string; at: string } | undefined;
 
-  constructor(spec: DeviceSpec, index: number, modelPath: string, config: Config, callbacks: WorkerCallbacks, entry: WorkerEntry = { path: WORKER_MAIN }) {
+  constructor(spec: DeviceSpec, index: number, model: PoolModel, config: PoolConfig, callbacks: WorkerCallbacks, entry: WorkerEntry = { path: WORKER_MAIN }) {
     this.spec = spec;
     this.index = index;
-    this.#modelPath = modelPath;
+    this.#model = model;
     this.#config = config;
     this.#callbacks = callbacks;
     this.#watchdog = new WorkerWatchdog(config);
@@ -84,8 +85,9 @@ export class WorkerHandle {
     return this.#state;
   }
 
-  get modelPath(): string {
-    return this.#modelPath;
+  /** The model file this worker runs (or starts on), and the id its results carry. */
+  get model(): PoolModel {
+    return this.#model;
   }
 
   get pid(): number | undefined {
@@ -106,19 +108,19 @@ export class WorkerHandle {
   }
 
   /**
-   * Starts a worker on `modelPath` (the current model by default). Resolves once it serves —
-   * crash restarts on the way included — and rejects with the reason if it fails to load or is
-   * stopped first.
+   * Starts a worker on `model` (the current one by default). Resolves once it serves — crash
+   * restarts on the way included — and rejects with the reason if it fails to load or is stopped
+   * first.
    */
-  start(modelPath = this.#modelPath): Promise<void> {
-    this.#modelPath = modelPath;
+  start(model = this.#model): Promise<void> {
+    this.#model = model;
     const started = new Promise<void>((resolve, reject) => this.#startWaiters.push({ resolve, reject }));
     this.#spawn();
     return started;
   }
 
   #spawn(): void {
-    const modelPath = this.#modelPath;
+    const modelPath = this.#model.path;
     this.#stopping = false;
     this.#recycleRequested = false;
     this.#pagesSinceStart = 0;

@@ -3,7 +3,7 @@
  * inference running past its limit while heartbeats still come (a wedged session or driver call).
  * The WorkerHandle feeds it what the worker says and kills the process when it names a reason.
  */
-import type { Config } from '../config.js';
+import type { PoolConfig } from './pool-config.js';
 
 /**
  * Loading a model blocks the worker's thread (no heartbeats); creating a CUDA/TensorRT session
@@ -24,7 +24,7 @@ const AUTO_RUN_LIMIT_FLOOR_MS = 10_000;
 const IDLE_BLOATED_BEATS = 2;
 
 export class WorkerWatchdog {
-  readonly #config: Config;
+  readonly #config: PoolConfig;
   #lastHeardAt = 0;
   /** Slowest session.run per page seen on this process, ms (seeds the auto run limit). */
   #slowestRunPerPageMs = 0;
@@ -32,7 +32,7 @@ export class WorkerWatchdog {
   #readyRssMb: number | undefined;
   #idleBloatedBeats = 0;
 
-  constructor(config: Config) {
+  constructor(config: PoolConfig) {
     this.#config = config;
   }
 

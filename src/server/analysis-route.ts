@@ -7,14 +7,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { analyzeDocument, type AnalyzeDocumentOptions, type AnalyzedDocument, type UploadedFile } from '../document/index.js';
 import { InvalidParamError } from '../errors.js';
-import type { PoolResult } from '../pool/index.js';
+import type { EngineResult } from '../engine/index.js';
 import { clientAbortSignal, devicesHeader, recordDocument, type ServerContext } from './context.js';
 import { admissionFor } from './tenancy.js';
 import { isMultipart, parseRequestOptions, readMultipart, readSingleBody, type RequestInput } from './request-input.js';
 
-export interface AnalysisInput {
+interface AnalysisInput {
   readonly file: UploadedFile;
-  readonly options: Omit<AnalyzeDocumentOptions<PoolResult>, 'signal' | 'requestId' | 'window' | 'onPage' | 'admission'>;
+  readonly options: Omit<AnalyzeDocumentOptions<EngineResult>, 'signal' | 'requestId' | 'window' | 'onPage' | 'admission'>;
   /** The `priority` the request asked for, if any. */
   readonly priority?: unknown;
 }
@@ -28,7 +28,7 @@ export async function analyzeForRoute(
   reply: FastifyReply,
   route: string,
   readInput: () => AnalysisInput | Promise<AnalysisInput>,
-): Promise<AnalyzedDocument<PoolResult>> {
+): Promise<AnalyzedDocument<EngineResult>> {
   const signal = clientAbortSignal(request, reply);
   const { file, options, priority } = await readInput();
   const admission = admissionFor(request, priority, SYNC_ROUTE_PRIORITY);
@@ -48,7 +48,7 @@ export async function readLayoutInput(ctx: ServerContext, request: FastifyReques
 }
 
 /** The routes that take an upload the way /v1/layout does (/v1/layout, /analyze). */
-export function analyzeUpload(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, route: string): Promise<AnalyzedDocument<PoolResult>> {
+export function analyzeUpload(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, route: string): Promise<AnalyzedDocument<EngineResult>> {
   return analyzeForRoute(ctx, request, reply, route, async () => {
     const input = await readLayoutInput(ctx, request);
     return { file: input.files[0]!, options: parseRequestOptions(input.fields, ctx.config), priority: input.fields.priority };

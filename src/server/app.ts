@@ -1,6 +1,5 @@
 /**
- * Builds the HTTP service around the service's state (service-state.ts: pool, analyzer, cache,
- * jobs): fastify with multipart, OpenAPI (/docs, /openapi.json), one error shape, request ids in
+ * Builds the HTTP service around the service's state (service-state.ts: engine, cache, jobs): fastify with multipart, OpenAPI (/docs, /openapi.json), one error shape, request ids in
  * every log line, load shedding, metrics, and the routes. It builds none of that state; it owns
  * what it is handed from then on: `onClose` → `state.close()` (jobs, then the pool).
  */
@@ -33,7 +32,7 @@ import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { paddlexRoutes } from './routes/paddlex.js';
 import { seedCompatRoutes } from './routes/seed-compat.js';
-import { v1BatchRoutes } from './routes/v1-batch.js';
+import { v1LayoutFilesRoutes } from './routes/v1-layout-files.js';
 import { v1JobsRoutes } from './routes/v1-jobs.js';
 import { v1Routes } from './routes/v1.js';
 import { webRoutes } from './routes/web.js';
@@ -74,7 +73,8 @@ function timeoutCheckIntervalMs(config: Pick<Config, 'headersTimeoutMs' | 'uploa
 
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
   const { state } = options;
-  const { config, pool, jobs } = state;
+  const { config, engine, jobs } = state;
+  const pool = engine.pool;
   const uploadLimitBytes = Math.ceil(config.maxUploadMb * MB);
   const bodyLimitBytes = Math.ceil(uploadLimitBytes * (4 / 3)) + JSON_OVERHEAD_BYTES;
   const app = fastify({
@@ -111,8 +111,9 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const ctx: ServerContext = {
     config,
     pool,
+    engine,
     state,
-    documents: { analyzer: state.analyzer, limits: config },
+    documents: { analyzer: engine.analyzer, limits: config },
     jobs,
     callbackGuard: state.callbacks.guard,
     jsonBodies,
@@ -239,7 +240,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await app.register(healthRoutes, { ctx });
   await app.register(metricsRoutes, { ctx });
   await app.register(v1Routes, { ctx });
-  await app.register(v1BatchRoutes, { ctx });
+  await app.register(v1LayoutFilesRoutes, { ctx });
   await app.register(v1JobsRoutes, { ctx });
   await app.register(seedCompatRoutes, { ctx });
   await app.register(paddlexRoutes, { ctx });

@@ -7,7 +7,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { AbortedError } from '../errors.js';
-import type { LayoutPool, PoolResult, PoolSnapshot } from '../pool/index.js';
+import type { Engine, EngineResult } from '../engine/index.js';
+import type { LayoutPool } from '../pool/index.js';
 import type { GpuStats, GpuTelemetry } from '../telemetry/gpu.js';
 import type { AnalyzedDocument, DocumentContext } from '../document/index.js';
 import type { CallbackGuard, JobService } from '../jobs/index.js';
@@ -19,11 +20,14 @@ import type { ServiceState } from './service-state.js';
 
 export interface ServerContext {
   readonly config: Config;
+  /** The engine's pool: only the status and metrics routes read its snapshot. */
   readonly pool: LayoutPool;
-  /** The state the server was handed (its modelPath follows reloads). */
+  /** The engine: the model's identity, reloads, the page chain and the narrow load queries. */
+  readonly engine: Engine;
+  /** The state the server was handed. */
   readonly state: ServiceState;
-  /** The pool as the document layer's page analyzer, with this server's limits. */
-  readonly documents: DocumentContext<PoolResult>;
+  /** The engine's page chain as the document layer's page analyzer, with this server's limits. */
+  readonly documents: DocumentContext<EngineResult>;
   /** /v1/jobs: on the Redis cluster (--redis) or embedded in this process. */
   readonly jobs: JobService;
   /** Which addresses a job's callbackUrl may reach (--callback-allow); checked when a job is submitted. */
@@ -58,19 +62,14 @@ export function clientAbortSignal(_request: FastifyRequest, reply: FastifyReply)
 }
 
 /** Counts a finished document in the rolling stats and /metrics. */
-export function recordDocument(ctx: ServerContext, route: string, doc: AnalyzedDocument<PoolResult>): void {
+export function recordDocument(ctx: ServerContext, route: string, doc: AnalyzedDocument<EngineResult>): void {
   for (const page of doc.pages) ctx.stats.record(page.result.timing.totalMs);
   ctx.metrics.countPages(route, doc.pages.length);
 }
 
 /** `x-doclayout-device` lists the devices that answered, so load tools can split by device. */
-export function devicesHeader(results: readonly PoolResult[]): string {
+export function devicesHeader(results: readonly EngineResult[]): string {
   return [...new Set(results.map((r) => r.device))].join(',');
-}
-
-/** Devices that can take work now. */
-export function readyDevices(snapshot: PoolSnapshot): number {
-  return snapshot.devices.filter((d) => d.state === 'ready' || d.state === 'busy').length;
 }
 
 export function gpuStats(ctx: ServerContext): readonly GpuStats[] {

@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 
-export interface DiscardLimits {
+interface DiscardLimits {
   /** Body bytes read and thrown away after the answer; a client sending more is cut. */
   readonly maxBytes: number;
   /** Whole time allowed for the rest of the body (nginx's lingering_time is 30 s). */

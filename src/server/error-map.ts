@@ -15,9 +15,9 @@ import {
 } from '../errors.js';
 
 /** Seconds a client is told to wait after a 429/503 when the error carries no better figure. */
-export const DEFAULT_RETRY_AFTER_SECONDS = 1;
+const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
-export interface HttpError {
+interface HttpError {
   readonly statusCode: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly error: LayoutError;

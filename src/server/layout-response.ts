@@ -6,7 +6,7 @@
  */
 import type { AnalyzedDocument, AnalyzedPage, FailedPage } from '../document/index.js';
 
-export function pageBody(page: AnalyzedPage): Record<string, unknown> {
+function pageBody(page: AnalyzedPage): Record<string, unknown> {
   return {
     ...page.result,
     ...(page.overlay === undefined ? {} : { overlay: page.overlay }),
@@ -70,7 +70,7 @@ const regionSchema = {
 } as const;
 
 /** Documentation-only schema of a page result (responses are not re-serialised through it). */
-export const pageResultDoc = {
+const pageResultDoc = {
   type: 'object',
   properties: {
     model: { type: 'string' },

@@ -16,7 +16,7 @@ const SNAPSHOT_REUSE_MS = 250;
 const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const BATCH_SIZE_BUCKETS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
 
-export interface ServerMetricsOptions {
+interface ServerMetricsOptions {
   readonly pool: LayoutPool;
   readonly gpuTelemetry?: GpuTelemetry;
   /** Current event-loop lag in ms, sampled by the server's lag monitor. */

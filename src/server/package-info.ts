@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export interface PackageInfo {
+interface PackageInfo {
   readonly root: string;
   readonly version: string;
 }

@@ -15,7 +15,7 @@
 import { DOCLAYOUT_V3_LABELS } from '../model/index.js';
 import { parseLayoutParams } from '../model/index.js';
 import type { LayoutParams, Region } from '../model/index.js';
-import type { PoolResult } from '../pool/index.js';
+import type { EngineResult } from '../engine/index.js';
 
 /** Class id → label, starting from PP-DocLayoutV3's list and corrected by every result seen. */
 export class LabelIndex {
@@ -37,7 +37,7 @@ export class LabelIndex {
   }
 }
 
-export interface PaddleXLayoutFields {
+interface PaddleXLayoutFields {
   readonly threshold?: unknown;
   readonly layoutNms?: unknown;
   readonly layoutUnclipRatio?: unknown;
@@ -58,7 +58,7 @@ export function paddlexParams(fields: PaddleXLayoutFields, index: LabelIndex): P
 const round2 = (v: number): number => Math.round(v * 100) / 100;
 
 /** `/object-detection` `detectedObjects[]`. */
-export function detectedObjects(result: PoolResult): Array<{ bbox: number[]; categoryId: number; categoryName: string; score: number }> {
+export function detectedObjects(result: EngineResult): Array<{ bbox: number[]; categoryId: number; categoryName: string; score: number }> {
   return result.regions.map((r) => ({ bbox: [...r.bbox], categoryId: r.labelId, categoryName: r.label, score: r.score }));
 }
 
@@ -75,7 +75,7 @@ function layoutBox(r: Region): Record<string, unknown> {
 }
 
 /** `/layout-parsing` `prunedResult` for one page: the layout-detection part of PaddleX's result. */
-export function prunedResult(result: PoolResult, pageIndex: number | null, params: Partial<LayoutParams>): Record<string, unknown> {
+export function prunedResult(result: EngineResult, pageIndex: number | null, params: Partial<LayoutParams>): Record<string, unknown> {
   return {
     page_index: pageIndex,
     width: result.input.width,

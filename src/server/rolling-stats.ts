@@ -5,14 +5,14 @@
  */
 import { nearestRank } from '../util/percentile.js';
 
-export interface RollingSnapshot {
+interface RollingSnapshot {
   /** Pages answered per second over the window (or since start, if younger). */
   readonly pagesPerSec: number;
   /** Per-page latency (queue + service), ms; null before the first page. */
   readonly latencyMs: { readonly p50: number | null; readonly p95: number | null; readonly p99: number | null };
 }
 
-export interface RollingStatsOptions {
+interface RollingStatsOptions {
   readonly windowMs?: number;
   /** Latency samples kept; older ones in the window are dropped first when it overflows. */
   readonly maxSamples?: number;

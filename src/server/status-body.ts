@@ -10,6 +10,8 @@ import { gpuStats, type ServerContext } from './context.js';
 
 /** GPU figures nvidia-smi could not read (NaN here) arrive as null in the JSON. */
 export type StatusBody = PoolSnapshot & {
+  /** The name of the model the devices run (the engine's identity). */
+  readonly model: string;
   readonly gpus: readonly GpuStats[];
   readonly uptimeSeconds: number;
   readonly version: string;
@@ -24,6 +26,7 @@ export type StatusBody = PoolSnapshot & {
 export function statusBody(ctx: ServerContext): StatusBody {
   const rolling = ctx.stats.snapshot();
   return {
+    model: ctx.engine.identity.name,
     ...ctx.pool.snapshot(),
     gpus: gpuStats(ctx),
     uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 100) / 10,

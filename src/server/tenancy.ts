@@ -13,7 +13,7 @@ import { ApiKeys, type TenantEntry } from './api-keys.js';
 
 export const ANONYMOUS = 'anonymous';
 
-export interface RequestTenant {
+interface RequestTenant {
   readonly name: string;
   readonly limits: TenantLimits | undefined;
   readonly maxPriority: PriorityClass;

@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import { RequestTimeoutError, type LayoutError } from '../errors.js';
 
-export interface UploadRateLimits {
+interface UploadRateLimits {
   /** Bytes per second a body must keep up, averaged over each window (0 = off). */
   readonly minBytesPerS: number;
   /** Window the rate is measured over, ms: long enough to forgive a stalled moment on a real link. */

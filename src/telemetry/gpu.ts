@@ -23,7 +23,7 @@ export interface GpuTelemetry {
   close(): void;
 }
 
-export interface GpuTelemetryOptions {
+interface GpuTelemetryOptions {
   /** Polling period, ms. */
   intervalMs: number;
   /** Executable to run (default 'nvidia-smi', looked up in PATH); run with execFile, never a shell. */

@@ -11,7 +11,7 @@
 import { Piscina } from 'piscina';
 import type { HeapReport } from './thread-reply.js';
 
-export interface BudgetedThreadsOptions {
+interface BudgetedThreadsOptions {
   /** The thread module (a file path); its default export runs one task. */
   readonly filename: string;
   readonly threads: number;
@@ -25,7 +25,7 @@ export interface BudgetedThreadsOptions {
   readonly recycleAboveHeapMb?: number;
 }
 
-export interface RunOptions {
+interface RunOptions {
   readonly transferList?: ArrayBuffer[];
   /** The task's run may take this long, ms; none when absent. */
   readonly timeoutMs?: number;

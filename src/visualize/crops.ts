@@ -11,16 +11,16 @@ import { decodeImage, toBuffer, type DecodedImage, type Region } from '../model/
 /** Longest side of a crop, px: a full 600 dpi A4 column stays readable, a poster does not balloon. */
 export const MAX_CROP_SIDE_PX = 4096;
 /** Crops per page: far above any real layout (tens of regions), far below a pathological one. */
-export const MAX_CROPS_PER_PAGE = 1000;
+const MAX_CROPS_PER_PAGE = 1000;
 const CROP_JPEG_QUALITY = 90;
 
-export interface CropOptions {
+interface CropOptions {
   readonly format?: 'png' | 'jpeg';
   /** Only regions with these labels (default: every region). */
   readonly labels?: readonly string[];
 }
 
-export interface RegionCrop {
+interface RegionCrop {
   /** The region's index in the page result's `regions`. */
   readonly index: number;
   readonly label: string;

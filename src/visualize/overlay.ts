@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { decodeImage, toBuffer, type DecodedImage } from '../model/index.js';
 import type { Region } from '../model/index.js';
 
-export interface OverlayOptions {
+interface OverlayOptions {
   /** Reading-order numbers in circles (default true). */
   readonly showOrder?: boolean;
   /** "label score" tags (default true). */

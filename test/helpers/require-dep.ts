@@ -1,6 +1,6 @@
 /**
  * One rule for tests that need something outside npm (nginx, Chromium, OpenCV for Python, Redis,
- * the ../shared folder, xmllint and the official PAGE/ALTO schemas): when it is missing, the test is skipped with the reason printed — unless
+ * the ../shared folder, xmllint, the official PAGE/ALTO schemas, kubectl): when it is missing, the test is skipped with the reason printed — unless
  * DOCLAYOUT_REQUIRE lists it (CI sets DOCLAYOUT_REQUIRE=nginx,chromium,cv2,redis after installing
  * them), in which case the run fails. CI can then never go green on tests that did not run.
  * The nginx and Redis probes live with their harnesses (deploy/nginx-harness.ts, the jobs
@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import { test } from 'node:test';
 import { samplesDir } from '../fixtures/paths.js';
 
-export const DEPENDENCIES = ['nginx', 'chromium', 'cv2', 'redis', 'shared', 'xmllint', 'xsd'] as const;
+export const DEPENDENCIES = ['nginx', 'chromium', 'cv2', 'redis', 'shared', 'xmllint', 'xsd', 'kubectl'] as const;
 export type Dependency = (typeof DEPENDENCIES)[number];
 
 /** The dependencies DOCLAYOUT_REQUIRE lists ("all" for every one); a name it does not know throws. */

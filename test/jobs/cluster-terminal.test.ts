@@ -11,13 +11,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { createResultCache } from '../../src/cache/index.js';
 import { resolveConfig } from '../../src/config.js';
-import { poolAnalyzer } from '../../src/document/index.js';
+import { createEngine, type Engine } from '../../src/engine/index.js';
 import { Cluster, ClusterWorker, JobClient, jobSettings } from '../../src/jobs/index.js';
-import type { LayoutPool } from '../../src/pool/types.js';
+import { faultyWorkers } from '../fixtures/faulty-workers.js';
 import { RedisServer, skipWithoutRedis } from '../fixtures/redis-server.js';
-import { startPool } from '../pool/helpers.js';
+import { fixtureModel, poolConfig } from '../pool/helpers.js';
 import { clusterEnv, runCli, tempDir, waitFor, writePages, writePdf } from './helpers.js';
 
 const skip = skipWithoutRedis();
@@ -26,26 +25,27 @@ const options = { params: {}, pdfDpi: config.pdfDpi, maxPdfPages: 0 };
 
 describe('cluster: every document reaches a final state, and capacity is not a failure', { skip, timeout: 240_000 }, () => {
   let redis: RedisServer;
-  let pool: LayoutPool;
+  let engine: Engine;
   const clusters: Cluster[] = [];
   const workers: ClusterWorker[] = [];
 
   before(async () => {
     redis = await RedisServer.start();
     // One device, one page at a time, 100 ms a page, and room for one page in the queue.
-    pool = await startPool({ maxBatch: 1, maxQueue: 1 }, { faults: { 0: { delayMsPerPage: 100 } } });
+    engine = await createEngine({ config: poolConfig({ maxBatch: 1, maxQueue: 1 }), modelPath: fixtureModel(), workerEntry: faultyWorkers({ 0: { delayMsPerPage: 100 } }) });
+    await engine.ready();
   });
 
   after(async () => {
     for (const worker of workers) await worker.close();
     for (const cluster of clusters) await cluster.close();
-    await pool?.destroy();
+    await engine?.destroy();
     await redis?.destroy();
   });
 
   function startWorkerOn(queue: string): { cluster: Cluster; worker: ClusterWorker } {
     const cluster = new Cluster(jobSettings(resolveConfig({ redis: redis.url, queue, jobLockMs: 2_000 }, {})));
-    const worker = new ClusterWorker({ cluster, analyzer: poolAnalyzer(pool), cache: createResultCache({ kind: 'off' }, undefined, 60), modelSha256: 'test-model', maxPixels: config.maxPixels });
+    const worker = new ClusterWorker({ cluster, engine, maxPixels: config.maxPixels });
     worker.on('error', () => undefined);
     clusters.push(cluster);
     workers.push(worker);
@@ -62,7 +62,7 @@ describe('cluster: every document reaches a final state, and capacity is not a f
     // Interactive load that keeps the pool's one-page queue full.
     let flooding = true;
     let refused = 0;
-    const analyzer = poolAnalyzer(pool);
+    const analyzer = engine.analyzer;
     const flood = Array.from({ length: 4 }, async () => {
       while (flooding) {
         await analyzer.analyze({ source: { kind: 'image', bytes: page }, name: 'load.png' }, {}, { priority: 'interactive' }).catch((err: { code?: string }) => {

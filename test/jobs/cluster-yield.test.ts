@@ -9,13 +9,12 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createResultCache } from '../../src/cache/index.js';
 import { resolveConfig } from '../../src/config.js';
-import { poolAnalyzer } from '../../src/document/index.js';
+import { createEngine, type Engine, type PageChain } from '../../src/engine/index.js';
 import { Cluster, ClusterWorker, JobClient, jobSettings } from '../../src/jobs/index.js';
-import type { LayoutPool } from '../../src/pool/types.js';
+import { faultyWorkers } from '../fixtures/faulty-workers.js';
 import { RedisServer, skipWithoutRedis } from '../fixtures/redis-server.js';
-import { startPool } from '../pool/helpers.js';
+import { fixtureModel, poolConfig } from '../pool/helpers.js';
 import { tempDir, waitFor, writePages } from './helpers.js';
 
 const skip = skipWithoutRedis();
@@ -25,35 +24,36 @@ const HELD = 3;
 
 describe('a co-located cluster worker yields to interactive pages', { skip, timeout: 180_000 }, () => {
   let redis: RedisServer;
-  let pool: LayoutPool;
+  let engine: Engine;
   let cluster: Cluster;
   let worker: ClusterWorker | undefined;
 
   before(async () => {
     redis = await RedisServer.start();
     // Pages of ~300 ms: quick enough that the worker holds three rounds when nothing interactive runs.
-    pool = await startPool({ maxBatch: 1 }, { faults: { 0: { delayMsPerPage: 300 } } });
+    engine = await createEngine({ config: poolConfig({ maxBatch: 1 }), modelPath: fixtureModel(), workerEntry: faultyWorkers({ 0: { delayMsPerPage: 300 } }) });
+    await engine.ready();
     cluster = new Cluster(jobSettings(resolveConfig({ redis: redis.url, queue: 'yield' }, {})));
   });
 
   after(async () => {
     await worker?.close();
     await cluster?.close();
-    await pool?.destroy();
+    await engine?.destroy();
     await redis?.destroy();
   });
 
   it('holds one round in Redis terms while interactive pages are active, three once they stop, and loses nothing', async () => {
     let interactive = false;
     const config = resolveConfig({}, {});
-    worker = new ClusterWorker({
-      cluster,
-      analyzer: poolAnalyzer(pool),
-      cache: createResultCache({ kind: 'off' }, undefined, 60),
-      modelSha256: 'test-model',
-      maxPixels: config.maxPixels,
+    // The real engine's page chain, its interactive activity set by the test.
+    const chain: PageChain = {
+      cache: engine.cache,
+      cached: (keyFor, onHit) => engine.cached(keyFor, onHit),
+      capacity: () => engine.capacity(),
       interactiveActive: () => interactive,
-    });
+    };
+    worker = new ClusterWorker({ cluster, engine: chain, maxPixels: config.maxPixels });
     const stored: string[] = [];
     worker.on('page', (p: { docId: string; page: number; stored: boolean }) => {
       if (p.stored) stored.push(`${p.docId}#${p.page}`);

@@ -9,11 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
-import { NoCache } from '../../src/cache/index.js';
 import type { Config } from '../../src/config.js';
-import { poolAnalyzer } from '../../src/document/index.js';
+import { createEngine } from '../../src/engine/index.js';
 import { Cluster, ClusterWorker, JobClient, jobSettings } from '../../src/jobs/index.js';
-import { createPool, type LayoutPool } from '../../src/pool/index.js';
+import type { LayoutPool } from '../../src/pool/index.js';
 import { faultyWorkers, type WorkerFaults } from '../fixtures/faulty-workers.js';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
 import { repoRoot } from '../fixtures/paths.js';
@@ -137,11 +136,12 @@ export interface FaultyCluster {
 }
 
 export async function startFaultyCluster(config: Config, faults: WorkerFaults): Promise<FaultyCluster> {
-  const pool = await createPool({ config, modelPath: fixtureModelPath(), workerEntry: faultyWorkers({ 0: faults }) });
-  await pool.ready();
+  const engine = await createEngine({ config, modelPath: fixtureModelPath(), workerEntry: faultyWorkers({ 0: faults }) });
+  await engine.ready();
+  const pool = engine.pool;
   const workerCluster = new Cluster(jobSettings(config));
   const clientCluster = new Cluster(jobSettings(config));
-  const worker = new ClusterWorker({ cluster: workerCluster, analyzer: poolAnalyzer(pool), cache: new NoCache(), modelSha256: 'fixture', maxPixels: config.maxPixels });
+  const worker = new ClusterWorker({ cluster: workerCluster, engine, maxPixels: config.maxPixels });
   worker.start();
   return {
     pool,

@@ -8,11 +8,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { NoCache } from '../../src/cache/index.js';
 import { resolveConfig } from '../../src/config.js';
-import { poolAnalyzer } from '../../src/document/index.js';
+import { createEngine } from '../../src/engine/index.js';
 import { Cluster, ClusterWorker, JobClient, jobSettings, pageJobId, type BatchStatus } from '../../src/jobs/index.js';
-import { createPool, type LayoutPool } from '../../src/pool/index.js';
+import type { LayoutPool } from '../../src/pool/index.js';
 import { RedisServer, skipWithoutRedis } from '../fixtures/redis-server.js';
 import { fixtureModelPath, startFaultyCluster, waitFor, type FaultyCluster } from './helpers.js';
 import { faultyWorkers } from '../fixtures/faulty-workers.js';
@@ -84,12 +83,12 @@ describe('fetch limit', { skip, timeout: 120_000 }, () => {
       // Pages of at least 700 ms against a 1 s lock: a page waiting behind two others would not start in time.
       jobLockMs: 1_000,
     }, {});
-    const pool = await createPool({ config, modelPath: fixtureModelPath(), workerEntry: faultyWorkers({ 0: { delayMsPerPage: 700 } }) });
+    const engine = await createEngine({ config, modelPath: fixtureModelPath(), workerEntry: faultyWorkers({ 0: { delayMsPerPage: 700 } }) });
     const cluster = new Cluster(jobSettings(config));
     const jobs = new JobClient(new Cluster(jobSettings(config)));
-    const worker = new ClusterWorker({ cluster, analyzer: poolAnalyzer(pool), cache: new NoCache(), modelSha256: 'fixture', maxPixels: config.maxPixels });
+    const worker = new ClusterWorker({ cluster, engine, maxPixels: config.maxPixels });
     try {
-      await pool.ready();
+      await engine.ready();
       assert.equal(worker.pageJobLimit, 3, 'before any page: three rounds of capacity');
       worker.start();
       const png = await sharp({ create: { width: 120, height: 160, channels: 3, background: '#fff' } }).png().toBuffer();
@@ -99,7 +98,7 @@ describe('fetch limit', { skip, timeout: 120_000 }, () => {
       assert.equal(worker.pageJobLimit, 1, 'slow pages: one round only');
     } finally {
       await worker.close();
-      await pool.close();
+      await engine.close();
       await cluster.close();
       await jobs.cluster.close();
       await redis.destroy();

@@ -127,9 +127,9 @@ describe('priority admission queue', () => {
     const { queue, add, ids } = queueAt();
     add('b1', 'batch');
     add('i1', 'interactive');
-    assert.deepEqual(ids(queue.take(4, { batch: false })), ['i1']);
-    assert.equal(queue.peek({ batch: false }), undefined);
-    assert.deepEqual(queue.take(4, { batch: false }), []);
+    assert.deepEqual(ids(queue.take(4, { batchClass: false })), ['i1']);
+    assert.equal(queue.peek({ batchClass: false }), undefined);
+    assert.deepEqual(queue.take(4, { batchClass: false }), []);
     assert.equal(queue.peek()?.id, 'b1');
   });
 

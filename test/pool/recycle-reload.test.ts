@@ -54,7 +54,7 @@ describe('recycling and reload', { timeout: 60_000 }, () => {
     })();
     await oldModelServed;
     phase = 'during';
-    await pool.reload(next);
+    await pool.reload({ path: next, id: 'v2' });
     phase = 'after';
     await traffic;
     const models = (list: typeof served): string[] => [...new Set(list.map((r) => r.model))].sort();
@@ -66,7 +66,7 @@ describe('recycling and reload', { timeout: 60_000 }, () => {
     assert.ok(duringReload.some((r) => r.model === 'fixture-v2'), `nothing answered by the new model while the reload went on: ${JSON.stringify(served)}`);
 
     const after = pool.snapshot();
-    assert.equal(after.model, 'fixture-v2');
+    assert.equal(pool.modelName(), 'fixture-v2');
     assert.equal(after.failed, 0);
     assert.equal(after.completed, after.accepted);
     after.devices.forEach((d, i) => assert.notEqual(d.pid, before.devices[i]!.pid, `device ${i} restarted`));
@@ -83,13 +83,13 @@ describe('recycling and reload', { timeout: 60_000 }, () => {
     const broken = path.join(dir, 'broken.onnx');
     fs.writeFileSync(broken, 'not a model');
     const work = (await pages(4)).map((p) => pool.analyze(p));
-    await assert.rejects(pool.reload(broken), /broken\.onnx/);
+    await assert.rejects(pool.reload({ path: broken, id: 'broken' }), /broken\.onnx/);
     const { errors } = await settleAll(work);
     assert.equal(errors.length, 0, String(errors[0]));
     await Promise.all([untilState(pool, 0, 'ready'), untilState(pool, 1, 'ready')]);
     const result = await pool.analyze(await page());
     assert.equal(result.model, 'fixture-v3');
-    assert.equal(pool.snapshot().model, 'fixture-v3');
+    assert.equal(pool.modelName(), 'fixture-v3');
     await pool.close();
   });
 });

@@ -18,7 +18,7 @@ describe('WorkerHandle.start()', { timeout: 60_000 }, () => {
   const handles: WorkerHandle[] = [];
   const handle = (modelPath: string): WorkerHandle => {
     const config = poolConfig();
-    const created = new WorkerHandle(parseDevices('cpu', 1)[0]!, 0, modelPath, config, ignore);
+    const created = new WorkerHandle(parseDevices('cpu', 1)[0]!, 0, { path: modelPath, id: modelPath }, config, ignore);
     handles.push(created);
     return created;
   };

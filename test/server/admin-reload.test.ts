@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { json, startServer, type TestServer } from './helpers.js';
+import { json, multipart, startServer, whitePage, type TestServer } from './helpers.js';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
 
 const TOKEN = 'an-admin-token-for-tests';
@@ -68,5 +68,35 @@ describe('admin reload with a token', { timeout: 120_000 }, () => {
     const res = await server.app.inject({ method: 'POST', url: '/v1/admin/reload', headers: bearer(TOKEN), payload: { model: 'custom.onnx' } });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(json<{ path: string }>(res.body).path, fs.realpathSync(path.join(modelDir, 'custom.onnx')));
+  });
+});
+
+describe('admin reload that one device cannot take', { timeout: 120_000 }, () => {
+  let server: TestServer;
+  let modelDir: string;
+  before(async () => {
+    modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-admin-partial-'));
+    fs.copyFileSync(writeFixtureModel({ variant: 'v2' }), path.join(modelDir, 'v2.onnx'));
+    // Device 1 refuses fixture-v2: the reload would otherwise leave device 0 on it alone.
+    server = await startServer({ config: { adminToken: TOKEN, modelDir, devices: 'cpu:2', cpuThreads: 2 }, faults: { 1: { refuseModelName: 'fixture-v2' } } });
+  });
+  after(async () => {
+    await server.close();
+    fs.rmSync(modelDir, { recursive: true, force: true });
+  });
+
+  it('answers the error and leaves every device, and /v1/models, on the old model', async () => {
+    const before = json<{ loaded: { name: string; sha256: string } }>((await server.app.inject({ method: 'GET', url: '/v1/models' })).body).loaded;
+    const res = await server.app.inject({ method: 'POST', url: '/v1/admin/reload', headers: bearer(TOKEN), payload: { model: 'v2.onnx' } });
+    assert.ok(res.statusCode >= 500, res.body);
+    assert.match(json<{ error: { message: string } }>(res.body).error.message, /refuses model fixture-v2/);
+    const after = json<{ loaded: { name: string; sha256: string } }>((await server.app.inject({ method: 'GET', url: '/v1/models' })).body).loaded;
+    assert.deepEqual(after, before);
+    assert.equal(after.name, 'fixture-v3');
+    const page = await whitePage(200, 260);
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => server.app.inject({ method: 'POST', url: '/v1/layout', ...multipart([{ name: `p${i}.png`, bytes: page, type: 'image/png' }]) })));
+    const served = answers.map((a) => json<{ model: string; device: string }>(a.body));
+    assert.deepEqual([...new Set(served.map((r) => r.model))], ['fixture-v3']);
+    assert.deepEqual([...new Set(served.map((r) => r.device))].sort(), ['cpu:0', 'cpu:1']);
   });
 });

@@ -8,8 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { createPool } from '../../src/pool/index.js';
-import type { LayoutPool } from '../../src/pool/types.js';
 import { buildServer, createServiceState } from '../../src/server/index.js';
 import { createGpuTelemetry, type GpuTelemetry } from '../../src/telemetry/gpu.js';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
@@ -20,7 +18,6 @@ const skip = process.platform === 'win32' ? 'needs a POSIX shell for the stand-i
 describe('GPU telemetry in /v1/status and /metrics', { skip, timeout: 60_000 }, () => {
   let dir: string;
   let telemetry: GpuTelemetry;
-  let pool: LayoutPool;
   let app: FastifyInstance;
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-smi-'));
@@ -30,8 +27,8 @@ describe('GPU telemetry in /v1/status and /metrics', { skip, timeout: 60_000 }, 
     telemetry = createGpuTelemetry({ intervalMs: 3_600_000, command: script });
     await telemetry.refresh();
     const config = testConfig();
-    pool = await createPool({ config, modelPath: writeFixtureModel({ variant: 'v3' }) });
-    app = await buildServer({ state: await createServiceState({ config, pool }), gpuTelemetry: telemetry });
+    const state = await createServiceState({ config, modelPath: writeFixtureModel({ variant: 'v3' }) });
+    app = await buildServer({ state, gpuTelemetry: telemetry });
   });
   after(async () => {
     await app?.close();

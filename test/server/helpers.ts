@@ -9,7 +9,6 @@ import sharp from 'sharp';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { FastifyInstance } from 'fastify';
 import { resolveConfig, type Config, type OptionName } from '../../src/config.js';
-import { createPool } from '../../src/pool/index.js';
 import type { DeviceSpec } from '../../src/pool/index.js';
 import type { LayoutPool } from '../../src/pool/types.js';
 import { buildServer, createServiceState } from '../../src/server/index.js';
@@ -24,8 +23,6 @@ export interface TestServer {
   readonly url: string | undefined;
   close(): Promise<void>;
 }
-
-type PoolOptions = Parameters<typeof createPool>[0];
 
 export interface StartOptions {
   readonly config?: Partial<Record<OptionName, unknown>>;
@@ -58,9 +55,10 @@ export function tempDataDir(): string {
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const config = testConfig(options.config);
   const modelPath = writeFixtureModel({ variant: 'v3' });
-  const pool = await createPool({ config, modelPath, ...(options.devices ? { devices: options.devices } : {}), ...(options.faults ? { workerEntry: faultyWorkers(options.faults) } : {}) });
-  await pool.ready();
-  const app = await buildServer({ state: await createServiceState({ config, pool, modelPath }) });
+  const state = await createServiceState({ config, modelPath, ...(options.devices ? { devices: options.devices } : {}), ...(options.faults ? { workerEntry: faultyWorkers(options.faults) } : {}) });
+  await state.engine.ready();
+  const pool = state.engine.pool;
+  const app = await buildServer({ state });
   let url: string | undefined;
   if (options.listen) url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {

@@ -1,13 +1,12 @@
 /**
  * The service's state is built in one place (createServiceState) and handed to buildServer, which
  * wires routes around it and owns it from then on: closing the server closes the jobs and the
- * pool. Without --redis the jobs are embedded and use the state's own cache and analyzer.
+ * engine. Without --redis the jobs are embedded and page through the state's engine and cache.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryCache, NoCache } from '../../src/cache/index.js';
 import { EmbeddedJobService } from '../../src/jobs/index.js';
-import { createPool } from '../../src/pool/index.js';
 import { buildServer, createServiceState } from '../../src/server/index.js';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
 import { waitFor } from '../jobs/helpers.js';
@@ -17,14 +16,15 @@ describe('service state', { timeout: 120_000 }, () => {
   it('embedded: jobs, cache and analyzer built once; the server uses them and closes them with the pool', async () => {
     const config = testConfig();
     const modelPath = writeFixtureModel({ variant: 'v3' });
-    const pool = await createPool({ config, modelPath });
-    const state = await createServiceState({ config, pool, modelPath });
+    const state = await createServiceState({ config, modelPath });
+    const pool = state.engine.pool;
     assert.ok(state.jobs instanceof EmbeddedJobService);
     assert.ok(state.cache instanceof MemoryCache, 'memory:256MiB without --redis');
     assert.equal(state.clusterWorker, undefined);
     const app = await buildServer({ state });
     assert.equal(app.doclayout.jobs, state.jobs);
-    assert.equal(app.doclayout.documents.analyzer, state.analyzer);
+    assert.equal(app.doclayout.documents.analyzer, state.engine.analyzer);
+    assert.equal(state.engine.cache, state.cache, 'the engine pages through the state\'s cache');
 
     // A job through the server runs on the state's analyzer and lands in the state's cache.
     const page = await whitePage(200, 260);
@@ -44,16 +44,15 @@ describe('service state', { timeout: 120_000 }, () => {
     await state.close(); // idempotent: a second close is the first one's promise
   });
 
-  it('--cache off is honoured; --cluster-worker without a model file is refused before anything opens', async () => {
+  it('--cache off is honoured; a model file that cannot be read is refused before any device starts', async () => {
     const config = testConfig({ cache: 'off' });
-    const pool = await createPool({ config, modelPath: writeFixtureModel({ variant: 'v3' }) });
+    const state = await createServiceState({ config, modelPath: writeFixtureModel({ variant: 'v3' }) });
     try {
-      const state = await createServiceState({ config, pool });
       assert.ok(state.cache instanceof NoCache);
-      const clusterConfig = testConfig({ redis: 'redis://127.0.0.1:1', clusterWorker: true });
-      await assert.rejects(createServiceState({ config: clusterConfig, pool }), /--cluster-worker needs the model file/);
     } finally {
-      await pool.close();
+      await state.close();
     }
+    const clusterConfig = testConfig({ redis: 'redis://127.0.0.1:1', clusterWorker: true });
+    await assert.rejects(createServiceState({ config: clusterConfig, modelPath: '/no/such/model.onnx' }), /ENOENT/);
   });
 });

@@ -10,7 +10,6 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { unzipSync } from 'fflate';
-import { createPool } from '../../src/pool/index.js';
 import { buildServer, createServiceState } from '../../src/server/index.js';
 import { RedisServer, skipWithoutRedis } from '../fixtures/redis-server.js';
 import { clusterEnv, fixtureModelPath, startWorker, stopWorker, waitFor, type WorkerProcess } from '../jobs/helpers.js';
@@ -229,10 +228,10 @@ describe('/v1/jobs with Redis (a worker process runs the pages)', { skip, timeou
 
   const serverOnRedis = async (): Promise<FastifyInstance> => {
     const config = testConfig({ redis: redis.url, queue: 'http', callbackAllow: '127.0.0.1/32' });
-    const pool = await createPool({ config, modelPath: fixtureModelPath() });
-    await pool.ready();
+    const state = await createServiceState({ config, modelPath: fixtureModelPath() });
+    await state.engine.ready();
     // With `redis` set, the state's /v1/jobs is the Redis job service, as under `serve --redis`.
-    const app = await buildServer({ state: await createServiceState({ config, pool, modelPath: fixtureModelPath() }) });
+    const app = await buildServer({ state });
     servers.push(app);
     return app;
   };

@@ -1,6 +1,6 @@
 /**
- * `doclayout serve`: config → model path → pool → the service's state (createServiceState: cache,
- * jobs, analyzer, cluster worker) → server → listen, and the teardown. Every option of config.ts is a flag here, generated from its table.
+ * `doclayout serve`: config → model path → the service's state (createServiceState: the engine and
+ * its pool, cache, jobs, cluster worker) → server → listen, and the teardown. Every option of config.ts is a flag here, generated from its table.
  * SIGTERM/SIGINT drain (readiness 503, in-flight work finishes, exit 0; a second signal or the
  * drain timeout fails what is left, exit 1); SIGHUP reloads the model device by device.
  */
@@ -10,7 +10,6 @@ import pino, { type Logger } from 'pino';
 import { optionSpecs, removedOptions, type Config, type OptionName, type RemovedOptionName } from '../../config.js';
 import { DeadlineExceededError } from '../../errors.js';
 import { resolveModelPath } from '../../model/index.js';
-import { createPool } from '../../pool/index.js';
 import { buildServer, createServiceState, reloadServerModel, startDraining } from '../../server/index.js';
 import { createGpuTelemetry, type GpuTelemetry } from '../../telemetry/gpu.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
@@ -37,16 +36,16 @@ function publicUrl(address: AddressInfo): string {
   return `http://${host}:${address.port}`;
 }
 
-export async function runServe(config: Config): Promise<void> {
+async function runServe(config: Config): Promise<void> {
   const logger: Logger = pino({ level: config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
   const modelPath = resolveModelPath(config);
   const gpuTelemetry: GpuTelemetry | undefined = config.gpuTelemetryMs > 0 ? createGpuTelemetry({ intervalMs: config.gpuTelemetryMs }) : undefined;
   logger.info({ modelPath, devices: config.devices, maxBatch: config.maxBatch, maxQueue: config.maxQueue }, 'starting pool');
-  const pool = await createPool({ config, modelPath });
   // With --redis, /v1/jobs lives in Redis and runs on the cluster's workers (`doclayout worker`);
   // with --cluster-worker too, this server's devices also run the cluster's pages, behind its own interactive ones.
-  const state = await createServiceState({ config, pool, modelPath, logger });
-  const worker = state.clusterWorker;
+  const state = await createServiceState({ config, modelPath, logger });
+  const { engine, clusterWorker: worker } = state;
+  engine.on('identity', (identity) => logger.info({ model: identity.name, modelPath: identity.path, sha256: identity.sha256 }, 'model identity changed'));
   const app = await buildServer({ state, logger, gpuTelemetry });
 
   let shuttingDown = false;
@@ -54,7 +53,7 @@ export async function runServe(config: Config): Promise<void> {
     if (shuttingDown) {
       // A second Ctrl-C / SIGTERM: stop waiting for in-flight work.
       logger.warn({ signal }, 'second signal, failing in-flight work');
-      await pool.destroy(DeadlineExceededError(0));
+      await engine.destroy(DeadlineExceededError(0));
       process.exit(1);
     }
     shuttingDown = true;
@@ -64,7 +63,7 @@ export async function runServe(config: Config): Promise<void> {
     const drainTimer = setTimeout(() => {
       exitCode = 1;
       logger.error({ drainTimeoutMs: config.drainTimeoutMs }, 'drain timeout, failing in-flight work');
-      void pool.destroy(DeadlineExceededError(config.drainTimeoutMs));
+      void engine.destroy(DeadlineExceededError(config.drainTimeoutMs));
       app.server.closeAllConnections();
     }, config.drainTimeoutMs);
     drainTimer.unref();
@@ -89,7 +88,7 @@ export async function runServe(config: Config): Promise<void> {
   process.on('SIGHUP', () => {
     logger.info({ signal: 'SIGHUP' }, 'reloading model');
     reloadServerModel(app).then(
-      () => logger.info({ model: pool.snapshot().model }, 'model reloaded'),
+      (identity) => logger.info({ model: identity.name, sha256: identity.sha256 }, 'model reloaded'),
       (err: unknown) => logger.error({ err }, 'model reload failed'),
     );
   });
@@ -99,9 +98,9 @@ export async function runServe(config: Config): Promise<void> {
   logger.info({ url }, 'listening');
   process.stderr.write(`doclayout listening on ${url}  (web UI ${url}/, dashboard ${url}/dashboard, API docs ${url}/docs)\n`);
 
-  pool.ready().then(
-    () => {
-      logger.info({ devices: pool.snapshot().devices.map((d) => d.id) }, 'pool ready');
+  engine.ready().then(
+    (identity) => {
+      logger.info({ devices: engine.load().devices.map((d) => d.id), model: identity.name, sha256: identity.sha256 }, 'pool ready');
       worker?.start();
     },
     (err: unknown) => {

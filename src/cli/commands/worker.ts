@@ -8,13 +8,13 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { createResultCache, parseCacheSpec } from '../../cache/index.js';
 import type { OptionName } from '../../config.js';
-import { createPoolAnalyzer } from '../../document/index.js';
+import { createEngine } from '../../engine/index.js';
 import { InvalidParamError } from '../../errors.js';
 import { callbackSettings, Cluster, ClusterWorker, jobSettings } from '../../jobs/index.js';
-import { resolveModelPath, sha256File } from '../../model/index.js';
+import { resolveModelPath } from '../../model/index.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
 
-export const WORKER_OPTIONS: readonly OptionName[] = [
+const WORKER_OPTIONS: readonly OptionName[] = [
   'redis', 'queue', 'cache', 'jobTtlS', 'jobLockMs', 'jobAttempts', 'callbackAllow', 'callbackTimeoutMs',
   'model', 'modelDir', 'devices', 'cpuThreads', 'maxBatch', 'maxQueueDelayMs', 'maxQueue', 'requestTimeoutMs',
   'maxRetries', 'heartbeatIntervalMs', 'watchdogTimeoutMs', 'restartBackoffMs', 'recycleAfterPages', 'recycleRssMb', 'idleRecycleMarginMb',
@@ -34,14 +34,19 @@ export function registerWorkerCommand(program: Command): void {
     if (!config.redis) throw InvalidParamError('--redis', 'a worker needs the queue: --redis redis://HOST:PORT');
     const logger = pino({ level: config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
     const modelPath = resolveModelPath(config);
-    const [analyzer, modelSha256] = await Promise.all([createPoolAnalyzer(modelPath, config), sha256File(modelPath)]);
     const cluster = new Cluster(jobSettings(config));
     const cache = createResultCache(parseCacheSpec(config.cache, true), cluster.redis, config.jobTtlS);
+    const engine = await createEngine({ config, modelPath, cache });
+    try {
+      await engine.ready();
+    } catch (err) {
+      await engine.destroy(err instanceof Error ? err : undefined);
+      await cluster.close();
+      throw err;
+    }
     const worker = new ClusterWorker({
       cluster,
-      analyzer,
-      cache,
-      modelSha256,
+      engine,
       maxPixels: config.maxPixels,
       ...(typeof options.workerId === 'string' ? { workerId: options.workerId } : {}),
       devices: config.devices.split(','),
@@ -64,7 +69,7 @@ export function registerWorkerCommand(program: Command): void {
         let code = 0;
         try {
           await worker.close();
-          await analyzer.close();
+          await engine.close();
           await cluster.close();
         } catch (err) {
           code = 1;
@@ -80,7 +85,7 @@ export function registerWorkerCommand(program: Command): void {
     process.on('SIGINT', () => stop('SIGINT'));
 
     worker.start();
-    logger.info({ id: worker.id, queue: config.queue, capacity: analyzer.capacity(), cache: cache.kind }, 'worker ready');
-    process.stderr.write(`doclayout worker ${worker.id} on ${config.queue} (${config.redis}), capacity ${analyzer.capacity()} pages\n`);
+    logger.info({ id: worker.id, queue: config.queue, capacity: engine.capacity(), cache: cache.kind, model: engine.identity.name, sha256: engine.identity.sha256 }, 'worker ready');
+    process.stderr.write(`doclayout worker ${worker.id} on ${config.queue} (${config.redis}), capacity ${engine.capacity()} pages\n`);
   });
 }

@@ -5,7 +5,7 @@
  */
 import { JobClient, listWorkers, type QueueCounts, type WorkerInfo } from '../../jobs/index.js';
 
-export interface ClusterStatus {
+interface ClusterStatus {
   readonly time: string;
   readonly queue: string;
   readonly healthy: boolean;

@@ -23,13 +23,13 @@ export interface InstanceStatus {
   readonly status: StatusBody | undefined;
 }
 
-export interface FetchStatusOptions {
+interface FetchStatusOptions {
   /** Limit for the whole request, ms: a wedged instance must not stall the report. */
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
 }
 
-export function statusUrl(base: string): string {
+function statusUrl(base: string): string {
   return `${base.replace(/\/+$/, '')}/v1/status`;
 }
 
@@ -61,7 +61,7 @@ function describe(err: unknown): string {
   return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
 }
 
-export async function fetchInstanceStatus(url: string, options: FetchStatusOptions): Promise<InstanceStatus> {
+async function fetchInstanceStatus(url: string, options: FetchStatusOptions): Promise<InstanceStatus> {
   const base = url.replace(/\/+$/, '');
   const down = (problem: string): InstanceStatus => ({ url: base, up: false, healthy: false, problem, status: undefined });
   const timeout = AbortSignal.timeout(options.timeoutMs);

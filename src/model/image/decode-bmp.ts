@@ -9,7 +9,7 @@
  */
 import { CorruptImageError, ImageTooLargeError, UnsupportedMediaError } from '../../errors.js';
 
-export interface BmpDecoded {
+interface BmpDecoded {
   readonly data: Buffer;
   readonly width: number;
   readonly height: number;

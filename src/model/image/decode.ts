@@ -36,7 +36,7 @@ const DEFAULT_INPUT_NAME = 'input';
  */
 const FAIL_ON = 'truncated' as const;
 
-export function resolveDecodeOptions(options: DecodeOptions = {}): { name: string; maxPixels: number } {
+function resolveDecodeOptions(options: DecodeOptions = {}): { name: string; maxPixels: number } {
   return {
     name: options.name ?? DEFAULT_INPUT_NAME,
     maxPixels: options.maxPixels ?? optionSpecs.maxPixels.default,

@@ -19,9 +19,9 @@ import { decodeImage, type DecodeOptions, type DecodedImage } from './decode.js'
 import { resizeCubicToChw } from './resize-cubic.js';
 import type { ModelInfo, PageGeometry, PreprocessedPage } from '../types.js';
 
-export type PreprocessInfo = Pick<ModelInfo, 'inputWidth' | 'inputHeight' | 'mean' | 'std'>;
+type PreprocessInfo = Pick<ModelInfo, 'inputWidth' | 'inputHeight' | 'mean' | 'std'>;
 
-export interface PreprocessOptions {
+interface PreprocessOptions {
   /**
    * 'opencv' (default): PaddleX's exact pixels (cv2.resize INTER_CUBIC). 'sharp': libvips' cubic,
    * off the event loop, close but not identical.

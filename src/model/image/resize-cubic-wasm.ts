@@ -6,7 +6,7 @@
  */
 import { resizeCubicWasmBase64 } from './resize-cubic-wasm.generated.js';
 
-export interface ResizeCubicKernels {
+interface ResizeCubicKernels {
   /** First byte the JS side may use. */
   heapBase(): number;
   /**
@@ -21,7 +21,7 @@ export interface ResizeCubicKernels {
   ): void;
 }
 
-export interface ResizeCubicWasm {
+interface ResizeCubicWasm {
   readonly kernels: ResizeCubicKernels;
   /** Byte view of the whole memory, valid until the next `reserve`. */
   readonly bytes: Uint8Array;

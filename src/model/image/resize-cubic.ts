@@ -209,7 +209,7 @@ export function resizeCubicOpenCv(src: Uint8Array, srcWidth: number, srcHeight: 
  * as numpy computes on float32 arrays: v · scale, then (· − mean[c]) / std[c] (skipped when all
  * means are 0 and all stds 1, which changes nothing anyway).
  */
-export interface ModelValueConversion {
+interface ModelValueConversion {
   readonly scale: number;
   readonly mean: readonly number[];
   readonly std: readonly number[];

@@ -21,7 +21,7 @@ export interface LayoutBox {
   readonly polygon?: readonly Point[];
 }
 
-export function labelOf(labels: readonly string[], classId: number): string {
+function labelOf(labels: readonly string[], classId: number): string {
   return labels[classId] ?? `class_${classId}`;
 }
 

@@ -70,7 +70,7 @@ function sklanskyChain(pts: readonly Point[], start: number, end: number, skipSi
 }
 
 /** cv::convexHull(points, clockwise = true): hull vertices as indices into `pts`, in OpenCV's order. */
-export function convexHullIndicesCv(pts: readonly Point[]): number[] {
+function convexHullIndicesCv(pts: readonly Point[]): number[] {
   const total = pts.length;
   if (total === 0) return [];
   const order = pts.map((_, i) => i).sort((a, b) => pts[a]![0] - pts[b]![0] || pts[a]![1] - pts[b]![1] || a - b);

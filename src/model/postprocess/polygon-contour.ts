@@ -178,7 +178,7 @@ export function traceOuterBorder(img: ResampledMask, x0: number, y0: number): nu
 }
 
 /** cv2.contourArea (unsigned) of a flat closed contour. */
-export function contourArea(pts: readonly number[]): number {
+function contourArea(pts: readonly number[]): number {
   const n = pts.length / 2;
   if (n < 3) return 0;
   let twice = 0;

@@ -9,7 +9,7 @@ import { minAreaRectBoxPoints } from './min-area-rect.js';
 export type Point = readonly [number, number];
 
 /** Absolute shoelace area. Fewer than 3 points have no area. */
-export function polygonArea(poly: readonly Point[]): number {
+function polygonArea(poly: readonly Point[]): number {
   const n = poly.length;
   if (n < 3) return 0;
   let twice = 0;
@@ -92,7 +92,7 @@ export function polygonIntersectionArea(a: readonly Point[], b: readonly Point[]
   return Math.abs(total);
 }
 
-export type OverlapMode = 'union' | 'small' | 'large';
+type OverlapMode = 'union' | 'small' | 'large';
 
 /**
  * PaddleX's calculate_polygon_overlap_ratio: intersection over union, over the smaller or over the

@@ -14,7 +14,7 @@ import type { PageGeometry, ShapeMode } from '../types.js';
 export type { Point } from './polygon-geometry.js';
 
 /** What PaddleX looks at beyond the box itself. */
-export interface PolygonContext {
+interface PolygonContext {
   /**
    * PaddleX's `max_box_w` over all boxes of the page, which sets how far apart kept vertices may
    * be. PaddleX computes it as max(x2 − y1) (columns 4 − 3, not 4 − 2); callers that want its

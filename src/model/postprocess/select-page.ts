@@ -10,7 +10,7 @@ import { f32 } from './numeric.js';
 import { defaultLayoutParams, type LayoutParams, type RawOutputs } from '../types.js';
 
 /** The lowest score any label can pass with: the global threshold, or the map's smallest value. */
-export function lowestThreshold(threshold: LayoutParams['threshold'] = defaultLayoutParams.threshold): number {
+function lowestThreshold(threshold: LayoutParams['threshold'] = defaultLayoutParams.threshold): number {
   if (typeof threshold === 'number') return threshold;
   // Labels missing from a per-label map use PaddleX's default.
   return Math.min(DEFAULT_LABEL_THRESHOLD, ...Object.values(threshold));

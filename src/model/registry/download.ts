@@ -14,13 +14,13 @@ import { ChecksumError, DownloadError } from '../../errors.js';
 import { describeDownloadFailure, describeHttpStatus } from './download-failure.js';
 import type { KnownModel } from './registry.js';
 
-export interface DownloadProgress {
+interface DownloadProgress {
   readonly url: string;
   readonly receivedBytes: number;
   readonly totalBytes: number | undefined;
 }
 
-export interface PullOptions {
+interface PullOptions {
   readonly modelDir: string;
   readonly onProgress?: (progress: DownloadProgress) => void;
   /** Re-download even when a verified file is present. */

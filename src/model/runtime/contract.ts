@@ -9,7 +9,7 @@ import { DOCLAYOUT_L_LABELS, DOCLAYOUT_V3_LABELS, labelsFromMetadata } from '../
 import type { ContractKind, ModelInfo, ModelVariant } from '../types.js';
 
 /** What session.ts learns from onnxruntime about one input or output. */
-export interface ValueSignature {
+interface ValueSignature {
   readonly name: string;
   readonly type: string;
   /** Dimensions; strings or -1 for dynamic ones. */

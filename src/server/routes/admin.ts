@@ -1,6 +1,8 @@
 /**
- * `POST /v1/admin/reload`: reloads the model one device at a time without dropping requests
- * (SIGHUP does the same from the shell). An optional `{ "model": NAME|FILE }` switches models.
+ * `POST /v1/admin/reload`: reloads the model one device at a time without dropping requests, all
+ * or nothing — if a device cannot load it, every device is back on the old model and the route
+ * answers the error (SIGHUP does the same from the shell). An optional `{ "model": NAME|FILE }`
+ * switches models.
  *
  * The route exists only when an admin token is configured (--admin-token / DOCLAYOUT_ADMIN_TOKEN)
  * and needs `Authorization: Bearer <token>`, compared in constant time: the server listens on
@@ -14,6 +16,7 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { InvalidParamError, ModelNotFoundError, ModelRefusedError, UnauthorizedError } from '../../errors.js';
 import { findKnownModel, knownModels, resolveModelPath } from '../../model/index.js';
+import type { ModelIdentity } from '../../engine/index.js';
 import type { ServerContext } from '../context.js';
 
 const refused = (): Error => ModelRefusedError(knownModels.map((m) => m.name).join(', '));
@@ -24,7 +27,7 @@ function isInside(file: string, dir: string): boolean {
 }
 
 /** A registry name, or an existing .onnx file whose real path lies inside the model directory. */
-export function resolveReloadModel(modelDir: string, model: string): string {
+function resolveReloadModel(modelDir: string, model: string): string {
   const known = findKnownModel(model);
   if (known) {
     try {
@@ -48,11 +51,9 @@ export function resolveReloadModel(modelDir: string, model: string): string {
   throw refused();
 }
 
-export async function reloadModel(ctx: ServerContext, model: string | undefined): Promise<string | undefined> {
-  const modelPath = model === undefined ? ctx.state.modelPath : resolveReloadModel(ctx.config.modelDir, model);
-  await ctx.pool.reload(modelPath);
-  if (modelPath !== undefined) ctx.state.modelPath = modelPath;
-  return modelPath;
+/** All or nothing across devices (the engine's reload): the identity afterwards. */
+export function reloadModel(ctx: ServerContext, model: string | undefined): Promise<ModelIdentity> {
+  return ctx.engine.reload(model === undefined ? undefined : resolveReloadModel(ctx.config.modelDir, model));
 }
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
@@ -89,9 +90,9 @@ export function adminRoutes(app: FastifyInstance, options: { ctx: ServerContext 
       throw InvalidParamError('model', 'expected a model name or file name');
     }
     const started = Date.now();
-    const modelPath = await reloadModel(ctx, body.model as string | undefined);
-    request.log.info({ modelPath, ms: Date.now() - started }, 'model reloaded');
-    return { status: 'reloaded', model: ctx.pool.snapshot().model, path: modelPath ?? null, reloadMs: Date.now() - started };
+    const identity = await reloadModel(ctx, body.model as string | undefined);
+    request.log.info({ modelPath: identity.path, sha256: identity.sha256, ms: Date.now() - started }, 'model reloaded');
+    return { status: 'reloaded', model: identity.name, path: identity.path, sha256: identity.sha256, reloadMs: Date.now() - started };
   });
   return Promise.resolve();
 }

@@ -5,9 +5,9 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { NoDeviceReadyError, OverloadedError, PoolClosedError, type LayoutError } from '../../errors.js';
-import { readyDevices, type ServerContext } from '../context.js';
+import type { ServerContext } from '../context.js';
 
-export interface Readiness {
+interface Readiness {
   readonly ready: boolean;
   readonly devicesReady: number;
   readonly queueDepth: number;
@@ -16,9 +16,9 @@ export interface Readiness {
   readonly reason: LayoutError | undefined;
 }
 
-export function readiness(ctx: ServerContext): Readiness {
-  const snapshot = ctx.pool.snapshot();
-  const devicesReady = readyDevices(snapshot);
+function readiness(ctx: ServerContext): Readiness {
+  const snapshot = ctx.engine.load();
+  const devicesReady = snapshot.devices.filter((d) => d.state === 'ready' || d.state === 'busy').length;
   let reason: LayoutError | undefined;
   if (ctx.draining || snapshot.state === 'draining' || snapshot.state === 'closed') reason = PoolClosedError();
   else if (devicesReady === 0) reason = NoDeviceReadyError(snapshot.devices.map((d) => `${d.id} ${d.state}`).join(', ') || 'no devices');

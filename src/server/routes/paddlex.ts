@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UnsupportedMediaError } from '../../errors.js';
 import { checkUpload, type AnalyzedPage } from '../../document/index.js';
 import type { LayoutParams } from '../../model/index.js';
-import type { PoolResult } from '../../pool/index.js';
+import type { EngineResult } from '../../engine/index.js';
 import { analyzeForRoute } from '../analysis-route.js';
 import type { ServerContext } from '../context.js';
 import {
@@ -135,7 +135,7 @@ export function paddlexRoutes(app: FastifyInstance, options: { ctx: ServerContex
     if (doc.failedPages[0]) throw doc.failedPages[0].error;
     for (const page of doc.pages) labels.learn(page.result.regions);
     const isPdf = doc.mediaType === 'pdf';
-    const results = doc.pages.map((page: AnalyzedPage<PoolResult>) => ({
+    const results = doc.pages.map((page: AnalyzedPage<EngineResult>) => ({
       prunedResult: prunedResult(page.result, isPdf ? page.result.input.page - 1 : null, params),
       ...(page.overlay ? { outputImages: { layout_det_res: page.overlay } } : {}),
       ...(page.image ? { inputImage: page.image } : {}),

@@ -22,7 +22,7 @@ const STATE_NAMES: Readonly<Record<DeviceSnapshot['state'], string>> = {
 };
 
 /** "cuda:1" → "GPU_1_Ready"; "cpu:0" → "CPU_0_Ready". */
-export function engineName(device: DeviceSnapshot): string {
+function engineName(device: Pick<DeviceSnapshot, 'index' | 'id' | 'kind' | 'state'>): string {
   const ordinal = device.id.includes(':') ? device.id.split(':')[1] : String(device.index);
   return `${device.kind === 'cpu' ? 'CPU' : 'GPU'}_${ordinal}_${STATE_NAMES[device.state]}`;
 }
@@ -100,7 +100,7 @@ export function seedCompatRoutes(app: FastifyInstance, options: { ctx: ServerCon
       },
     },
   }, async () => {
-    const { devices, queueDepth } = ctx.pool.snapshot();
+    const { devices, queueDepth } = ctx.engine.load();
     return {
       gpu_count: devices.length,
       gpu_loads: devices.map((d) => d.inflight),

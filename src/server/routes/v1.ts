@@ -1,6 +1,6 @@
 /**
  * The service's own API: `POST /v1/layout` (one image or PDF), `GET /v1/status`, `GET /v1/models`.
- * The batch route lives in v1-batch.ts.
+ * Many files in one request (`/v1/layout/batch`) live in v1-layout-files.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import { analyzeForRoute, readLayoutInput } from '../analysis-route.js';
 import type { ServerContext } from '../context.js';
 import { cropsArchive, exportDocument, pageXmlFiles, safeFileName, fileStem, type ExportFormat } from '../../export/index.js';
 import type { AnalyzedDocument } from '../../document/index.js';
-import type { PoolResult } from '../../pool/index.js';
+import type { EngineResult } from '../../engine/index.js';
 import { cropsQueryDoc, exportableDocument, formatQueryDoc, parseCrops, parseFormat, sendExport } from '../export-reply.js';
 import { parseRequestOptions } from '../request-input.js';
 import { documentBody, documentResultDoc, errorDoc, layoutQuerySchema } from '../layout-response.js';
@@ -35,7 +35,7 @@ const uploadBodyDoc = {
 };
 
 /** The zip `crops=` answers: the result in its format (PAGE as one file per page) and the crops. */
-function withCrops(doc: AnalyzedDocument<PoolResult>, format: ExportFormat, body: Record<string, unknown>, version: string) {
+function withCrops(doc: AnalyzedDocument<EngineResult>, format: ExportFormat, body: Record<string, unknown>, version: string) {
   const exported = exportableDocument(doc);
   const stem = fileStem(safeFileName(doc.name));
   const result = format === 'json'
@@ -89,9 +89,9 @@ export function v1Routes(app: FastifyInstance, options: { ctx: ServerContext }):
   app.get('/v1/models', {
     schema: { tags: ['service'], summary: 'The loaded model and the models known to the registry' },
   }, async () => {
-    const snapshot = ctx.pool.snapshot();
+    const { name, path: file, sha256 } = ctx.engine.identity;
     return {
-      loaded: { name: snapshot.model, path: ctx.state.modelPath ?? null, state: snapshot.state },
+      loaded: { name, path: file, sha256, state: ctx.engine.load().state },
       models: knownModels.map((m) => ({
         name: m.name,
         description: m.description,

@@ -16,12 +16,12 @@ const CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' blob: data:;
 const MAX_PALETTE_LABELS = 200;
 
 /** Colour for every built-in label, plus any labels the caller names (`?labels=a,b`). */
-export function paletteFor(extra: readonly string[] = []): Record<string, string> {
+function paletteFor(extra: readonly string[] = []): Record<string, string> {
   const labels = new Set<string>([...Object.keys(labelPalette), ...DOCLAYOUT_V3_LABELS, ...DOCLAYOUT_L_LABELS, ...DOCLAYOUT_PLUS_L_LABELS, ...extra]);
   return Object.fromEntries([...labels].sort().map((label) => [label, labelColor(label)]));
 }
 
-export function webDir(): string {
+function webDir(): string {
   return path.join(packageInfo().root, 'web');
 }
 

@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { mimeTypeOf, sniffMediaType, type MediaType } from '../../../src/model/image/sniff.js';
 
-const tiny = (): sharp.Sharp => sharp({ create: { width: 8, height: 6, channels: 3, background: '#336699' } });
+const tiny = (): Sharp => sharp({ create: { width: 8, height: 6, channels: 3, background: '#336699' } });
 
 describe('sniffMediaType', () => {
   it('recognises what sharp writes for every raster format', async () => {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { describe, it } from 'node:test';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { CorruptImageError, EmptyInputError, ImageTooLargeError, UnsupportedMediaError } from '../../../src/errors.js';
 import { decodeImage, type DecodedImage } from '../../../src/model/image/decode.js';
 
@@ -29,7 +29,7 @@ function quadrantPixels(): Buffer {
 }
 
 /** Deterministic noise: compresses badly, so cutting the file really loses image data. */
-function noiseImage(width: number, height: number): sharp.Sharp {
+function noiseImage(width: number, height: number): Sharp {
   const data = Buffer.alloc(width * height * 3);
   let state = 12345;
   for (let i = 0; i < data.length; i++) {
@@ -39,7 +39,7 @@ function noiseImage(width: number, height: number): sharp.Sharp {
   return sharp(data, { raw: { width, height, channels: 3 } });
 }
 
-const quadImage = (): sharp.Sharp => sharp(quadrantPixels(), { raw: { width: QUAD_WIDTH, height: QUAD_HEIGHT, channels: 3 } });
+const quadImage = (): Sharp => sharp(quadrantPixels(), { raw: { width: QUAD_WIDTH, height: QUAD_HEIGHT, channels: 3 } });
 
 function pixelAt(image: DecodedImage, x: number, y: number): Rgb {
   const i = (y * image.width + x) * 3;

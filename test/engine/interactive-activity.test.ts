@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { interactiveActivity } from '../../src/jobs/index.js';
+import { interactiveActivity } from '../../src/engine/index.js';
 import type { LayoutPool } from '../../src/pool/types.js';
 import { oneBatchAtATime } from '../fixtures/one-batch-devices.js';
 import { page, startPool, waitFor } from '../pool/helpers.js';

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { PoolSnapshot } from '../pool/index.js';
 
 /** How long after the last interactive page the devices still count as serving them, ms. */
-export const INTERACTIVE_HOLD_MS = 2_000;
+const INTERACTIVE_HOLD_MS = 2_000;
 
 export function interactiveActivity(snapshot: () => PoolSnapshot, holdMs = INTERACTIVE_HOLD_MS, now: () => number = () => performance.now()): () => boolean {
   let lastDispatched = -1;

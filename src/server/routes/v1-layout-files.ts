@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidParamError, toLayoutError } from '../../errors.js';
 import { analyzeDocument, type AnalyzedDocument, type UploadedFile } from '../../document/index.js';
-import type { PoolResult } from '../../pool/index.js';
+import type { EngineResult } from '../../engine/index.js';
 import { SYNC_ROUTE_PRIORITY } from '../analysis-route.js';
 import { clientAbortSignal, devicesHeader, recordDocument, type ServerContext } from '../context.js';
 import { exportDocuments } from '../../export/index.js';
@@ -16,12 +16,12 @@ import { documentBody, documentResultDoc, errorDoc, layoutQuerySchema } from '..
 import { isMultipart, parseRequestOptions, readMultipart, type RequestOptions } from '../request-input.js';
 import { admissionFor } from '../tenancy.js';
 
-/** Files per batch request: a bound on the work one request can queue at once. */
-export const MAX_BATCH_FILES = 256;
+/** Files per request: a bound on the work one request can queue at once. */
+const MAX_FILES_PER_REQUEST = 256;
 
-type ItemOutcome = { ok: true; doc: AnalyzedDocument<PoolResult>; totalMs: number } | { ok: false; error: ReturnType<typeof toLayoutError> };
+type ItemOutcome = { ok: true; doc: AnalyzedDocument<EngineResult>; totalMs: number } | { ok: false; error: ReturnType<typeof toLayoutError> };
 
-export function v1BatchRoutes(app: FastifyInstance, options: { ctx: ServerContext }): Promise<void> {
+export function v1LayoutFilesRoutes(app: FastifyInstance, options: { ctx: ServerContext }): Promise<void> {
   const { ctx } = options;
 
   app.post('/v1/layout/batch', {
@@ -79,7 +79,7 @@ export function v1BatchRoutes(app: FastifyInstance, options: { ctx: ServerContex
     try {
       await readMultipart(request, {
         maxUploadMb: ctx.config.maxUploadMb,
-        maxFiles: MAX_BATCH_FILES,
+        maxFiles: MAX_FILES_PER_REQUEST,
         onFile: (file) => items.push({ name: file.name, outcome: start(file, queryOptions) }),
       });
     } catch (err) {
