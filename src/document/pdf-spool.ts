@@ -4,8 +4,8 @@
  * removed when its document settles.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
+import { ownedTempPrefix } from '../util/owned-temp.js';
 
 export interface SpooledPdf {
   readonly path: string;
@@ -13,8 +13,9 @@ export interface SpooledPdf {
 }
 
 export async function spoolPdf(bytes: Uint8Array): Promise<SpooledPdf> {
-  // mkdtemp: a fresh 0700 folder per document, so no other user can read or swap the file.
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'doclayout-pdf-'));
+  // mkdtemp: a fresh 0700 folder per document, so no other user can read or swap the file; named
+  // after this process, so a start after a crash can sweep what a killed server left.
+  const dir = await fs.mkdtemp(ownedTempPrefix('pdf'));
   const file = path.join(dir, 'document.pdf');
   try {
     await fs.writeFile(file, bytes, { mode: 0o600 });

@@ -20,6 +20,7 @@ import { reloadDevices } from './reload-devices.js';
 import type { WireOutcome } from './protocol.js';
 import type { DeviceSnapshot, LayoutPool, PageInput, PoolEvents, PoolResult, PoolSnapshot, PoolTaskOptions, WorkerEntry } from './types.js';
 import { WorkerHandle } from './worker-handle.js';
+import { sweepStaleTemp } from '../util/owned-temp.js';
 
 export interface PoolOptions {
   readonly config: Config;
@@ -55,6 +56,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
   #readyWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   readonly #emittedStates: Array<DeviceSnapshot['state'] | undefined> = [];
   #reloads: Promise<void> = Promise.resolve();
+  #swept: Promise<void>;
   #counters = { accepted: 0, completed: 0, failed: 0, rejected: 0, timedOut: 0, aborted: 0, retried: 0 };
 
   constructor(options: PoolOptions) {
@@ -73,6 +75,8 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       onRunStarted: (handle, batchId) => { slot(handle).runStarted(batchId); this.#pump(); },
       heldTaskIds: (handle) => slot(handle).heldTaskIds(),
     }, options.workerEntry?.[index]), options.config));
+    // What killed workers (and a killed server) left in the temp root: their temp dirs, PDF spools.
+    this.#swept = sweepStaleTemp(['worker', 'pdf']).then(() => {});
     // A device that cannot start is reported through its state (and ready()), not here.
     for (const device of this.#devices) device.handle.start().catch(() => {});
   }
@@ -150,7 +154,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       }
       this.#state = 'closed';
       clearTimeout(this.#delayTimer);
-      await Promise.all(this.#devices.map((d) => d.handle.stop()));
+      await Promise.all([...this.#devices.map((d) => d.handle.stop()), this.#swept]);
       for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(PoolClosedError());
     })();
     return this.#closing;
