@@ -74,6 +74,7 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       onStateChange: (handle, state, reason) => this.#onStateChange(handle, state, reason),
       onRunStarted: (handle, batchId) => { slot(handle).runStarted(batchId); this.#pump(); },
       heldTaskIds: (handle) => slot(handle).heldTaskIds(),
+      mayRecycle: (handle) => this.#mayRecycle(slot(handle)),
     }, options.workerEntry?.[index]), options.config));
     // What killed workers (and a killed server) left in the temp root: their temp dirs, PDF spools.
     this.#swept = sweepStaleTemp(['worker', 'pdf']).then(() => {});
@@ -269,12 +270,28 @@ export class DevicePool extends EventEmitter implements LayoutPool {
       this.#emittedStates[handle.index] = state;
       this.emit('device-state', { device: handle.spec.id, index: handle.index, state, reason });
     }
+    // A device back in service (or gone for good) may be some other device's turn to recycle.
+    if (state === 'ready' || state === 'failed' || state === 'stopped') for (const device of this.#devices) device.handle.retryRecycle();
     if (state === 'failed' && this.#allFailed()) {
       const error = this.#noDeviceError();
       for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
       for (const task of this.#queue.drain()) this.#fail(task, error);
       this.#wakeIdle();
     }
+  }
+
+  /**
+   * Recycles are staggered: one device at a time, and never the last ready one — a device waits
+   * while another is being replaced (recycle, restart, start, reload) or while no other device
+   * that could take its pages serves. A device with no such peer (a pool of one, the others
+   * failed) recycles anyway: the queue waits a model load, which beats unbounded memory.
+   */
+  #mayRecycle(device: Device): boolean {
+    const others = this.#devices.filter((d) => d !== device);
+    if (others.some((d) => d.handle.replacing || d.reloading)) return false;
+    // An interactive lane's pages go to full devices too; a full device's only to full devices.
+    const peers = others.filter((d) => (!d.interactiveOnly || device.interactiveOnly) && d.handle.state !== 'failed' && d.handle.state !== 'stopped');
+    return peers.length === 0 || peers.some((d) => d.accepting);
   }
 
   // --- bookkeeping -----------------------------------------------------------------------------

@@ -95,7 +95,9 @@ export class ServerMetrics {
     deviceGauge('doclayout_device_worker_rss_bytes', 'Resident memory of the device worker, bytes', (d) => (d.rssMb === undefined ? undefined : d.rssMb * 1024 * 1024));
     deviceCounter('doclayout_device_completed_total', 'Pages completed, by device', (d) => d.completed);
     deviceCounter('doclayout_device_failed_total', 'Pages failed, by device', (d) => d.failed);
-    deviceCounter('doclayout_worker_restarts_total', 'Worker restarts, by device', (d) => d.restarts);
+    deviceCounter('doclayout_worker_restarts_total', 'Worker crash restarts (exits nobody asked for), by device', (d) => d.restarts);
+    deviceCounter('doclayout_worker_recycles_total', 'Planned worker replacements (page count, RSS, idle bloat), by device', (d) => d.recycles ?? 0);
+    deviceCounter('doclayout_worker_recycle_kills_total', 'Recycled workers SIGKILLed for not exiting within their grace after SIGTERM, by device', (d) => d.recycleKills ?? 0);
 
     registerAdmissionMetrics(this.registry, snap);
     new Gauge({ name: 'doclayout_event_loop_lag_seconds', help: 'Event-loop lag seen by the load shedder, seconds', registers, collect() { this.set(options.eventLoopLagMs() / 1000); } });
