@@ -21,6 +21,8 @@ export interface ServerMetricsOptions {
   readonly gpuTelemetry?: GpuTelemetry;
   /** Current event-loop lag in ms, sampled by the server's lag monitor. */
   readonly eventLoopLagMs: () => number;
+  /** The PDF spool: bytes and files held now, its bound (0 = none), whether the last probe could write. */
+  readonly spool?: () => { bytes: number; files: number; limitBytes: number; writable: boolean };
 }
 
 export class ServerMetrics {
@@ -101,6 +103,14 @@ export class ServerMetrics {
 
     registerAdmissionMetrics(this.registry, snap);
     new Gauge({ name: 'doclayout_event_loop_lag_seconds', help: 'Event-loop lag seen by the load shedder, seconds', registers, collect() { this.set(options.eventLoopLagMs() / 1000); } });
+
+    const spool = options.spool;
+    if (spool) {
+      new Gauge({ name: 'doclayout_spool_bytes', help: 'Bytes of uploaded PDFs spooled in TMPDIR now (reserved before writing)', registers, collect() { this.set(spool().bytes); } });
+      new Gauge({ name: 'doclayout_spool_files', help: 'PDFs spooled in TMPDIR now', registers, collect() { this.set(spool().files); } });
+      new Gauge({ name: 'doclayout_spool_limit_bytes', help: 'The spool bound (--spool-max-mb), bytes; 0 = none', registers, collect() { this.set(spool().limitBytes); } });
+      new Gauge({ name: 'doclayout_spool_writable', help: '1 when the last probe could write to the spool (TMPDIR), 0 when full or unwritable', registers, collect() { this.set(spool().writable ? 1 : 0); } });
+    }
 
     if (gpuTelemetry) registerGpuGauges(this.registry, gpuTelemetry);
   }
