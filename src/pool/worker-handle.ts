@@ -4,14 +4,13 @@
  * work: the pool's device slot (device.ts) holds the batches, and this asks it what it holds.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RESTART_BACKOFF_MAX_MS, type Config } from '../config.js';
 import { errorFromCode, NoDeviceReadyError, WorkerCrashError, type LayoutError } from '../errors.js';
 import { maxBatchFor, type DeviceSpec } from './devices.js';
 import type { ParentMessage, WireOutcome, WireTask, WorkerMessage } from './protocol.js';
 import type { DeviceState, PriorityClass, WorkerEntry } from './types.js';
-import { makeOwnedTempDirSync } from '../util/owned-temp.js';
+import { removeTempDirSync, tryOwnedTempDirSync } from '../util/owned-temp.js';
 import { WorkerWatchdog } from './worker-watchdog.js';
 
 /** The worker program a device runs unless told otherwise. */
@@ -25,22 +24,6 @@ const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 const STOP_GRACE_MS = 2_000;
 /** A worker that stays up this long after a restart has its backoff reset, ms. */
 const HEALTHY_AFTER_MS = 30_000;
-
-/** A fresh temp dir for a worker process, or undefined when the temp root is full or unwritable (it then shares the root). */
-function workerTempDir(): string | undefined {
-  try {
-    return makeOwnedTempDirSync('worker');
-  } catch {
-    return undefined;
-  }
-}
-
-/** Sync: two small files; a failure is left for the next start's sweep. */
-function removeTempDir(dir: string): void {
-  try {
-    fs.rmSync(dir, { recursive: true, force: true });
-  } catch { /* swept at the next start */ }
-}
 
 export interface WorkerCallbacks {
   onReady(handle: WorkerHandle): void;
@@ -168,15 +151,15 @@ export class WorkerHandle {
     this.#setState('starting');
     // A temp dir of its own (onnxruntime leaves mat-debug-<pid>.log and .ses files in TMPDIR),
     // removed here when the process exits: a SIGKILLed worker cannot clean up after itself.
-    const tempDir = workerTempDir();
+    const tempDir = tryOwnedTempDirSync('worker');
     const env = tempDir === undefined ? process.env : { ...process.env, TMPDIR: tempDir, TMP: tempDir, TEMP: tempDir };
     const child = fork(this.#entry.path, [...(this.#entry.args ?? [])], { env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.#child = child;
     if (tempDir !== undefined) {
       // Registered first: the dir is gone by the time anyone else hears of the exit.
-      child.once('exit', () => removeTempDir(tempDir));
+      child.once('exit', () => removeTempDirSync(tempDir));
       // A fork that never started emits 'error' and no 'exit'.
-      child.once('error', () => { if (child.pid === undefined) removeTempDir(tempDir); });
+      child.once('error', () => { if (child.pid === undefined) removeTempDirSync(tempDir); });
     }
     this.#startedAt = Date.now();
     this.#watchdog.restart();

@@ -26,6 +26,22 @@ export function makeOwnedTempDirSync(kind: TempKind, root = os.tmpdir()): string
   return fs.mkdtempSync(ownedTempPrefix(kind, root));
 }
 
+/** As makeOwnedTempDirSync, or undefined when the temp root is full or unwritable (the caller shares the root). */
+export function tryOwnedTempDirSync(kind: TempKind, root = os.tmpdir()): string | undefined {
+  try {
+    return makeOwnedTempDirSync(kind, root);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes a small temp dir now (sync: before anyone else hears why); a failure is left for the next sweep. */
+export function removeTempDirSync(dir: string): void {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true });
+  } catch { /* swept at the next start */ }
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
