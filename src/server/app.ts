@@ -26,6 +26,8 @@ import { ServerMetrics } from './metrics.js';
 import { packageInfo } from './package-info.js';
 import { logPoolEvents } from './pool-logging.js';
 import { RollingStats } from './rolling-stats.js';
+import { SpoolHealth } from './spool-health.js';
+import { spoolUsage } from '../document/index.js';
 import type { ServiceState } from './service-state.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
@@ -107,6 +109,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   });
 
   const shedder = new LoadShedder(config.eventLoopLagMs);
+  const spool = new SpoolHealth();
   const jsonBodies = registerJsonBodyParser(app as unknown as FastifyInstance, { bodyLimitBytes, maxUploadMb: config.maxUploadMb });
   const ctx: ServerContext = {
     config,
@@ -117,9 +120,15 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     jobs,
     callbackGuard: state.callbacks.guard,
     jsonBodies,
-    metrics: new ServerMetrics({ pool, gpuTelemetry: options.gpuTelemetry, eventLoopLagMs: () => shedder.lagMs }),
+    metrics: new ServerMetrics({
+      pool,
+      gpuTelemetry: options.gpuTelemetry,
+      eventLoopLagMs: () => shedder.lagMs,
+      spool: () => ({ ...spoolUsage(), limitBytes: config.spoolMaxMb * 1_000_000, writable: spool.unwritable === undefined }),
+    }),
     stats: new RollingStats(),
     shedder,
+    spool,
     gpuTelemetry: options.gpuTelemetry,
     version: packageInfo().version,
     startedAt: Date.now(),
@@ -265,6 +274,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   app.addHook('onClose', async () => {
     connections.dispose();
     shedder.close();
+    spool.close();
     await jsonBodies.close();
     try {
       await state.close();

@@ -107,8 +107,8 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
   try {
     outcomes = await analyzeFiles(files, {
       analyzer,
-      // Local files have no upload limit; the page and pixel limits still apply.
-      limits: { maxPixels: config.maxPixels, pdfDpi: config.pdfDpi, maxPdfPages: config.maxPdfPages, pdfPageTimeoutMs: config.pdfPageTimeoutMs },
+      // Local files have no upload or spool bound (the disk still is one); the page and pixel limits still apply.
+      limits: { maxPixels: config.maxPixels, pdfDpi: config.pdfDpi, maxPdfPages: config.maxPdfPages, pdfPageTimeoutMs: config.pdfPageTimeoutMs, spoolMaxMb: 0 },
       params,
       pages: options.pages,
       skip: options.resume ? (file) => done.has(file.relative) || (out !== undefined && formats.every((f) => formatDone(out, file.relative, f))) : undefined,
