@@ -14,6 +14,7 @@ import { createPool } from '../../pool/index.js';
 import { buildServer, createServiceState, reloadServerModel, startDraining } from '../../server/index.js';
 import { createGpuTelemetry, type GpuTelemetry } from '../../telemetry/gpu.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
+import { listenLine, localUrl } from '../listen-line.js';
 
 const ALL_OPTIONS = Object.keys(optionSpecs) as OptionName[];
 
@@ -30,11 +31,6 @@ export function registerServeCommand(program: Command): void {
   ).action(async (options: Record<string, unknown>) => {
     await runServe(configFromOptions(options, ALL_OPTIONS));
   });
-}
-
-function publicUrl(address: AddressInfo): string {
-  const host = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
 }
 
 export async function runServe(config: Config): Promise<void> {
@@ -95,9 +91,10 @@ export async function runServe(config: Config): Promise<void> {
   });
 
   await app.listen({ host: config.host, port: config.port });
-  const url = publicUrl(app.server.address() as AddressInfo);
-  logger.info({ url }, 'listening');
-  process.stderr.write(`doclayout listening on ${url}  (web UI ${url}/, dashboard ${url}/dashboard, API docs ${url}/docs)\n`);
+  const address = app.server.address() as AddressInfo;
+  const apiKeysRequired = config.apiKeys !== undefined;
+  logger.info({ url: localUrl(address), host: address.address, port: address.port, apiKeysRequired }, 'listening');
+  process.stderr.write(listenLine(address, apiKeysRequired));
 
   pool.ready().then(
     () => {
