@@ -34,6 +34,8 @@ export interface AnalyzeFilesOptions {
   /** Images to make of every page where its pixels are (the overlay as PNG, the regions cut out). */
   readonly visualize?: boolean;
   readonly crops?: { readonly format: 'png' | 'jpeg'; readonly labels?: readonly string[] };
+  /** Also return each page as analysed (JPEG), for a COCO dataset's images. */
+  readonly returnImage?: boolean;
   /** Runs per page with its encoded images, inside its window slot (overlay and crop files are written here). */
   readonly onPage?: (file: InputFile, page: AnalyzedPage, pdf: boolean) => Promise<void>;
   /** Runs per finished file, in completion order, before the file's lane takes the next one (the returned list is in input order). */
@@ -72,6 +74,7 @@ async function analyzeFile(file: InputFile, window: PageWindow, options: Analyze
       admission: { priority: 'batch' },
       ...(options.visualize ? { visualize: true } : {}),
       ...(options.crops ? { crops: options.crops } : {}),
+      ...(options.returnImage ? { returnImage: true } : {}),
       ...(onPage ? { onPage: (page: AnalyzedPage, type: MediaType) => onPage(file, page, type === 'pdf') } : {}),
     });
     return { file, pages: doc.pages.map((p) => p.result), failedPages: doc.failedPages, pageCount: doc.pageCount, pdf: doc.mediaType === 'pdf' };

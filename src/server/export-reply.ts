@@ -14,7 +14,7 @@ import type { PageResult } from '../model/index.js';
 export const formatQueryDoc = {
   type: 'string',
   enum: [...EXPORT_FORMATS],
-  description: 'Result format: json (default), page (PAGE-XML 2019-07-15; a zip of one file per page for several PDF pages), alto (ALTO v4, all pages in one file), coco (COCO dataset)',
+  description: 'Result format: json (default), page (PAGE-XML 2019-07-15; a zip of one file per page for several PDF pages), alto (ALTO v4, all pages in one file), coco (COCO dataset: a zip of coco.json and the page images)',
 } as const;
 
 /** The `format` field of a query/body, json when absent. */

@@ -100,6 +100,12 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
   const out = options.out;
 
   const coco = formats.includes('coco') ? new CocoCollector() : undefined;
+  const cocoImages = new Map<string, Map<number, Uint8Array>>();
+  const pageImagesOf = (file: InputFile): Map<number, Uint8Array> => {
+    let images = cocoImages.get(file.relative);
+    if (!images) cocoImages.set(file.relative, (images = new Map()));
+    return images;
+  };
   const progress = createProgress(files.length);
   const started = Date.now();
   let outcomes: FileOutcome[];
@@ -114,17 +120,24 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
       // Drawn where the pixels are (PNG overlay, crops), written here from the returned bytes.
       ...(options.visualize && out ? { visualize: true } : {}),
       ...(crops ? { crops: { format: crops.format, ...(crops.labels ? { labels: crops.labels } : {}) } } : {}),
-      onPage: (options.visualize && out) || crops
+      // A COCO dataset holds the page images its annotations name: a PDF page's as analysed.
+      ...(coco ? { returnImage: true } : {}),
+      onPage: (options.visualize && out) || crops || coco
         ? async (file, page, pdf) => {
           if (options.visualize && out) await writeOverlay(out, file, page, pdf);
           if (crops) await writeCrops(crops.dir, file, page, pdf);
+          if (coco && pdf && page.image) pageImagesOf(file).set(page.result.input.page ?? 1, Buffer.from(page.image, 'base64'));
         }
         : undefined,
       onFile: async (outcome) => {
+        const images = cocoImages.get(outcome.file.relative);
+        cocoImages.delete(outcome.file.relative);
         if (!outcome.skipped && !outcome.error) {
           if (jsonl) jsonl.write(jsonlLines(outcome.pages));
           if (out) await writeOutputs(out, outcome, formats, analyzer.labels);
-          coco?.add({ relative: outcome.file.relative, pdf: Boolean(outcome.pdf), pages: outcome.pages });
+          // An image is its own page image: the dataset gets the input's bytes.
+          const pageImages = outcome.pdf ? images : new Map([[1, await fsp.readFile(outcome.file.path)]]);
+          if (coco && out) await coco.add(out, { relative: outcome.file.relative, pdf: Boolean(outcome.pdf), pages: outcome.pages, ...(pageImages ? { pageImages } : {}) });
         }
         progress.fileDone(outcome.file.relative, outcome.pages.length, outcome.error, (outcome.failedPages ?? []).map(describeFailedPage));
       },
@@ -149,25 +162,21 @@ function cropOptions(options: AnalyzeOptions): { dir: string; format: 'png' | 'j
   return { dir: options.crops, format, ...(labels && labels.length > 0 ? { labels } : {}) };
 }
 
-/** The page's regions as image files, named `<page image>_r<NNN>_<label>.<ext>` beside its mirror path. */
+/** The page's regions as image files, named `<page stem>-r<NNN>-<label>.<ext>` (reading order) in its mirror folder. */
 async function writeCrops(dir: string, file: InputFile, page: AnalyzedPage, pdf: boolean): Promise<void> {
   const crops = page.crops ?? [];
   if (crops.length === 0) return;
   const folder = path.join(dir, path.dirname(file.relative));
   await fsp.mkdir(folder, { recursive: true });
   const source = { name: path.basename(file.relative), isPdf: pdf };
-  for (const crop of crops) await fsp.writeFile(path.join(folder, cropFileName(source, page.result.input.page ?? 1, crop)), crop.data);
+  for (const crop of crops) await fsp.writeFile(path.join(folder, cropFileName(source, page.result, crop)), crop.data);
 }
 
 async function writeOverlay(out: string, file: InputFile, page: AnalyzedPage, pdf: boolean): Promise<void> {
   if (page.overlay === undefined) return;
-  const target = outputPath(out, file, pdf ? `.page-${page.result.input.page}.png` : '.png');
+  const target = resultPath(out, file.relative, pdf, 'overlay', pdf ? page.result.input.page ?? 1 : undefined);
   await fsp.mkdir(path.dirname(target), { recursive: true });
   await fsp.writeFile(target, Buffer.from(page.overlay, 'base64'));
-}
-
-function outputPath(outDir: string, file: InputFile, suffix: string): string {
-  return resultPath(outDir, file.relative, suffix);
 }
 
 async function writeOutputs(out: string, outcome: FileOutcome, formats: readonly ExportFormat[], labels: readonly string[] | undefined): Promise<void> {
