@@ -74,7 +74,12 @@ export function selectionName(doc: { readonly name: string; readonly isPdf: bool
  * own page image; a PDF page is rendered as `<stem>-pNNNN.jpg`.
  */
 export function pageImageName(name: string, isPdf: boolean, page: number): string {
-  return isPdf ? `${pageStem(name, isPdf, page)}${EXTENSIONS.image}` : safeFileName(name);
+  return isPdf ? `${pageStem(name, isPdf, page)}${EXTENSIONS.image}` : baseName(name);
+}
+
+/** The last part of a path, as given (a file on disk keeps its own name in PAGE and ALTO). */
+function baseName(name: string): string {
+  return name.replace(/\\/g, '/').split('/').filter(Boolean).pop() ?? name;
 }
 
 /** The folders of a relative input path ("a/b/scan.pdf" → ["a", "b"]), made safe; no "..". */
@@ -85,7 +90,7 @@ export function relativeFolders(name: string): string[] {
 
 /** A page image's path in a COCO dataset, relative to its root: `images/<folders>/<page image>`. */
 export function cocoImagePath(name: string, isPdf: boolean, page: number): string {
-  return [COCO_IMAGES_DIR, ...relativeFolders(name), pageImageName(name, isPdf, page)].join('/');
+  return [COCO_IMAGES_DIR, ...relativeFolders(name), safeFileName(pageImageName(name, isPdf, page))].join('/');
 }
 
 interface Ordered { readonly order: number | null; readonly bbox: readonly number[] }
