@@ -108,10 +108,12 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
   };
   const progress = createProgress(files.length);
   const started = Date.now();
+  const stop = stopOnSignal();
   let outcomes: FileOutcome[];
   try {
     outcomes = await analyzeFiles(files, {
       analyzer,
+      signal: stop.signal,
       // Local files have no upload limit; the page and pixel limits still apply.
       limits: { maxPixels: config.maxPixels, pdfDpi: config.pdfDpi, maxPdfPages: config.maxPdfPages, pdfPageTimeoutMs: config.pdfPageTimeoutMs },
       params,
@@ -132,23 +134,67 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
       onFile: async (outcome) => {
         const images = cocoImages.get(outcome.file.relative);
         cocoImages.delete(outcome.file.relative);
+        // Stopped by Ctrl-C: nothing is written, --resume does the file again.
+        if (outcome.interrupted) return;
         if (!outcome.skipped && !outcome.error) {
           if (jsonl) jsonl.write(jsonlLines(outcome.pages));
           if (out) await writeOutputs(out, outcome, formats, analyzer.labels);
-          // An image is its own page image: the dataset gets the input's bytes.
-          const pageImages = outcome.pdf ? images : new Map([[1, await fsp.readFile(outcome.file.path)]]);
-          if (coco && out) await coco.add(out, { relative: outcome.file.relative, pdf: Boolean(outcome.pdf), pages: outcome.pages, ...(pageImages ? { pageImages } : {}) });
+          if (coco && out) {
+            // An image is its own page image: the dataset gets the input's bytes.
+            const pageImages = outcome.pdf ? images : new Map([[1, await fsp.readFile(outcome.file.path)]]);
+            await coco.add(out, { relative: outcome.file.relative, pdf: Boolean(outcome.pdf), pages: outcome.pages, ...(pageImages ? { pageImages } : {}) });
+          }
         }
-        progress.fileDone(outcome.file.relative, outcome.pages.length, outcome.error, (outcome.failedPages ?? []).map(describeFailedPage));
+        if (outcome.skipped) progress.fileSkipped(outcome.file.relative);
+        else progress.fileDone(outcome.file.relative, outcome.pages.length, outcome.error, (outcome.failedPages ?? []).map(describeFailedPage));
       },
     });
   } finally {
+    stop.dispose();
     progress.stop();
     await analyzer.close();
     if (jsonl && jsonl !== process.stdout) await new Promise<void>((resolve) => (jsonl as fs.WriteStream).end(resolve));
   }
   if (coco && out) process.stderr.write(`COCO dataset: ${await coco.write(out, { labels: analyzer.labels })}\n`);
-  return summarize(outcomes, (Date.now() - started) / 1000, ignored, options.verbose === true);
+  const code = summarize(outcomes, (Date.now() - started) / 1000, ignored, options.verbose === true);
+  if (!stop.signal.aborted) return code;
+  process.stderr.write(interruptedNote(outcomes, stop.signalName, formats, options.jsonl));
+  return stop.signalName === 'SIGTERM' ? 143 : 130;
+}
+
+/**
+ * Ctrl-C / SIGTERM: the first stops the run after the pages in flight (their files' outputs, and
+ * those of every finished file, are kept); a second quits at once.
+ */
+function stopOnSignal(): { signal: AbortSignal; signalName: string; dispose(): void } {
+  const controller = new AbortController();
+  const state = { signal: controller.signal, signalName: '', dispose: () => undefined as void };
+  const onSignal = (name: NodeJS.Signals): void => {
+    if (controller.signal.aborted) {
+      process.stderr.write(`\ndoclayout: ${name} again, quitting now\n`);
+      process.exit(name === 'SIGTERM' ? 143 : 130);
+    }
+    state.signalName = name;
+    process.stderr.write(`\ndoclayout: ${name}, stopping after the pages in flight (${name === 'SIGINT' ? 'Ctrl-C' : name} again to quit at once)\n`);
+    controller.abort(new Error(`interrupted by ${name}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  state.dispose = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  return state;
+}
+
+/** What an interrupted run finished and the command that carries on from there. */
+function interruptedNote(outcomes: readonly FileOutcome[], signalName: string, formats: readonly ExportFormat[], jsonl: string | undefined): string {
+  const finished = outcomes.filter((o) => !o.interrupted).length;
+  const pages = outcomes.reduce((sum, o) => sum + o.pages.length, 0);
+  const args = process.argv.slice(2).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`));
+  if (!args.includes('--resume')) args.push('--resume');
+  const note = formats.includes('coco') ? ' (a COCO dataset covers one run: drop coco from --format to resume)' : jsonl === '-' ? ' (--resume needs --out or a --jsonl file)' : '';
+  return `interrupted by ${signalName}: ${finished} of ${outcomes.length} files done (${pages} pages); to carry on${note}:\n  doclayout ${args.join(' ')}\n`;
 }
 
 function cropOptions(options: AnalyzeOptions): { dir: string; format: 'png' | 'jpeg'; labels?: string[] } | undefined {
@@ -216,11 +262,12 @@ function summarize(outcomes: readonly FileOutcome[], seconds: number, ignored: r
   const failed = outcomes.filter((o) => o.error);
   const partial = outcomes.filter((o) => (o.failedPages?.length ?? 0) > 0);
   const skipped = outcomes.filter((o) => o.skipped).length;
+  const interrupted = outcomes.filter((o) => o.interrupted).length;
   const pages = outcomes.reduce((sum, o) => sum + o.pages.length, 0);
   const failedPages = partial.reduce((sum, o) => sum + o.failedPages!.length, 0);
   const regions = outcomes.reduce((sum, o) => sum + o.pages.reduce((s, p) => s + p.regions.length, 0), 0);
   process.stderr.write(
-    `\n${outcomes.length - failed.length - partial.length - skipped} ok, ${partial.length > 0 ? `${partial.length} partial, ` : ''}${failed.length} failed, ${skipped} skipped; ` +
+    `\n${outcomes.length - failed.length - partial.length - skipped - interrupted} ok, ${partial.length > 0 ? `${partial.length} partial, ` : ''}${failed.length} failed, ${skipped} skipped${interrupted > 0 ? `, ${interrupted} not done (interrupted)` : ''}; ` +
       `${pages} pages${failedPages > 0 ? ` (${failedPages} failed)` : ''}, ${regions} regions in ${seconds.toFixed(1)} s (${(pages / Math.max(seconds, 0.001)).toFixed(2)} pages/s)\n`,
   );
   for (const f of failed) process.stderr.write(`  failed: ${f.file.relative}: ${f.error}\n`);
