@@ -116,6 +116,17 @@ describe('doclayout analyze', { timeout: 240_000 }, () => {
     assert.deepEqual(crops, fs.readdirSync(path.join(local, 'crops')).sort());
   });
 
+  it('refuses two inputs that would write the same file (a.jpg and a.png → a.json) before any work', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-stems-'));
+    await sharp({ create: { width: 100, height: 100, channels: 3, background: '#fff' } }).jpeg().toFile(path.join(dir, 'a.jpg'));
+    await sharp({ create: { width: 100, height: 100, channels: 3, background: '#fff' } }).png().toFile(path.join(dir, 'a.png'));
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-out-'));
+    const result = await doclayout(['analyze', dir, '--out', out, '--model', model]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /a\.jpg and a\.png would both write a\.json/);
+    assert.deepEqual(fs.readdirSync(out), []);
+  });
+
   it('reports a PDF with no pages as a failed input (LAYOUT_ERR_PDF), like the server', async () => {
     const empty = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-empty-')), 'empty.pdf');
     // pdf-lib adds a blank page to a document without one unless told not to.

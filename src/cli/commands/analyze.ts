@@ -46,7 +46,7 @@ export function registerAnalyzeCommand(program: Command): void {
     .command('analyze')
     .description('Analyze images and PDFs (files, folders — recursively — or globs)')
     .argument('<inputs...>', 'files, directories or glob patterns')
-    .option('-o, --out <dir>', 'write <input-name>.json per input into this folder (mirrors sub-folders)')
+    .option('-o, --out <dir>', 'write <stem>.json per input into this folder (scan.pdf → scan.json; mirrors sub-folders)')
     .option('--jsonl <file>', 'append one JSON line per page to this file instead ("-" = stdout)')
     .option('--visualize', 'also write a PNG overlay per page (needs --out)')
     .option('--format <list>', FORMAT_FLAG_HELP)
@@ -92,6 +92,7 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
     process.stderr.write(`doclayout: nothing to analyze${ignored.length > 0 ? ` (${ignoredNote(ignored, options.verbose)})` : ''}\n`);
     return 1;
   }
+  if (options.out) refuseSharedStems(files, options.out);
   const done = options.resume && options.jsonl && options.jsonl !== '-' ? namesInJsonl(options.jsonl) : new Set<string>();
   const modelPath = resolveModelPath(config);
   const analyzer = usePool ? await createPoolAnalyzer(modelPath, config) : await createInProcessAnalyzer(modelPath, config);
@@ -232,6 +233,17 @@ async function writeOutputs(out: string, outcome: FileOutcome, formats: readonly
   // The JSON goes after the overlays, so --resume never skips an input whose overlays were cut short.
   const failedPages = (outcome.failedPages ?? []).map((f) => ({ page: f.page, error: { code: f.error.code, message: f.error.message } }));
   await writeDocumentJson(out, { ...doc, pageCount: outcome.pageCount, failedPages });
+}
+
+/** `a.jpg` and `a.png` in one folder would both write `a.json`: refused before any work. */
+function refuseSharedStems(files: readonly InputFile[], out: string): void {
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    const target = resultPath(out, file.relative, false, 'json');
+    const other = seen.get(target);
+    if (other) throw InvalidParamError('inputs', `${other} and ${file.relative} would both write ${path.relative(out, target)}; rename one or analyze them into separate --out folders`);
+    seen.set(target, file.relative);
+  }
 }
 
 function describeFailedPage(failed: FailedPage): string {
