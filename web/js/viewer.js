@@ -5,6 +5,7 @@
 
 import { ApiError, ensureColors, fetchJson, formatMs, watchService } from './api.js';
 import { wireDownloads } from './downloads.js';
+import { wireFileIntake } from './file-intake.js';
 import { readingOrder } from './names.js';
 import { PageView } from './page-view.js';
 import { renderClassChips, renderRegionTable } from './region-panel.js';
@@ -38,7 +39,11 @@ function showError(err, fileName) {
 }
 const clearError = () => els.banner.classList.remove('show');
 els.errorClose.addEventListener('click', clearError);
-const setBusy = (busy) => els.busy.classList.toggle('show', busy);
+/** While a page is on its way, the downloads (which name the page on screen) wait for it. */
+function setBusy(busy) {
+  els.busy.classList.toggle('show', busy);
+  for (const button of document.querySelectorAll('.downloads button')) button.disabled = busy || !state.result;
+}
 
 // ---------- the view ----------
 const view = new PageView(els.stage, els.image, els.canvas, {
@@ -243,8 +248,10 @@ for (const box of [els.showLabels, els.showOrder, els.showFill]) box.addEventLis
 function goToPage(page) {
   if (!state.doc) return;
   const target = Math.min(Math.max(1, Math.round(page) || 1), state.doc.pageCount);
-  els.pageInput.value = String(target);
-  if (target === state.page) return;
+  if (target === state.page) {
+    els.pageInput.value = String(state.page);
+    return;
+  }
   state.selected = state.hover = null;
   analyze(state.doc, target);
 }
@@ -289,34 +296,7 @@ const downloads = wireDownloads({
   onError: (err) => showError(err, state.doc?.file.name),
 });
 
-// ---------- drag and drop ----------
-els.openButton.addEventListener('click', () => els.fileInput.click());
-els.dropzone.addEventListener('click', () => els.fileInput.click());
-els.dropzone.addEventListener('keydown', (e) => {
-  if (e.key === 'Enter' || e.key === ' ') els.fileInput.click();
-});
-els.fileInput.addEventListener('change', () => {
-  const file = els.fileInput.files[0];
-  openFile(file).catch((err) => showError(err, file?.name));
-  els.fileInput.value = '';
-});
-let dragDepth = 0;
-els.stage.addEventListener('dragenter', (e) => {
-  e.preventDefault();
-  dragDepth++;
-  els.stage.classList.add('dragging');
-});
-els.stage.addEventListener('dragleave', () => {
-  if (--dragDepth <= 0) els.stage.classList.remove('dragging');
-});
-els.stage.addEventListener('dragover', (e) => e.preventDefault());
-els.stage.addEventListener('drop', (e) => {
-  e.preventDefault();
-  dragDepth = 0;
-  els.stage.classList.remove('dragging');
-  const file = e.dataTransfer?.files?.[0];
-  if (file) openFile(file).catch((err) => showError(err, file.name));
-});
+wireFileIntake(els, (file) => openFile(file).catch((err) => showError(err, file?.name)));
 
 watchService(document.getElementById('service-pill'));
 ensureColors().catch(() => undefined);
