@@ -25,11 +25,6 @@ export function parseFormat(fields: Record<string, unknown>): ExportFormat {
   throw InvalidParamError('format', `expected one of ${EXPORT_FORMATS.join(', ')}, got ${JSON.stringify(value)}`);
 }
 
-/** What the writers need of an analysed document (its results without the serving extras). */
-export function exportableDocument(doc: AnalyzedDocument): ExportDocument {
-  return { name: doc.name, isPdf: doc.mediaType === 'pdf', pages: doc.pages.map((p) => p.result) };
-}
-
 /** A finished job's analysed pages (a job records no media type: more than one page, or a .pdf name, is a PDF). */
 export function exportableJob(name: string, outcomes: readonly PageOutcome[]): ExportDocument {
   const pages: PageResult[] = outcomes.flatMap((o) => (o.ok ? [o.result] : []));

@@ -85,8 +85,11 @@ describe('/v1/layout?format= on a real pool (CPU worker, fixture model)', { time
     assert.equal(zip.headers['x-doclayout-failed-files'], 'bad.png');
     assert.deepEqual(Object.keys(unzipSync(zip.rawPayload)).sort(), ['a.page.xml', 'two.page/two-p0001.page.xml', 'two.page/two-p0002.page.xml']);
     const coco = await server.app.inject({ method: 'POST', url: '/v1/layout/batch?format=coco', ...multipart(files.slice(0, 2)) });
-    const dataset = json<{ images: Array<{ id: number; file_name: string }>; annotations: Array<{ image_id: number }> }>(new TextDecoder().decode(unzipSync(coco.rawPayload)['coco.json']));
+    const entries = unzipSync(coco.rawPayload);
+    const dataset = json<{ images: Array<{ id: number; file_name: string }>; annotations: Array<{ image_id: number }> }>(new TextDecoder().decode(entries['coco.json']));
     assert.deepEqual(dataset.images.map((i) => i.file_name), ['images/a.png', 'images/two-p0001.jpg', 'images/two-p0002.jpg']);
+    // One dataset with every image it names.
+    assert.deepEqual(Object.keys(entries).sort(), ['coco.json', 'images/a.png', 'images/two-p0001.jpg', 'images/two-p0002.jpg']);
     assert.deepEqual([...new Set(dataset.annotations.map((a) => a.image_id))].sort(), [1, 2, 3]);
   });
 

@@ -62,10 +62,9 @@ export function v1Routes(app: FastifyInstance, options: { ctx: ServerContext }):
       return { file: upload, options: { ...parseRequestOptions(input.fields, ctx.config), ...exportNeeds(format), ...(crops ? { crops } : {}) }, priority: input.fields.priority };
     });
     const failed = doc.failedPages.map((f) => f.page);
-    const exported = withPageImages(doc, upload!);
-    if (crops) return sendExport(reply, cropsAnswer(doc, exported, format, documentBody(doc, performance.now() - started), ctx.version), failed);
+    if (crops) return sendExport(reply, cropsAnswer(doc, withPageImages(doc, upload!), format, documentBody(doc, performance.now() - started), ctx.version), failed);
     if (format === 'json') return documentBody(doc, performance.now() - started);
-    return sendExport(reply, exportDocument(format, exported, { softwareVersion: ctx.version }), failed);
+    return sendExport(reply, exportDocument(format, withPageImages(doc, upload!), { softwareVersion: ctx.version }), failed);
   });
 
   app.get('/v1/status', {
