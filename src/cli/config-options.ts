@@ -33,7 +33,7 @@ export function helpSummary(description: string): string {
       break;
     }
   }
-  return description.slice(0, end).replace(/\s*\([^()]*\b(bench|issue|measured)\b[^()]*\)/gi, '').replace(/\.$/, '').trim();
+  return description.slice(0, end).replace(/\s*\([^()]*\b(bench|issue)\b[^()]*\)/gi, '').replace(/\.$/, '').trim();
 }
 
 /** `removed`: flags the command had before they stopped being options; still accepted (hidden), they warn and do nothing. */

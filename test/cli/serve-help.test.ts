@@ -17,5 +17,6 @@ describe('serve --help', () => {
 
   it('keeps the first sentence of a description, with its parentheses whole', () => {
     assert.equal(helpSummary('Largest batch, i.e. the pages held (0 = auto: 1 on CPU. 4 on GPUs). Why: bench:x measured 3 s.'), 'Largest batch, i.e. the pages held (0 = auto: 1 on CPU. 4 on GPUs)');
+    assert.equal(helpSummary('Pages at once (see bench:serving, issue 21) per device'), 'Pages at once per device');
   });
 });
