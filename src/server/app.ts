@@ -35,6 +35,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { paddlexRoutes } from './routes/paddlex.js';
 import { seedCompatRoutes } from './routes/seed-compat.js';
 import { v1LayoutFilesRoutes } from './routes/v1-layout-files.js';
+import { v1ExportRoutes } from './routes/v1-export.js';
 import { v1JobsRoutes } from './routes/v1-jobs.js';
 import { v1Routes } from './routes/v1.js';
 import { webRoutes } from './routes/web.js';
@@ -250,6 +251,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await app.register(metricsRoutes, { ctx });
   await app.register(v1Routes, { ctx });
   await app.register(v1LayoutFilesRoutes, { ctx });
+  await app.register(v1ExportRoutes, { ctx });
   await app.register(v1JobsRoutes, { ctx });
   await app.register(seedCompatRoutes, { ctx });
   await app.register(paddlexRoutes, { ctx });
