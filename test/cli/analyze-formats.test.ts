@@ -14,6 +14,7 @@ import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
 import { doclayout } from '../helpers/run-cli.js';
+import { assertOfficialXml } from '../helpers/xml-schemas.js';
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' });
 
@@ -39,6 +40,9 @@ describe('doclayout analyze --format', { timeout: 240_000 }, () => {
     const image = parser.parse(fs.readFileSync(path.join(out, 'a & _b_.page.xml'), 'utf8'));
     assert.equal(image.PcGts.Page.imageFilename, 'a & <b>.jpg');
     assert.deepEqual(fs.readdirSync(path.join(out, 'doc.page')).sort(), ['doc-p0001.page.xml', 'doc-p0002.page.xml']);
+    assertOfficialXml(fs.readFileSync(path.join(out, 'a & _b_.page.xml'), 'utf8'), 'page');
+    for (const file of ['doc-p0001.page.xml', 'doc-p0002.page.xml']) assertOfficialXml(fs.readFileSync(path.join(out, 'doc.page', file), 'utf8'), 'page');
+    assertOfficialXml(fs.readFileSync(path.join(out, 'doc.alto.xml'), 'utf8'), 'alto');
     const alto = parser.parse(fs.readFileSync(path.join(out, 'doc.alto.xml'), 'utf8'));
     assert.deepEqual(alto.alto.Layout.Page.map((p: { PHYSICAL_IMG_NR: string }) => p.PHYSICAL_IMG_NR), ['1', '2']);
     const coco = JSON.parse(fs.readFileSync(path.join(out, 'coco.json'), 'utf8'));

@@ -10,7 +10,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { unzipSync } from 'fflate';
 import sharp from 'sharp';
 import { missingDependency } from '../helpers/require-dep.js';
-import { xmllint, xmllintProblem } from '../helpers/xml-schemas.js';
+import { assertOfficialXml, xmllint, xmllintProblem } from '../helpers/xml-schemas.js';
 import { json, multipart, startServer, twoPagePdf, whitePage, type TestServer } from './helpers.js';
 
 type Node = Record<string, unknown>;
@@ -44,6 +44,7 @@ describe('/v1/layout?format= on a real pool (CPU worker, fixture model)', { time
     assert.equal(countRegions(pageNode), regionsInJson);
     assert.ok(regionsInJson > 0);
     if (!noXmllint) assert.ok(xmllint(res.body).ok);
+    assertOfficialXml(res.body, 'page');
   });
 
   it('format=alto on a 2-page PDF answers one ALTO file with both pages', async () => {
@@ -53,6 +54,7 @@ describe('/v1/layout?format= on a real pool (CPU worker, fixture model)', { time
     const pages = ((parser.parse(res.body).alto as Node).Layout as Node).Page as Node[];
     assert.deepEqual(pages.map((p) => p.PHYSICAL_IMG_NR), ['1', '2']);
     if (!noXmllint) assert.ok(xmllint(res.body).ok);
+    assertOfficialXml(res.body, 'alto');
   });
 
   it('format=page on a 2-page PDF answers a zip of one PAGE file per page', async () => {
@@ -63,6 +65,7 @@ describe('/v1/layout?format= on a real pool (CPU worker, fixture model)', { time
     assert.deepEqual(Object.keys(entries).sort(), ['two-p0001.page.xml', 'two-p0002.page.xml']);
     const first = ((parser.parse(new TextDecoder().decode(entries['two-p0001.page.xml'])).PcGts as Node).Page as Node[])[0]!;
     assert.equal(first.imageFilename, 'two-p0001.jpg');
+    for (const bytes of Object.values(entries)) assertOfficialXml(new TextDecoder().decode(bytes), 'page');
   });
 
   it('format=coco answers a COCO dataset zip with the page image it names (JSON body, base64 upload)', async () => {

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { unzipSync } from 'fflate';
 import sharp from 'sharp';
 import { json, multipart, startServer, twoPagePdf, whitePage, type TestServer } from './helpers.js';
+import { assertOfficialXml } from '../helpers/xml-schemas.js';
 
 const disposition = (headers: Record<string, unknown>): string => /filename="([^"]+)"/.exec(String(headers['content-disposition']))?.[1] ?? '';
 
@@ -26,10 +27,12 @@ describe('POST /v1/export/{kind} (CPU worker, fixture model)', { timeout: 120_00
     assert.equal(page.statusCode, 200, page.body);
     assert.equal(disposition(page.headers), 'multi4.page.zip');
     assert.deepEqual(Object.keys(unzipSync(page.rawPayload)).sort(), ['multi4-p0001.page.xml', 'multi4-p0002.page.xml']);
+    for (const bytes of Object.values(unzipSync(page.rawPayload))) assertOfficialXml(new TextDecoder().decode(bytes), 'page');
 
     const alto = await post('/v1/export/alto', 'multi4.pdf', pdf);
     assert.equal(disposition(alto.headers), 'multi4.alto.xml');
     assert.equal((alto.body.match(/<Page /g) ?? []).length, 2);
+    assertOfficialXml(alto.body, 'alto');
 
     const coco = await post('/v1/export/coco', 'multi4.pdf', pdf);
     assert.equal(disposition(coco.headers), 'multi4.coco.zip');
@@ -52,6 +55,7 @@ describe('POST /v1/export/{kind} (CPU worker, fixture model)', { timeout: 120_00
     const page = await post('/v1/export/page?pages=2', 'multi4.pdf', pdf);
     assert.equal(disposition(page.headers), 'multi4-p0002.page.xml');
     assert.match(page.body, /imageFilename="multi4-p0002\.jpg"/);
+    assertOfficialXml(page.body, 'page');
     const image = await post('/v1/export/image?pages=2', 'multi4.pdf', pdf);
     assert.equal(image.statusCode, 200, image.body);
     assert.equal(disposition(image.headers), 'multi4-p0002.jpg');
