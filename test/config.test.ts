@@ -40,7 +40,7 @@ describe('configuration', () => {
     const removed = Object.values(removedOptions).map((spec) => `${spec.flag.split(' ')[0]} ${spec.env}`);
     assert.deepEqual(rows.filter((row) => !removed.includes(row)).sort(), current.sort());
     assert.deepEqual(rows.filter((row) => removed.includes(row)).sort(), removed.sort());
-    assert.equal(current.length, 50, 'the option count the README states');
+    assert.equal(current.length, 51, 'the option count the README states');
   });
 });
 

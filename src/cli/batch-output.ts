@@ -58,7 +58,7 @@ export class BatchOutput {
       if (this.#target.out) {
         const exported = { relative: doc.name, pdf: Boolean(doc.pdf), pages };
         await writeFormatFiles(this.#target.out, exported, this.#formats, {});
-        this.#coco?.add(exported);
+        await this.#coco?.add(this.#target.out, exported);
         if (this.#formats.includes('json')) await writeDocumentJson(this.#target.out, { ...exported, pageCount: doc.pageCount ?? pages.length });
       }
       if (this.#target.jsonl === '-') process.stdout.write(jsonlLines(pages));

@@ -5,13 +5,51 @@
 import { Option, type Command } from 'commander';
 import { envValue, optionSpecs, removedOptions, resolveConfig, type Config, type OptionName, type RemovedOptionName } from '../config.js';
 
+/** `--help` topics, in the order shown; an option not listed here goes under "Options:". */
+const HELP_TOPICS: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['Model and devices:', ['model', 'modelDir', 'devices', 'cpuThreads', 'maxBatch', 'prepThreads', 'threshold']],
+  ['Network and access:', ['host', 'port', 'apiKeys', 'tenantHeader', 'tenantMaxPages', 'tenantMaxQueued', 'adminToken', 'maxUploadMb', 'headersTimeoutMs', 'uploadTimeoutMs', 'minUploadBytesPerS', 'uploadRateWindowMs']],
+  ['Documents:', ['maxPixels', 'pdfDpi', 'pdfPageTimeoutMs', 'maxPdfPages']],
+  ['Queue and deadlines:', ['maxQueue', 'maxQueueDelayMs', 'requestTimeoutMs', 'priorityAgingMs', 'interactiveLane', 'eventLoopLagMs', 'drainTimeoutMs']],
+  ['Worker health:', ['maxRetries', 'heartbeatIntervalMs', 'watchdogTimeoutMs', 'maxRunMs', 'restartBackoffMs', 'restartBackoffMaxMs', 'recycleAfterPages', 'recycleRssMb', 'idleRecycleMarginMb']],
+  ['Jobs and cluster:', ['redis', 'queue', 'cache', 'jobTtlS', 'jobLockMs', 'jobAttempts', 'jobBackoffMs', 'jobStalledIntervalMs', 'jobMaxStalled', 'clusterWorker', 'callbackAllow', 'callbackTimeoutMs']],
+  ['Logging and telemetry:', ['logLevel', 'gpuTelemetryMs']],
+];
+const TOPIC_OF = new Map(HELP_TOPICS.flatMap(([topic, names]) => names.map((name) => [name, topic] as const)));
+
+/**
+ * What `--help` says of an option: the first sentence of its description — what it does for the
+ * user. The reasoning after it (measurements, history) stays in config.ts and the README.
+ */
+export function helpSummary(description: string): string {
+  let depth = 0;
+  let end = description.length;
+  for (let i = 0; i < description.length; i++) {
+    const c = description[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth = Math.max(0, depth - 1);
+    else if (c === '.' && depth === 0 && /^\s+[A-Z0-9`]/.test(description.slice(i + 1, i + 3)) && !/\b(i\.e|e\.g|vs)$/.test(description.slice(Math.max(0, i - 3), i))) {
+      end = i;
+      break;
+    }
+  }
+  return description.slice(0, end).replace(/\s*\([^()]*\b(bench|issue)\b[^()]*\)/gi, '').replace(/\.$/, '').trim();
+}
+
 /** `removed`: flags the command had before they stopped being options; still accepted (hidden), they warn and do nothing. */
 export function addConfigOptions(command: Command, names: readonly OptionName[], removed: readonly RemovedOptionName[] = []): Command {
-  for (const name of names) {
+  // Grouped only where there are many (serve, worker): a short list reads better plain.
+  const grouped = names.length > 12;
+  const topicIndex = (name: string): number => HELP_TOPICS.findIndex(([topic]) => topic === TOPIC_OF.get(name));
+  const ordered = grouped ? [...names].sort((a, b) => (topicIndex(a) + 1 || 99) - (topicIndex(b) + 1 || 99)) : names;
+  for (const name of ordered) {
     const spec = optionSpecs[name];
     const unit = 'unit' in spec && spec.unit ? ` [${spec.unit}]` : '';
-    const fallback = spec.default === undefined ? '' : `; default ${String(spec.default)}`;
-    command.addOption(new Option(spec.flag, `${spec.description}${unit} (env ${spec.env}${fallback})`));
+    const fallback = spec.default === undefined ? '' : `, default ${String(spec.default)}`;
+    const option = new Option(spec.flag, `${helpSummary(spec.description)}${unit} (env ${spec.env}${fallback})`);
+    const topic = TOPIC_OF.get(name);
+    if (grouped && topic) option.helpGroup(topic);
+    command.addOption(option);
   }
   for (const name of removed) command.addOption(new Option(removedOptions[name].flag, removedOptions[name].instead).hideHelp());
   return command;

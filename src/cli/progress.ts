@@ -7,6 +7,8 @@ import cliProgress from 'cli-progress';
 interface Progress {
   /** `failedPages`: "page N: why" for each PDF page that failed alone. */
   fileDone(name: string, pages: number, error?: string, failedPages?: readonly string[]): void;
+  /** An input left alone (--resume: its output exists). */
+  fileSkipped(name: string): void;
   stop(): void;
 }
 
@@ -30,6 +32,10 @@ export function createProgress(totalFiles: number, stream: NodeJS.WriteStream = 
         for (const failed of failedPages) stream.write(`\r\x1b[K✖ ${name} ${failed}\n`);
         bar.update(files, { pages, rate: rate() });
       },
+      fileSkipped() {
+        files += 1;
+        bar.update(files, { pages, rate: rate() });
+      },
       stop: () => bar.stop(),
     };
   }
@@ -41,6 +47,10 @@ export function createProgress(totalFiles: number, stream: NodeJS.WriteStream = 
         ? `[${files}/${totalFiles}] FAILED ${name}: ${error}\n`
         : `[${files}/${totalFiles}] ${name}: ${filePages} page(s), ${rate()} pages/s\n`);
       for (const failed of failedPages) stream.write(`[${files}/${totalFiles}] FAILED ${name} ${failed}\n`);
+    },
+    fileSkipped(name) {
+      files += 1;
+      stream.write(`[${files}/${totalFiles}] skipped ${name}: output exists (--resume)\n`);
     },
     stop() {},
   };

@@ -23,6 +23,8 @@ export interface DocumentLimits {
   readonly maxPdfPages: number;
   /** A PDF page (or page count) slower than this fails with LAYOUT_ERR_PDF, ms; the option's default when absent. */
   readonly pdfPageTimeoutMs?: number;
+  /** The most MB of PDFs spooled at once in this process (0 = no bound); the option's default when absent. */
+  readonly spoolMaxMb?: number;
 }
 
 export interface DocumentPages {
@@ -64,7 +66,7 @@ export async function openDocument(file: UploadedFile, pages: string | undefined
 
 async function spooledDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits, counters?: DocumentCounters): Promise<DocumentPages> {
   const timeoutMs = limits.pdfPageTimeoutMs ?? optionSpecs.pdfPageTimeoutMs.default;
-  const spool = await spoolPdf(file.bytes);
+  const spool = await spoolPdf(file.bytes, limits.spoolMaxMb ?? optionSpecs.spoolMaxMb.default);
   if (counters) counters.spools += 1;
   try {
     if (counters) counters.pageTreeParses += 1;

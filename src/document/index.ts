@@ -7,5 +7,6 @@ export type * from './types.js';
 export { analyzeDocument, analyzeOpenedDocument, type AnalyzeDocumentOptions, type DocumentContext } from './analyze-document.js';
 export { checkUpload, openDocument, type DocumentLimits, type DocumentPages } from './document-pages.js';
 export { PageWindow } from './page-window.js';
+export { spoolUnwritable, spoolUsage } from './pdf-spool.js';
 export { createInProcessAnalyzer } from './in-process-analyzer.js';
 export { poolAnalyzer } from './pool-analyzer.js';

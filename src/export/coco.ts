@@ -2,11 +2,12 @@
  * COCO detection dataset: the format annotation tools (Label Studio, CVAT) and layout training
  * sets use. One dataset for a whole run: an image per analysed page, the model's labels as
  * categories (id = label id + 1, COCO keeping 0 free), and per region its box as [x, y, w, h],
- * its polygon as segmentation, its area and its score.
+ * its polygon as segmentation, its area and its score. `file_name` is relative to the dataset's
+ * root (`images/<folders>/<page image>`, see names.ts); cocoDatasetEntries adds those images.
  */
 import type { PageResult } from '../model/index.js';
 import { boxXywh, outline, polygonArea } from './geometry.js';
-import { pageImageName } from './names.js';
+import { COCO_ANNOTATIONS, cocoImagePath } from './names.js';
 import type { ExportDocument, ExportOptions } from './types.js';
 
 export interface CocoImage { id: number; file_name: string; width: number; height: number }
@@ -65,7 +66,7 @@ export function toCoco(docs: readonly ExportDocument[], options: ExportOptions =
   for (const doc of docs) {
     for (const page of doc.pages) {
       const imageId = images.length + 1;
-      images.push({ id: imageId, file_name: pageImageName(doc.name, doc.isPdf, page.input.page ?? 1), width: page.input.width, height: page.input.height });
+      images.push({ id: imageId, file_name: cocoImagePath(doc.name, doc.isPdf, page.input.page ?? 1), width: page.input.width, height: page.input.height });
       annotations.push(...pageAnnotations(page, imageId, annotations.length + 1));
     }
   }
@@ -82,4 +83,21 @@ export function toCoco(docs: readonly ExportDocument[], options: ExportOptions =
     annotations,
     categories: categories(docs, options.labels),
   };
+}
+
+/**
+ * The dataset as files: `coco.json` at the root and every page image it names that the
+ * documents' `pageImages` hold (the single-document routes and `analyze` hold them all; a job's
+ * results keep no images, so its dataset names images it cannot include).
+ */
+export function cocoDatasetEntries(docs: readonly ExportDocument[], options: ExportOptions = {}): Array<{ name: string; data: string | Uint8Array }> {
+  const entries: Array<{ name: string; data: string | Uint8Array }> = [{ name: COCO_ANNOTATIONS, data: `${JSON.stringify(toCoco(docs, options))}\n` }];
+  for (const doc of docs) {
+    for (const page of doc.pages) {
+      const number = page.input.page ?? 1;
+      const image = doc.pageImages?.get(number);
+      if (image) entries.push({ name: cocoImagePath(doc.name, doc.isPdf, number), data: image });
+    }
+  }
+  return entries;
 }

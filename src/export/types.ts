@@ -19,6 +19,8 @@ export interface ExportDocument {
   readonly isPdf: boolean;
   /** The pages analysed, in document order (failed pages are left out). */
   readonly pages: readonly PageResult[];
+  /** Each page's image bytes by page number (an image: the upload; a PDF page: its JPEG), for COCO datasets. */
+  readonly pageImages?: ReadonlyMap<number, Uint8Array>;
 }
 
 export interface ExportOptions {

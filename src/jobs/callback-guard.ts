@@ -1,41 +1,50 @@
 /**
  * SSRF guard for callbackUrl: a job's submitter chooses the URL, and the server (or a cluster
- * worker) POSTs to it from inside the operator's network. Addresses in loopback, link-local,
- * private, shared, multicast and reserved ranges are refused unless the operator allows them
- * (`--callback-allow 127.0.0.1/32,10.1.0.0/16`). A host name is resolved and every address it
- * resolves to is checked; the connection then uses the addresses that were checked (`lookup`),
- * so a name that resolves differently a moment later (DNS rebinding) cannot slip past.
+ * worker) POSTs to it from inside the operator's network. Every address in the IANA
+ * special-purpose registries (IPv4 and IPv6: loopback, link-local, private, shared, documentation,
+ * benchmarking, reserved, multicast...), every IPv6 form that embeds an IPv4 address (mapped,
+ * compatible, NAT64, 6to4, Teredo) and this host's own interface addresses are refused unless the
+ * operator allows them (`--callback-allow 127.0.0.1/32,10.1.0.0/16`); the classification is
+ * `ipaddr.js`'s (special-addresses.ts). A host name is resolved and every address it resolves to
+ * is checked; the connection then uses the addresses that were checked (`lookup`), so a name that
+ * resolves differently a moment later (DNS rebinding) cannot slip past.
  */
 import dns from 'node:dns';
 import net from 'node:net';
+import os from 'node:os';
 import { InvalidParamError } from '../errors.js';
+import { embeddedIPv4, parseAddress, specialRange } from './special-addresses.js';
 
 type Family = 'ipv4' | 'ipv6';
-
-/** Ranges a public callback never needs (RFC 6890 special-purpose, plus multicast). */
-const REFUSED_RANGES: ReadonlyArray<readonly [string, number, Family]> = [
-  ['0.0.0.0', 8, 'ipv4'], // "this network"
-  ['10.0.0.0', 8, 'ipv4'], // private
-  ['100.64.0.0', 10, 'ipv4'], // carrier-grade NAT
-  ['127.0.0.0', 8, 'ipv4'], // loopback
-  ['169.254.0.0', 16, 'ipv4'], // link-local (cloud metadata services live here)
-  ['172.16.0.0', 12, 'ipv4'], // private
-  ['192.0.0.0', 24, 'ipv4'], // IETF protocol assignments
-  ['192.168.0.0', 16, 'ipv4'], // private
-  ['198.18.0.0', 15, 'ipv4'], // benchmarking
-  ['224.0.0.0', 4, 'ipv4'], // multicast
-  ['240.0.0.0', 4, 'ipv4'], // reserved and broadcast
-  ['::', 128, 'ipv6'], // unspecified
-  ['::1', 128, 'ipv6'], // loopback
-  ['64:ff9b:1::', 48, 'ipv6'], // local-use NAT64
-  ['fc00::', 7, 'ipv6'], // unique local
-  ['fe80::', 10, 'ipv6'], // link-local
-  ['ff00::', 8, 'ipv6'], // multicast
-];
 
 function familyOf(address: string): Family | undefined {
   const version = net.isIP(address);
   return version === 4 ? 'ipv4' : version === 6 ? 'ipv6' : undefined;
+}
+
+/** This host's own addresses, normalized (read per check: interfaces come and go). */
+function ownAddresses(): Set<string> {
+  const own = new Set<string>();
+  for (const entries of Object.values(os.networkInterfaces())) {
+    for (const entry of entries ?? []) {
+      const parsed = parseAddress(entry.address.split('%')[0] ?? '');
+      if (parsed) own.add(parsed.toNormalizedString());
+    }
+  }
+  return own;
+}
+
+/** Why an address is refused ('loopback', '6to4 → 127.0.0.1', 'this host'...), or undefined. */
+export function refusalReason(address: string): string | undefined {
+  const parsed = parseAddress(address);
+  if (!parsed) return 'not an IP address';
+  const own = ownAddresses();
+  if (own.has(parsed.toNormalizedString())) return 'this host';
+  const inner = embeddedIPv4(parsed);
+  const range = specialRange(parsed);
+  if (inner) return `${range ?? 'embedded IPv4'} carrying ${inner.toString()}`;
+  if (range) return range;
+  return undefined;
 }
 
 /** `10.0.0.0/8`, `::1/128` or a bare address (one host) → a subnet; anything else is refused. */
@@ -53,12 +62,10 @@ function addAllowed(list: net.BlockList, entry: string): void {
 export type LookupFunction = NonNullable<net.TcpNetConnectOpts['lookup']>;
 
 export class CallbackGuard {
-  readonly #refused = new net.BlockList();
   readonly #allowed = new net.BlockList();
 
   /** `allow`: the operator's comma-separated addresses or CIDR ranges (empty: none). */
   constructor(allow = '') {
-    for (const [address, prefix, family] of REFUSED_RANGES) this.#refused.addSubnet(address, prefix, family);
     for (const entry of allow.split(',').map((e) => e.trim()).filter(Boolean)) addAllowed(this.#allowed, entry);
   }
 
@@ -67,7 +74,7 @@ export class CallbackGuard {
     const family = familyOf(address);
     if (!family) return false;
     // BlockList matches an IPv4-mapped IPv6 address (::ffff:127.0.0.1) against IPv4 rules too.
-    return this.#allowed.check(address, family) || !this.#refused.check(address, family);
+    return this.#allowed.check(address, family) || refusalReason(address) === undefined;
   }
 
   /** Why a callback URL is refused: its host, or an address it resolves to, is not allowed. */
@@ -111,5 +118,6 @@ async function resolveAll(host: string): Promise<string[]> {
 
 function refusedError(host: string, address: string): Error {
   const where = host === address ? address : `${host} (${address})`;
-  return InvalidParamError('callbackUrl', `${where} is a loopback, link-local, private or reserved address; the operator can allow it with --callback-allow`);
+  const why = refusalReason(address) ?? 'special-purpose';
+  return InvalidParamError('callbackUrl', `${where} is not a public address (${why}): loopback, link-local, private, reserved, IPv4-embedding and this host's addresses are refused; the operator can allow it with --callback-allow`);
 }

@@ -202,6 +202,7 @@ export class Device {
       failed: this.#failed,
       restarts: handle.restarts,
       recycles: handle.recycles,
+      recycleKills: handle.recycleKills,
       ewmaMs,
       batchSizes: [...this.#batchSizes],
       maxBatch: this.maxBatch,

@@ -20,6 +20,7 @@ import { reloadDevices } from './reload-devices.js';
 import type { WireOutcome } from './protocol.js';
 import type { DeviceSnapshot, LayoutPool, PageInput, PoolEvents, PoolModel, PoolResult, PoolSnapshot, PoolTaskOptions, WorkerEntry } from './types.js';
 import { WorkerHandle } from './worker-handle.js';
+import { sweepStaleTemp } from '../util/owned-temp.js';
 
 export interface PoolOptions {
   readonly config: PoolConfig;
@@ -56,6 +57,7 @@ class DevicePool extends EventEmitter implements LayoutPool {
   #readyWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   readonly #emittedStates: Array<DeviceSnapshot['state'] | undefined> = [];
   #reloads: Promise<void> = Promise.resolve();
+  #swept: Promise<void>;
   #counters = { accepted: 0, completed: 0, failed: 0, rejected: 0, timedOut: 0, aborted: 0, retried: 0 };
 
   constructor(options: PoolOptions) {
@@ -74,7 +76,10 @@ class DevicePool extends EventEmitter implements LayoutPool {
       onStateChange: (handle, state, reason) => this.#onStateChange(handle, state, reason),
       onRunStarted: (handle, batchId) => { slot(handle).runStarted(batchId); this.#pump(); },
       heldTaskIds: (handle) => slot(handle).heldTaskIds(),
+      mayRecycle: (handle) => this.#mayRecycle(slot(handle)),
     }, options.workerEntry?.[index]), options.config));
+    // What killed workers (and a killed server) left in the temp root: their temp dirs, PDF spools.
+    this.#swept = sweepStaleTemp(['worker', 'pdf']).then(() => {});
     // A device that cannot start is reported through its state (and ready()), not here.
     for (const device of this.#devices) device.handle.start().catch(() => {});
   }
@@ -156,7 +161,7 @@ class DevicePool extends EventEmitter implements LayoutPool {
       }
       this.#state = 'closed';
       clearTimeout(this.#delayTimer);
-      await Promise.all(this.#devices.map((d) => d.handle.stop()));
+      await Promise.all([...this.#devices.map((d) => d.handle.stop()), this.#swept]);
       for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(PoolClosedError());
     })();
     return this.#closing;
@@ -269,12 +274,28 @@ class DevicePool extends EventEmitter implements LayoutPool {
       this.#emittedStates[handle.index] = state;
       this.emit('device-state', { device: handle.spec.id, index: handle.index, state, reason });
     }
+    // A device back in service (or gone for good) may be some other device's turn to recycle.
+    if (state === 'ready' || state === 'failed' || state === 'stopped') for (const device of this.#devices) device.handle.retryRecycle();
     if (state === 'failed' && this.#allFailed()) {
       const error = this.#noDeviceError();
       for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
       for (const task of this.#queue.drain()) this.#fail(task, error);
       this.#wakeIdle();
     }
+  }
+
+  /**
+   * Recycles are staggered: one device at a time, and never the last ready one — a device waits
+   * while another is being replaced (recycle, restart, start, reload) or while no other device
+   * that could take its pages serves. A device with no such peer (a pool of one, the others
+   * failed) recycles anyway: the queue waits a model load, which beats unbounded memory.
+   */
+  #mayRecycle(device: Device): boolean {
+    const others = this.#devices.filter((d) => d !== device);
+    if (others.some((d) => d.handle.replacing || d.reloading)) return false;
+    // An interactive lane's pages go to full devices too; a full device's only to full devices.
+    const peers = others.filter((d) => (!d.interactiveOnly || device.interactiveOnly) && d.handle.state !== 'failed' && d.handle.state !== 'stopped');
+    return peers.length === 0 || peers.some((d) => d.accepting);
   }
 
   // --- bookkeeping -----------------------------------------------------------------------------

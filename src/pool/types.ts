@@ -88,8 +88,10 @@ export interface DeviceSnapshot {
   readonly completed: number;
   readonly failed: number;
   readonly restarts: number;
-  /** Planned worker replacements (recycleAfterPages / recycleRssMb), not counted in restarts. */
+  /** Planned worker replacements (recycleAfterPages / recycleRssMb / idle bloat), not counted in restarts. */
   readonly recycles?: number;
+  /** Recycles whose process did not exit within its grace after SIGTERM and was killed (counted in recycles too). */
+  readonly recycleKills?: number;
   /** EWMA of per-page service time, ms; undefined before the first page. */
   readonly ewmaMs: number | undefined;
   /** count of batches by size: index = batch size. */

@@ -11,6 +11,7 @@ import { errorFromCode, NoDeviceReadyError, WorkerCrashError, type LayoutError }
 import { maxBatchFor, type DeviceSpec } from './devices.js';
 import type { ParentMessage, WireOutcome, WireTask, WorkerMessage } from './protocol.js';
 import type { DeviceState, PoolModel, PriorityClass, WorkerEntry } from './types.js';
+import { removeTempDirSync, tryOwnedTempDirSync } from '../util/owned-temp.js';
 import { WorkerWatchdog } from './worker-watchdog.js';
 
 /** The worker program a device runs unless told otherwise. */
@@ -38,6 +39,11 @@ export interface WorkerCallbacks {
   onRunStarted(handle: WorkerHandle, batchId: number): void;
   /** The tasks the pool has sent this worker and not had answered (running or in its pipeline). */
   heldTaskIds(handle: WorkerHandle): readonly string[];
+  /**
+   * Whether this worker may be recycled now (the pool staggers recycles and keeps a ready
+   * device); if not, the recycle waits and the pool calls retryRecycle() later.
+   */
+  mayRecycle(handle: WorkerHandle): boolean;
 }
 
 export class WorkerHandle {
@@ -58,6 +64,13 @@ export class WorkerHandle {
   #startedAt = 0;
   #pagesSinceStart = 0;
   #recycleRequested = false;
+  /** A recycle the pool has not let start yet (another device is being replaced): its reason. */
+  #recycleWanted: string | undefined;
+  /** From a recycle's start until its new process serves (or fails, or stops). */
+  #recycling = false;
+  /** The recycled process was sent SIGTERM; it has STOP_GRACE_MS to exit before SIGKILL. */
+  #recycleExitTimer: NodeJS.Timeout | undefined;
+  #recycleKilled = false;
   #stopping = false;
   #exitReason: string | undefined;
   /** Callers of start() waiting for this start to serve (or to fail). */
@@ -69,6 +82,8 @@ export class WorkerHandle {
   restarts = 0;
   /** Planned replacements: after recycleAfterPages pages, above recycleRssMb, or bloated while idle. */
   recycles = 0;
+  /** Recycles whose process did not exit within STOP_GRACE_MS of its SIGTERM and was killed (also in recycles). */
+  recycleKills = 0;
   lastError: { code: string; message: string; at: string } | undefined;
 
   constructor(spec: DeviceSpec, index: number, model: PoolModel, config: PoolConfig, callbacks: WorkerCallbacks, entry: WorkerEntry = { path: WORKER_MAIN }) {
@@ -88,6 +103,11 @@ export class WorkerHandle {
   /** The model file this worker runs (or starts on), and the id its results carry. */
   get model(): PoolModel {
     return this.#model;
+  }
+
+  /** Being replaced: a recycle under way (until its new process serves), or a (re)start. */
+  get replacing(): boolean {
+    return this.#recycling || this.#state === 'starting' || this.#state === 'restarting' || this.#state === 'draining';
   }
 
   get pid(): number | undefined {
@@ -123,12 +143,26 @@ export class WorkerHandle {
     const modelPath = this.#model.path;
     this.#stopping = false;
     this.#recycleRequested = false;
+    this.#recycleWanted = undefined;
+    this.#recycleKilled = false;
+    clearTimeout(this.#recycleExitTimer);
+    this.#recycleExitTimer = undefined;
     this.#pagesSinceStart = 0;
     clearTimeout(this.#restartTimer);
     clearInterval(this.#watchdogTimer);
     this.#setState('starting');
-    const child = fork(this.#entry.path, [...(this.#entry.args ?? [])], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // A temp dir of its own (onnxruntime leaves mat-debug-<pid>.log and .ses files in TMPDIR),
+    // removed here when the process exits: a SIGKILLed worker cannot clean up after itself.
+    const tempDir = tryOwnedTempDirSync('worker');
+    const env = tempDir === undefined ? process.env : { ...process.env, TMPDIR: tempDir, TMP: tempDir, TEMP: tempDir };
+    const child = fork(this.#entry.path, [...(this.#entry.args ?? [])], { env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.#child = child;
+    if (tempDir !== undefined) {
+      // Registered first: the dir is gone by the time anyone else hears of the exit.
+      child.once('exit', () => removeTempDirSync(tempDir));
+      // A fork that never started emits 'error' and no 'exit'.
+      child.once('error', () => { if (child.pid === undefined) removeTempDirSync(tempDir); });
+    }
     this.#startedAt = Date.now();
     this.#watchdog.restart();
     // A replaced process's late messages concern nothing the pool still holds.
@@ -156,20 +190,49 @@ export class WorkerHandle {
     this.#send({ type: 'run-batch', batchId, tasks, priority });
   }
 
-  /** Replace the process once its current batch is done (page count or RSS limit). */
+  /**
+   * Replace the process once its current batch is done (page count or RSS limit) — when the pool
+   * lets it (one recycle at a time, never its last ready device); until then it keeps serving.
+   */
   requestRecycle(reason: string): void {
     if (this.#recycleRequested || (this.#state !== 'ready' && this.#state !== 'busy')) return;
+    if (!this.#callbacks.mayRecycle(this)) {
+      this.#recycleWanted ??= reason;
+      return;
+    }
+    this.#recycleWanted = undefined;
+    this.#recycling = true;
     this.#recycleRequested = true;
     this.#exitReason = `recycled: ${reason}`;
     this.#setState('draining', this.#exitReason);
     this.#afterWork();
   }
 
+  /** A recycle that had to wait for its turn: starts it if the pool now lets it. */
+  retryRecycle(): void {
+    if (this.#recycleWanted !== undefined) this.requestRecycle(this.#recycleWanted);
+  }
+
   /** Nothing held any more: back to ready, or, when a replacement is due, exit now. */
   #afterWork(): void {
     if (this.#callbacks.heldTaskIds(this).length > 0) return;
-    if (this.#recycleRequested) this.#kill('SIGTERM');
+    if (this.#recycleRequested) this.#endRecycled();
     else if (this.#state === 'busy') this.#setState('ready');
+  }
+
+  /** SIGTERM to the recycled process; one that has not exited STOP_GRACE_MS later is killed, and counted. */
+  #endRecycled(): void {
+    const child = this.#child;
+    if (this.#recycleExitTimer || !child) return;
+    this.#kill('SIGTERM');
+    this.#recycleExitTimer = setTimeout(() => {
+      if (child !== this.#child || child.exitCode !== null || child.signalCode !== null) return;
+      this.#recycleKilled = true;
+      this.recycleKills += 1;
+      this.#exitReason = `${this.#exitReason ?? 'recycled'}; did not exit within ${STOP_GRACE_MS} ms of SIGTERM: killed`;
+      child.kill('SIGKILL');
+    }, STOP_GRACE_MS);
+    this.#recycleExitTimer.unref();
   }
 
   /** Graceful: asks the worker to release its session and exit; SIGKILL if it does not. */
@@ -251,6 +314,8 @@ export class WorkerHandle {
 
   #checkHeartbeat(): void {
     if (this.#state === 'stopped' || this.#state === 'failed' || this.#state === 'restarting') return;
+    // A recycled process told to exit stops beating: its exit timer is in charge now.
+    if (this.#recycleExitTimer) return;
     this.#killIfHung(this.#watchdog.silence(this.#state === 'starting'));
   }
 
@@ -263,16 +328,19 @@ export class WorkerHandle {
   #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (child !== this.#child) return;
     clearInterval(this.#watchdogTimer);
+    clearTimeout(this.#recycleExitTimer);
     const taskIds = [...this.#callbacks.heldTaskIds(this)];
     const recycled = this.#recycleRequested;
+    const killed = this.#recycleKilled;
     const reason = this.#exitReason ?? `code ${code}, signal ${signal}`;
     this.#exitReason = undefined;
     const error = WorkerCrashError(this.spec.id, reason, taskIds.length > 0 ? taskIds.join(',') : 'none', {
       details: { code, signal, device: this.spec.id, state: this.#state, taskIds },
     });
-    if (!recycled && !this.#stopping) this.lastError = { code: error.code, message: error.message, at: new Date().toISOString() };
+    if ((!recycled || killed) && !this.#stopping) this.lastError = { code: error.code, message: error.message, at: new Date().toISOString() };
     const failedInit = this.#state === 'failed';
-    this.#callbacks.onExit(this, error, (recycled || this.#stopping) && taskIds.length === 0);
+    // A recycle that had to be killed is reported (and logged) like any other kill.
+    this.#callbacks.onExit(this, error, (recycled || this.#stopping) && taskIds.length === 0 && !killed);
     if (failedInit) return;
     if (this.#stopping) {
       this.#setState('stopped');
@@ -293,6 +361,7 @@ export class WorkerHandle {
   #setState(state: DeviceState, reason?: string): void {
     if (this.#state === state) return;
     this.#state = state;
+    if (state === 'ready' || state === 'failed' || state === 'stopped') this.#recycling = false;
     this.#callbacks.onStateChange(this, state, reason);
     if (state === 'ready') for (const waiter of this.#startWaiters.splice(0)) waiter.resolve();
     if (state === 'failed' || state === 'stopped') {

@@ -26,6 +26,8 @@ import { ServerMetrics } from './metrics.js';
 import { packageInfo } from './package-info.js';
 import { logPoolEvents } from './pool-logging.js';
 import { RollingStats } from './rolling-stats.js';
+import { SpoolHealth } from './spool-health.js';
+import { spoolUsage } from '../document/index.js';
 import type { ServiceState } from './service-state.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
@@ -33,6 +35,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { paddlexRoutes } from './routes/paddlex.js';
 import { seedCompatRoutes } from './routes/seed-compat.js';
 import { v1LayoutFilesRoutes } from './routes/v1-layout-files.js';
+import { v1ExportRoutes } from './routes/v1-export.js';
 import { v1JobsRoutes } from './routes/v1-jobs.js';
 import { v1Routes } from './routes/v1.js';
 import { webRoutes } from './routes/web.js';
@@ -107,6 +110,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   });
 
   const shedder = new LoadShedder(config.eventLoopLagMs);
+  const spool = new SpoolHealth();
   const jsonBodies = registerJsonBodyParser(app as unknown as FastifyInstance, { bodyLimitBytes, maxUploadMb: config.maxUploadMb });
   const ctx: ServerContext = {
     config,
@@ -117,9 +121,15 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     jobs,
     callbackGuard: state.callbacks.guard,
     jsonBodies,
-    metrics: new ServerMetrics({ pool, gpuTelemetry: options.gpuTelemetry, eventLoopLagMs: () => shedder.lagMs }),
+    metrics: new ServerMetrics({
+      pool,
+      gpuTelemetry: options.gpuTelemetry,
+      eventLoopLagMs: () => shedder.lagMs,
+      spool: () => ({ ...spoolUsage(), limitBytes: config.spoolMaxMb * 1_000_000, writable: spool.unwritable === undefined }),
+    }),
     stats: new RollingStats(),
     shedder,
+    spool,
     gpuTelemetry: options.gpuTelemetry,
     version: packageInfo().version,
     startedAt: Date.now(),
@@ -241,6 +251,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await app.register(metricsRoutes, { ctx });
   await app.register(v1Routes, { ctx });
   await app.register(v1LayoutFilesRoutes, { ctx });
+  await app.register(v1ExportRoutes, { ctx });
   await app.register(v1JobsRoutes, { ctx });
   await app.register(seedCompatRoutes, { ctx });
   await app.register(paddlexRoutes, { ctx });
@@ -265,6 +276,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   app.addHook('onClose', async () => {
     connections.dispose();
     shedder.close();
+    spool.close();
     await jsonBodies.close();
     try {
       await state.close();

@@ -16,6 +16,7 @@ import type { JsonBodyParser } from './json-body-parser.js';
 import type { LoadShedder } from './load-shedder.js';
 import type { ServerMetrics } from './metrics.js';
 import type { RollingStats } from './rolling-stats.js';
+import type { SpoolHealth } from './spool-health.js';
 import type { ServiceState } from './service-state.js';
 
 export interface ServerContext {
@@ -37,6 +38,8 @@ export interface ServerContext {
   readonly metrics: ServerMetrics;
   readonly stats: RollingStats;
   readonly shedder: LoadShedder;
+  /** Whether the PDF spool (TMPDIR) takes files: /readyz fails while it does not. */
+  readonly spool: SpoolHealth;
   readonly gpuTelemetry: GpuTelemetry | undefined;
   readonly version: string;
   readonly startedAt: number;

@@ -18,7 +18,7 @@ import type { PageResult } from '../model/index.js';
 export const formatQueryDoc = {
   type: 'string',
   enum: [...EXPORT_FORMATS],
-  description: 'Result format: json (default), page (PAGE-XML 2019-07-15; a zip of one file per page for several PDF pages), alto (ALTO v4, all pages in one file), coco (COCO dataset)',
+  description: 'Result format: json (default), page (PAGE-XML 2019-07-15; a zip of one file per page for several PDF pages), alto (ALTO v4, all pages in one file), coco (COCO dataset: a zip of coco.json and the page images)',
 } as const;
 
 /** The `format` field of a query/body, json when absent. */
@@ -27,11 +27,6 @@ export function parseFormat(fields: Record<string, unknown>): ExportFormat {
   if (value === undefined || value === '') return 'json';
   if (typeof value === 'string' && isExportFormat(value)) return value;
   throw InvalidParamError('format', `expected one of ${EXPORT_FORMATS.join(', ')}, got ${JSON.stringify(value)}`);
-}
-
-/** What the writers need of an analysed document (its results without the serving extras). */
-export function exportableDocument(doc: AnalyzedDocument): ExportDocument {
-  return { name: doc.name, isPdf: doc.mediaType === 'pdf', pages: doc.pages.map((p) => p.result) };
 }
 
 /** A finished job's analysed pages (a job records no media type: more than one page, or a .pdf name, is a PDF). */

@@ -1,10 +1,11 @@
 /**
  * The `/v1` result JSON: for an image, the engine's page result plus `device` and the pool's
  * timing (what `doclayout analyze` writes, plus serving facts); for a PDF, the same per page
- * under `pages`, as `doclayout analyze` writes PDFs. A PDF page that failed alone is
+ * under `pages`, as `doclayout analyze` writes PDFs (one body for both: export/json-body.ts). A PDF page that failed alone is
  * `{ page, error: { code, message } }` in its place, and the document then says `failedPages`.
  */
 import type { AnalyzedDocument, AnalyzedPage, FailedPage } from '../document/index.js';
+import { pdfResultBody } from '../export/index.js';
 
 function pageBody(page: AnalyzedPage): Record<string, unknown> {
   return {
@@ -18,22 +19,10 @@ export function failedPageBody(failed: FailedPage): { page: number; error: { cod
   return { page: failed.page, error: { code: failed.error.code, message: failed.error.message } };
 }
 
-/** Analysed and failed pages together, in document order. */
-function pagesInOrder(doc: AnalyzedDocument): Array<Record<string, unknown>> {
-  const entries = [
-    ...doc.pages.map((p) => ({ at: p.result.input.page ?? 1, body: pageBody(p) })),
-    ...doc.failedPages.map((f) => ({ at: f.page, body: failedPageBody(f) as Record<string, unknown> })),
-  ];
-  return entries.sort((a, b) => a.at - b.at).map((e) => e.body);
-}
-
 export function documentBody(doc: AnalyzedDocument, totalMs: number): Record<string, unknown> {
   if (doc.mediaType !== 'pdf') return pageBody(doc.pages[0]!);
   return {
-    model: doc.pages[0]?.result.model,
-    input: { name: doc.name, type: 'pdf', pageCount: doc.pageCount },
-    pages: pagesInOrder(doc),
-    ...(doc.failedPages.length > 0 ? { failedPages: doc.failedPages.length } : {}),
+    ...pdfResultBody(doc.name, doc.pageCount, doc.pages.map(pageBody) as Array<Record<string, unknown> & { input: { page?: number } }>, doc.failedPages.map(failedPageBody)),
     timing: { totalMs: Math.round(totalMs * 10) / 10 },
   };
 }

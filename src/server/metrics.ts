@@ -21,6 +21,8 @@ interface ServerMetricsOptions {
   readonly gpuTelemetry?: GpuTelemetry;
   /** Current event-loop lag in ms, sampled by the server's lag monitor. */
   readonly eventLoopLagMs: () => number;
+  /** The PDF spool: bytes and files held now, its bound (0 = none), whether the last probe could write. */
+  readonly spool?: () => { bytes: number; files: number; limitBytes: number; writable: boolean };
 }
 
 export class ServerMetrics {
@@ -95,10 +97,20 @@ export class ServerMetrics {
     deviceGauge('doclayout_device_worker_rss_bytes', 'Resident memory of the device worker, bytes', (d) => (d.rssMb === undefined ? undefined : d.rssMb * 1024 * 1024));
     deviceCounter('doclayout_device_completed_total', 'Pages completed, by device', (d) => d.completed);
     deviceCounter('doclayout_device_failed_total', 'Pages failed, by device', (d) => d.failed);
-    deviceCounter('doclayout_worker_restarts_total', 'Worker restarts, by device', (d) => d.restarts);
+    deviceCounter('doclayout_worker_restarts_total', 'Worker crash restarts (exits nobody asked for), by device', (d) => d.restarts);
+    deviceCounter('doclayout_worker_recycles_total', 'Planned worker replacements (page count, RSS, idle bloat), by device', (d) => d.recycles ?? 0);
+    deviceCounter('doclayout_worker_recycle_kills_total', 'Recycled workers SIGKILLed for not exiting within their grace after SIGTERM, by device', (d) => d.recycleKills ?? 0);
 
     registerAdmissionMetrics(this.registry, snap);
     new Gauge({ name: 'doclayout_event_loop_lag_seconds', help: 'Event-loop lag seen by the load shedder, seconds', registers, collect() { this.set(options.eventLoopLagMs() / 1000); } });
+
+    const spool = options.spool;
+    if (spool) {
+      new Gauge({ name: 'doclayout_spool_bytes', help: 'Bytes of uploaded PDFs spooled in TMPDIR now (reserved before writing)', registers, collect() { this.set(spool().bytes); } });
+      new Gauge({ name: 'doclayout_spool_files', help: 'PDFs spooled in TMPDIR now', registers, collect() { this.set(spool().files); } });
+      new Gauge({ name: 'doclayout_spool_limit_bytes', help: 'The spool bound (--spool-max-mb), bytes; 0 = none', registers, collect() { this.set(spool().limitBytes); } });
+      new Gauge({ name: 'doclayout_spool_writable', help: '1 when the last probe could write to the spool (TMPDIR), 0 when full or unwritable', registers, collect() { this.set(spool().writable ? 1 : 0); } });
+    }
 
     if (gpuTelemetry) registerGpuGauges(this.registry, gpuTelemetry);
   }

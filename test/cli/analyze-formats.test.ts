@@ -3,6 +3,7 @@
  * COCO dataset for the run with the model's labels as categories, JSON only when asked; bad
  * combinations are usage errors (exit 2).
  */
+import { readingNumbers } from '../../src/export/index.js';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +14,7 @@ import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
 import { doclayout } from '../helpers/run-cli.js';
+import { assertOfficialXml } from '../helpers/xml-schemas.js';
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' });
 
@@ -34,14 +36,19 @@ describe('doclayout analyze --format', { timeout: 240_000 }, () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-fmt-out-'));
     const result = await doclayout(['analyze', inputs, '--out', out, '--model', model, '--format', 'page,alto,coco']);
     assert.equal(result.code, 0, result.stderr);
-    assert.ok(!fs.existsSync(path.join(out, 'doc.pdf.json')));
-    const image = parser.parse(fs.readFileSync(path.join(out, 'a & <b>.jpg.page.xml'), 'utf8'));
+    assert.ok(!fs.existsSync(path.join(out, 'doc.json')));
+    const image = parser.parse(fs.readFileSync(path.join(out, 'a & _b_.page.xml'), 'utf8'));
     assert.equal(image.PcGts.Page.imageFilename, 'a & <b>.jpg');
-    assert.deepEqual(fs.readdirSync(path.join(out, 'doc.pdf.page')).sort(), ['doc_p0001.xml', 'doc_p0002.xml']);
-    const alto = parser.parse(fs.readFileSync(path.join(out, 'doc.pdf.alto.xml'), 'utf8'));
+    assert.deepEqual(fs.readdirSync(path.join(out, 'doc.page')).sort(), ['doc-p0001.page.xml', 'doc-p0002.page.xml']);
+    assertOfficialXml(fs.readFileSync(path.join(out, 'a & _b_.page.xml'), 'utf8'), 'page');
+    for (const file of ['doc-p0001.page.xml', 'doc-p0002.page.xml']) assertOfficialXml(fs.readFileSync(path.join(out, 'doc.page', file), 'utf8'), 'page');
+    assertOfficialXml(fs.readFileSync(path.join(out, 'doc.alto.xml'), 'utf8'), 'alto');
+    const alto = parser.parse(fs.readFileSync(path.join(out, 'doc.alto.xml'), 'utf8'));
     assert.deepEqual(alto.alto.Layout.Page.map((p: { PHYSICAL_IMG_NR: string }) => p.PHYSICAL_IMG_NR), ['1', '2']);
     const coco = JSON.parse(fs.readFileSync(path.join(out, 'coco.json'), 'utf8'));
-    assert.deepEqual(coco.images.map((i: { file_name: string }) => i.file_name).sort(), ['a & <b>.jpg', 'doc_p0001.png', 'doc_p0002.png']);
+    // Relative to the dataset's root (the --out folder), and every image it names is there.
+    assert.deepEqual(coco.images.map((i: { file_name: string }) => i.file_name).sort(), ['images/a & _b_.jpg', 'images/doc-p0001.jpg', 'images/doc-p0002.jpg']);
+    for (const i of coco.images as Array<{ file_name: string; width: number }>) assert.equal((await sharp(path.join(out, i.file_name)).metadata()).width, i.width, i.file_name);
     // Categories are the model's labels (the fixture model has V3's 25), not only those seen.
     assert.equal(coco.categories.length, 25);
     assert.ok(coco.annotations.length > 0);
@@ -62,15 +69,16 @@ describe('doclayout analyze --format', { timeout: 240_000 }, () => {
     const cropsDir = path.join(out, 'crops');
     const result = await doclayout(['analyze', inputs, '--out', out, '--model', model, '--crops', cropsDir, '--crop-labels', 'doc_title,text', '--crop-format', 'jpeg']);
     assert.equal(result.code, 0, result.stderr);
-    const image = JSON.parse(fs.readFileSync(path.join(out, 'a & <b>.jpg.json'), 'utf8')) as { regions: Array<{ label: string; bbox: number[] }> };
-    const expected = image.regions.flatMap((r, i) => (['doc_title', 'text'].includes(r.label) ? [`a & _b__r${String(i + 1).padStart(3, '0')}_${r.label}.jpg`] : []));
+    const image = JSON.parse(fs.readFileSync(path.join(out, 'a & _b_.json'), 'utf8')) as { regions: Array<{ label: string; bbox: number[]; order: number | null }> };
+    const numbers = readingNumbers(image.regions);
+    const expected = image.regions.flatMap((r, i) => (['doc_title', 'text'].includes(r.label) ? [`a & _b_-r${String(numbers[i]).padStart(3, '0')}-${r.label}.jpg`] : []));
     assert.ok(expected.length > 0);
     const files = fs.readdirSync(cropsDir).sort();
     for (const name of expected) assert.ok(files.includes(name), `${name} in ${files.join(', ')}`);
-    assert.ok(files.some((f) => /^doc_p0002_r\d{3}_(doc_title|text)\.jpg$/.test(f)), files.join(', '));
-    assert.ok(files.every((f) => /_(doc_title|text)\.jpg$/.test(f)));
+    assert.ok(files.some((f) => /^doc-p0002-r\d{3}-(doc_title|text)\.jpg$/.test(f)), files.join(', '));
+    assert.ok(files.every((f) => /-(doc_title|text)\.jpg$/.test(f)));
     const first = image.regions.findIndex((r) => r.label === 'doc_title');
-    const meta = await sharp(path.join(cropsDir, `a & _b__r${String(first + 1).padStart(3, '0')}_doc_title.jpg`)).metadata();
+    const meta = await sharp(path.join(cropsDir, `a & _b_-r${String(numbers[first]).padStart(3, '0')}-doc_title.jpg`)).metadata();
     const box = image.regions[first]!.bbox;
     assert.deepEqual([meta.format, meta.width], ['jpeg', Math.ceil(box[2]!) - Math.floor(box[0]!)]);
   });

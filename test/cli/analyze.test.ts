@@ -34,18 +34,18 @@ describe('doclayout analyze', { timeout: 240_000 }, () => {
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /broken\.png/);
     assert.match(result.stderr, /3 ok, 1 failed/);
-    const page = JSON.parse(fs.readFileSync(path.join(out, 'page.jpg.json'), 'utf8'));
+    const page = JSON.parse(fs.readFileSync(path.join(out, 'page.json'), 'utf8'));
     assert.equal(page.input.width, 800);
     assert.equal(page.input.height, 1000);
     assert.ok(page.regions.length > 0);
-    assert.ok(fs.existsSync(path.join(out, 'sub', 'nested.png.json')));
-    const doc = JSON.parse(fs.readFileSync(path.join(out, 'doc.pdf.json'), 'utf8'));
+    assert.ok(fs.existsSync(path.join(out, 'sub', 'nested.json')));
+    const doc = JSON.parse(fs.readFileSync(path.join(out, 'doc.json'), 'utf8'));
     assert.equal(doc.input.pageCount, 2);
     assert.deepEqual(doc.pages.map((p: { input: { page: number; width: number } }) => [p.input.page, p.input.width]), [[1, 600], [2, 800]]);
-    assert.ok(!fs.existsSync(path.join(out, 'broken.png.json')));
+    assert.ok(!fs.existsSync(path.join(out, 'broken.json')));
     // Overlays: one per PDF page, at the rasterized size; one per image, mirrored into sub-folders.
-    assert.equal((await sharp(path.join(out, 'doc.pdf.page-2.png')).metadata()).width, 800);
-    assert.ok(fs.existsSync(path.join(out, 'sub', 'nested.png.png')));
+    assert.equal((await sharp(path.join(out, 'doc-p0002.overlay.png')).metadata()).width, 800);
+    assert.ok(fs.existsSync(path.join(out, 'sub', 'nested.overlay.png')));
   });
 
   it('sniffs every file of a folder: images under any name are analyzed, the rest counted and listed with --verbose', async () => {
@@ -87,13 +87,13 @@ describe('doclayout analyze', { timeout: 240_000 }, () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-out-'));
     const first = await doclayout(['analyze', path.join(inputs, 'page.jpg'), '--out', out, '--model', model, '--visualize']);
     assert.equal(first.code, 0, first.stderr);
-    const overlay = await sharp(path.join(out, 'page.jpg.png')).metadata();
+    const overlay = await sharp(path.join(out, 'page.overlay.png')).metadata();
     assert.equal(overlay.width, 800);
-    const before = fs.statSync(path.join(out, 'page.jpg.json')).mtimeMs;
+    const before = fs.statSync(path.join(out, 'page.json')).mtimeMs;
     const second = await doclayout(['analyze', path.join(inputs, 'page.jpg'), '--out', out, '--model', model, '--resume']);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stderr, /1 skipped/);
-    assert.equal(fs.statSync(path.join(out, 'page.jpg.json')).mtimeMs, before);
+    assert.equal(fs.statSync(path.join(out, 'page.json')).mtimeMs, before);
   });
 
   it('--devices --visualize --crops: the pool draws them where it decoded the page, the same files as in process', async () => {
@@ -105,7 +105,7 @@ describe('doclayout analyze', { timeout: 240_000 }, () => {
     assert.equal(inProcess.code, 0, inProcess.stderr);
     const viaPool = await doclayout(['analyze', ...files, '--out', pooled, '--crops', path.join(pooled, 'crops'), '--devices', 'cpu', ...flags]);
     assert.equal(viaPool.code, 0, viaPool.stderr);
-    for (const overlay of ['page.jpg.png', 'doc.pdf.page-1.png', 'doc.pdf.page-2.png']) {
+    for (const overlay of ['page.overlay.png', 'doc-p0001.overlay.png', 'doc-p0002.overlay.png']) {
       const meta = await sharp(path.join(pooled, overlay)).metadata();
       assert.equal(meta.format, 'png', overlay);
       // One pipeline on both paths: the same pixels, the same regions, the same encoder.
@@ -114,6 +114,17 @@ describe('doclayout analyze', { timeout: 240_000 }, () => {
     const crops = fs.readdirSync(path.join(pooled, 'crops')).sort();
     assert.ok(crops.length > 0);
     assert.deepEqual(crops, fs.readdirSync(path.join(local, 'crops')).sort());
+  });
+
+  it('refuses two inputs that would write the same file (a.jpg and a.png → a.json) before any work', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-stems-'));
+    await sharp({ create: { width: 100, height: 100, channels: 3, background: '#fff' } }).jpeg().toFile(path.join(dir, 'a.jpg'));
+    await sharp({ create: { width: 100, height: 100, channels: 3, background: '#fff' } }).png().toFile(path.join(dir, 'a.png'));
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-out-'));
+    const result = await doclayout(['analyze', dir, '--out', out, '--model', model]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /a\.jpg and a\.png would both write a\.json/);
+    assert.deepEqual(fs.readdirSync(out), []);
   });
 
   it('reports a PDF with no pages as a failed input (LAYOUT_ERR_PDF), like the server', async () => {
@@ -125,7 +136,7 @@ describe('doclayout analyze', { timeout: 240_000 }, () => {
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /0 ok, 1 failed/);
     assert.match(result.stderr, /empty\.pdf: the document has no pages \[LAYOUT_ERR_PDF\]/);
-    assert.ok(!fs.existsSync(path.join(out, 'empty.pdf.json')));
+    assert.ok(!fs.existsSync(path.join(out, 'empty.json')));
   });
 
   for (const [how, deviceArgs] of [
@@ -142,7 +153,7 @@ describe('doclayout analyze', { timeout: 240_000 }, () => {
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, /0 ok, 1 partial, 0 failed, 0 skipped; 2 pages \(1 failed\)/);
       assert.match(result.stderr, /failed: slow-middle\.pdf page 2: .*took longer than 10000 ms to render.* \[LAYOUT_ERR_PDF\]/);
-      const doc = JSON.parse(fs.readFileSync(path.join(out, 'slow-middle.pdf.json'), 'utf8'));
+      const doc = JSON.parse(fs.readFileSync(path.join(out, 'slow-middle.json'), 'utf8'));
       assert.equal(doc.input.pageCount, 3);
       assert.equal(doc.failedPages, 1);
       assert.equal(doc.pages.length, 3);

@@ -341,3 +341,47 @@ test('compose CPU override: CPU services on the host network at 127.0.0.1, nginx
   assert.match(conf, /^\s*listen 127\.0\.0\.1:\d+;$/m);
   assert.deepEqual(Object.keys(services['nginx-cpu']!.depends_on).sort(), backends);
 });
+
+// --- Disk: the PDF spool (TMPDIR) -------------------------------------------------------------
+
+/** A Kubernetes quantity (1536Mi, 2Gi, 1G) in bytes. */
+function bytesOf(quantity: string): number {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|K|M|G)?$/.exec(quantity);
+  assert.ok(m, quantity);
+  const unit = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, K: 1e3, M: 1e6, G: 1e9 }[m[2] ?? ''] ?? 1;
+  return Number(m[1]) * unit;
+}
+
+test('the k8s server and worker spool PDFs to a disk-backed /tmp sized above their spool bound', () => {
+  // The full Deployments of doclayout itself (the overlay's server patch only sets Redis).
+  const deployments = [...k8s(), ...clusterDocs()].filter((d) => d.kind === 'Deployment' && d.spec?.template?.spec?.volumes && /^doclayout/.test(d.spec.template.spec.containers[0].image));
+  assert.deepEqual(deployments.map((d) => d.metadata.name).sort(), ['doclayout', 'doclayout-worker']);
+  for (const deployment of deployments) {
+    const pod = deployment.spec.template.spec;
+    const container = pod.containers[0] as Doc;
+    const tmpMount = (container.volumeMounts as Doc[]).find((m) => m.mountPath === '/tmp');
+    assert.ok(tmpMount, `${deployment.metadata.name}: /tmp is a volume (the root filesystem is read-only)`);
+    const volume = (pod.volumes as Doc[]).find((v) => v.name === tmpMount.name)!;
+    assert.ok(volume.emptyDir, `${deployment.metadata.name}: /tmp is an emptyDir`);
+    assert.notEqual(volume.emptyDir.medium, 'Memory', `${deployment.metadata.name}: the spool is on disk, not in memory`);
+    const env = Object.fromEntries((container.env as Doc[]).map((e) => [e.name, e.value]));
+    const spoolMb = Number(env.DOCLAYOUT_SPOOL_MAX_MB ?? optionSpecs.spoolMaxMb.default);
+    assert.ok(spoolMb > 0, 'the spool is bounded');
+    const uploadMb = Number(env.DOCLAYOUT_MAX_UPLOAD_MB ?? optionSpecs.maxUploadMb.default);
+    assert.ok(spoolMb >= uploadMb, 'the largest upload fits the spool');
+    // Headroom above the bound for worker temp dirs and caches: past sizeLimit the pod is evicted.
+    assert.ok(bytesOf(volume.emptyDir.sizeLimit) >= spoolMb * 1e6 * 1.25, `${deployment.metadata.name}: sizeLimit ${volume.emptyDir.sizeLimit} vs spool ${spoolMb} MB`);
+    assert.ok(bytesOf(container.resources.requests['ephemeral-storage']) >= bytesOf(volume.emptyDir.sizeLimit), 'ephemeral storage requested for it');
+  }
+});
+
+test('compose gives every doclayout container its own disk-backed /tmp and a spool bound', () => {
+  for (const file of ['deploy/compose/docker-compose.yml', 'deploy/compose/docker-compose.cpu.yml']) {
+    const services = (parse(read(file), { merge: true }) as Doc).services as Record<string, Doc>;
+    for (const [name, service] of Object.entries(services).filter(([n]) => /^doclayout-(gpu\d+|cpu\d+|worker)$/.test(n))) {
+      assert.ok((service.volumes as string[]).includes('/tmp'), `${file} ${name}: an anonymous volume of its own at /tmp`);
+      assert.ok(!(service.tmpfs ?? []).length, `${file} ${name}: not a tmpfs`);
+      assert.ok(Number(service.environment.DOCLAYOUT_SPOOL_MAX_MB) > 0, `${file} ${name}: DOCLAYOUT_SPOOL_MAX_MB`);
+    }
+  }
+});

@@ -4,6 +4,7 @@
  * pycocotools is installed — loaded by the real consumer, whose areas and masks must agree.
  * (Debian 12 has no python3-pycocotools package, so CI relies on the schema check.)
  */
+import { unzipSync } from 'fflate';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -58,7 +59,7 @@ describe('COCO writer', () => {
   test('one dataset for a run: an image per page, categories from the model labels, valid and consistent', () => {
     const dataset = toCoco(docs, { labels });
     assertConsistent(dataset);
-    assert.deepEqual(dataset.images.map((im) => im.file_name), ['page.jpg', 'report_p0001.png', 'report_p0002.png']);
+    assert.deepEqual(dataset.images.map((im) => im.file_name), ['images/page.jpg', 'images/report-p0001.jpg', 'images/report-p0002.jpg']);
     assert.equal(dataset.annotations.length, richPage().regions.length + 3);
     assert.deepEqual(dataset.categories.slice(0, 25).map((c) => c.name), labels);
     assert.deepEqual(dataset.categories.slice(0, 25).map((c) => c.id), labels.map((_, i) => i + 1));
@@ -93,10 +94,16 @@ describe('COCO writer', () => {
     assert.deepEqual(dataset.annotations.map((a) => a.area), [50, 100]);
   });
 
-  test('zero regions and huge pages stay valid; the JSON file round-trips', () => {
-    const file = exportDocument('coco', { name: 'x.tif', isPdf: false, pages: [page([]), page([region('text', 22, [0, 0, 99_999, 149_999], 1)], { width: 100_000, height: 150_000, page: 2 })] });
-    assert.equal(file.contentType, 'application/json');
-    const dataset = JSON.parse(file.body as string) as CocoDataset;
+  test('zero regions and huge pages stay valid; the dataset zip holds coco.json and the page images it names', () => {
+    const images = new Map([[1, new Uint8Array([1, 2, 3])], [2, new Uint8Array([4, 5])]]);
+    const file = exportDocument('coco', { name: 'scans/x.pdf', isPdf: true, pages: [page([], { page: 1 }), page([region('text', 22, [0, 0, 99_999, 149_999], 1)], { width: 100_000, height: 150_000, page: 2 })], pageImages: images });
+    assert.equal(file.contentType, 'application/zip');
+    assert.equal(file.fileName, 'x.coco.zip');
+    const entries = unzipSync(file.body as Uint8Array);
+    const dataset = JSON.parse(new TextDecoder().decode(entries['coco.json'])) as CocoDataset;
+    // Relative to the dataset's root, folders kept, and every named image is in the zip.
+    assert.deepEqual(dataset.images.map((i) => i.file_name), ['images/scans/x-p0001.jpg', 'images/scans/x-p0002.jpg']);
+    assert.deepEqual(entries['images/scans/x-p0002.jpg'], new Uint8Array([4, 5]));
     assertConsistent(dataset);
     assert.equal(dataset.annotations[0]!.area, 99_999 * 149_999);
   });

@@ -86,13 +86,14 @@ describe('PAGE-XML writer', () => {
     const file = exportDocument('page', pdf);
     assert.equal(file.fileName, 'a.page.zip');
     const entries = unzipSync(file.body as Uint8Array);
-    assert.deepEqual(Object.keys(entries).sort(), ['a_p0001.xml', 'a_p0003.xml']);
-    const third = (parse(new TextDecoder().decode(entries['a_p0003.xml'])).PcGts as Node).Page as Node;
-    assert.equal(third.imageFilename, 'a_p0003.png');
+    assert.deepEqual(Object.keys(entries).sort(), ['a-p0001.page.xml', 'a-p0003.page.xml']);
+    const third = (parse(new TextDecoder().decode(entries['a-p0003.page.xml'])).PcGts as Node).Page as Node;
+    assert.equal(third.imageFilename, 'a-p0003.jpg');
     assert.equal(pageRegions(third).length, richPage().regions.length);
     const single = exportDocument('page', { ...pdf, pages: [pdf.pages[1]!] });
     assert.equal(single.contentType, 'application/vnd.prima.page+xml');
-    assert.equal(single.fileName, 'a.page.xml');
+    // One page of a PDF carries its page number.
+    assert.equal(single.fileName, 'a-p0003.page.xml');
   });
 });
 

@@ -63,7 +63,7 @@ describe('PAGE 2019-07-15 and ALTO v4 outputs pass the official XSDs', { skip: n
     const file = exportDocument('page', pdf);
     assert.equal(file.contentType, 'application/zip');
     const entries = unzipSync(file.body as Uint8Array);
-    assert.deepEqual(Object.keys(entries).sort(), ['report & _annex__p0001.xml', 'report & _annex__p0002.xml', 'report & _annex__p0005.xml']);
+    assert.deepEqual(Object.keys(entries).sort(), ['report & _annex_-p0001.page.xml', 'report & _annex_-p0002.page.xml', 'report & _annex_-p0005.page.xml']);
     for (const bytes of Object.values(entries)) {
       const result = xmllint(new TextDecoder().decode(bytes), schemas.page);
       assert.ok(result.ok, result.output);

@@ -81,3 +81,21 @@ export function xmllint(xml: string, schema?: string, xlink?: string): XmllintOu
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Fails unless `xml` is valid PAGE 2019-07-15 or ALTO v4 by the official schemas — for tests
+ * whose subject is another route or command but whose output is a PAGE or ALTO file, so every
+ * export the suite makes is validated. Without xmllint or the schemas it checks nothing, unless
+ * DOCLAYOUT_REQUIRE names xsd (CI): then it fails with the reason.
+ */
+export function assertOfficialXml(xml: string, kind: 'page' | 'alto'): void {
+  const problem = xmllintProblem() ?? findOfficialSchemas().problem;
+  if (problem !== undefined) {
+    const required = (process.env.DOCLAYOUT_REQUIRE ?? '').split(',').map((s) => s.trim());
+    if (required.includes('xsd') || required.includes('all')) throw new Error(`xsd is required but missing: ${problem}`);
+    return;
+  }
+  const schemas = findOfficialSchemas().schemas!;
+  const result = kind === 'page' ? xmllint(xml, schemas.page) : xmllint(xml, schemas.alto, schemas.xlink);
+  if (!result.ok) throw new Error(`not valid ${kind === 'page' ? 'PAGE 2019-07-15' : 'ALTO v4'}: ${result.output}`);
+}

@@ -69,7 +69,7 @@ describe('a cluster of two workers', { skip, timeout: 180_000 }, () => {
     assert.equal(analyzed.code, 0, analyzed.stderr);
     const list = (dir: string): string[] => (fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }) as string[]).filter((f) => f.endsWith('.json')).sort();
     assert.deepEqual(list(viaCluster), list(viaAnalyze));
-    assert.deepEqual(list(viaCluster), ['img-000.png.json', 'img-001.png.json', 'img-002.png.json', path.join('sub', 'doc.pdf.json')]);
+    assert.deepEqual(list(viaCluster), ['img-000.json', 'img-001.json', 'img-002.json', path.join('sub', 'doc.json')]);
     // Run-specific fields (timings, the device that answered) aside, the files are the same.
     const strip = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (key, v) => (['timing', 'device', 'deviceIndex'].includes(key) ? undefined : v)));
     for (const file of list(viaCluster)) {
@@ -93,10 +93,10 @@ describe('a cluster of two workers', { skip, timeout: 180_000 }, () => {
     assert.equal(written.code, 0, written.stderr);
     assert.match(written.stderr, /3 document\(s\) written/);
     const files = (fs.readdirSync(out, { recursive: true, encoding: 'utf8' }) as string[]).sort();
-    assert.deepEqual(files, ['coco.json', 'doc.pdf.alto.xml', 'doc.pdf.page', path.join('doc.pdf.page', 'doc_p0001.xml'), path.join('doc.pdf.page', 'doc_p0002.xml'),
-      'fmt-000.png.alto.xml', 'fmt-000.png.page.xml', 'fmt-001.png.alto.xml', 'fmt-001.png.page.xml']);
+    assert.deepEqual(files, ['coco.json', 'doc.alto.xml', 'doc.page', path.join('doc.page', 'doc-p0001.page.xml'), path.join('doc.page', 'doc-p0002.page.xml'),
+      'fmt-000.alto.xml', 'fmt-000.page.xml', 'fmt-001.alto.xml', 'fmt-001.page.xml']);
     const coco = JSON.parse(fs.readFileSync(path.join(out, 'coco.json'), 'utf8'));
-    assert.deepEqual(coco.images.map((i: { file_name: string }) => i.file_name).sort(), ['doc_p0001.png', 'doc_p0002.png', 'fmt-000.png', 'fmt-001.png']);
+    assert.deepEqual(coco.images.map((i: { file_name: string }) => i.file_name).sort(), ['images/doc-p0001.jpg', 'images/doc-p0002.jpg', 'images/fmt-000.png', 'images/fmt-001.png']);
     const bad = await runCli(['jobs', 'results', 'formats', '--out', out, '--format', 'hocr'], clusterEnv(redis.url));
     assert.equal(bad.code, 2);
   });

@@ -12,7 +12,7 @@ import { parseDevices } from '../../src/pool/devices.js';
 import { WorkerHandle, type WorkerCallbacks } from '../../src/pool/worker-handle.js';
 import { fixtureModel, poolConfig } from './helpers.js';
 
-const ignore: WorkerCallbacks = { onReady: () => {}, onResult: () => {}, onExit: () => {}, onStateChange: () => {}, onRunStarted: () => {}, heldTaskIds: () => [] };
+const ignore: WorkerCallbacks = { onReady: () => {}, onResult: () => {}, onExit: () => {}, onStateChange: () => {}, onRunStarted: () => {}, heldTaskIds: () => [], mayRecycle: () => true };
 
 describe('WorkerHandle.start()', { timeout: 60_000 }, () => {
   const handles: WorkerHandle[] = [];

@@ -65,6 +65,8 @@ describe('probes, OpenAPI, metrics, web UI and admin routes', { timeout: 120_000
     assert.match(text, /doclayout_device_completed_total\{device="cpu:0"\} [1-9]/);
     assert.match(text, /doclayout_batch_size_count\{device="cpu:0"\} [1-9]/);
     assert.match(text, /doclayout_worker_restarts_total\{device="cpu:0"\} 0/);
+    assert.match(text, /doclayout_worker_recycles_total\{device="cpu:0"\} 0/);
+    assert.match(text, /doclayout_worker_recycle_kills_total\{device="cpu:0"\} 0/);
     assert.match(text, /doclayout_pool_rejected_total 0/);
     assert.match(text, /doclayout_pool_timed_out_total 0/);
     assert.match(text, /doclayout_event_loop_lag_seconds/);

@@ -26,6 +26,33 @@ function rawRequest(url: string, options: { path: string; headers?: Record<strin
   });
 }
 
+/**
+ * A client that writes its whole request (`first` bytes, then, once the answer is in, the rest in
+ * `chunk`-byte pieces) before closing, as curl or a proxy does; what it read and every socket error.
+ */
+function lateWriter(port: number, request: string, first: number, chunk: number): Promise<{ received: string; errors: string[] }> {
+  return new Promise((resolve) => {
+    let received = '';
+    const errors: string[] = [];
+    const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true }, () => {
+      socket.write(request.slice(0, first));
+      const rest = async (): Promise<void> => {
+        while (!received.includes('\r\n\r\n{') && !socket.destroyed) await new Promise((r) => setTimeout(r, 5));
+        for (let at = first; at < request.length && !socket.destroyed; at += chunk) {
+          socket.write(request.slice(at, at + chunk), (e) => { if (e) errors.push(`write ${(e as NodeJS.ErrnoException).code}`); });
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        socket.end();
+      };
+      void rest();
+    });
+    socket.setEncoding('utf8');
+    socket.on('data', (text: string) => { received += text; });
+    socket.on('error', (e: NodeJS.ErrnoException) => errors.push(String(e.code)));
+    socket.on('close', () => resolve({ received, errors }));
+  });
+}
+
 async function threePagePdf(): Promise<Buffer> {
   const doc = await PDFDocument.create();
   for (let i = 0; i < 3; i++) doc.addPage([300, 400]);
@@ -133,6 +160,21 @@ describe('request validation: every client error is a 4xx in the one JSON shape'
       assert.equal(res.status, 431);
       assert.match(String(res.headers['content-type']), /application\/json/);
       assert.equal(json<ErrorJson>(res.body).error.code, 'LAYOUT_ERR_HEADERS_TOO_LARGE');
+    }
+  });
+
+  it('a client still sending its oversized request gets the whole 431 and a clean close, never a reset or EPIPE', async () => {
+    const port = Number(new URL(server.url!).port);
+    for (const [request, first, chunk] of [
+      [`GET /v1/status?x=${'a'.repeat(50_000)} HTTP/1.1\r\nhost: x\r\n\r\n`, 20_000, 4_096],
+      [`GET /v1/status?x=${'a'.repeat(200_000)} HTTP/1.1\r\nhost: x\r\n\r\n`, 20_000, 16_384],
+      [`GET /v1/status HTTP/1.1\r\nhost: x\r\nx-padding: ${'a'.repeat(200_000)}\r\n\r\n`, 20_000, 16_384],
+      [`GET /${'a'.repeat(1_000_000)} HTTP/1.1\r\nhost: x\r\n\r\n`, 1_000_100, 1],
+    ] as const) {
+      const { received, errors } = await lateWriter(port, request, first, chunk);
+      assert.deepEqual(errors, [], `${request.slice(0, 40)}…: ${errors.join(', ')}`);
+      assert.match(received, /^HTTP\/1\.1 431 /);
+      assert.equal(json<ErrorJson>(received.slice(received.indexOf('\r\n\r\n') + 4)).error.code, 'LAYOUT_ERR_HEADERS_TOO_LARGE');
     }
   });
 });

@@ -97,8 +97,8 @@ function sharedChecks(name: string, get: () => FastifyInstance) {
     assert.equal([...alto.body.matchAll(/<Page /g)].length, 2);
     const page = await app.inject({ method: 'GET', url: `/v1/jobs/${id}?format=page` });
     assert.equal(page.headers['content-type'], 'application/zip');
-    assert.deepEqual(Object.keys(unzipSync(page.rawPayload)).sort(), ['two_p0001.xml', 'two_p0002.xml']);
-    const coco = json<{ images: unknown[]; annotations: unknown[] }>((await app.inject({ method: 'GET', url: `/v1/jobs/${id}?format=coco` })).body);
+    assert.deepEqual(Object.keys(unzipSync(page.rawPayload)).sort(), ['two-p0001.page.xml', 'two-p0002.page.xml']);
+    const coco = json<{ images: unknown[]; annotations: unknown[] }>(new TextDecoder().decode(unzipSync((await app.inject({ method: 'GET', url: `/v1/jobs/${id}?format=coco` })).rawPayload)['coco.json']));
     assert.equal(coco.images.length, 2);
     assert.equal(coco.annotations.length, done.pages!.reduce((n, p) => n + p.result!.regions.length, 0));
     const bad = await app.inject({ method: 'GET', url: `/v1/jobs/${id}?format=tei` });

@@ -1,89 +1,71 @@
 /**
  * Drives the web UI in Debian's Chromium (playwright-core, no downloaded browser): uploads a real
- * page (a generated one when ../shared is missing), then checks that the overlay canvas is drawn, the region list and class filter appear,
- * that hovering a row highlights it, and that the dashboard renders the live device list.
+ * page (a generated one when ../shared is missing) and a PDF, then checks the overlay, the region
+ * list and class filter, the viewer (zoom, fit, keys, thumbnails), a failed upload, the downloads
+ * and their names, the jobs page and the dashboard.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import sharp from 'sharp';
+import type { Page } from 'playwright-core';
+import { unzipSync } from 'fflate';
 import { startServer, twoPagePdf, type TestServer } from '../server/helpers.js';
 import { samplesDir } from '../fixtures/paths.js';
 import { missingDependency } from '../helpers/require-dep.js';
+import { chromiumSkip, generatedPage, launchChromium, watchedPage, type Chromium } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SAMPLE = path.join(samplesDir, 'layout.jpg');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-const skip = missingDependency('chromium', fs.existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install chromium)`);
 // Without ../shared the test still runs, on a generated page: Chromium is what it is about.
 const noSample = missingDependency('shared', fs.existsSync(SAMPLE) ? undefined : `sample page ${SAMPLE} is missing; using a generated page`);
 
-/** The page to upload: the real sample, else a generated one (white, grey and coloured blocks). */
-async function upload(): Promise<string | { name: string; mimeType: string; buffer: Buffer }> {
-  if (!noSample) return SAMPLE;
-  const block = (left: number, top: number, width: number, height: number, background: string) => ({ input: { create: { width, height, channels: 3 as const, background } }, left, top });
-  const buffer = await sharp({ create: { width: 900, height: 1200, channels: 3, background: '#ffffff' } })
-    .composite([block(80, 80, 740, 60, '#202020'), block(80, 200, 740, 400, '#3060c0'), block(80, 660, 740, 300, '#c0c0c0')])
-    .jpeg({ quality: 90 })
-    .toBuffer();
-  return { name: 'generated.jpg', mimeType: 'image/jpeg', buffer };
+async function upload(): Promise<{ name: string; mimeType: string; buffer: Buffer }> {
+  if (!noSample) return { name: 'layout.jpg', mimeType: 'image/jpeg', buffer: fs.readFileSync(SAMPLE) };
+  return { name: 'layout.jpg', mimeType: 'image/jpeg', buffer: await generatedPage() };
 }
 
-describe('web UI in Chromium', { skip, timeout: 180_000 }, () => {
+async function openDocument(page: Page, file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
+  await page.setInputFiles('#file-input', file);
+  await page.waitForFunction((name) => document.getElementById('file-name')?.textContent === name && !(document.getElementById('download-json') as HTMLButtonElement).disabled, file.name, { timeout: 60_000 });
+}
+
+/** Pixels of the overlay canvas that are not transparent: the regions are drawn. */
+function overlayPixels(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const canvas = document.getElementById('page-canvas') as HTMLCanvasElement;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let drawn = 0;
+    for (let i = 3; i < data.length; i += 4 * 7) if (data[i]! > 0) drawn++;
+    return drawn;
+  });
+}
+
+describe('web UI in Chromium', { skip: chromiumSkip(), timeout: 300_000 }, () => {
   let server: TestServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let profile: string;
+  let browser: Chromium;
   before(async () => {
     server = await startServer({ listen: true });
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-chromium-'));
-    // A fresh, empty profile per run: nothing cached, nothing shared with other runs.
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
-    browser = context.browser()!;
+    browser = await launchChromium();
   });
   after(async () => {
-    await context?.close();
-    await browser?.close().catch(() => undefined);
+    await browser?.close();
     await server?.close();
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
   });
 
-  it('uploads a page and shows the overlay, the region list and the class filter', async () => {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
+  it('uploads a page and shows the image, its overlay, the region list and the class filter', async () => {
+    const { page, errors } = await watchedPage(browser.context);
     await page.goto(`${server.url}/`);
-    await page.setInputFiles('#file-input', await upload());
-    await page.waitForSelector('#region-list tbody tr', { timeout: 60_000 });
-
+    await openDocument(page, await upload());
+    await page.waitForSelector('#region-list tbody tr');
     const rows = await page.locator('#region-list tbody tr').count();
-    assert.ok(rows >= 5, `rows ${rows}`);
-    assert.ok(await page.locator('#page-canvas').isVisible());
-    // The canvas holds the page (not blank): sample pixels across it and expect variety.
-    const distinct = await page.evaluate(() => {
-      const canvas = document.getElementById('page-canvas') as HTMLCanvasElement;
-      const ctx = canvas.getContext('2d')!;
-      const seen = new Set<string>();
-      for (let i = 1; i < 20; i++) {
-        const [r, g, b] = ctx.getImageData(Math.floor((canvas.width * i) / 20), Math.floor((canvas.height * i) / 20), 1, 1).data;
-        seen.add(`${r},${g},${b}`);
-      }
-      return seen.size;
-    });
-    assert.ok(distinct >= 3, `canvas looks blank (${distinct} colours)`);
+    assert.ok(rows >= 3, `rows ${rows}`);
+    assert.ok(await page.locator('#page-image').evaluate((img) => (img as HTMLImageElement).naturalWidth > 0));
+    await page.waitForTimeout(100);
+    assert.ok((await overlayPixels(page)) > 100, 'the overlay layer is blank');
     assert.equal(await page.locator('#stat-regions').textContent(), String(rows));
     assert.match((await page.locator('#stat-device').textContent()) ?? '', /^cpu:\d+$/);
     const chips = await page.locator('#class-chips .chip').count();
-    assert.ok(chips >= 3, `chips ${chips}`);
-
-    // Hovering a row marks it; hiding a class removes its rows.
+    assert.ok(chips >= 2, `chips ${chips}`);
     await page.locator('#region-list tbody tr').first().hover();
     assert.equal(await page.locator('#region-list tbody tr.hover').count(), 1);
     await page.locator('#class-chips .chip').first().click();
@@ -91,37 +73,118 @@ describe('web UI in Chromium', { skip, timeout: 180_000 }, () => {
     assert.deepEqual(errors, []);
   });
 
-  it('offers the result as PAGE, ALTO, COCO and a crops zip, made by the service', async () => {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+  it('zooms, fits and walks the regions with the keyboard', async () => {
+    const { page, errors } = await watchedPage(browser.context);
     await page.goto(`${server.url}/`);
-    await page.setInputFiles('#file-input', await upload());
-    await page.waitForSelector('#region-list tbody tr', { timeout: 60_000 });
+    await openDocument(page, await upload());
+    const zoom = async () => Number(((await page.locator('#zoom-value').textContent()) ?? '').replace('%', ''));
+    const fitted = await zoom();
+    await page.locator('#zoom-in').click();
+    assert.ok((await zoom()) > fitted);
+    const box = (await page.locator('#stage-view').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, 400);
+    await page.waitForTimeout(100);
+    assert.ok((await zoom()) < fitted * 1.25, 'the wheel zooms out');
+    await page.keyboard.press('0');
+    assert.equal(await zoom(), fitted);
+    await page.locator('#fit-width').click();
+    assert.ok((await zoom()) >= fitted);
+    // A drag pans the page image.
+    const before = await page.locator('#page-image').boundingBox();
+    await page.mouse.move(box.x + 100, box.y + 100);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 160, box.y + 140, { steps: 4 });
+    await page.mouse.up();
+    const afterPan = await page.locator('#page-image').boundingBox();
+    assert.ok(Math.abs(afterPan!.x - before!.x - 60) < 2 && Math.abs(afterPan!.y - before!.y - 40) < 2, `pan ${JSON.stringify([before, afterPan])}`);
+    // j selects the first region in reading order, j again the second, k goes back, Esc clears.
+    await page.keyboard.press('j');
+    const firstOrder = await page.locator('#region-list tbody tr.selected .order').textContent();
+    assert.equal(firstOrder, '1');
+    await page.keyboard.press('j');
+    assert.equal(await page.locator('#region-list tbody tr.selected .order').textContent(), '2');
+    await page.keyboard.press('k');
+    assert.equal(await page.locator('#region-list tbody tr.selected .order').textContent(), '1');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator('#region-list tbody tr.selected').count(), 0);
+    assert.deepEqual(errors, []);
+  });
+
+  it('pages through a PDF with thumbnails and keys', async () => {
+    const { page, errors } = await watchedPage(browser.context);
+    await page.goto(`${server.url}/`);
+    await openDocument(page, { name: 'two.pdf', mimeType: 'application/pdf', buffer: await twoPagePdf() });
+    assert.equal(await page.locator('.thumb').count(), 2);
+    assert.equal(await page.locator('.thumb.current').getAttribute('data-page'), '1');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(() => document.querySelector('.thumb.current')?.getAttribute('data-page') === '2', undefined, { timeout: 60_000 });
+    assert.equal(await page.locator('#page-input').inputValue(), '2');
+    await page.locator('.thumb[data-page="1"]').click();
+    await page.waitForFunction(() => (document.getElementById('page-input') as HTMLInputElement).value === '1', undefined, { timeout: 60_000 });
+    // pdf.js drew the thumbnails in the browser.
+    await page.waitForSelector('.thumb canvas', { timeout: 30_000 });
+    assert.deepEqual(errors, []);
+  });
+
+  it('a failed upload keeps the previous document and names the bad file', async () => {
+    const { page } = await watchedPage(browser.context);
+    await page.goto(`${server.url}/`);
+    await openDocument(page, await upload());
     const rows = await page.locator('#region-list tbody tr').count();
+    const meta = await page.locator('#file-meta').textContent();
+    await page.setInputFiles('#file-input', { name: 'junk.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image at all') });
+    await page.waitForSelector('#error-banner.show', { timeout: 30_000 });
+    assert.match((await page.locator('#error-text').textContent()) ?? '', /^junk\.txt: /);
+    assert.match((await page.locator('#error-code').textContent()) ?? '', /LAYOUT_ERR_/);
+    assert.equal(await page.locator('#file-name').textContent(), 'layout.jpg');
+    assert.equal(await page.locator('#file-meta').textContent(), meta);
+    assert.equal(await page.locator('#region-list tbody tr').count(), rows);
+    assert.ok(await page.locator('#pager').isHidden(), 'no pager for an image');
+  });
+
+  it('downloads every output of a PDF page and of the whole PDF under one naming scheme', async () => {
+    const { page, errors } = await watchedPage(browser.context);
+    await page.goto(`${server.url}/`);
+    await openDocument(page, { name: 'multi4.pdf', mimeType: 'application/pdf', buffer: await twoPagePdf() });
+    await page.keyboard.press('PageDown');
+    await page.waitForFunction(() => (document.getElementById('page-input') as HTMLInputElement).value === '2' && !(document.getElementById('download-json') as HTMLButtonElement).disabled, undefined, { timeout: 60_000 });
     const fetchDownload = async (button: string) => {
       const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.locator(button).click()]);
-      const file = await download.path();
-      return { name: download.suggestedFilename(), bytes: fs.readFileSync(file!) };
+      return { name: download.suggestedFilename(), bytes: fs.readFileSync((await download.path())!) };
     };
-    const pageXml = await fetchDownload('#download-page');
-    assert.match(pageXml.name, /\.page\.xml$/);
-    assert.match(pageXml.bytes.toString('utf8'), /<PcGts xmlns="http:\/\/schema\.primaresearch\.org\/PAGE\/gts\/pagecontent\/2019-07-15"/);
-    const alto = await fetchDownload('#download-alto');
-    assert.match(alto.name, /\.alto\.xml$/);
-    assert.match(alto.bytes.toString('utf8'), /<alto xmlns="http:\/\/www\.loc\.gov\/standards\/alto\/ns-v4#"/);
-    const coco = await fetchDownload('#download-coco');
-    assert.equal(JSON.parse(coco.bytes.toString('utf8')).annotations.length, rows);
-    const crops = await fetchDownload('#download-crops');
-    assert.match(crops.name, /\.crops\.zip$/);
-    assert.equal(crops.bytes.subarray(0, 4).toString('latin1'), 'PK\u0003\u0004');
+    const names: Record<string, string> = {};
+    for (const id of ['download-json', 'download-page', 'download-alto', 'download-coco', 'download-crops', 'download-png', 'download-image', 'doc-json', 'doc-page', 'doc-alto', 'doc-coco', 'doc-crops']) {
+      const file = await fetchDownload(`#${id}`);
+      names[id] = file.name;
+      if (id === 'download-page') assert.match(file.bytes.toString('utf8'), /<PcGts xmlns="http:\/\/schema\.primaresearch\.org\/PAGE\/gts\/pagecontent\/2019-07-15"[\s\S]*imageFilename="multi4-p0002\.jpg"/);
+      if (id === 'doc-coco') {
+        const entries = unzipSync(new Uint8Array(file.bytes));
+        const coco = JSON.parse(Buffer.from(entries['coco.json']!).toString('utf8')) as { images: Array<{ file_name: string }> };
+        assert.deepEqual(coco.images.map((i) => i.file_name), ['images/multi4-p0001.jpg', 'images/multi4-p0002.jpg']);
+        for (const image of coco.images) assert.ok(entries[image.file_name]!.length > 100, `${image.file_name} is in the dataset`);
+      }
+      if (id === 'doc-page') assert.deepEqual(Object.keys(unzipSync(new Uint8Array(file.bytes))).sort(), ['multi4-p0001.page.xml', 'multi4-p0002.page.xml']);
+    }
+    assert.deepEqual(names, {
+      'download-json': 'multi4-p0002.json',
+      'download-page': 'multi4-p0002.page.xml',
+      'download-alto': 'multi4-p0002.alto.xml',
+      'download-coco': 'multi4-p0002.coco.zip',
+      'download-crops': 'multi4-p0002.crops.zip',
+      'download-png': 'multi4-p0002.overlay.png',
+      'download-image': 'multi4-p0002.jpg',
+      'doc-json': 'multi4.json',
+      'doc-page': 'multi4.page.zip',
+      'doc-alto': 'multi4.alto.xml',
+      'doc-coco': 'multi4.coco.zip',
+      'doc-crops': 'multi4.crops.zip',
+    });
     assert.deepEqual(errors, []);
   });
 
   it('queues a PDF on /jobs, shows its progress and then its results', async () => {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { page, errors } = await watchedPage(browser.context);
     await page.goto(`${server.url}/jobs`);
     await page.setInputFiles('#job-file', { name: 'two.pdf', mimeType: 'application/pdf', buffer: await twoPagePdf() });
     await page.waitForSelector('#jobs-table tbody tr[data-state="completed"]', { timeout: 60_000 });
@@ -129,12 +192,12 @@ describe('web UI in Chromium', { skip, timeout: 180_000 }, () => {
     assert.equal(await row.locator('.count').textContent(), '2/2');
     assert.match((await row.locator('.regions').textContent()) ?? '', /^\d+$/);
     assert.equal(await row.locator('.bar i').evaluate((el) => (el as HTMLElement).style.width), '100%');
-    assert.equal(await row.locator('.actions a').getAttribute('download'), 'two.pdf.json');
+    assert.equal(await row.locator('.actions a').getAttribute('download'), 'two.json');
     assert.deepEqual(errors, []);
   });
 
   it('shows the dashboard with the pool devices', async () => {
-    const page = await context.newPage();
+    const { page } = await watchedPage(browser.context);
     await page.goto(`${server.url}/dashboard`);
     await page.waitForSelector('.device', { timeout: 30_000 });
     assert.equal(await page.locator('.device .device-head b').first().textContent(), 'cpu:0');

@@ -46,6 +46,45 @@ export async function fetchJson(url, init, retried = false) {
   return body;
 }
 
+/** Fetches a file answer (an export): { blob, name } with the name from Content-Disposition. */
+export async function fetchFile(url, init, fallbackName) {
+  const key = localStorage.getItem(API_KEY_STORAGE);
+  const headers = new Headers(init?.headers);
+  if (key) headers.set('x-api-key', key);
+  let response;
+  try {
+    response = await fetch(url, { ...init, headers });
+  } catch (err) {
+    throw new ApiError(0, 'NETWORK', `The service did not answer (${err.message}).`);
+  }
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    throw new ApiError(response.status, body.error?.code ?? `HTTP_${response.status}`, body.error?.message ?? response.statusText);
+  }
+  return { blob: await response.blob(), name: dispositionName(response, fallbackName) };
+}
+
+/** The file name a download answer gives in Content-Disposition (filename* first), else a fallback. */
+function dispositionName(response, fallback) {
+  const header = response.headers.get('content-disposition') ?? '';
+  const extended = /filename\*=UTF-8''([^;]+)/i.exec(header);
+  if (extended) return decodeURIComponent(extended[1]);
+  const plain = /filename="([^"]+)"/i.exec(header);
+  return plain ? plain[1] : fallback;
+}
+
+/** Saves a blob under `name` through a temporary link. */
+export function saveBlob(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 const palette = new Map();
 let paletteLoaded;
 

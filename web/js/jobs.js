@@ -2,6 +2,7 @@
 // second: state and pages done/total as a progress bar), then show per-page region counts and
 // offer the results as JSON; a running job can be canceled (DELETE).
 import { ApiError, fetchJson, watchService } from './api.js';
+import { outputName } from './names.js';
 
 const POLL_MS = 500;
 const FINISHED = new Set(['completed', 'failed', 'canceled']);
@@ -42,7 +43,7 @@ function render(row, job) {
   } else if (job.pages) {
     const link = document.createElement('a');
     link.textContent = 'results.json';
-    link.download = `${job.name || job.id}.json`;
+    link.download = outputName(job.name || job.id, false, 'json');
     link.href = URL.createObjectURL(new Blob([JSON.stringify(job, null, 2)], { type: 'application/json' }));
     actions.append(link);
   }

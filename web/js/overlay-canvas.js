@@ -1,5 +1,6 @@
-// Draws a page and its regions on a canvas (screen or full-size export) and finds the region
-// under a point. Shapes, colours and order badges follow the server's PNG overlays.
+// Draws a page's regions on a canvas (the view's overlay layer, or a full-size export with the
+// page under them) and finds the region under a point. Shapes, colours and order badges follow
+// the server's PNG overlays. A view is { scale, x, y }: page pixel p lands at x + p * scale.
 
 import { colorOf } from './api.js';
 
@@ -8,34 +9,36 @@ function hexToRgba(hex, alpha) {
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
 }
 
-function tracePath(ctx, region, scale) {
+function tracePath(ctx, region, view) {
+  const px = (x) => view.x + x * view.scale;
+  const py = (y) => view.y + y * view.scale;
   ctx.beginPath();
   if (region.polygon && region.polygon.length >= 3) {
-    region.polygon.forEach(([x, y], i) => (i === 0 ? ctx.moveTo(x * scale, y * scale) : ctx.lineTo(x * scale, y * scale)));
+    region.polygon.forEach(([x, y], i) => (i === 0 ? ctx.moveTo(px(x), py(y)) : ctx.lineTo(px(x), py(y))));
     ctx.closePath();
   } else {
     const [x1, y1, x2, y2] = region.bbox;
-    ctx.rect(x1 * scale, y1 * scale, (x2 - x1) * scale, (y2 - y1) * scale);
+    ctx.rect(px(x1), py(y1), (x2 - x1) * view.scale, (y2 - y1) * view.scale);
   }
 }
 
 /**
- * Draws `image` scaled by `scale` with `regions` over it.
- * options: { showLabels, showOrder, showFill, highlight (region or null), lineWidth, fontPx }
+ * Draws `regions` of a page `pageWidth` × `pageHeight` px as seen through `view`.
+ * options: { showLabels, showOrder, showFill, highlight (region or null), selected, lineWidth, fontPx }
  */
-export function drawPage(ctx, image, regions, scale, options) {
-  const width = image.width * scale;
-  const height = image.height * scale;
-  ctx.clearRect(0, 0, width, height);
-  ctx.drawImage(image, 0, 0, width, height);
+export function drawRegions(ctx, regions, view, pageWidth, pageHeight, options) {
+  const left = view.x;
+  const top = view.y;
+  const width = pageWidth * view.scale;
+  const height = pageHeight * view.scale;
   const line = options.lineWidth;
   const font = options.fontPx;
   ctx.lineJoin = 'round';
 
   for (const region of regions) {
     const color = colorOf(region.label);
-    const active = options.highlight === region;
-    tracePath(ctx, region, scale);
+    const active = options.highlight === region || options.selected === region;
+    tracePath(ctx, region, view);
     if (options.showFill || active) {
       ctx.fillStyle = hexToRgba(color, active ? 0.32 : 0.14);
       ctx.fill();
@@ -48,14 +51,14 @@ export function drawPage(ctx, image, regions, scale, options) {
   ctx.textBaseline = 'middle';
   for (const region of regions) {
     const color = colorOf(region.label);
-    const [x1, y1, x2] = region.bbox.map((v) => v * scale);
+    const [x1, y1, x2] = region.bbox.map((v, i) => (i % 2 === 0 ? left : top) + v * view.scale);
     if (options.showLabels) {
       ctx.font = `600 ${font}px system-ui, sans-serif`;
       const text = `${region.label} ${region.score.toFixed(2)}`;
       const tagWidth = ctx.measureText(text).width + font * 0.7;
       const tagHeight = font * 1.45;
-      const tagY = y1 - tagHeight >= 0 ? y1 - tagHeight : y1;
-      const tagX = Math.min(Math.max(0, x1), Math.max(0, width - tagWidth));
+      const tagY = y1 - tagHeight >= top ? y1 - tagHeight : y1;
+      const tagX = Math.min(Math.max(left, x1), Math.max(left, left + width - tagWidth));
       ctx.fillStyle = hexToRgba(color, 0.9);
       ctx.fillRect(tagX, tagY, tagWidth, tagHeight);
       ctx.fillStyle = '#fff';
@@ -64,8 +67,8 @@ export function drawPage(ctx, image, regions, scale, options) {
     }
     if (options.showOrder && region.order !== null && region.order !== undefined) {
       const r = font * 0.95;
-      const cx = Math.min(Math.max(r, x2 - r - 2), width - r);
-      const cy = Math.min(Math.max(r, y1 + r + 2), height - r);
+      const cx = Math.min(Math.max(left + r, x2 - r - 2), left + width - r);
+      const cy = Math.min(Math.max(top + r, y1 + r + 2), top + height - r);
       ctx.beginPath();
       ctx.arc(cx, cy, r, 0, Math.PI * 2);
       ctx.fillStyle = color;
@@ -109,14 +112,19 @@ export function regionAt(regions, x, y) {
 }
 
 /** Full-resolution PNG of the page with the regions, as the user currently sees them. */
-export function exportPng(image, regions, options) {
+export function exportPng(source, regions, options) {
+  // An <img> reports its layout size in width/height: draw at its natural (analysed) size.
+  const image = { el: source, width: source.naturalWidth ?? source.width, height: source.naturalHeight ?? source.height };
   const canvas = document.createElement('canvas');
   canvas.width = image.width;
   canvas.height = image.height;
   const side = Math.max(image.width, image.height);
-  drawPage(canvas.getContext('2d'), image, regions, 1, {
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(image.el, 0, 0, image.width, image.height);
+  drawRegions(ctx, regions, { scale: 1, x: 0, y: 0 }, image.width, image.height, {
     ...options,
     highlight: null,
+    selected: null,
     lineWidth: Math.max(2, Math.round(side / 500)),
     fontPx: Math.max(11, Math.round(side / 75)),
   });

@@ -2,6 +2,7 @@
 // rows and the canvas highlight each other.
 
 import { colorOf } from './api.js';
+import { readingOrder } from './names.js';
 
 function swatch(label) {
   const i = document.createElement('i');
@@ -28,14 +29,6 @@ export function renderClassChips(container, regions, threshold, hiddenLabels, on
   }));
 }
 
-/** Reading order first, then the regions outside the text flow, top to bottom. */
-function listOrder(a, b) {
-  if (a.order !== null && b.order !== null) return a.order - b.order;
-  if (a.order !== null) return -1;
-  if (b.order !== null) return 1;
-  return a.bbox[1] - b.bbox[1] || a.bbox[0] - b.bbox[0];
-}
-
 /**
  * The region table. handlers: { onEnter(region), onLeave(region), onClick(region) }.
  * Returns region → row, for highlighting from the canvas.
@@ -50,9 +43,9 @@ export function renderRegionTable(container, regions, selected, handlers) {
     return rows;
   }
   const table = document.createElement('table');
-  table.innerHTML = '<thead><tr><th>#</th><th>Class</th><th>Score</th><th>Box (x1, y1, x2, y2)</th></tr></thead>';
+  table.innerHTML = '<thead><tr><th>#</th><th>Class</th><th>Score</th><th class="bbox">Box (x1, y1, x2, y2)</th></tr></thead>';
   const tbody = document.createElement('tbody');
-  for (const region of [...regions].sort(listOrder)) {
+  for (const region of [...regions].sort(readingOrder)) {
     const tr = document.createElement('tr');
     const order = document.createElement('td');
     order.className = 'order';

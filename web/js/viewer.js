@@ -1,126 +1,153 @@
-// The upload viewer: drop an image or PDF, see its regions over the page, explore them in a list,
-// filter by class, change the threshold, download the JSON and the overlay PNG.
+// The Analyze page: open an image or a PDF, see its regions over the page (zoom, pan, fit,
+// thumbnails, keys), explore them in a list, filter by class, change the threshold, download.
+// A document becomes the one on screen only once its first page is analysed: a failed upload
+// leaves the previous document as it was (its own name, its own regions) and names the bad file.
 
 import { ApiError, ensureColors, fetchJson, formatMs, watchService } from './api.js';
-import { drawPage, exportPng, regionAt } from './overlay-canvas.js';
+import { wireDownloads } from './downloads.js';
+import { wireFileIntake } from './file-intake.js';
+import { readingOrder } from './names.js';
+import { PageView } from './page-view.js';
 import { renderClassChips, renderRegionTable } from './region-panel.js';
+import { Thumbnails } from './thumbnails.js';
 
 const $ = (id) => document.getElementById(id);
 const els = {
-  stage: $('stage-view'), dropzone: $('dropzone'), canvas: $('page-canvas'), fileInput: $('file-input'),
+  stage: $('stage-view'), dropzone: $('dropzone'), image: $('page-image'), canvas: $('page-canvas'), fileInput: $('file-input'),
   openButton: $('open-button'), fileName: $('file-name'), fileMeta: $('file-meta'), busy: $('busy'),
   pager: $('pager'), prev: $('prev-page'), next: $('next-page'), pageInput: $('page-input'), pageCount: $('page-count'),
+  zoomControls: $('zoom-controls'), zoomIn: $('zoom-in'), zoomOut: $('zoom-out'), zoomValue: $('zoom-value'), fitWidth: $('fit-width'), fitPage: $('fit-page'),
   threshold: $('threshold'), thresholdValue: $('threshold-value'), showLabels: $('show-labels'), showOrder: $('show-order'),
-  showFill: $('show-fill'), downloadJson: $('download-json'), downloadPng: $('download-png'), chips: $('class-chips'),
-  exports: { page: $('download-page'), alto: $('download-alto'), coco: $('download-coco'), crops: $('download-crops') },
-  list: $('region-list'), statRegions: $('stat-regions'), statDevice: $('stat-device'), statTime: $('stat-time'),
+  showFill: $('show-fill'), chips: $('class-chips'), list: $('region-list'),
+  statRegions: $('stat-regions'), statDevice: $('stat-device'), statTime: $('stat-time'),
   banner: $('error-banner'), errorText: $('error-text'), errorCode: $('error-code'), errorClose: $('error-close'),
 };
 
-const state = {
-  file: null,
-  isPdf: false,
-  /** Browser-decodable image of a non-PDF upload (else the server returns the page image). */
-  localImage: null,
-  pageCount: 1,
-  page: 1,
-  pageImages: new Map(),
-  /** Server response for the current page at the last requested threshold. */
-  response: null,
-  result: null,
-  threshold: 0.5,
-  hiddenLabels: new Set(),
-  hover: null,
-  selected: null,
-  scale: 1,
-  seq: 0,
-};
+/**
+ * doc: { file, isPdf, pageCount, localUrl (object URL of a browser-decodable image), images (page → URL) }
+ * The page's result: response (the server's answer), result (the page's part of it).
+ */
+const state = { doc: null, page: 1, response: null, result: null, threshold: 0.5, hiddenLabels: new Set(), hover: null, selected: null, seq: 0 };
 
 // ---------- errors & busy ----------
-function showError(err) {
+function showError(err, fileName) {
   const isApi = err instanceof ApiError;
-  els.errorText.textContent = isApi ? err.message : String(err.message ?? err);
+  const message = isApi ? err.message : String(err.message ?? err);
+  els.errorText.textContent = fileName ? `${fileName}: ${message}` : message;
   els.errorCode.textContent = isApi ? `${err.code}${err.status ? ` · HTTP ${err.status}` : ''}` : '';
   els.banner.classList.add('show');
 }
-function clearError() {
-  els.banner.classList.remove('show');
-}
+const clearError = () => els.banner.classList.remove('show');
 els.errorClose.addEventListener('click', clearError);
-const setBusy = (busy) => els.busy.classList.toggle('show', busy);
+/** While a page is on its way, the downloads (which name the page on screen) wait for it. */
+function setBusy(busy) {
+  els.busy.classList.toggle('show', busy);
+  for (const button of document.querySelectorAll('.downloads button')) button.disabled = busy || !state.result;
+}
+
+// ---------- the view ----------
+const view = new PageView(els.stage, els.image, els.canvas, {
+  onHover: (region) => setHover(region, true),
+  onClick: (region) => (region ? select(region, true) : undefined),
+  onZoom: (scale) => (els.zoomValue.textContent = `${Math.round(scale * 100)}%`),
+});
+const thumbnails = new Thumbnails($('thumbs'), (page) => goToPage(page));
 
 // ---------- file intake ----------
 async function looksLikePdf(file) {
   const head = new Uint8Array(await file.slice(0, 1024).arrayBuffer());
-  const text = String.fromCharCode(...head);
-  return text.includes('%PDF-');
+  return String.fromCharCode(...head).includes('%PDF-');
+}
+
+/** An object URL for an image the browser can show as is (TIFF often cannot: the server sends it). */
+async function localImageUrl(file) {
+  const url = URL.createObjectURL(file);
+  const probe = new Image();
+  probe.src = url;
+  try {
+    await probe.decode();
+    return { url, width: probe.naturalWidth, height: probe.naturalHeight };
+  } catch {
+    URL.revokeObjectURL(url);
+    return null;
+  }
 }
 
 async function openFile(file) {
   if (!file) return;
   clearError();
-  state.file = file;
-  state.isPdf = await looksLikePdf(file);
-  state.localImage = null;
-  state.pageImages.clear();
-  state.page = 1;
-  state.pageCount = 1;
-  state.hiddenLabels.clear();
-  state.selected = state.hover = null;
-  if (!state.isPdf) {
-    // TIFF and friends do not decode in most browsers: the server then sends the page back.
-    state.localImage = await createImageBitmap(file).catch(() => null);
-  }
-  els.fileName.textContent = file.name;
-  els.fileMeta.textContent = `${(file.size / 1024 / 1024).toFixed(2)} MB`;
-  await analyze();
+  const isPdf = await looksLikePdf(file);
+  const doc = { file, isPdf, pageCount: 1, local: isPdf ? null : await localImageUrl(file), images: new Map() };
+  // The new document replaces the old one only when its first page is back.
+  await analyze(doc, 1, { fresh: true });
 }
 
-function imageFromBase64(base64) {
-  return new Promise((resolve, reject) => {
-    const img = new Image();
-    img.onload = () => resolve(img);
-    img.onerror = () => reject(new Error('The page image could not be shown.'));
-    img.src = `data:image/jpeg;base64,${base64}`;
-  });
+function base64Url(base64) {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  return URL.createObjectURL(new Blob([bytes], { type: 'image/jpeg' }));
+}
+
+/** The local image fits a result when the browser decoded it at the size the model saw. */
+function localFits(doc, input) {
+  return doc.local && doc.local.width === input.width && doc.local.height === input.height;
 }
 
 // ---------- analysis ----------
-async function analyze() {
-  if (!state.file) return;
+async function analyze(doc, page, { fresh = false } = {}) {
   const seq = ++state.seq;
-  const page = state.page;
-  const needImage = state.isPdf ? !state.pageImages.has(page) : !state.localImage && !state.pageImages.has(1);
+  const needImage = !doc.images.has(page) && !(doc.local && !doc.isPdf && !doc.localMismatch);
   const query = new URLSearchParams({ threshold: String(state.threshold) });
-  if (state.isPdf) query.set('pages', String(page));
+  if (doc.isPdf) query.set('pages', String(page));
   if (needImage) query.set('returnImage', 'true');
   const form = new FormData();
-  form.append('file', state.file, state.file.name);
+  form.append('file', doc.file, doc.file.name);
   setBusy(true);
   try {
     const body = await fetchJson(`/v1/layout?${query}`, { method: 'POST', body: form });
-    if (seq !== state.seq) return; // a newer request (page change, slider) superseded this one
-    const result = state.isPdf ? body.pages[0] : body;
-    if (state.isPdf) state.pageCount = body.input.pageCount;
+    if (seq !== state.seq) return;
+    const result = doc.isPdf ? body.pages[0] : body;
+    if (result.error) throw new ApiError(422, result.error.code, `page ${result.page}: ${result.error.message}`);
+    if (doc.isPdf) doc.pageCount = body.input.pageCount;
     if (result.image) {
-      state.pageImages.set(state.isPdf ? page : 1, await imageFromBase64(result.image));
+      doc.images.set(page, base64Url(result.image));
       delete result.image;
+    } else if (!doc.isPdf && !localFits(doc, result.input)) {
+      // Decoded differently here (EXIF, limits): ask once more for the page as the model saw it.
+      doc.localMismatch = true;
+      return analyze(doc, page, { fresh });
     }
     await ensureColors(result.regions.map((r) => r.label));
+    if (seq !== state.seq) return;
+    const sameDoc = state.doc === doc;
+    if (!sameDoc) release(state.doc);
+    state.doc = doc;
+    state.page = page;
     state.response = body;
     state.result = result;
-    if (state.selected && !result.regions.includes(state.selected)) state.selected = null;
+    if (fresh) state.hiddenLabels.clear();
+    if (!sameDoc || state.selected && !result.regions.includes(state.selected)) state.selected = null;
     state.hover = null;
+    if (!sameDoc) {
+      if (doc.isPdf) thumbnails.show(doc.file, doc.pageCount);
+      else thumbnails.hide();
+    }
+    await view.setImage(doc.images.get(page) ?? doc.local.url, result.input.width, result.input.height, sameDoc);
     render();
   } catch (err) {
-    if (seq === state.seq) showError(err);
+    if (seq !== state.seq) return;
+    showError(err, doc.file.name);
+    if (state.doc !== doc) release(doc);
+    else render(); // the pager goes back to the page on screen
   } finally {
     if (seq === state.seq) setBusy(false);
   }
 }
 
-function currentImage() {
-  return state.isPdf ? state.pageImages.get(state.page) : (state.localImage ?? state.pageImages.get(1));
+/** Frees a replaced document's image URLs. */
+function release(doc) {
+  if (!doc) return;
+  if (doc.local) URL.revokeObjectURL(doc.local.url);
+  for (const url of doc.images.values()) URL.revokeObjectURL(url);
 }
 
 function visibleRegions() {
@@ -133,41 +160,24 @@ function drawOptions() {
   return { showLabels: els.showLabels.checked, showOrder: els.showOrder.checked, showFill: els.showFill.checked };
 }
 
-function drawCanvas() {
-  const image = currentImage();
-  if (!image) return;
-  const available = Math.max(200, els.stage.clientWidth - 32);
-  state.scale = Math.min(1, available / image.width);
-  const dpr = window.devicePixelRatio || 1;
-  const cssWidth = Math.round(image.width * state.scale);
-  const cssHeight = Math.round(image.height * state.scale);
-  els.canvas.width = Math.round(cssWidth * dpr);
-  els.canvas.height = Math.round(cssHeight * dpr);
-  els.canvas.style.width = `${cssWidth}px`;
-  els.canvas.style.height = `${cssHeight}px`;
-  const ctx = els.canvas.getContext('2d');
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  drawPage(ctx, image, visibleRegions(), state.scale, {
-    ...drawOptions(),
-    highlight: state.hover ?? state.selected,
-    lineWidth: 2,
-    fontPx: 11,
-  });
-}
-
 function render() {
+  const { doc } = state;
   const hasResult = Boolean(state.result);
   els.dropzone.hidden = hasResult;
-  els.canvas.hidden = !hasResult;
-  els.pager.hidden = !state.isPdf;
+  els.pager.hidden = !doc?.isPdf;
+  els.zoomControls.hidden = !hasResult;
   els.pageInput.value = String(state.page);
-  els.pageInput.max = String(state.pageCount);
-  els.pageCount.textContent = String(state.pageCount);
+  els.pageInput.max = String(doc?.pageCount ?? 1);
+  els.pageCount.textContent = String(doc?.pageCount ?? 1);
   els.prev.disabled = state.page <= 1;
-  els.next.disabled = state.page >= state.pageCount;
-  els.downloadJson.disabled = els.downloadPng.disabled = !hasResult;
-  for (const button of Object.values(els.exports)) button.disabled = !hasResult;
+  els.next.disabled = state.page >= (doc?.pageCount ?? 1);
+  downloads.update(state);
   if (!hasResult) return;
+  thumbnails.setCurrent(state.page);
+  els.fileName.textContent = doc.file.name;
+  els.fileName.title = doc.file.name;
+  const { width, height } = state.result.input;
+  els.fileMeta.textContent = `${width} × ${height} px · ${(doc.file.size / 1024 / 1024).toFixed(2)} MB`;
   const visible = visibleRegions();
   els.statRegions.textContent = String(visible.length);
   els.statDevice.textContent = state.result.device ?? '–';
@@ -175,23 +185,17 @@ function render() {
   els.statTime.title = state.result.timing
     ? `queue ${formatMs(state.result.timing.queueMs)} · inference ${formatMs(state.result.timing.inferMs)} · batch ${state.result.timing.batchSize}`
     : '';
-  const { width, height } = state.result.input;
-  els.fileMeta.textContent = `${width} × ${height} px${state.isPdf ? ` · page ${state.page}/${state.pageCount}` : ''}`;
-  renderChips();
-  renderList(visible);
-  drawCanvas();
-}
-
-function renderChips() {
   renderClassChips(els.chips, state.result.regions, state.threshold, state.hiddenLabels, (label) => {
     if (state.hiddenLabels.has(label)) state.hiddenLabels.delete(label);
     else state.hiddenLabels.add(label);
     render();
   });
+  renderList(visible);
+  view.setRegions(visible, drawOptions());
+  view.setHighlight(state.hover, state.selected);
 }
 
 let rowsByRegion = new Map();
-
 function renderList(visible) {
   rowsByRegion = renderRegionTable(els.list, visible, state.selected, {
     onEnter: (region) => setHover(region, false),
@@ -207,28 +211,28 @@ function setHover(region, fromCanvas) {
   const row = rowsByRegion.get(region);
   row?.classList.add('hover');
   if (fromCanvas && row) row.scrollIntoView({ block: 'nearest' });
-  drawCanvas();
+  view.setHighlight(state.hover, state.selected);
 }
 
-function select(region, fromCanvas) {
+/** Selects a region (a second click on it clears); from the list or keys, the view pans to it. */
+function select(region, fromCanvas, toggle = true) {
   rowsByRegion.get(state.selected)?.classList.remove('selected');
-  state.selected = state.selected === region ? null : region;
+  state.selected = toggle && state.selected === region ? null : region;
   const row = rowsByRegion.get(state.selected);
   row?.classList.add('selected');
-  if (fromCanvas && row) row.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
-  drawCanvas();
+  if (row) row.scrollIntoView({ block: 'nearest' });
+  if (!fromCanvas && state.selected) view.reveal(state.selected);
+  view.setHighlight(state.hover, state.selected);
 }
 
-function pagePoint(event) {
-  const rect = els.canvas.getBoundingClientRect();
-  return [(event.clientX - rect.left) / state.scale, (event.clientY - rect.top) / state.scale];
+/** j/k: the next or previous region in reading order (the list's order). */
+function stepRegion(delta) {
+  const ordered = visibleRegions().sort(readingOrder);
+  if (ordered.length === 0) return;
+  const at = ordered.indexOf(state.selected);
+  const next = at < 0 ? (delta > 0 ? 0 : ordered.length - 1) : Math.min(ordered.length - 1, Math.max(0, at + delta));
+  select(ordered[next], false, false);
 }
-els.canvas.addEventListener('mousemove', (e) => setHover(regionAt(visibleRegions(), ...pagePoint(e)), true));
-els.canvas.addEventListener('mouseleave', () => setHover(null, true));
-els.canvas.addEventListener('click', (e) => {
-  const region = regionAt(visibleRegions(), ...pagePoint(e));
-  if (region) select(region, true);
-});
 
 // ---------- controls ----------
 let requery;
@@ -237,121 +241,62 @@ els.threshold.addEventListener('input', () => {
   els.thresholdValue.textContent = state.threshold.toFixed(2);
   render(); // instant: filter what we have…
   clearTimeout(requery);
-  requery = setTimeout(analyze, 350); // …then ask the model for the exact answer at this threshold
+  requery = setTimeout(() => state.doc && analyze(state.doc, state.page), 350); // …then ask the model at this threshold
 });
-for (const box of [els.showLabels, els.showOrder, els.showFill]) box.addEventListener('change', drawCanvas);
+for (const box of [els.showLabels, els.showOrder, els.showFill]) box.addEventListener('change', () => view.setRegions(visibleRegions(), drawOptions()));
 
 function goToPage(page) {
-  const target = Math.min(Math.max(1, Math.round(page) || 1), state.pageCount);
+  if (!state.doc) return;
+  const target = Math.min(Math.max(1, Math.round(page) || 1), state.doc.pageCount);
   if (target === state.page) {
     els.pageInput.value = String(state.page);
     return;
   }
-  state.page = target;
   state.selected = state.hover = null;
-  analyze();
+  analyze(state.doc, target);
 }
 els.prev.addEventListener('click', () => goToPage(state.page - 1));
 els.next.addEventListener('click', () => goToPage(state.page + 1));
 els.pageInput.addEventListener('change', () => goToPage(Number(els.pageInput.value)));
+els.zoomIn.addEventListener('click', () => view.zoomBy(1.25));
+els.zoomOut.addEventListener('click', () => view.zoomBy(0.8));
+els.fitWidth.addEventListener('click', () => view.fit('width'));
+els.fitPage.addEventListener('click', () => view.fit('page'));
 
-function baseName() {
-  const name = state.file?.name ?? 'page';
-  const stem = name.replace(/\.[^.]+$/, '');
-  return state.isPdf ? `${stem}-p${state.page}` : stem;
-}
-function download(blob, name) {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-els.downloadJson.addEventListener('click', () => {
-  download(new Blob([JSON.stringify(state.response, null, 2)], { type: 'application/json' }), `${baseName()}.json`);
-});
-/** The file name a download answer gives in Content-Disposition (filename* first), else a fallback. */
-function dispositionName(response, fallback) {
-  const header = response.headers.get('content-disposition') ?? '';
-  const extended = /filename\*=UTF-8''([^;]+)/i.exec(header);
-  if (extended) return decodeURIComponent(extended[1]);
-  const plain = /filename="([^"]+)"/i.exec(header);
-  return plain ? plain[1] : fallback;
-}
-
-/**
- * PAGE, ALTO, COCO and the crops zip are made by the service from the same file, page and
- * threshold as the result on screen (the formats and the crops are the server's to write).
- */
-async function downloadExport(kind) {
-  if (!state.file) return;
-  const query = new URLSearchParams({ threshold: String(state.threshold) });
-  if (state.isPdf) query.set('pages', String(state.page));
-  if (kind === 'crops') query.set('crops', 'true');
-  else query.set('format', kind);
-  const form = new FormData();
-  form.append('file', state.file, state.file.name);
-  const button = els.exports[kind];
-  button.disabled = true;
-  try {
-    const response = await fetch(`/v1/layout?${query}`, { method: 'POST', body: form });
-    if (!response.ok) {
-      const body = await response.json().catch(() => ({}));
-      throw new ApiError(response.status, body.error?.code ?? `HTTP_${response.status}`, body.error?.message ?? response.statusText);
-    }
-    download(await response.blob(), dispositionName(response, `${baseName()}.${kind}`));
-  } catch (err) {
-    showError(err);
-  } finally {
-    button.disabled = !state.result;
-  }
-}
-for (const kind of Object.keys(els.exports)) els.exports[kind].addEventListener('click', () => downloadExport(kind));
-
-els.downloadPng.addEventListener('click', async () => {
-  try {
-    download(await exportPng(currentImage(), visibleRegions(), drawOptions()), `${baseName()}-layout.png`);
-  } catch (err) {
-    showError(err);
-  }
-});
-
-// ---------- drag and drop ----------
-els.openButton.addEventListener('click', () => els.fileInput.click());
-els.dropzone.addEventListener('click', () => els.fileInput.click());
-els.dropzone.addEventListener('keydown', (e) => {
-  if (e.key === 'Enter' || e.key === ' ') els.fileInput.click();
-});
-els.fileInput.addEventListener('change', () => {
-  openFile(els.fileInput.files[0]).catch(showError);
-  els.fileInput.value = '';
-});
-let dragDepth = 0;
-els.stage.addEventListener('dragenter', (e) => {
+const KEYS = {
+  ArrowLeft: () => goToPage(state.page - 1),
+  PageUp: () => goToPage(state.page - 1),
+  ArrowRight: () => goToPage(state.page + 1),
+  PageDown: () => goToPage(state.page + 1),
+  Home: () => goToPage(1),
+  End: () => goToPage(state.doc.pageCount),
+  j: () => stepRegion(1),
+  k: () => stepRegion(-1),
+  Escape: () => select(null, false, false),
+  '+': () => view.zoomBy(1.25),
+  '=': () => view.zoomBy(1.25),
+  '-': () => view.zoomBy(0.8),
+  0: () => view.fit('page'),
+  w: () => view.fit('width'),
+};
+document.addEventListener('keydown', (e) => {
+  if (!state.result || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.target instanceof HTMLElement && e.target.closest('input, select, textarea, [contenteditable]')) return;
+  const action = KEYS[e.key];
+  if (!action) return;
   e.preventDefault();
-  dragDepth++;
-  els.stage.classList.add('dragging');
-});
-els.stage.addEventListener('dragleave', () => {
-  if (--dragDepth <= 0) els.stage.classList.remove('dragging');
-});
-els.stage.addEventListener('dragover', (e) => e.preventDefault());
-els.stage.addEventListener('drop', (e) => {
-  e.preventDefault();
-  dragDepth = 0;
-  els.stage.classList.remove('dragging');
-  const file = e.dataTransfer?.files?.[0];
-  if (file) openFile(file).catch(showError);
+  action();
 });
 
-let resizeTimer;
-window.addEventListener('resize', () => {
-  clearTimeout(resizeTimer);
-  resizeTimer = setTimeout(drawCanvas, 100);
+const downloads = wireDownloads({
+  current: () => state,
+  visibleRegions,
+  drawOptions,
+  pageImage: () => els.image,
+  onError: (err) => showError(err, state.doc?.file.name),
 });
+
+wireFileIntake(els, (file) => openFile(file).catch((err) => showError(err, file?.name)));
 
 watchService(document.getElementById('service-pill'));
 ensureColors().catch(() => undefined);

@@ -47,7 +47,7 @@ export function registerAnalyzeCommand(program: Command): void {
     .command('analyze')
     .description('Analyze images and PDFs (files, folders — recursively — or globs)')
     .argument('<inputs...>', 'files, directories or glob patterns')
-    .option('-o, --out <dir>', 'write <input-name>.json per input into this folder (mirrors sub-folders)')
+    .option('-o, --out <dir>', 'write <stem>.json per input into this folder (scan.pdf → scan.json; mirrors sub-folders)')
     .option('--jsonl <file>', 'append one JSON line per page to this file instead ("-" = stdout)')
     .option('--visualize', 'also write a PNG overlay per page (needs --out)')
     .option('--format <list>', FORMAT_FLAG_HELP)
@@ -93,6 +93,7 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
     process.stderr.write(`doclayout: nothing to analyze${ignored.length > 0 ? ` (${ignoredNote(ignored, options.verbose)})` : ''}\n`);
     return 1;
   }
+  if (options.out) refuseSharedStems(files, options.out);
   const done = options.resume && options.jsonl && options.jsonl !== '-' ? namesInJsonl(options.jsonl) : new Set<string>();
   const modelPath = resolveModelPath(config);
   const analyzer = usePool ? await createPoolAnalyzer(modelPath, config) : await createInProcessAnalyzer(modelPath, config);
@@ -101,42 +102,101 @@ async function runAnalyze(inputs: string[], options: AnalyzeOptions, config: Con
   const out = options.out;
 
   const coco = formats.includes('coco') ? new CocoCollector() : undefined;
+  const cocoImages = new Map<string, Map<number, Uint8Array>>();
+  const pageImagesOf = (file: InputFile): Map<number, Uint8Array> => {
+    let images = cocoImages.get(file.relative);
+    if (!images) cocoImages.set(file.relative, (images = new Map()));
+    return images;
+  };
   const progress = createProgress(files.length);
   const started = Date.now();
+  const stop = stopOnSignal();
   let outcomes: FileOutcome[];
   try {
     outcomes = await analyzeFiles(files, {
       analyzer,
-      // Local files have no upload limit; the page and pixel limits still apply.
-      limits: { maxPixels: config.maxPixels, pdfDpi: config.pdfDpi, maxPdfPages: config.maxPdfPages, pdfPageTimeoutMs: config.pdfPageTimeoutMs },
+      signal: stop.signal,
+      // Local files have no upload or spool bound (the disk still is one); the page and pixel limits still apply.
+      limits: { maxPixels: config.maxPixels, pdfDpi: config.pdfDpi, maxPdfPages: config.maxPdfPages, pdfPageTimeoutMs: config.pdfPageTimeoutMs, spoolMaxMb: 0 },
       params,
       pages: options.pages,
       skip: options.resume ? (file) => done.has(file.relative) || (out !== undefined && formats.every((f) => formatDone(out, file.relative, f))) : undefined,
       // Drawn where the pixels are (PNG overlay, crops), written here from the returned bytes.
       ...(options.visualize && out ? { visualize: true } : {}),
       ...(crops ? { crops: { format: crops.format, ...(crops.labels ? { labels: crops.labels } : {}) } } : {}),
-      onPage: (options.visualize && out) || crops
+      // A COCO dataset holds the page images its annotations name: a PDF page's as analysed.
+      ...(coco ? { returnImage: true } : {}),
+      onPage: (options.visualize && out) || crops || coco
         ? async (file, page, pdf) => {
           if (options.visualize && out) await writeOverlay(out, file, page, pdf);
           if (crops) await writeCrops(crops.dir, file, page, pdf);
+          if (coco && pdf && page.image) pageImagesOf(file).set(page.result.input.page ?? 1, Buffer.from(page.image, 'base64'));
         }
         : undefined,
       onFile: async (outcome) => {
+        const images = cocoImages.get(outcome.file.relative);
+        cocoImages.delete(outcome.file.relative);
+        // Stopped by Ctrl-C: nothing is written, --resume does the file again.
+        if (outcome.interrupted) return;
         if (!outcome.skipped && !outcome.error) {
           if (jsonl) jsonl.write(jsonlLines(outcome.pages));
           if (out) await writeOutputs(out, outcome, formats, analyzer.labels);
-          coco?.add({ relative: outcome.file.relative, pdf: Boolean(outcome.pdf), pages: outcome.pages });
+          if (coco && out) {
+            // An image is its own page image: the dataset gets the input's bytes.
+            const pageImages = outcome.pdf ? images : new Map([[1, await fsp.readFile(outcome.file.path)]]);
+            await coco.add(out, { relative: outcome.file.relative, pdf: Boolean(outcome.pdf), pages: outcome.pages, ...(pageImages ? { pageImages } : {}) });
+          }
         }
-        progress.fileDone(outcome.file.relative, outcome.pages.length, outcome.error, (outcome.failedPages ?? []).map(describeFailedPage));
+        if (outcome.skipped) progress.fileSkipped(outcome.file.relative);
+        else progress.fileDone(outcome.file.relative, outcome.pages.length, outcome.error, (outcome.failedPages ?? []).map(describeFailedPage));
       },
     });
   } finally {
+    stop.dispose();
     progress.stop();
     await analyzer.close();
     if (jsonl && jsonl !== process.stdout) await new Promise<void>((resolve) => (jsonl as fs.WriteStream).end(resolve));
   }
   if (coco && out) process.stderr.write(`COCO dataset: ${await coco.write(out, { labels: analyzer.labels })}\n`);
-  return summarize(outcomes, (Date.now() - started) / 1000, ignored, options.verbose === true);
+  const code = summarize(outcomes, (Date.now() - started) / 1000, ignored, options.verbose === true);
+  if (!stop.signal.aborted) return code;
+  process.stderr.write(interruptedNote(outcomes, stop.signalName, formats, options.jsonl));
+  return stop.signalName === 'SIGTERM' ? 143 : 130;
+}
+
+/**
+ * Ctrl-C / SIGTERM: the first stops the run after the pages in flight (their files' outputs, and
+ * those of every finished file, are kept); a second quits at once.
+ */
+function stopOnSignal(): { signal: AbortSignal; signalName: string; dispose(): void } {
+  const controller = new AbortController();
+  const state = { signal: controller.signal, signalName: '', dispose: () => undefined as void };
+  const onSignal = (name: NodeJS.Signals): void => {
+    if (controller.signal.aborted) {
+      process.stderr.write(`\ndoclayout: ${name} again, quitting now\n`);
+      process.exit(name === 'SIGTERM' ? 143 : 130);
+    }
+    state.signalName = name;
+    process.stderr.write(`\ndoclayout: ${name}, stopping after the pages in flight (${name === 'SIGINT' ? 'Ctrl-C' : name} again to quit at once)\n`);
+    controller.abort(new Error(`interrupted by ${name}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  state.dispose = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  return state;
+}
+
+/** What an interrupted run finished and the command that carries on from there. */
+function interruptedNote(outcomes: readonly FileOutcome[], signalName: string, formats: readonly ExportFormat[], jsonl: string | undefined): string {
+  const finished = outcomes.filter((o) => !o.interrupted).length;
+  const pages = outcomes.reduce((sum, o) => sum + o.pages.length, 0);
+  const args = process.argv.slice(2).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`));
+  if (!args.includes('--resume')) args.push('--resume');
+  const note = formats.includes('coco') ? ' (a COCO dataset covers one run: drop coco from --format to resume)' : jsonl === '-' ? ' (--resume needs --out or a --jsonl file)' : '';
+  return `interrupted by ${signalName}: ${finished} of ${outcomes.length} files done (${pages} pages); to carry on${note}:\n  doclayout ${args.join(' ')}\n`;
 }
 
 function cropOptions(options: AnalyzeOptions): { dir: string; format: 'png' | 'jpeg'; labels?: string[] } | undefined {
@@ -150,25 +210,21 @@ function cropOptions(options: AnalyzeOptions): { dir: string; format: 'png' | 'j
   return { dir: options.crops, format, ...(labels && labels.length > 0 ? { labels } : {}) };
 }
 
-/** The page's regions as image files, named `<page image>_r<NNN>_<label>.<ext>` beside its mirror path. */
+/** The page's regions as image files, named `<page stem>-r<NNN>-<label>.<ext>` (reading order) in its mirror folder. */
 async function writeCrops(dir: string, file: InputFile, page: AnalyzedPage, pdf: boolean): Promise<void> {
   const crops = page.crops ?? [];
   if (crops.length === 0) return;
   const folder = path.join(dir, path.dirname(file.relative));
   await fsp.mkdir(folder, { recursive: true });
   const source = { name: path.basename(file.relative), isPdf: pdf };
-  for (const crop of crops) await fsp.writeFile(path.join(folder, cropFileName(source, page.result.input.page ?? 1, crop)), crop.data);
+  for (const crop of crops) await fsp.writeFile(path.join(folder, cropFileName(source, page.result, crop)), crop.data);
 }
 
 async function writeOverlay(out: string, file: InputFile, page: AnalyzedPage, pdf: boolean): Promise<void> {
   if (page.overlay === undefined) return;
-  const target = outputPath(out, file, pdf ? `.page-${page.result.input.page}.png` : '.png');
+  const target = resultPath(out, file.relative, pdf, 'overlay', pdf ? page.result.input.page ?? 1 : undefined);
   await fsp.mkdir(path.dirname(target), { recursive: true });
   await fsp.writeFile(target, Buffer.from(page.overlay, 'base64'));
-}
-
-function outputPath(outDir: string, file: InputFile, suffix: string): string {
-  return resultPath(outDir, file.relative, suffix);
 }
 
 async function writeOutputs(out: string, outcome: FileOutcome, formats: readonly ExportFormat[], labels: readonly string[] | undefined): Promise<void> {
@@ -178,6 +234,17 @@ async function writeOutputs(out: string, outcome: FileOutcome, formats: readonly
   // The JSON goes after the overlays, so --resume never skips an input whose overlays were cut short.
   const failedPages = (outcome.failedPages ?? []).map((f) => ({ page: f.page, error: { code: f.error.code, message: f.error.message } }));
   await writeDocumentJson(out, { ...doc, pageCount: outcome.pageCount, failedPages });
+}
+
+/** `a.jpg` and `a.png` in one folder would both write `a.json`: refused before any work. */
+function refuseSharedStems(files: readonly InputFile[], out: string): void {
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    const target = resultPath(out, file.relative, false, 'json');
+    const other = seen.get(target);
+    if (other) throw InvalidParamError('inputs', `${other} and ${file.relative} would both write ${path.relative(out, target)}; rename one or analyze them into separate --out folders`);
+    seen.set(target, file.relative);
+  }
 }
 
 function describeFailedPage(failed: FailedPage): string {
@@ -208,11 +275,12 @@ function summarize(outcomes: readonly FileOutcome[], seconds: number, ignored: r
   const failed = outcomes.filter((o) => o.error);
   const partial = outcomes.filter((o) => (o.failedPages?.length ?? 0) > 0);
   const skipped = outcomes.filter((o) => o.skipped).length;
+  const interrupted = outcomes.filter((o) => o.interrupted).length;
   const pages = outcomes.reduce((sum, o) => sum + o.pages.length, 0);
   const failedPages = partial.reduce((sum, o) => sum + o.failedPages!.length, 0);
   const regions = outcomes.reduce((sum, o) => sum + o.pages.reduce((s, p) => s + p.regions.length, 0), 0);
   process.stderr.write(
-    `\n${outcomes.length - failed.length - partial.length - skipped} ok, ${partial.length > 0 ? `${partial.length} partial, ` : ''}${failed.length} failed, ${skipped} skipped; ` +
+    `\n${outcomes.length - failed.length - partial.length - skipped - interrupted} ok, ${partial.length > 0 ? `${partial.length} partial, ` : ''}${failed.length} failed, ${skipped} skipped${interrupted > 0 ? `, ${interrupted} not done (interrupted)` : ''}; ` +
       `${pages} pages${failedPages > 0 ? ` (${failedPages} failed)` : ''}, ${regions} regions in ${seconds.toFixed(1)} s (${(pages / Math.max(seconds, 0.001)).toFixed(2)} pages/s)\n`,
   );
   for (const f of failed) process.stderr.write(`  failed: ${f.file.relative}: ${f.error}\n`);

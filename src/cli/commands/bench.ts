@@ -1,5 +1,5 @@
 /**
- * `doclayout bench --url URL --concurrency C (--duration S | --requests N) [files…]`: a load
+ * `doclayout bench [--url URL] --concurrency C (--duration S | --requests N) [files…]`: a load
  * test against a running service — the original guide's single and concurrent tests done right:
  * throughput, p50/p95/p99/max latency, status codes, the per-device split, optional JSON.
  * Exits 1 when any request got no HTTP answer at all (refused, reset, timed out).
@@ -10,6 +10,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { InvalidParamError } from '../../errors.js';
 import { formatLoadReport, runLoad, type LoadFile } from '../../loadtest/index.js';
 import { expandInputs } from '../input-files.js';
+import { checkUrl, defaultServerUrl, URL_FLAG_HELP } from '../server-url.js';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -42,7 +43,7 @@ function collectParam(value: string, previous: Record<string, string>): Record<s
 }
 
 interface BenchOptions {
-  url: string;
+  url?: string;
   endpoint: string;
   concurrency: number;
   duration?: number;
@@ -58,7 +59,7 @@ export function registerBenchCommand(program: Command): void {
     .command('bench')
     .description('Load-test a running doclayout service (or any of its compatible APIs)')
     .argument('<files...>', 'images/PDFs to send, round-robin (files, folders or globs)')
-    .requiredOption('--url <url>', 'service base URL, e.g. http://127.0.0.1:8000')
+    .option('--url <url>', URL_FLAG_HELP, checkUrl)
     .option('--endpoint <path>', 'API to drive: /v1/layout, /v1/layout/batch, /analyze, /object-detection, /layout-parsing', '/v1/layout')
     .option('-c, --concurrency <n>', 'concurrent clients (= connections)', positiveInt('--concurrency'), 1)
     .option('-d, --duration <s>', 'run for this many seconds', positiveNumber('--duration'))
@@ -76,13 +77,14 @@ export function registerBenchCommand(program: Command): void {
       if (files.length === 0) throw InvalidParamError('files', 'no input files');
       const loaded: LoadFile[] = files.map((f) => ({ name: path.basename(f.path), bytes: fs.readFileSync(f.path) }));
 
+      const url = options.url ?? defaultServerUrl();
       const toStdout = options.json === '-';
       if (!toStdout) {
         const what = options.duration !== undefined ? `${options.duration} s` : `${options.requests} requests`;
-        process.stderr.write(`bench: ${loaded.length} file(s) → ${options.url}${options.endpoint}, concurrency ${options.concurrency}, ${what}\n`);
+        process.stderr.write(`bench: ${loaded.length} file(s) → ${url}${options.endpoint}, concurrency ${options.concurrency}, ${what}\n`);
       }
       const report = await runLoad({
-        url: options.url,
+        url,
         endpoint: options.endpoint,
         files: loaded,
         concurrency: options.concurrency,

@@ -13,6 +13,7 @@ import { resolveModelPath } from '../../model/index.js';
 import { buildServer, createServiceState, reloadServerModel, startDraining } from '../../server/index.js';
 import { createGpuTelemetry, type GpuTelemetry } from '../../telemetry/gpu.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
+import { listenLine, localUrl } from '../listen-line.js';
 
 const ALL_OPTIONS = Object.keys(optionSpecs) as OptionName[];
 
@@ -31,12 +32,7 @@ export function registerServeCommand(program: Command): void {
   });
 }
 
-function publicUrl(address: AddressInfo): string {
-  const host = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
-}
-
-async function runServe(config: Config): Promise<void> {
+export async function runServe(config: Config): Promise<void> {
   const logger: Logger = pino({ level: config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
   const modelPath = resolveModelPath(config);
   const gpuTelemetry: GpuTelemetry | undefined = config.gpuTelemetryMs > 0 ? createGpuTelemetry({ intervalMs: config.gpuTelemetryMs }) : undefined;
@@ -94,9 +90,10 @@ async function runServe(config: Config): Promise<void> {
   });
 
   await app.listen({ host: config.host, port: config.port });
-  const url = publicUrl(app.server.address() as AddressInfo);
-  logger.info({ url }, 'listening');
-  process.stderr.write(`doclayout listening on ${url}  (web UI ${url}/, dashboard ${url}/dashboard, API docs ${url}/docs)\n`);
+  const address = app.server.address() as AddressInfo;
+  const apiKeysRequired = config.apiKeys !== undefined;
+  logger.info({ url: localUrl(address), host: address.address, port: address.port, apiKeysRequired }, 'listening');
+  process.stderr.write(listenLine(address, apiKeysRequired));
 
   engine.ready().then(
     (identity) => {

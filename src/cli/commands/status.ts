@@ -11,8 +11,8 @@ import { Cluster, DEFAULT_QUEUE, JobClient, jobSettings } from '../../jobs/index
 import { clusterTable, readClusterStatus } from '../status/cluster-status.js';
 import { fetchAllStatuses, type InstanceStatus } from '../status/instance-status.js';
 import { statusTable } from '../status/status-table.js';
+import { checkUrl, defaultServerUrl, URL_FLAG_HELP } from '../server-url.js';
 
-const DEFAULT_URL = 'http://127.0.0.1:8000';
 const DEFAULT_WATCH_S = 2;
 /** ANSI: clear the screen and move home, so --watch redraws in place like `watch(1)`. */
 const CLEAR_SCREEN = '\x1b[2J\x1b[H';
@@ -24,17 +24,6 @@ interface StatusFlags {
   watch?: true | string;
   json?: boolean;
   timeoutMs: number;
-}
-
-function checkUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new InvalidArgumentError(`"${url}" is not a URL (expected e.g. ${DEFAULT_URL})`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new InvalidArgumentError(`"${url}" must be http:// or https://`);
-  return url;
 }
 
 const collectUrls = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean).map(checkUrl)];
@@ -57,7 +46,7 @@ export function registerStatusCommand(program: Command): void {
   program
     .command('status')
     .description('Show state, load, throughput, latency and GPU figures of running instances (exit 1 if any is down)')
-    .option('--url <url>', `instance base URL; repeat or comma-separate for several (default ${DEFAULT_URL})`, collectUrls)
+    .option('--url <url>', `${URL_FLAG_HELP}; repeat or comma-separate for several`, collectUrls)
     .option('-w, --watch [seconds]', `redraw every N seconds (default ${DEFAULT_WATCH_S}) until Ctrl-C`)
     .option('--redis <url>', 'show the cluster behind this job queue instead (workers, queue depth, pages/s)')
     .option('--queue <name>', 'cluster queue name with --redis', DEFAULT_QUEUE)
@@ -68,7 +57,7 @@ export function registerStatusCommand(program: Command): void {
       return n;
     }, 3_000)
     .action(async (flags: StatusFlags) => {
-      const urls = flags.url ?? [DEFAULT_URL];
+      const urls = flags.url ?? [defaultServerUrl()];
       const everyS = watchSeconds(flags.watch);
       const json = Boolean(flags.json);
       const stop = new AbortController();

@@ -4,7 +4,7 @@
  * clients (Triton-style load balancers) find the same answers under /v2/health/*.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { NoDeviceReadyError, OverloadedError, PoolClosedError, type LayoutError } from '../../errors.js';
+import { NoDeviceReadyError, OverloadedError, PoolClosedError, StorageFullError, type LayoutError } from '../../errors.js';
 import type { ServerContext } from '../context.js';
 
 interface Readiness {
@@ -23,6 +23,7 @@ function readiness(ctx: ServerContext): Readiness {
   if (ctx.draining || snapshot.state === 'draining' || snapshot.state === 'closed') reason = PoolClosedError();
   else if (devicesReady === 0) reason = NoDeviceReadyError(snapshot.devices.map((d) => `${d.id} ${d.state}`).join(', ') || 'no devices');
   else if (snapshot.queueDepth >= snapshot.maxQueue) reason = OverloadedError(`queue full, ${snapshot.queueDepth}/${snapshot.maxQueue} pages waiting`);
+  else if (ctx.spool.unwritable !== undefined) reason = StorageFullError('uploads', `the spool (TMPDIR) is full or unwritable (${ctx.spool.unwritable})`);
   return { ready: reason === undefined, devicesReady, queueDepth: snapshot.queueDepth, maxQueue: snapshot.maxQueue, reason };
 }
 
@@ -44,7 +45,7 @@ export function healthRoutes(app: FastifyInstance, options: { ctx: ServerContext
   };
 
   app.get('/healthz', { schema: probeDoc('Liveness: the process answers'), ...quiet }, live);
-  app.get('/readyz', { schema: probeDoc('Readiness: ≥ 1 device ready, queue not full, not draining (503 otherwise)'), ...quiet }, ready);
+  app.get('/readyz', { schema: probeDoc('Readiness: ≥ 1 device ready, queue not full, not draining, the PDF spool (TMPDIR) writable (503 otherwise)'), ...quiet }, ready);
   app.get('/v2/health/live', { schema: probeDoc('KServe V2 liveness'), ...quiet }, live);
   app.get('/v2/health/ready', { schema: probeDoc('KServe V2 readiness (503 when not ready)'), ...quiet }, ready);
   return Promise.resolve();

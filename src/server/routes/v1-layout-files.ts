@@ -11,7 +11,8 @@ import type { EngineResult } from '../../engine/index.js';
 import { SYNC_ROUTE_PRIORITY } from '../analysis-route.js';
 import { clientAbortSignal, devicesHeader, recordDocument, type ServerContext } from '../context.js';
 import { exportDocuments } from '../../export/index.js';
-import { exportableDocument, formatQueryDoc, parseFormat, sendExport } from '../export-reply.js';
+import { exportNeeds, withPageImages } from '../export-answer.js';
+import { formatQueryDoc, parseFormat, sendExport } from '../export-reply.js';
 import { documentBody, documentResultDoc, errorDoc, layoutQuerySchema } from '../layout-response.js';
 import { isMultipart, parseRequestOptions, readMultipart, type RequestOptions } from '../request-input.js';
 import { admissionFor } from '../tenancy.js';
@@ -19,7 +20,7 @@ import { admissionFor } from '../tenancy.js';
 /** Files per request: a bound on the work one request can queue at once. */
 const MAX_FILES_PER_REQUEST = 256;
 
-type ItemOutcome = { ok: true; doc: AnalyzedDocument<EngineResult>; totalMs: number } | { ok: false; error: ReturnType<typeof toLayoutError> };
+type ItemOutcome = { ok: true; doc: AnalyzedDocument<EngineResult>; file: UploadedFile; totalMs: number } | { ok: false; error: ReturnType<typeof toLayoutError> };
 
 export function v1LayoutFilesRoutes(app: FastifyInstance, options: { ctx: ServerContext }): Promise<void> {
   const { ctx } = options;
@@ -71,8 +72,9 @@ export function v1LayoutFilesRoutes(app: FastifyInstance, options: { ctx: Server
     const items: Array<{ name: string; outcome: Promise<ItemOutcome> }> = [];
     const start = (file: UploadedFile, opts: RequestOptions): Promise<ItemOutcome> => {
       const started = performance.now();
-      return analyzeDocument(ctx.documents, file, { ...opts, signal, requestId: request.id, admission }).then(
-        (doc): ItemOutcome => ({ ok: true, doc, totalMs: performance.now() - started }),
+      // A COCO dataset carries the page images it names: the analysis returns them.
+      return analyzeDocument(ctx.documents, file, { ...opts, ...exportNeeds(format), signal, requestId: request.id, admission }).then(
+        (doc): ItemOutcome => ({ ok: true, doc, file, totalMs: performance.now() - started }),
         (err: unknown): ItemOutcome => ({ ok: false, error: toLayoutError(err) }),
       );
     };
@@ -104,7 +106,7 @@ export function v1LayoutFilesRoutes(app: FastifyInstance, options: { ctx: Server
       // The files that failed are named in a header; the download holds the others.
       const failedNames = outcomes.flatMap((o, i) => (o.ok ? [] : [encodeURIComponent(items[i]!.name)]));
       if (failedNames.length > 0) reply.header('x-doclayout-failed-files', failedNames.join(','));
-      const docs = outcomes.flatMap((o) => (o.ok ? [exportableDocument(o.doc)] : []));
+      const docs = outcomes.flatMap((o) => (o.ok ? [withPageImages(o.doc, o.file)] : []));
       return sendExport(reply, exportDocuments(format, docs, { softwareVersion: ctx.version }));
     }
     return { results, succeeded, failed: outcomes.length - succeeded };

@@ -9,10 +9,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { knownModels } from '../../model/index.js';
 import { analyzeForRoute, readLayoutInput } from '../analysis-route.js';
 import type { ServerContext } from '../context.js';
-import { cropsArchive, exportDocument, pageXmlFiles, safeFileName, fileStem, type ExportFormat } from '../../export/index.js';
-import type { AnalyzedDocument } from '../../document/index.js';
-import type { EngineResult } from '../../engine/index.js';
-import { cropsQueryDoc, exportableDocument, formatQueryDoc, parseCrops, parseFormat, sendExport } from '../export-reply.js';
+import { exportDocument } from '../../export/index.js';
+import type { UploadedFile } from '../../document/index.js';
+import { cropsAnswer, exportNeeds, withPageImages } from '../export-answer.js';
+import { cropsQueryDoc, formatQueryDoc, parseCrops, parseFormat, sendExport } from '../export-reply.js';
 import { parseRequestOptions } from '../request-input.js';
 import { documentBody, documentResultDoc, errorDoc, layoutQuerySchema } from '../layout-response.js';
 import { statusBody, statusSchema } from '../status-body.js';
@@ -33,19 +33,6 @@ const uploadBodyDoc = {
     'application/octet-stream': { schema: { type: 'string', format: 'binary', description: 'raw file bytes (also image/*, application/pdf)' } },
   },
 };
-
-/** The zip `crops=` answers: the result in its format (PAGE as one file per page) and the crops. */
-function withCrops(doc: AnalyzedDocument<EngineResult>, format: ExportFormat, body: Record<string, unknown>, version: string) {
-  const exported = exportableDocument(doc);
-  const stem = fileStem(safeFileName(doc.name));
-  const result = format === 'json'
-    ? [{ name: `${stem}.json`, data: JSON.stringify(body, null, 2) }]
-    : format === 'page'
-      ? pageXmlFiles(exported, { softwareVersion: version }).map((f) => ({ name: safeFileName(f.name), data: f.xml }))
-      : exportDocument(format, exported, { softwareVersion: version });
-  const cropsByPage = doc.pages.map((p) => ({ page: p.result.input.page ?? 1, crops: p.crops ?? [] }));
-  return cropsArchive(exported, cropsByPage, result);
-}
 
 export function v1Routes(app: FastifyInstance, options: { ctx: ServerContext }): Promise<void> {
   const { ctx } = options;
@@ -68,15 +55,16 @@ export function v1Routes(app: FastifyInstance, options: { ctx: ServerContext }):
     // Checked before the upload is analysed: a bad format costs no device time.
     const format = parseFormat(request.query as Record<string, unknown>);
     const crops = parseCrops(request.query as Record<string, unknown>);
+    let upload: UploadedFile | undefined;
     const doc = await analyzeForRoute(ctx, request, reply, '/v1/layout', async () => {
       const input = await readLayoutInput(ctx, request);
-      return { file: input.files[0]!, options: { ...parseRequestOptions(input.fields, ctx.config), ...(crops ? { crops } : {}) }, priority: input.fields.priority };
+      upload = input.files[0]!;
+      return { file: upload, options: { ...parseRequestOptions(input.fields, ctx.config), ...exportNeeds(format), ...(crops ? { crops } : {}) }, priority: input.fields.priority };
     });
     const failed = doc.failedPages.map((f) => f.page);
-    if (crops) return sendExport(reply, withCrops(doc, format, documentBody(doc, performance.now() - started), ctx.version), failed);
+    if (crops) return sendExport(reply, cropsAnswer(doc, withPageImages(doc, upload!), format, documentBody(doc, performance.now() - started), ctx.version), failed);
     if (format === 'json') return documentBody(doc, performance.now() - started);
-    const file = exportDocument(format, exportableDocument(doc), { softwareVersion: ctx.version });
-    return sendExport(reply, file, failed);
+    return sendExport(reply, exportDocument(format, withPageImages(doc, upload!), { softwareVersion: ctx.version }), failed);
   });
 
   app.get('/v1/status', {

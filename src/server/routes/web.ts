@@ -3,6 +3,7 @@
  * upload viewer, `/jobs` for queued documents (POST /v1/jobs with progress) and `/dashboard` for live pool status. The class palette is generated here from
  * `labelColor`, the overlay renderer's own colours, so the browser and the PNGs always agree.
  */
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -25,6 +26,13 @@ function webDir(): string {
   return path.join(packageInfo().root, 'web');
 }
 
+/** The pdf.js files the browser needs for page thumbnails: the module, its worker and fonts. */
+const PDFJS_FILES = /^\/(build\/pdf(\.worker)?\.min\.mjs|standard_fonts\/[\w.-]+)$/;
+
+function pdfjsDir(): string {
+  return path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
+}
+
 export async function webRoutes(app: FastifyInstance): Promise<void> {
   await app.register(fastifyStatic, {
     root: webDir(),
@@ -33,6 +41,20 @@ export async function webRoutes(app: FastifyInstance): Promise<void> {
     // Assets change with the package version only; revalidate cheaply with ETags.
     cacheControl: true,
     maxAge: 0,
+    setHeaders: (reply) => {
+      reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+    },
+  });
+
+  // pdf.js from the server's own pdfjs-dist (same version as the rasteriser; no CDN).
+  await app.register(fastifyStatic, {
+    root: pdfjsDir(),
+    prefix: '/ui/vendor/pdfjs/',
+    decorateReply: false,
+    index: false,
+    cacheControl: true,
+    maxAge: 0,
+    allowedPath: (pathName) => PDFJS_FILES.test(pathName),
     setHeaders: (reply) => {
       reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
     },
