@@ -113,7 +113,8 @@ describe('a large finished job', { timeout: 120_000 }, () => {
         const res = await server.app.inject({ method: 'GET', url: `/v1/jobs/job-big?format=${format}` });
         lag.disable();
         assert.equal(res.statusCode, 200, res.body.slice(0, 200));
-        assert.ok(res.rawPayload.byteLength > 100_000, format);
+        // A 1,000-page document in each format (COCO may come zipped): far from empty.
+        assert.ok(res.rawPayload.byteLength > 10_000, `${format}: ${res.rawPayload.byteLength} bytes`);
       }
       const worstMs = lag.max / 1e6;
       assert.ok(worstMs < 250, `the event loop was held ${worstMs.toFixed(0)} ms`);
