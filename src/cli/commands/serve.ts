@@ -12,6 +12,7 @@ import { DeadlineExceededError } from '../../errors.js';
 import { resolveModelPath } from '../../model/index.js';
 import { buildServer, createServiceState, reloadServerModel, startDraining } from '../../server/index.js';
 import { createGpuTelemetry, type GpuTelemetry } from '../../telemetry/gpu.js';
+import { startTracing, stopTracing, traceLogFields } from '../../tracing/index.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
 
 const ALL_OPTIONS = Object.keys(optionSpecs) as OptionName[];
@@ -37,7 +38,9 @@ function publicUrl(address: AddressInfo): string {
 }
 
 async function runServe(config: Config): Promise<void> {
-  const logger: Logger = pino({ level: config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
+  // Before anything that makes spans; off (nothing loaded) unless OTEL_* asks for it.
+  const tracing = await startTracing('server');
+  const logger: Logger = pino({ level: config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime, ...(tracing ? { mixin: traceLogFields } : {}) });
   const modelPath = resolveModelPath(config);
   const gpuTelemetry: GpuTelemetry | undefined = config.gpuTelemetryMs > 0 ? createGpuTelemetry({ intervalMs: config.gpuTelemetryMs }) : undefined;
   logger.info({ modelPath, devices: config.devices, maxBatch: config.maxBatch, maxQueue: config.maxQueue }, 'starting pool');
@@ -78,6 +81,7 @@ async function runServe(config: Config): Promise<void> {
     }
     clearTimeout(drainTimer);
     gpuTelemetry?.close();
+    await stopTracing();
     logger.info({ exitCode }, 'stopped');
     process.exitCode = exitCode;
     // Nothing should be left running; if something is, do not hang the orchestrator.
