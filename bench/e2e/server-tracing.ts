@@ -8,7 +8,8 @@
  *     code before the change,
  * each driven by the load tool behind `doclayout bench` at C connections for --duration seconds,
  * the servers taking turns within each of --rounds rounds (order reversed every other round) and
- * the ratios taken within the round (paired). Targets: on ÷ off ≥ 0.97, off ÷ before ≥ 0.99.
+ * the ratios taken within the round (paired); after each turn the server is let finish the pages
+ * still in flight, so that none runs on into the next server's turn. Targets: on ÷ off ≥ 0.97, off ÷ before ≥ 0.99.
  * Writes bench/results/server-tracing-<time>.json.
  */
 import http from 'node:http';
@@ -47,6 +48,18 @@ async function startReceiver(): Promise<{ endpoint: string; exports: () => numbe
   return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, exports: () => exports, bytes: () => bytes, close: () => server.close() };
 }
 
+/**
+ * Waits until a server has no page queued or on its device: a turn ends with requests still in
+ * flight, and their pages would otherwise run on into the next server's turn (on 2 cores, seconds).
+ */
+async function settle(url: string): Promise<void> {
+  for (;;) {
+    const status = (await (await fetch(`${url}/v1/status`)).json()) as { queueDepth: number; devices: Array<{ inflight: number }> };
+    if (status.queueDepth === 0 && status.devices.every((d) => d.inflight === 0)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 async function measure(url: string, pages: readonly LoadFile[]): Promise<Turn> {
   const latencies: number[] = [];
   const report = await runLoad({ url, files: pages, concurrency: concurrency!, durationS, onLatency: (ms) => latencies.push(ms) });
@@ -71,9 +84,13 @@ try {
     servers.set(side, server);
     await waitReady(server.url);
     await runLoad({ url: server.url, files: pages, concurrency: concurrency!, requests: Math.max(8, concurrency! * 2) });
+    await settle(server.url);
   }
   for (let r = 0; r < rounds; r++) {
-    for (const side of roundOrder(sides, r)) turns.get(side)!.push(await measure(servers.get(side)!.url, pages));
+    for (const side of roundOrder(sides, r)) {
+      turns.get(side)!.push(await measure(servers.get(side)!.url, pages));
+      await settle(servers.get(side)!.url);
+    }
     process.stderr.write(`  round ${r + 1}: ${sides.map((s) => `${s} ${rate(turns.get(s)![r]!).toFixed(2)}`).join(', ')} pages/s\n`);
   }
 } finally {
