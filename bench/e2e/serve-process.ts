@@ -7,11 +7,11 @@ import { repoRoot } from '../common/results.js';
 
 const SERVER_START_TIMEOUT_MS = 180_000;
 
-export function startServe(modelPath: string, flags: readonly string[]): Promise<{ child: ChildProcess; url: string }> {
-  const cli = path.join(repoRoot, 'dist/src/cli/index.js');
+/** `env`: the server's environment (default: this process's); `cli`: another build's CLI (a baseline). */
+export function startServe(modelPath: string, flags: readonly string[], env: NodeJS.ProcessEnv = process.env, cli = path.join(repoRoot, 'dist/src/cli/index.js')): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--model', modelPath,
     // One server per data directory: the default one may be held by a server already.
-    '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-bench-data-')), ...flags], { stdio: ['ignore', 'inherit', 'pipe'] });
+    '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-bench-data-')), ...flags], { stdio: ['ignore', 'inherit', 'pipe'], env });
   return new Promise((resolve, reject) => {
     let stderr = '';
     const timer = setTimeout(() => reject(new Error(`serve did not start within ${SERVER_START_TIMEOUT_MS} ms:\n${stderr}`)), SERVER_START_TIMEOUT_MS);

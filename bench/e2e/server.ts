@@ -10,6 +10,7 @@
  * for the median ratio clears 0.95 (bench/common/stats.ts) and neither side had a single error.
  * The peak ratio is the ratio at one concurrency: the one where the pool is fastest.
  * --quick: a smoke run (2 rounds of 2 s at C = 1, 4; results to the temp folder).
+ * --tracing: tracing on ÷ off (and off ÷ a build of before) instead, see server-tracing.ts.
  * Writes bench/results/server-<time>.json. Uses the first real model in ../shared/models/ when
  * there is one, else the stand-in.
  */
@@ -23,6 +24,12 @@ import { intListOption, intOption, stringOption } from '../common/options.js';
 import { benchModels, samplePages, writeResults } from '../common/results.js';
 import { formatRatio, round, roundOrder, summarizeRatios } from '../common/stats.js';
 import { startServe, waitReady } from './serve-process.js';
+
+// `--tracing`: what tracing costs the served side instead (server-tracing.ts).
+if (process.argv.includes('--tracing')) {
+  await import('./server-tracing.js');
+  process.exit(0);
+}
 
 const durationS = intOption('duration', 'BENCH_DURATION_S', 12, 2);
 /** Rounds at each concurrency; in each, pool and served run back to back. */

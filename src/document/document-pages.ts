@@ -11,6 +11,7 @@ import { sniffMediaType, type MediaType } from '../model/index.js';
 import { optionSpecs } from '../config.js';
 import { countPdfPages, selectPdfPages } from '../pdf/index.js';
 import type { PageSource } from '../pool/index.js';
+import { inSpan } from '../tracing/index.js';
 import { spoolPdf } from './pdf-spool.js';
 import type { DocumentCounters, UploadedFile } from './types.js';
 
@@ -61,7 +62,12 @@ export async function openDocument(file: UploadedFile, pages: string | undefined
   if (mediaType !== 'pdf') {
     return { mediaType, pageCount: 1, selected: [1], source: () => ({ kind: 'image', bytes: file.bytes }), intact: () => Promise.resolve(true), close: () => Promise.resolve() };
   }
-  return spooledDocument(file, pages, limits, counters);
+  // The split of a PDF into pages (spool, page-tree parse, selection): its pages render on the devices.
+  return inSpan('document.split', { 'doclayout.document.name': file.name, 'doclayout.document.bytes': file.bytes.byteLength }, async (span) => {
+    const opened = await spooledDocument(file, pages, limits, counters);
+    span?.setAttributes({ 'doclayout.document.pages': opened.pageCount, 'doclayout.document.selected': opened.selected.length });
+    return opened;
+  });
 }
 
 async function spooledDocument(file: UploadedFile, pages: string | undefined, limits: DocumentLimits, counters?: DocumentCounters): Promise<DocumentPages> {

@@ -10,6 +10,7 @@ import { cacheable, type ResultCache } from '../cache/index.js';
 import type { PageAnalyzer, PageTaskOptions } from '../document/index.js';
 import type { LayoutParams } from '../model/index.js';
 import type { LayoutPool, PageInput, PoolResult } from '../pool/index.js';
+import { inSpan, type Span } from '../tracing/index.js';
 
 /** A page result as the engine hands it out: the pool's, without the internal model id. */
 export type EngineResult = Omit<PoolResult, 'modelId'>;
@@ -42,6 +43,11 @@ async function runOnPool(pool: LayoutPool, page: PageInput, params: Partial<Layo
   return { result, modelSha256: modelId };
 }
 
+/** A page's span in the chain: its parent of the queue and device spans (the trace context sent with the page). */
+function pageSpan<T>(page: PageInput, cache: 'off' | 'lookup', work: (span: Span | undefined) => Promise<T>): Promise<T> {
+  return inSpan('engine.page', { 'doclayout.page.name': page.name, 'doclayout.page.number': page.page ?? 1, ...(cache === 'off' ? { 'doclayout.cache': 'off' } : {}) }, work);
+}
+
 /** Admission → pool, no cache: the sync routes and `analyze --devices`. */
 export function poolChain(parts: ChainParts): PageAnalyzer<EngineResult> {
   return {
@@ -49,7 +55,7 @@ export function poolChain(parts: ChainParts): PageAnalyzer<EngineResult> {
       return parts.modelName();
     },
     capacity: () => parts.capacity(),
-    analyze: async (page, params, options) => (await runOnPool(parts.pool, page, params, options)).result,
+    analyze: (page, params, options) => pageSpan(page, 'off', async () => (await runOnPool(parts.pool, page, params, options)).result),
     close: () => parts.pool.close(),
   };
 }
@@ -74,16 +80,21 @@ export function cachedChain(parts: ChainParts, keyFor: PageKey, onHit?: () => vo
     },
     capacity: () => parts.capacity(),
     lookup,
-    async analyze(page, params, options): Promise<EngineResult> {
-      const number = page.page ?? 1;
-      if (!missed.delete(number)) {
-        const hit = await lookup(number, page.name);
-        if (hit) return hit;
-        missed.delete(number);
-      }
-      const { result, modelSha256 } = await runOnPool(parts.pool, page, params, options);
-      await parts.cache.set(keyFor(number, modelSha256), cacheable(result));
-      return result;
+    analyze(page, params, options): Promise<EngineResult> {
+      return pageSpan(page, 'lookup', async (span) => {
+        const number = page.page ?? 1;
+        if (!missed.delete(number)) {
+          const hit = await lookup(number, page.name);
+          span?.setAttribute('doclayout.cache', hit ? 'hit' : 'miss');
+          if (hit) return hit;
+          missed.delete(number);
+        } else {
+          span?.setAttribute('doclayout.cache', 'miss');
+        }
+        const { result, modelSha256 } = await runOnPool(parts.pool, page, params, options);
+        await parts.cache.set(keyFor(number, modelSha256), cacheable(result));
+        return result;
+      });
     },
     close: () => parts.pool.close(),
   };

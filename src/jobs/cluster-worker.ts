@@ -12,6 +12,7 @@ import os from 'node:os';
 import { DelayedError, WaitingChildrenError, Worker, type Job } from 'bullmq';
 import type { PageChain } from '../engine/index.js';
 import { RetriesExhaustedError, toLayoutError, type LayoutError } from '../errors.js';
+import { contextFrom, inSpan } from '../tracing/index.js';
 import { Ewma } from '../util/ewma.js';
 import { notifyCallback, type CallbackOptions } from './callback.js';
 import type { Cluster } from './cluster.js';
@@ -223,9 +224,12 @@ export class ClusterWorker extends EventEmitter {
     const pending: number[] = [];
     for (const page of plan.pages) if (!(await results.has(doc.docId, page))) pending.push(page);
     const parent = { id: job.id!, queue: job.queueQualifiedName };
+    // The submitter's trace context goes on to each page (absent when its request was not traced).
+    const { traceparent, tracestate } = docJobSchema.parse(job.data);
+    const trace = { ...(traceparent ? { traceparent } : {}), ...(tracestate ? { tracestate } : {}) };
     await pagesQueue.addBulk(pending.map((page) => ({
       name: 'page',
-      data: { batchId: doc.batchId, docId: doc.docId, page },
+      data: { batchId: doc.batchId, docId: doc.docId, page, ...trace },
       opts: this.#cluster.pageJobOptions(pageJobId(doc.docId, page), parent),
     })));
     return false;
@@ -273,8 +277,18 @@ export class ClusterWorker extends EventEmitter {
     }
   }
 
-  async #processPage(job: Job, token: string | undefined): Promise<string> {
-    const { docId, page } = pageJobSchema.parse(job.data);
+  /** A page job, in a `cluster.page` span under the submitter's trace when its job carries one. */
+  #processPage(job: Job, token: string | undefined): Promise<string> {
+    const data = pageJobSchema.parse(job.data);
+    return inSpan('cluster.page', { 'doclayout.job.doc_id': data.docId, 'doclayout.page.number': data.page, 'doclayout.job.attempt': job.attemptsMade + 1 }, async (span) => {
+      const outcome = await this.#runPageJob(job, token, data);
+      span?.setAttribute('doclayout.job.outcome', outcome);
+      return outcome;
+    }, contextFrom(data));
+  }
+
+  async #runPageJob(job: Job, token: string | undefined, data: { docId: string; page: number }): Promise<string> {
+    const { docId, page } = data;
     const { documents, results } = this.#cluster;
     const doc = await documents.getDocument(docId);
     // Canceled or finished documents, and pages stored by an earlier delivery, cost nothing.

@@ -128,8 +128,11 @@ export interface BatchStatus extends BatchRecord {
   readonly documents: readonly DocumentRecord[];
 }
 
-export const docJobSchema = z.object({ batchId: z.string(), docId: z.string() });
+/** The submitter's W3C trace context, when its request was traced: the pages' spans join its trace. */
+const traceFields = { traceparent: z.string().optional(), tracestate: z.string().optional() };
+
+export const docJobSchema = z.object({ batchId: z.string(), docId: z.string(), ...traceFields });
 export type DocJobData = z.infer<typeof docJobSchema>;
 
-export const pageJobSchema = z.object({ batchId: z.string(), docId: z.string(), page: z.number().int().positive() });
+export const pageJobSchema = z.object({ batchId: z.string(), docId: z.string(), page: z.number().int().positive(), ...traceFields });
 export type PageJobData = z.infer<typeof pageJobSchema>;

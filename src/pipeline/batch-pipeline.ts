@@ -15,6 +15,7 @@ import { toLayoutError, type LayoutError } from '../errors.js';
 import { selectPageOutputs, type ModelInfo, type PageGeometry, type PageResult, type RawOutputs } from '../model/index.js';
 import type { StageModelInfo, PreparedPage } from './page-stages.js';
 import type { StageRunner } from './stage-runner.js';
+import { pageSpans } from './page-spans.js';
 import type { PipelineOutcome, PipelineTask } from './types.js';
 
 /** Batches queued beyond the running one when prep threads exist: one preparing, one prepared. */
@@ -38,6 +39,8 @@ export interface BatchPipelineOptions {
   readonly maxPixels: number;
   /** False: each batch is prepared, run and finished before the next (no spare core to overlap onto, or inline). */
   readonly overlap: boolean;
+  /** The device's name on the page spans (traced requests only). */
+  readonly deviceName?: string;
   onRunStarted?(batchId: number): void;
   onResult(batchId: number, outcomes: PipelineOutcome[], runMs: number): void;
 }
@@ -110,11 +113,15 @@ export class BatchPipeline {
   }
 
   async #prepare(task: PipelineTask): Promise<Prepared> {
+    const startedAt = Date.now();
     try {
       const page = await this.#options.stages.prepare({ source: task.source, name: task.name, maxPixels: this.#options.maxPixels, info: this.#info, outputs: task.outputs });
+      if (task.traceparent) pageSpans.prepared(task, startedAt, page);
       return { ok: true, page };
     } catch (err) {
-      return { ok: false, error: toLayoutError(err) };
+      const error = toLayoutError(err);
+      if (task.traceparent) pageSpans.prepared(task, startedAt, error);
+      return { ok: false, error };
     }
   }
 
@@ -125,8 +132,13 @@ export class BatchPipeline {
       if (p.ok) ready.push({ index, page: p.page });
       else outcomes[index] = { taskId: tasks[index]!.taskId, ok: false, code: p.error.code, message: p.error.message };
     });
+    const runStartedAt = Date.now();
     const ran = ready.length === 0 ? Promise.resolve(undefined) : this.#run(batchId, ready);
     const done = ran.then(async (result) => {
+      if (result) {
+        const traced = ready.map(({ index }) => tasks[index]!).filter((task) => task.traceparent);
+        if (traced.length > 0) pageSpans.inferred(traced, runStartedAt, ready.length, this.#options.deviceName, 'error' in result ? result.error : result.runMs);
+      }
       if (result && 'error' in result) {
         for (const { index } of ready) outcomes[index] = { taskId: tasks[index]!.taskId, ok: false, code: result.error.code, message: result.error.message };
       } else if (result) {
@@ -163,10 +175,12 @@ export class BatchPipeline {
     imageIndex: number,
     batchPages: number,
   ): Promise<PipelineOutcome> {
+    const startedAt = Date.now();
     try {
       // This page's rows that can pass its threshold, with their masks: kilobytes, not 48 MB.
       const raw = selectPageOutputs(result.raw, imageIndex, task.params.threshold);
       const done = await this.#options.stages.finish({ raw, geometry: page.geometry, info: this.#info, params: task.params, image: page.image, overlay: task.outputs?.overlay, crops: task.outputs?.crops });
+      if (task.traceparent) pageSpans.finished(task, startedAt, done);
       const pageResult: PageResult = {
         model: this.#options.inference.info.name,
         input: { name: task.name, page: task.page ?? 1, width: page.geometry.width, height: page.geometry.height },
@@ -178,6 +192,7 @@ export class BatchPipeline {
       return { taskId: task.taskId, ok: true, result: pageResult, ...(Object.keys(images).length > 0 ? { images } : {}) };
     } catch (err) {
       const error = toLayoutError(err);
+      if (task.traceparent) pageSpans.finished(task, startedAt, error);
       return { taskId: task.taskId, ok: false, code: error.code, message: error.message };
     }
   }

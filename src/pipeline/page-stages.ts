@@ -56,6 +56,8 @@ export interface FinishRequest {
 export interface FinishedPage {
   readonly regions: Region[];
   readonly postprocessMs: number;
+  /** Drawing the overlay and cutting the crops, ms (0 when none were asked for). */
+  readonly imagesMs: number;
   readonly overlay?: Uint8Array;
   readonly crops?: PageCrop[];
 }
@@ -94,12 +96,12 @@ export async function finishPage(request: FinishRequest): Promise<FinishedPage> 
   const start = performance.now();
   const regions = postprocess(request.raw, 0, request.geometry, request.info, request.params);
   const postprocessMs = performance.now() - start;
-  if (!(request.overlay || request.crops) || !request.image) return { regions, postprocessMs };
+  if (!(request.overlay || request.crops) || !request.image) return { regions, postprocessMs, imagesMs: 0 };
   const { data, width, height } = request.image;
   const page = { data: asBuffer(data), width, height, format: 'raw' } as const;
   const overlay = request.overlay ? await renderOverlay(page, regions, { format: request.overlay }) : undefined;
   const crops = request.crops ? await renderCrops(page, regions, request.crops) : undefined;
-  return { regions, postprocessMs, ...(overlay ? { overlay } : {}), ...(crops ? { crops } : {}) };
+  return { regions, postprocessMs, imagesMs: performance.now() - start - postprocessMs, ...(overlay ? { overlay } : {}), ...(crops ? { crops } : {}) };
 }
 
 function encodeJpeg(image: DecodedImage, quality: number): Promise<Buffer> {

@@ -6,6 +6,7 @@
  */
 import type { DecodedImage, LayoutParams, PageResult } from '../model/index.js';
 import type { PdfPageRef } from '../pdf/index.js';
+import type { TraceCarrier } from '../tracing/index.js';
 
 /** A PDF page by reference: rendered where its pixels are used. */
 export type { PdfPageRef };
@@ -60,8 +61,11 @@ export interface PageInput<S extends LocalSource = PageSource> {
   readonly outputs?: PageOutputs;
 }
 
-/** A page in a batch of the pipeline: the page, its task id and its parameters (WireTask is this with a PageSource). */
-export interface PipelineTask<S extends LocalSource = LocalSource> extends PageInput<S> {
+/**
+ * A page in a batch of the pipeline: the page, its task id and its parameters (WireTask is this
+ * with a PageSource), and, when its request is traced, the W3C trace context its spans hang under.
+ */
+export interface PipelineTask<S extends LocalSource = LocalSource> extends PageInput<S>, TraceCarrier {
   readonly taskId: string;
   readonly params: Partial<LayoutParams>;
 }

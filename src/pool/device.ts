@@ -108,6 +108,7 @@ export class Device {
     for (const task of tasks) {
       task.queued = false;
       task.dispatchedAt = now;
+      task.queueSpan?.dispatched(this.id, tasks.length);
     }
     this.#batches.set(batchId, { id: batchId, tasks, sentAt: now, started: false });
     const priority = tasks.some((t) => t.priority === 'interactive') ? 'interactive' : 'batch';

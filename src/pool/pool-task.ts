@@ -7,7 +7,9 @@
 import { performance } from 'node:perf_hooks';
 import { AbortedError, DeadlineExceededError, type LayoutError } from '../errors.js';
 import type { LayoutParams } from '../model/index.js';
+import { currentCarrier, tracingActive, type TraceCarrier } from '../tracing/index.js';
 import type { WireTask } from './protocol.js';
+import { queueSpan, type QueueSpan } from './queue-span.js';
 import type { PageInput, PoolResult, PoolTaskOptions, PriorityClass } from './types.js';
 
 /** How an ending is counted in the pool's snapshot. */
@@ -35,6 +37,10 @@ export class PoolTask {
   attempts = 0;
   /** In the pool's queue (rather than in a device's batch). */
   queued = true;
+  /** The W3C context of the caller's span (its page chain span) when traced: sent with the page. */
+  readonly trace: TraceCarrier | undefined;
+  /** Admission and the wait in the queue, when traced: ends on dispatch or when the task ends. */
+  readonly queueSpan: QueueSpan | undefined;
   #settled = false;
   #resolve!: (result: PoolResult) => void;
   #reject!: (error: LayoutError) => void;
@@ -48,6 +54,8 @@ export class PoolTask {
     this.requestId = options.requestId;
     this.priority = options.priority ?? 'interactive';
     this.tenant = options.tenant ?? ANONYMOUS_TENANT;
+    this.trace = tracingActive() ? currentCarrier() : undefined;
+    this.queueSpan = this.trace ? queueSpan(this.priority, this.tenant) : undefined;
     this.promise = new Promise<PoolResult>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -73,17 +81,19 @@ export class PoolTask {
 
   /** What the worker is sent for this task. */
   toWire(): WireTask {
-    return { ...this.input, taskId: this.id, params: this.params };
+    return { ...this.input, taskId: this.id, params: this.params, ...this.trace };
   }
 
   resolve(result: PoolResult): boolean {
     if (!this.#end()) return false;
+    this.queueSpan?.end();
     this.#resolve(result);
     return true;
   }
 
   reject(error: LayoutError): boolean {
     if (!this.#end()) return false;
+    this.queueSpan?.end(error);
     this.#reject(error);
     return true;
   }

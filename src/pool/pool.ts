@@ -107,6 +107,7 @@ class DevicePool extends EventEmitter implements LayoutPool {
     const refusal = this.#admission.admit(task, options.tenantLimits, retryAfterSeconds);
     if (refusal) {
       this.#counters.rejected += 1;
+      task.queueSpan?.end(refusal);
       return Promise.reject(refusal);
     }
     this.#counters.accepted += 1;

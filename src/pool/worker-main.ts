@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describeError, toLayoutError } from '../errors.js';
 import { BatchPipeline, PrepPool, type PipelineDevice, type StageRunner } from '../pipeline/index.js';
+import { startTracing, stopTracing } from '../tracing/index.js';
 import { InferenceClient } from './worker/inference-client.js';
 import { lowerPriority } from './worker/lower-priority.js';
 import type { ParentMessage, WireTask, WorkerInit, WorkerMessage } from './protocol.js';
@@ -68,6 +69,8 @@ export function runWorker(seams: WorkerSeams = {}): void {
     heartbeat = setInterval(beat, message.heartbeatIntervalMs);
     beat();
     try {
+      // The pool's OTEL_* env is inherited: this process exports its pages' spans itself.
+      await startTracing('device-worker').catch((err: unknown) => process.stderr.write(`doclayout worker ${message.device}: tracing off: ${describeError(err)}\n`));
       const client = await InferenceClient.start(
         { modelPath: message.modelPath, device: message.device, intraOpNumThreads: message.intraOpNumThreads, maxBatch: message.maxBatch },
         // The session's thread died under us: exit, the pool restarts the device and re-queues.
@@ -86,6 +89,7 @@ export function runWorker(seams: WorkerSeams = {}): void {
         inference: device,
         maxPixels: message.maxPixels,
         overlap: staging.overlap,
+        deviceName: message.device,
         onRunStarted: (batchId) => send({ type: 'run-started', batchId }),
         onResult: (batchId, outcomes, runMs) => send({ type: 'result', batchId, outcomes, runMs }),
       });
@@ -105,6 +109,7 @@ export function runWorker(seams: WorkerSeams = {}): void {
       await prep?.close();
       // Frees the session's memory (on a GPU, its device memory) before the process goes.
       await inference?.release();
+      await stopTracing(1_000);
     } finally {
       process.exit(code);
     }

@@ -9,6 +9,7 @@ import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
+import { routeTracing } from '../tracing/index.js';
 import type { Config } from '../config.js';
 import { MalformedRequestError, MethodNotAllowedError, NotFoundError, OverloadedError, PoolClosedError } from '../errors.js';
 import { registerJobMetrics } from './job-metrics.js';
@@ -108,6 +109,10 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     },
     ajv: { customOptions: { coerceTypes: true, allErrors: false } },
   });
+
+  // Route spans (@fastify/otel) before any hook or route, when OTEL_* turned tracing on.
+  const routeSpans = await routeTracing();
+  if (routeSpans) await app.register(routeSpans);
 
   const shedder = new LoadShedder(config.eventLoopLagMs);
   const spool = new SpoolHealth();

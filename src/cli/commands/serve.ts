@@ -12,6 +12,7 @@ import { DeadlineExceededError } from '../../errors.js';
 import { resolveModelPath } from '../../model/index.js';
 import { buildServer, createServiceState, reloadServerModel, startDraining } from '../../server/index.js';
 import { createGpuTelemetry, type GpuTelemetry } from '../../telemetry/gpu.js';
+import { startTracing, stopTracing, traceLogFields } from '../../tracing/index.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
 import { listenLine, localUrl } from '../listen-line.js';
 
@@ -33,7 +34,9 @@ export function registerServeCommand(program: Command): void {
 }
 
 export async function runServe(config: Config): Promise<void> {
-  const logger: Logger = pino({ level: config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
+  // Before anything that makes spans; off (nothing loaded) unless OTEL_* asks for it.
+  const tracing = await startTracing('server');
+  const logger: Logger = pino({ level: config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime, ...(tracing ? { mixin: traceLogFields } : {}) });
   const modelPath = resolveModelPath(config);
   const gpuTelemetry: GpuTelemetry | undefined = config.gpuTelemetryMs > 0 ? createGpuTelemetry({ intervalMs: config.gpuTelemetryMs }) : undefined;
   logger.info({ modelPath, devices: config.devices, maxBatch: config.maxBatch, maxQueue: config.maxQueue }, 'starting pool');
@@ -74,6 +77,7 @@ export async function runServe(config: Config): Promise<void> {
     }
     clearTimeout(drainTimer);
     gpuTelemetry?.close();
+    await stopTracing();
     logger.info({ exitCode }, 'stopped');
     process.exitCode = exitCode;
     // Nothing should be left running; if something is, do not hang the orchestrator.

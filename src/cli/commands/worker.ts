@@ -12,6 +12,7 @@ import { createEngine } from '../../engine/index.js';
 import { InvalidParamError } from '../../errors.js';
 import { callbackSettings, Cluster, ClusterWorker, jobSettings } from '../../jobs/index.js';
 import { resolveModelPath } from '../../model/index.js';
+import { startTracing, stopTracing, traceLogFields } from '../../tracing/index.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
 
 const WORKER_OPTIONS: readonly OptionName[] = [
@@ -32,7 +33,8 @@ export function registerWorkerCommand(program: Command): void {
   ).action(async (options: Record<string, unknown>) => {
     const config = configFromOptions(options, WORKER_OPTIONS);
     if (!config.redis) throw InvalidParamError('--redis', 'a worker needs the queue: --redis redis://HOST:PORT');
-    const logger = pino({ level: config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
+    const tracing = await startTracing('cluster-worker');
+    const logger = pino({ level: config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime, ...(tracing ? { mixin: traceLogFields } : {}) }, pino.destination(2));
     const modelPath = resolveModelPath(config);
     const cluster = new Cluster(jobSettings(config));
     const cache = createResultCache(parseCacheSpec(config.cache, true), cluster.redis, config.jobTtlS);
@@ -71,6 +73,7 @@ export function registerWorkerCommand(program: Command): void {
           await worker.close();
           await engine.close();
           await cluster.close();
+          await stopTracing();
         } catch (err) {
           code = 1;
           logger.error({ err }, 'error while stopping');

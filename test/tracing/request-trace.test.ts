@@ -1,0 +1,119 @@
+/**
+ * One trace per request, collected without a collector: `doclayout serve` runs as a child process
+ * with the standard OTEL_* variables pointing at an OTLP/HTTP receiver on 127.0.0.1 (the JSON
+ * protocol), a real request goes through the route, the page chain, the pool and a device worker,
+ * and the spans that arrive must form one tree under the caller's `traceparent`: route → handler →
+ * engine.page → pool.queue and, from the device worker process, page.prep (page.decode or
+ * page.render, page.resize) → page.inference → page.postprocess → page.images. An exporter that
+ * cannot export (no listener, a malformed endpoint) never fails a request.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { request } from 'undici';
+import { multipart, twoPagePdf, whitePage } from '../server/helpers.js';
+import { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
+import { killServes, post, ready, startServe, stop, waitFor } from './serve-child.js';
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const CALLER_SPAN = '00f067aa0ba902b7';
+
+after(killServes);
+
+describe('tracing (OTLP/HTTP to a loopback receiver)', { timeout: 240_000 }, () => {
+  it('exports one trace per request, from the route to the device worker, under the caller traceparent', async () => {
+    const receiver = await startOtlpReceiver();
+    try {
+      const { child, url, output } = await startServe({
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_SERVICE_NAME: 'doclayout-test',
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      });
+      await ready(url);
+      const body = multipart([{ name: 'page.png', bytes: await whitePage(400, 400) }]);
+      const res = await request(`${url}/v1/layout?crops=true`, { method: 'POST', headers: { ...body.headers, traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` }, body: body.payload });
+      await res.body.arrayBuffer();
+      assert.equal(res.statusCode, 200);
+      assert.equal(await post(`${url}/v1/layout`, await twoPagePdf(), 'two.pdf'), 200);
+
+      const inTrace = (): ReceivedSpan[] => receiver.spans.filter((s) => s.traceId === TRACE_ID);
+      const named = (name: string): ReceivedSpan[] => inTrace().filter((s) => s.name === name);
+      await waitFor(() => named('page.images').length === 1 && named('POST /v1/layout').length === 1, 'the image request\'s spans', 30_000);
+      await waitFor(() => receiver.spans.filter((s) => s.name === 'page.render').length === 2, 'the PDF request\'s spans', 30_000);
+      assert.deepEqual(receiver.rejected, []);
+
+      const one = (name: string): ReceivedSpan => {
+        const found = named(name);
+        assert.equal(found.length, 1, `one ${name} span in the trace, got ${found.length}: ${inTrace().map((s) => s.name).join(', ')}`);
+        return found[0]!;
+      };
+      // The route span continues the caller's trace.
+      const route = one('POST /v1/layout');
+      assert.equal(route.parentSpanId, CALLER_SPAN);
+      assert.equal(route.attributes['http.route'], '/v1/layout');
+      assert.equal(route.resource['service.name'], 'doclayout-test');
+      assert.equal(route.resource['doclayout.process'], 'server');
+      // The page chain hangs under the route (through its handler span).
+      const page = one('engine.page');
+      const byId = new Map(inTrace().map((s) => [s.spanId, s]));
+      const ancestors = (span: ReceivedSpan): string[] => {
+        const chain: string[] = [];
+        for (let p = span.parentSpanId && byId.get(span.parentSpanId); p; p = p.parentSpanId ? byId.get(p.parentSpanId) : undefined) chain.push(p.name);
+        return chain;
+      };
+      assert.ok(ancestors(page).includes('POST /v1/layout'), `engine.page under the route: ${ancestors(page).join(' ← ')}`);
+      assert.equal(page.attributes['doclayout.page.name'], 'page.png');
+      assert.equal(page.attributes['doclayout.cache'], 'off');
+      const queue = one('pool.queue');
+      assert.equal(queue.parentSpanId, page.spanId);
+      assert.equal(queue.attributes['doclayout.priority'], 'interactive');
+      assert.equal(queue.attributes['doclayout.tenant'], 'anonymous');
+      assert.equal(queue.attributes['doclayout.device'], 'cpu:0');
+      // The device worker's spans: another process, children of the page chain's span.
+      const prep = one('page.prep');
+      const inference = one('page.inference');
+      const postprocess = one('page.postprocess');
+      const images = one('page.images');
+      for (const span of [prep, inference, postprocess, images]) {
+        assert.equal(span.parentSpanId, page.spanId, `${span.name} is a child of engine.page`);
+        assert.equal(span.resource['doclayout.process'], 'device-worker');
+        assert.notEqual(span.resource['process.pid'], route.resource['process.pid']);
+      }
+      assert.equal(one('page.decode').parentSpanId, prep.spanId);
+      assert.equal(one('page.resize').parentSpanId, prep.spanId);
+      assert.equal(inference.attributes['doclayout.batch.size'], 1);
+      assert.match(String(inference.attributes['doclayout.device']), /^cpu/);
+      assert.ok(Number(postprocess.attributes['doclayout.regions']) > 0);
+      assert.ok(Number(images.attributes['doclayout.crops']) > 0);
+
+      // The PDF: split in the server, each page rendered in the device worker, under one route span.
+      const split = receiver.spans.find((s) => s.name === 'document.split');
+      assert.ok(split, 'a document.split span');
+      assert.equal(split.attributes['doclayout.document.pages'], 2);
+      const renders = receiver.spans.filter((s) => s.name === 'page.render');
+      assert.ok(renders.every((s) => s.traceId === split.traceId && s.traceId !== TRACE_ID), 'the PDF\'s spans are one trace of their own');
+
+      // Log lines written inside a traced request carry its ids.
+      const logged = output().split('\n').filter((line) => line.includes(TRACE_ID));
+      assert.ok(logged.length > 0, 'some log line carries trace_id');
+      assert.ok(logged.every((line) => /"span_id":"[0-9a-f]{16}"/.test(line)));
+      await stop(child);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  for (const [what, endpoint] of [['unreachable', 'http://127.0.0.1:9'], ['malformed', 'not a url::']] as const) {
+    it(`an ${what} OTLP endpoint never fails a request`, async () => {
+      const { child, url, output } = await startServe({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '50' });
+      await ready(url);
+      for (let i = 0; i < 3; i += 1) assert.equal(await post(`${url}/v1/layout`, await whitePage(300, 300), `p${i}.png`), 200);
+      // Exports were attempted (and failed) meanwhile; the server still answers.
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(await post(`${url}/v1/layout`, await whitePage(300, 300), 'last.png'), 200);
+      assert.match(output(), /"trace_id":"[0-9a-f]{32}"/);
+      await stop(child);
+      assert.equal(child.exitCode, 0);
+    });
+  }
+});
