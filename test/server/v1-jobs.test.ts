@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { unzipSync } from 'fflate';
+import { HEARTBEAT_MS } from '../../src/jobs/index.js';
 import { buildServer, createServiceState } from '../../src/server/index.js';
 import { RedisServer, skipWithoutRedis } from '../fixtures/redis-server.js';
 import { clusterEnv, fixtureModelPath, startWorker, stopWorker, waitFor, type WorkerProcess } from '../jobs/helpers.js';
@@ -257,8 +258,10 @@ describe('/v1/jobs with Redis (a worker process runs the pages)', { skip, timeou
     const done = await finished(second, id);
     assert.equal(done.state, 'completed');
     assert.equal(done.pages!.length, 2);
-    const metrics = (await second.inject({ method: 'GET', url: '/metrics' })).body;
-    assert.match(metrics, /^doclayout_jobs_worker_pages\{worker="[^"]+"\} [1-9]/m);
+    // The worker publishes its page count with its heartbeat (every HEARTBEAT_MS): the job can
+    // finish before the next one, so the figure is awaited, not read once.
+    const workerPages = /^doclayout_jobs_worker_pages\{worker="[^"]+"\} [1-9]/m;
+    await waitFor(async () => workerPages.test((await second.inject({ method: 'GET', url: '/metrics' })).body), 'the worker\'s stored pages in /metrics', 5 * HEARTBEAT_MS);
 
     await stopWorker(worker, 'SIGTERM');
     const queued = json<JobBody>((await second.inject({ method: 'POST', url: '/v1/jobs', payload: { image: (await whitePage(50, 50)).toString('base64') } })).body);
