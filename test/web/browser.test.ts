@@ -224,6 +224,12 @@ describe('web UI in Chromium', { skip: chromiumSkip(), timeout: 300_000 }, () =>
     assert.equal(await again.locator('.count').textContent(), '2/2');
     assert.equal(await again.locator('.marks i').count(), 2);
     assert.ok(await page.locator('#jobs-empty').isHidden());
+    // The row with its page marks keeps the page within the window (the table scrolls in its panel).
+    for (const width of [360, 2560]) {
+      await page.setViewportSize({ width, height: 900 });
+      const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+      assert.ok(scrollWidth <= innerWidth, `the jobs page scrolls sideways at ${width} px: ${scrollWidth} > ${innerWidth}`);
+    }
     assert.deepEqual(errors, []);
   });
 
