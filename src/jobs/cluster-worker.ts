@@ -35,6 +35,8 @@ export interface ClusterWorkerOptions {
    */
   readonly engine: PageChain;
   readonly maxPixels: number;
+  /** `--spool-max-mb`: the most MB of PDFs spooled here at once (0 = no bound); the option's default when absent. */
+  readonly spoolMaxMb?: number;
   /** Shown by `doclayout status --redis` and in /metrics. */
   readonly workerId?: string;
   readonly devices?: readonly string[];
@@ -110,7 +112,7 @@ export class ClusterWorker extends EventEmitter {
     this.#callbacks = options.callbacks;
     this.id = options.workerId ?? `${os.hostname()}-${process.pid}`;
     this.#open = new OpenDocuments(options.openDocuments);
-    this.#ctx = { engine: options.engine, maxPixels: options.maxPixels, counters: this.#documentCounters, documents: this.#open };
+    this.#ctx = { engine: options.engine, maxPixels: options.maxPixels, ...(options.spoolMaxMb !== undefined ? { spoolMaxMb: options.spoolMaxMb } : {}), counters: this.#documentCounters, documents: this.#open };
     const connection = redisOptions(cluster.settings.redisUrl);
     const common = {
       connection,

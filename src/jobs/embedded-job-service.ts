@@ -45,6 +45,8 @@ export interface EmbeddedJobServiceOptions {
   /** The engine's page chain (cache → admission → pool); each page is keyed by the model that ran it. */
   readonly engine: PageChain;
   readonly maxPixels: number;
+  /** `--spool-max-mb`: the most MB of PDFs spooled at once (0 = no bound); the option's default when absent. */
+  readonly spoolMaxMb?: number;
   readonly ttlSeconds: number;
   /** How callbacks are sent: the SSRF guard, each attempt's time, where attempts are reported. */
   readonly callbacks?: CallbackOptions;
@@ -229,8 +231,8 @@ export class EmbeddedJobService implements JobService {
 
   /** Runs the pages the job has no outcome for yet, storing each as it arrives. */
   async #analyze(job: StoredJob, signal: AbortSignal): Promise<void> {
-    const { engine, maxPixels } = this.#options;
-    const limits = { maxPixels, pdfDpi: job.options.pdfDpi, maxPdfPages: job.options.maxPdfPages };
+    const { engine, maxPixels, spoolMaxMb } = this.#options;
+    const limits = { maxPixels, pdfDpi: job.options.pdfDpi, maxPdfPages: job.options.maxPdfPages, ...(spoolMaxMb !== undefined ? { spoolMaxMb } : {}) };
     const bytes = await this.#store.upload(job.id);
     const source = await openDocument({ name: job.name, bytes }, job.options.pages, limits);
     const pdf = source.mediaType === 'pdf';

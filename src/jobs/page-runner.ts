@@ -20,6 +20,8 @@ export interface PageRunnerContext {
   /** The engine's page chain: each page keyed by the sha256 of the model that runs it. */
   readonly engine: PageChain;
   readonly maxPixels: number;
+  /** The most MB of PDFs this process holds spooled at once (`--spool-max-mb`, 0 = no bound); the option's default when absent. */
+  readonly spoolMaxMb?: number;
   /** Counts what opening documents cost here (spools, page-tree parses). */
   readonly counters?: DocumentCounters;
   /** The worker's opened documents; without them every page opens its document afresh. */
@@ -35,8 +37,8 @@ export interface PagePlan {
 /** A document's bytes, or how to fetch them: called only when the document must be opened. */
 export type DocumentBytes = Uint8Array | (() => Promise<Uint8Array>);
 
-function limits(doc: DocumentRecord, maxPixels: number) {
-  return { maxPixels, pdfDpi: doc.options.pdfDpi, maxPdfPages: doc.options.maxPdfPages };
+function limits(doc: DocumentRecord, ctx: PageRunnerContext) {
+  return { maxPixels: ctx.maxPixels, pdfDpi: doc.options.pdfDpi, maxPdfPages: doc.options.maxPdfPages, ...(ctx.spoolMaxMb !== undefined ? { spoolMaxMb: ctx.spoolMaxMb } : {}) };
 }
 
 /** What an opened document depends on: equal bytes opened the same way are one open. */
@@ -53,7 +55,7 @@ export function openDocumentKey(doc: DocumentRecord, maxPixels: number): string 
 async function open(ctx: PageRunnerContext, doc: DocumentRecord, bytes: DocumentBytes): Promise<DocumentPages> {
   const fresh = async (): Promise<DocumentPages> => {
     const loaded = typeof bytes === 'function' ? await bytes() : bytes;
-    return openDocument({ bytes: loaded, name: doc.name }, doc.options.pages, limits(doc, ctx.maxPixels), ctx.counters);
+    return openDocument({ bytes: loaded, name: doc.name }, doc.options.pages, limits(doc, ctx), ctx.counters);
   };
   if (!ctx.documents) return fresh();
   return ctx.documents.acquire(openDocumentKey(doc, ctx.maxPixels), doc.docId, doc.size, fresh);
@@ -97,7 +99,7 @@ async function analyzePage(ctx: PageRunnerContext, analyzer: CachingAnalyzer, do
     // This page only (an image's one page is its only page).
     const onePage: DocumentPages = { ...source, selected: source.mediaType === 'pdf' ? [page] : source.selected };
     try {
-      const analyzed = await analyzeOpenedDocument({ analyzer, limits: limits(doc, ctx.maxPixels) }, doc.name, onePage, {
+      const analyzed = await analyzeOpenedDocument({ analyzer, limits: limits(doc, ctx) }, doc.name, onePage, {
         params: doc.options.params,
         // Cluster pages are batch work: a server sharing this pool serves its interactive pages first.
         admission: { priority: 'batch', ...(doc.options.tenant ? { tenant: doc.options.tenant } : {}) },

@@ -38,6 +38,11 @@ export interface WorkerSeams {
 }
 
 const MIB = 2 ** 20;
+/**
+ * Once the pool is gone, how long the cleanup may take before the process exits anyway: an orphan
+ * must not hold its device (a GPU's memory) because a thread's close or the session's release hangs.
+ */
+const ORPHAN_EXIT_MS = 1000;
 
 export function runWorker(seams: WorkerSeams = {}): void {
   if (!process.send) {
@@ -101,10 +106,12 @@ export function runWorker(seams: WorkerSeams = {}): void {
     }
   };
 
-  const shutdown = async (code: number): Promise<void> => {
+  const shutdown = async (code: number, hardExitMs?: number): Promise<void> => {
     if (exiting) return;
     exiting = true;
     clearInterval(heartbeat);
+    // Unref'd: a cleanup that finishes (or leaves nothing running) ends the process first.
+    if (hardExitMs !== undefined) setTimeout(() => process.exit(code), hardExitMs).unref();
     try {
       await prep?.close();
       // Frees the session's memory (on a GPU, its device memory) before the process goes.
@@ -133,7 +140,7 @@ export function runWorker(seams: WorkerSeams = {}): void {
 
   process.on('SIGTERM', () => void shutdown(0));
   // The pool is gone (crashed or killed): never linger as an orphan holding a device.
-  process.on('disconnect', () => void shutdown(0));
+  process.on('disconnect', () => void shutdown(0, ORPHAN_EXIT_MS));
 }
 
 // Forked as the program itself (not imported by another worker program): serve.

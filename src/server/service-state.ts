@@ -77,6 +77,7 @@ export async function createServiceState(options: ServiceStateOptions): Promise<
     store: store!,
     engine,
     maxPixels: config.maxPixels,
+    spoolMaxMb: config.spoolMaxMb,
     ttlSeconds: config.jobTtlS,
     callbacks: { ...callbacks, onAttempt },
   });
@@ -87,6 +88,7 @@ export async function createServiceState(options: ServiceStateOptions): Promise<
       cluster,
       engine,
       maxPixels: config.maxPixels,
+      spoolMaxMb: config.spoolMaxMb,
       devices: config.devices.split(','),
       callbacks: { ...callbacks, onAttempt },
     });

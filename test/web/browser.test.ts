@@ -43,7 +43,9 @@ function overlayPixels(page: Page): Promise<number> {
 describe('web UI in Chromium', { skip: chromiumSkip(), timeout: 300_000 }, () => {
   let server: TestServer;
   let browser: Chromium;
+  let pdfBytes: Buffer | undefined;
   before(async () => {
+    pdfBytes = await twoPagePdf();
     server = await startServer({ listen: true });
     browser = await launchChromium();
   });
@@ -183,17 +185,71 @@ describe('web UI in Chromium', { skip: chromiumSkip(), timeout: 300_000 }, () =>
     assert.deepEqual(errors, []);
   });
 
-  it('queues a PDF on /jobs, shows its progress and then its results', async () => {
+  it('queues a PDF on /jobs, shows its progress from the event stream and then its results, and again after a reload', async () => {
     const { page, errors } = await watchedPage(browser.context);
+    // Every count the row shows, as it shows it: the event stream moves it one page at a time.
+    await page.addInitScript(() => {
+      const seen: string[] = [];
+      (window as unknown as { counts: string[] }).counts = seen;
+      new MutationObserver(() => {
+        const text = document.querySelector('#jobs-table tbody tr .count')?.textContent;
+        if (text && seen.at(-1) !== text) seen.push(text);
+      }).observe(document, { subtree: true, childList: true, characterData: true });
+    });
+    const requests: string[] = [];
+    page.on('request', (request) => requests.push(`${request.method()} ${new URL(request.url()).pathname}`));
     await page.goto(`${server.url}/jobs`);
     await page.setInputFiles('#job-file', { name: 'two.pdf', mimeType: 'application/pdf', buffer: await twoPagePdf() });
     await page.waitForSelector('#jobs-table tbody tr[data-state="completed"]', { timeout: 60_000 });
     const row = page.locator('#jobs-table tbody tr').first();
+    const id = await row.getAttribute('data-id');
+    assert.ok(id);
     assert.equal(await row.locator('.count').textContent(), '2/2');
     assert.match((await row.locator('.regions').textContent()) ?? '', /^\d+$/);
     assert.equal(await row.locator('.bar i').evaluate((el) => (el as HTMLElement).style.width), '100%');
     assert.equal(await row.locator('.actions a').getAttribute('download'), 'two.json');
+    // Each page appeared as its event came, with the intermediate count before the final one.
+    assert.deepEqual(await row.locator('.marks i').evaluateAll((marks) => marks.map((m) => `${m.className}:${(m as HTMLElement).dataset.page}`)), ['ok:1', 'ok:2']);
+    const counts = await page.evaluate(() => (window as unknown as { counts: string[] }).counts);
+    assert.ok(counts.includes('1/2') || counts.includes('1/?'), `counts ${JSON.stringify(counts)}`);
+    assert.equal(counts.at(-1), '2/2');
+    // Followed through the event stream, not by polling: the job's status is read once, at the end.
+    assert.equal(requests.filter((r) => r === `GET /v1/jobs/${id}/events`).length, 1, requests.join('\n'));
+    assert.equal(requests.filter((r) => r === `GET /v1/jobs/${id}`).length, 1, requests.join('\n'));
+    // A reload shows the job again (its id is kept in this browser), finished, with its results.
+    await page.reload();
+    await page.waitForSelector(`#jobs-table tbody tr[data-id="${id}"][data-state="completed"] .actions a`, { timeout: 30_000 });
+    const again = page.locator(`#jobs-table tbody tr[data-id="${id}"]`);
+    assert.equal(await again.locator('td').first().textContent(), 'two.pdf');
+    assert.equal(await again.locator('.count').textContent(), '2/2');
+    assert.equal(await again.locator('.marks i').count(), 2);
+    assert.ok(await page.locator('#jobs-empty').isHidden());
+    // The row with its page marks keeps the page within the window (the table scrolls in its panel).
+    for (const width of [360, 2560]) {
+      await page.setViewportSize({ width, height: 900 });
+      const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+      assert.ok(scrollWidth <= innerWidth, `the jobs page scrolls sideways at ${width} px: ${scrollWidth} > ${innerWidth}`);
+    }
     assert.deepEqual(errors, []);
+  });
+
+  it('follows the jobs this browser submitted after a reload and forgets the ones the server no longer has', async () => {
+    const { page, errors } = await watchedPage(browser.context);
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(pdfBytes!)], { type: 'application/pdf' }), 'later.pdf');
+    const submitted = await fetch(`${server.url}/v1/jobs`, { method: 'POST', body: form });
+    assert.equal(submitted.status, 202);
+    const { id } = (await submitted.json()) as { id: string };
+    await page.goto(`${server.url}/jobs`);
+    await page.evaluate((jobId) => localStorage.setItem('doclayout.jobs', JSON.stringify([{ id: jobId, name: 'later.pdf' }, { id: 'job-that-is-gone', name: 'gone.pdf' }])), id);
+    await page.reload();
+    await page.waitForSelector(`#jobs-table tbody tr[data-id="${id}"][data-state="completed"] .actions a`, { timeout: 60_000 });
+    assert.equal(await page.locator(`#jobs-table tbody tr[data-id="${id}"] .count`).textContent(), '2/2');
+    // A job the server no longer knows is dropped from the list.
+    await page.waitForFunction(() => !localStorage.getItem('doclayout.jobs')?.includes('job-that-is-gone'));
+    assert.equal(await page.locator('#jobs-table tbody tr').count(), 1);
+    // The browser logs the gone job's 404; nothing else went wrong.
+    assert.deepEqual(errors.filter((e) => !/404/.test(e)), []);
   });
 
   it('shows the dashboard with the pool devices', async () => {

@@ -11,6 +11,11 @@ export class ApiError extends Error {
 
 const API_KEY_STORAGE = 'doclayout.apiKey';
 
+/** The API key this browser keeps for the service, if any. */
+export function apiKey() {
+  return localStorage.getItem(API_KEY_STORAGE);
+}
+
 /**
  * With API keys configured on the server (--api-keys), work routes answer 401 LAYOUT_ERR_API_KEY
  * without one: the page asks once, keeps the key in this browser's localStorage and retries.

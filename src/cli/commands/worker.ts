@@ -50,6 +50,7 @@ export function registerWorkerCommand(program: Command): void {
       cluster,
       engine,
       maxPixels: config.maxPixels,
+      spoolMaxMb: config.spoolMaxMb,
       ...(typeof options.workerId === 'string' ? { workerId: options.workerId } : {}),
       devices: config.devices.split(','),
       callbacks: { ...callbackSettings(config), onAttempt: (a) => logger[a.outcome === 'delivered' ? 'info' : 'warn'](a, 'callback attempt') },
