@@ -1,6 +1,7 @@
 /**
  * The naming scheme of every file doclayout writes, for the CLI, the HTTP API and the web UI
- * (web/js/names.js is the browser's copy; a test runs both on the same names):
+ * (the web UI imports this very module, compiled, as /ui/js/names.js — so it must stay free of
+ * imports and Node APIs):
  *
  *   <stem>.json, .page.xml, .alto.xml, .coco.zip, .crops.zip, .overlay.png, .jpg
  *       an image, or a whole PDF (a PDF's PAGE files come as <stem>.page.zip over HTTP and as
@@ -93,13 +94,16 @@ export function cocoImagePath(name: string, isPdf: boolean, page: number): strin
   return [COCO_IMAGES_DIR, ...relativeFolders(name), safeFileName(pageImageName(name, isPdf, page))].join('/');
 }
 
-interface Ordered { readonly order: number | null; readonly bbox: readonly number[] }
+interface Ordered { readonly order?: number | null; readonly bbox: readonly number[] }
 
 /** Reading order first, then the regions outside the text flow, top to bottom, left to right. */
 export function readingOrder(a: Ordered, b: Ordered): number {
-  if (a.order !== null && b.order !== null) return a.order - b.order;
-  if (a.order !== null) return -1;
-  if (b.order !== null) return 1;
+  // A result read back from JSON by the browser may lack `order`: the same as null.
+  const ao = a.order ?? null;
+  const bo = b.order ?? null;
+  if (ao !== null && bo !== null) return ao - bo;
+  if (ao !== null) return -1;
+  if (bo !== null) return 1;
   return a.bbox[1]! - b.bbox[1]! || a.bbox[0]! - b.bbox[0]!;
 }
 

@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DOCLAYOUT_L_LABELS, DOCLAYOUT_PLUS_L_LABELS, DOCLAYOUT_V3_LABELS } from '../../model/index.js';
@@ -28,6 +29,12 @@ function webDir(): string {
 
 /** The pdf.js files the browser needs for page thumbnails: the module, its worker and fonts. */
 const PDFJS_FILES = /^\/(build\/pdf(\.worker)?\.min\.mjs|standard_fonts\/[\w.-]+)$/;
+
+/**
+ * The naming scheme (export/names.ts, compiled beside this file) is the browser's too: the UI
+ * imports it as /ui/js/names.js, so its download names cannot drift from the server's.
+ */
+const NAMES_MODULE = fileURLToPath(new URL('../../export/names.js', import.meta.url));
 
 function pdfjsDir(): string {
   return path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
@@ -59,6 +66,9 @@ export async function webRoutes(app: FastifyInstance): Promise<void> {
       reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
     },
   });
+
+  app.get('/ui/js/names.js', { schema: { hide: true } }, (_request, reply) =>
+    reply.header('content-security-policy', CONTENT_SECURITY_POLICY).sendFile(path.basename(NAMES_MODULE), path.dirname(NAMES_MODULE)));
 
   const page = (file: string) => (_request: unknown, reply: FastifyReply) => reply.header('content-security-policy', CONTENT_SECURITY_POLICY).type('text/html; charset=utf-8').sendFile(file);
   app.get('/', { schema: { hide: true } }, page('index.html'));
