@@ -21,15 +21,7 @@ export function apiKey() {
  * without one: the page asks once, keeps the key in this browser's localStorage and retries.
  */
 export async function fetchJson(url, init, retried = false) {
-  const key = localStorage.getItem(API_KEY_STORAGE);
-  const headers = new Headers(init?.headers);
-  if (key) headers.set('x-api-key', key);
-  let response;
-  try {
-    response = await fetch(url, { ...init, headers });
-  } catch (err) {
-    throw new ApiError(0, 'NETWORK', `The service did not answer (${err.message}).`);
-  }
+  const response = await keyedFetch(url, init);
   const text = await response.text();
   let body;
   try {
@@ -53,20 +45,24 @@ export async function fetchJson(url, init, retried = false) {
 
 /** Fetches a file answer (an export): { blob, name } with the name from Content-Disposition. */
 export async function fetchFile(url, init, fallbackName) {
-  const key = localStorage.getItem(API_KEY_STORAGE);
-  const headers = new Headers(init?.headers);
-  if (key) headers.set('x-api-key', key);
-  let response;
-  try {
-    response = await fetch(url, { ...init, headers });
-  } catch (err) {
-    throw new ApiError(0, 'NETWORK', `The service did not answer (${err.message}).`);
-  }
+  const response = await keyedFetch(url, init);
   if (!response.ok) {
     const body = await response.json().catch(() => ({}));
     throw new ApiError(response.status, body.error?.code ?? `HTTP_${response.status}`, body.error?.message ?? response.statusText);
   }
   return { blob: await response.blob(), name: dispositionName(response, fallbackName) };
+}
+
+/** fetch with the stored API key, if any; a service that does not answer is an ApiError. */
+async function keyedFetch(url, init) {
+  const key = apiKey();
+  const headers = new Headers(init?.headers);
+  if (key) headers.set('x-api-key', key);
+  try {
+    return await fetch(url, { ...init, headers });
+  } catch (err) {
+    throw new ApiError(0, 'NETWORK', `The service did not answer (${err.message}).`);
+  }
 }
 
 /** The file name a download answer gives in Content-Disposition (filename* first), else a fallback. */
