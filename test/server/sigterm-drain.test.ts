@@ -6,44 +6,20 @@
  * shutdown until the drain timeout.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { request } from 'undici';
-import { writeFixtureModel } from '../fixtures/fixture-model.js';
 import { multipart, tempDataDir, whitePage } from './helpers.js';
 import { repoRoot } from '../fixtures/paths.js';
+import { startServe, waitFor } from '../helpers/serve-child.js';
 
 const cli = path.join(repoRoot, 'dist/src/cli/index.js');
 
-function startServe(drainTimeoutMs = 60_000): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [
-    cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--model', writeFixtureModel({ variant: 'v3' }),
-    '--devices', 'cpu', '--cpu-threads', '1', '--gpu-telemetry-ms', '0', '--log-level', 'info', '--drain-timeout-ms', String(drainTimeoutMs),
-    '--data-dir', tempDataDir(),
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  return new Promise((resolve, reject) => {
-    child.stderr!.on('data', (c: Buffer) => {
-      output += c.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve({ child, url: match[1]!, output: () => output });
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited early (${code}):\n${output}`)));
-  });
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** A server whose drain waits up to `drainTimeoutMs`, in a data directory of its own. */
+const startDrainingServe = (drainTimeoutMs = 60_000) => startServe({}, ['--drain-timeout-ms', String(drainTimeoutMs), '--data-dir', tempDataDir()]);
 
 describe('SIGTERM drain', { timeout: 180_000 }, () => {
   let child: ChildProcess | undefined;
@@ -52,7 +28,7 @@ describe('SIGTERM drain', { timeout: 180_000 }, () => {
   });
 
   it('finishes every in-flight request with 200, refuses new work, exits 0', async () => {
-    const started = await startServe();
+    const started = await startDrainingServe();
     child = started.child;
     const { url } = started;
     await waitFor(async () => (await request(`${url}/readyz`)).statusCode === 200, 'readiness');
@@ -95,7 +71,7 @@ describe('SIGTERM drain', { timeout: 180_000 }, () => {
 
   it('cuts an upload still arriving, answers the accepted request and exits 0 long before the drain timeout', async () => {
     const drainTimeoutMs = 30_000;
-    const started = await startServe(drainTimeoutMs);
+    const started = await startDrainingServe(drainTimeoutMs);
     child = started.child;
     const { url } = started;
     await waitFor(async () => (await request(`${url}/readyz`)).statusCode === 200, 'readiness');

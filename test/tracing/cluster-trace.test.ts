@@ -12,7 +12,7 @@ import { RedisServer, skipWithoutRedis } from '../fixtures/redis-server.js';
 import { clusterEnv, startWorker, stopWorker, type WorkerProcess } from '../jobs/helpers.js';
 import { multipart, whitePage } from '../server/helpers.js';
 import { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
-import { killServes, ready, startServe, stop, waitFor } from './serve-child.js';
+import { killServes, ready, startServe, stop, waitFor } from '../helpers/serve-child.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const CALLER_SPAN = 'b7ad6b7169203331';

@@ -12,7 +12,7 @@ import { after, describe, it } from 'node:test';
 import { request } from 'undici';
 import { multipart, twoPagePdf, whitePage } from '../server/helpers.js';
 import { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
-import { killServes, post, ready, startServe, stop, waitFor } from './serve-child.js';
+import { killServes, post, ready, startServe, stop, waitFor } from '../helpers/serve-child.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';

@@ -1,4 +1,7 @@
-/** `doclayout serve` as a child process with its own environment (the OTEL_* variables apply), for the tracing tests. */
+/**
+ * `doclayout serve` as a real child process with its own environment (so OTEL_* and other
+ * variables apply), for the tracing and SIGTERM-drain tests.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { request } from 'undici';
