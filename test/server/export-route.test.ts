@@ -76,4 +76,18 @@ describe('POST /v1/export/{kind} (CPU worker, fixture model)', { timeout: 120_00
     assert.equal(bad.statusCode, 400);
     assert.equal(json<{ error: { code: string } }>(bad.body).error.code, 'LAYOUT_ERR_INVALID_PARAM');
   });
+
+  it('answers garbage with a 4xx JSON error and a code: empty, not an image, a truncated PDF, a bad page selection', async () => {
+    const cases: Array<[string, string, Buffer]> = [
+      ['/v1/export/page', 'empty.pdf', Buffer.alloc(0)],
+      ['/v1/export/alto', 'junk.txt', Buffer.from('not an image at all')],
+      ['/v1/export/coco', 'cut.pdf', pdf.subarray(0, Math.floor(pdf.length / 3))],
+      ['/v1/export/page?pages=9', 'two.pdf', pdf],
+    ];
+    for (const [url, name, bytes] of cases) {
+      const res = await post(url, name, bytes);
+      assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${url} ${name}: ${res.statusCode} ${res.body}`);
+      assert.match(json<{ error: { code: string } }>(res.body).error.code, /^LAYOUT_ERR_/, `${url} ${name}`);
+    }
+  });
 });

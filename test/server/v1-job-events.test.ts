@@ -71,4 +71,22 @@ describe('/v1/jobs/:id/events and /pages', { timeout: 120_000 }, () => {
     assert.equal(missing.statusCode, 404);
     await missing.body.dump();
   });
+
+  it('refuses a malformed Last-Event-ID or after, an unknown id and a malformed id with a 4xx JSON error', async () => {
+    const id = await submit('bad', 1);
+    const cases: Array<[string, Record<string, string>]> = [
+      [`/v1/jobs/${id}/events`, { 'last-event-id': 'abc' }],
+      [`/v1/jobs/${id}/events`, { 'last-event-id': '-1' }],
+      [`/v1/jobs/${id}/events?lastEventId=2.5`, {}],
+      [`/v1/jobs/${id}/pages?after=x`, {}],
+      ['/v1/jobs/00000000000000000000000000000000/events', {}],
+      ['/v1/jobs/..%2F..%2Fetc/pages', {}],
+    ];
+    for (const [url, headers] of cases) {
+      const res = await request(`${server.url}${url}`, { headers });
+      const text = await res.body.text();
+      assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${url} ${JSON.stringify(headers)}: ${res.statusCode} ${text}`);
+      assert.match((JSON.parse(text) as { error: { code: string } }).error.code, /^LAYOUT_ERR_/, url);
+    }
+  });
 });
