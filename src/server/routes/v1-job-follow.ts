@@ -45,11 +45,13 @@ async function write(raw: ServerResponse, text: string, signal: AbortSignal): Pr
   });
 }
 
+/** Plain digits only: Number() would also take `1e99`, `0x10` or ` 7 `, which no stream ever sent as an id. */
+const SEQUENCE = /^\d{1,15}$/;
+
 function afterSeq(value: unknown, name: string): number {
   if (value === undefined || value === '') return 0;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw InvalidParamError(name, 'expected a whole number ≥ 0');
-  return n;
+  if (typeof value !== 'string' || !SEQUENCE.test(value)) throw InvalidParamError(name, 'expected a whole number ≥ 0 of at most 15 digits');
+  return Number(value);
 }
 
 export function jobFollowRoutes(app: FastifyInstance, ctx: ServerContext, ownJob: OwnJob, idForm: RegExp): void {
@@ -133,11 +135,11 @@ export function jobFollowRoutes(app: FastifyInstance, ctx: ServerContext, ownJob
       tags: ['jobs'],
       summary: 'A job\'s page results as NDJSON, one line per page as it is stored ({ seq, page, ok, result | error }), until the job finishes',
       params,
-      querystring: { type: 'object', properties: { after: { type: 'integer', minimum: 0, description: 'Only pages stored after this sequence number' } } },
+      querystring: { type: 'object', properties: { after: { type: 'string', pattern: '^[0-9]{1,15}$', description: 'Only pages stored after this sequence number (digits)' } } },
     },
     config: { tenant: true },
   }, async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
-    const from = afterSeq((request.query as { after?: number }).after, 'after');
+    const from = afterSeq((request.query as { after?: string }).after, 'after');
     await follow(request, reply, from, 'application/x-ndjson', {
       page: ({ seq, outcome }) => `${JSON.stringify({ seq, ...outcome })}\n`,
     });
