@@ -9,7 +9,7 @@ import type { DocumentRecord } from '../jobs/index.js';
 import type { BatchCounts, FollowedPage } from './batch-follow.js';
 
 /** A non-terminal's pages-done line at most this often, ms. */
-export const PAGES_LINE_EVERY_MS = 10_000;
+const PAGES_LINE_EVERY_MS = 10_000;
 /** Documents under way named in a pages-done line. */
 const RUNNING_SHOWN = 3;
 
