@@ -62,7 +62,7 @@ export interface WorkerCounters {
   cacheHits: number;
   /** Page jobs that failed for good (every attempt). */
   failedPages: number;
-  /** Page runs refused for capacity (a full pool, a draining server…) and put back with a delay. */
+  /** Page runs and document splits refused for capacity (a full pool, a draining server, a full spool disk…) and put back with a delay. */
   capacityRetries: number;
   /** Documents read from Redis (or the shared path), and their bytes: what re-reading costs. */
   documentFetches: number;
@@ -200,7 +200,7 @@ export class ClusterWorker extends EventEmitter {
     if (!doc || FINISHED_STATES.includes(doc.state)) return 'finished';
     let step: DocStep = (job.data as { step?: DocStep }).step ?? 'split';
     if (step === 'split') {
-      const failed = await this.#split(job, doc);
+      const failed = await this.#split(job, token, doc);
       if (failed) return 'failed';
       await job.updateData({ ...job.data, step: 'wait' });
       step = 'wait';
@@ -210,14 +210,16 @@ export class ClusterWorker extends EventEmitter {
   }
 
   /** Plans the pages and adds a child job for each page without a result. True if the document failed. */
-  async #split(job: Job, doc: DocumentRecord): Promise<boolean> {
+  async #split(job: Job, token: string | undefined, doc: DocumentRecord): Promise<boolean> {
     const { documents, results, pagesQueue } = this.#cluster;
     let plan;
     try {
       plan = await planPages(this.#ctx, doc, () => documents.getBytes(doc));
     } catch (err) {
       const error = classifyError(err, `document ${doc.name}`);
-      // Not the input's fault: BullMQ runs the split again, until its last attempt fails the document.
+      // Refused for capacity (a full spool disk): the split waits in Redis without spending an attempt.
+      if (!isInputError(error)) await this.#waitForCapacity(job, token, error);
+      // Another fault: BullMQ runs the split again, until its last attempt fails the document.
       if (!isInputError(error) && !lastAttempt(job)) throw error;
       await this.#finishDocument(doc, 'failed', { code: error.code, message: error.message });
       return true;
@@ -332,13 +334,22 @@ export class ClusterWorker extends EventEmitter {
 
   /**
    * A page that failed for a reason other than its input is run again (retry-policy.ts): refused
-   * for capacity (a full pool, a tenant's limit, a draining server, a full disk) it waits its
-   * backoff delayed in Redis without spending one of its attempts, up to CAPACITY_ATTEMPTS
-   * times; any other failure is thrown, so BullMQ spends an attempt.
+   * for capacity (a full pool, a tenant's limit, a draining server, a full disk) it waits (see
+   * #waitForCapacity); any other failure is thrown, so BullMQ spends an attempt.
    */
   async #retryPage(job: Job, token: string | undefined, error: LayoutError): Promise<never> {
+    await this.#waitForCapacity(job, token, error);
+    throw error;
+  }
+
+  /**
+   * A job (a page, or a document's split) refused for capacity waits its backoff delayed in Redis
+   * without spending one of its attempts, up to CAPACITY_ATTEMPTS times: this throws
+   * DelayedError. Returns for any other error, or once those tries are spent.
+   */
+  async #waitForCapacity(job: Job, token: string | undefined, error: LayoutError): Promise<void> {
     const waited = Number((job.data as { capacityRetries?: unknown }).capacityRetries ?? 0);
-    if (retryKind(error.code) !== 'capacity' || token === undefined || waited + 1 >= CAPACITY_ATTEMPTS) throw error;
+    if (retryKind(error.code) !== 'capacity' || token === undefined || waited + 1 >= CAPACITY_ATTEMPTS) return;
     await job.updateData({ ...(job.data as object), capacityRetries: waited + 1 });
     await job.moveToDelayed(Date.now() + retryDelayMs(waited + 1, error), token);
     this.#counters.capacityRetries += 1;

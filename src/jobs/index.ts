@@ -18,6 +18,7 @@ export type * from './types.js';
 export { FINISHED_STATES } from './types.js';
 export type { JobMetrics, JobProgress, JobService, JobState, JobView, StoredPage } from './job-service.js';
 export { RedisJobService } from './redis-job-service.js';
+export { storedPagesAfter } from './stored-pages.js';
 export { EmbeddedJobService, MAX_JOBS } from './embedded-job-service.js';
 export { SqliteJobStore } from './durable/sqlite-store.js';
 export type { JobStore, StoredJob } from './durable/job-store.js';

@@ -40,6 +40,9 @@ describe('a cluster of two workers', { skip, timeout: 180_000 }, () => {
     assert.match(result.stderr, /batch run1 failed: 13 ok, 2 failed; 18 pages/);
     assert.match(result.stderr, /broken\.pdf: .*\[LAYOUT_ERR_PDF\]/);
     assert.match(result.stderr, /corrupt\.png: .*\[LAYOUT_ERR_IMAGE_CORRUPT\]/);
+    // Not a terminal: a line per finished document, as its pages were followed from the stored order.
+    assert.match(result.stderr, /^\[\d+ pages, [\d.]+ pages\/s\] doc\.pdf: 5 page\(s\)$/m);
+    assert.match(result.stderr, /^\[\d+ pages, [\d.]+ pages\/s\] FAILED broken\.pdf: .*\[LAYOUT_ERR_PDF\]$/m);
     const keys = pageKeys(readJsonl(jsonl));
     const expected = [
       ...Array.from({ length: 5 }, (_, i) => `doc.pdf#${i + 1}`),

@@ -2,11 +2,11 @@
  * The retry policy on a cluster (retry-policy.ts), with real Redis, a real device pool and real
  * BullMQ jobs: a page refused by a full pool (LAYOUT_ERR_POOL_QUEUE_FULL, the pool flooded with
  * interactive pages) is put back with a delay, never stored as failed; and a document whose
- * split fails for a reason other than its input (ENOSPC while spooling, on a full tmpfs) ends
- * failed after its attempts with the last error's code, so `submit --wait` returns non-zero.
+ * split keeps failing for a fault other than its input or capacity (its shared-path file gone)
+ * ends failed after its attempts with the last error's code, so waiting for it returns non-zero.
+ * (A full spool disk is capacity: it waits — cluster-full-disk.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -86,33 +86,17 @@ describe('cluster: every document reaches a final state, and capacity is not a f
     assert.equal(worker.counters().failedPages, 0);
   });
 
-  const canMount = process.platform === 'linux' && process.getuid?.() === 0;
-
-  it('a document whose split fails with ENOSPC ends failed after its attempts; submit --wait returns 1', { skip: canMount ? false : 'needs to mount a small tmpfs (root on Linux)' }, async () => {
-    const savedTmp = process.env.TMPDIR;
-    const mountDir = fs.mkdtempSync(path.join(tempDir('enospc'), 'tmpfs-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mountDir], { stdio: 'ignore' });
-    try {
-      // The disk the PDF is spooled to is full.
-      const filler = fs.openSync(path.join(mountDir, 'filler'), 'w');
-      try {
-        for (;;) fs.writeSync(filler, Buffer.alloc(16 * 1024, 1));
-      } catch {
-        fs.closeSync(filler);
-      }
-      const pdf = await writePdf(path.join(tempDir('enospc-in'), 'doc.pdf'), 2);
-      // The submitter's environment, before this process's temp folder moves to the full disk.
-      const env = clusterEnv(redis.url, { DOCLAYOUT_QUEUE: 'enospc', DOCLAYOUT_JOB_ATTEMPTS: '2' });
-      process.env.TMPDIR = mountDir;
-      startWorkerOn('enospc');
-      const submitted = await runCli(['submit', pdf, '--wait', '--batch-id', 'enospc'], env, 120_000);
-      assert.equal(submitted.code, 1, submitted.stderr);
-      assert.match(submitted.stderr, /batch enospc failed: 0 ok, 1 failed/);
-      assert.match(submitted.stderr, /doc\.pdf: .*\[LAYOUT_ERR_STORAGE_FULL\]/);
-    } finally {
-      if (savedTmp === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = savedTmp;
-      execFileSync('umount', [mountDir]);
-    }
+  it('a document whose split keeps failing for a fault (its shared file gone) ends failed after its attempts; the wait returns 1', async () => {
+    const pdf = await writePdf(path.join(tempDir('gone-in'), 'doc.pdf'), 2);
+    const env = clusterEnv(redis.url, { DOCLAYOUT_QUEUE: 'gone', DOCLAYOUT_JOB_ATTEMPTS: '2' });
+    const submitted = await runCli(['submit', pdf, '--shared-path', '--batch-id', 'gone'], env);
+    assert.equal(submitted.code, 0, submitted.stderr);
+    // Gone before any worker reads it: LAYOUT_ERR_DOCUMENT_EXPIRED, a fault that spends attempts.
+    fs.rmSync(pdf);
+    startWorkerOn('gone');
+    const waited = await runCli(['jobs', 'results', 'gone', '--wait', '--jsonl', path.join(tempDir('gone-out'), 'pages.jsonl')], env, 120_000);
+    assert.equal(waited.code, 1, waited.stderr);
+    assert.match(waited.stderr, /batch gone failed: 0 ok, 1 failed/);
+    assert.match(waited.stderr, /doc\.pdf: .*\[LAYOUT_ERR_DOCUMENT_EXPIRED\]/);
   });
 });

@@ -1,25 +1,29 @@
 /**
  * `doclayout submit <files|dirs|globs> --redis URL [--wait] [--out DIR | --jsonl FILE]`: one
  * document job per input, one page job per page, run by the cluster's workers. Each document's
- * bytes go to Redis once, with a TTL (or, with --shared-path, only its path). --wait shows the
- * cluster's progress and writes results as documents complete, in `analyze`'s layout. Killing
- * the submitter loses nothing: submit again with the same --batch-id to resume.
+ * bytes go to Redis once, with a TTL (or, with --shared-path, only its path). --wait shows
+ * progress page by page as the workers store them and writes results as documents complete, in
+ * `analyze`'s layout. Killing the submitter loses nothing: submit again with the same --batch-id
+ * to resume.
  */
 import fsp from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { OptionName } from '../../config.js';
-import { FINISHED_STATES, checkBatchId, newBatchId, type JobClient } from '../../jobs/index.js';
+import { checkBatchId, newBatchId, type DocumentRecord, type JobClient } from '../../jobs/index.js';
 import { FORMAT_FLAG_HELP } from '../export-files.js';
 import { BatchOutput, checkOutputTarget, type OutputTarget } from '../batch-output.js';
-import { createBatchProgress } from '../batch-progress.js';
+import { BatchFollower } from '../batch-follow.js';
+import { createBatchProgress, type BatchProgressOptions } from '../batch-progress.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
 import { expandInputs } from '../input-files.js';
 import { addParamOptions, CLUSTER_OPTIONS, documentOptions, openClient, REMOVED_CLUSTER_OPTIONS } from '../job-flags.js';
 
 const SUBMIT_OPTIONS: readonly OptionName[] = [...CLUSTER_OPTIONS, 'pdfDpi', 'maxPdfPages', 'threshold'];
-/** How often the submitter reads the batch's progress, ms. */
-const POLL_MS = 500;
+/** How often the submitter reads the pages stored since it last looked, ms. */
+const LOOK_MS = 250;
+/** The batch record (documents' states, pages planned: no stream has them) is read every this many looks. */
+const STATUS_EVERY_LOOKS = 2;
 
 interface SubmitFlags extends OutputTarget, Record<string, unknown> {
   batchId?: string;
@@ -77,34 +81,43 @@ async function runSubmit(client: JobClient, inputs: string[], flags: SubmitFlags
   return waitForBatch(client, batchId, flags);
 }
 
-/** Follows the batch to its end, writing results as documents finish. Exit code 1 if any failed. */
-export async function waitForBatch(client: JobClient, batchId: string, target: OutputTarget): Promise<number> {
+/**
+ * Follows the batch to its end, page by page as the workers store them, writing results as
+ * documents finish. Exit code 1 if any failed.
+ */
+export async function waitForBatch(client: JobClient, batchId: string, target: OutputTarget, options: BatchProgressOptions = {}): Promise<number> {
   const output = new BatchOutput(client, target);
   await output.prepare();
-  const progress = createBatchProgress();
-  const reported = new Set<string>();
+  const follower = new BatchFollower(client, batchId);
+  const progress = createBatchProgress(options);
+  const stream = options.stream ?? process.stderr;
   try {
-    for (;;) {
-      const status = await client.status(batchId);
-      if (!status) throw new Error(`batch ${batchId} is gone (expired?)`);
-      await output.writeFinished(status);
-      progress.update(status);
-      for (const doc of status.documents) {
-        if (FINISHED_STATES.includes(doc.state) && !reported.has(doc.docId)) {
-          reported.add(doc.docId);
-          progress.documentFinished(doc);
-        }
-      }
-      if (status.state !== 'queued' && status.state !== 'running') {
+    for (let look = 0; ; look++) {
+      const readStatus = look % STATUS_EVERY_LOOKS === 0;
+      const seen = await follower.look(readStatus);
+      progress.pages(seen.pages, seen.counts);
+      // Read before the results are written: writing them removes them from Redis.
+      const failedPages = await Promise.all(seen.finished.map((doc) => failedPageLines(client, doc)));
+      if (seen.finished.length > 0) await output.writeFinished({ ...seen.status, documents: seen.finished });
+      for (const [i, doc] of seen.finished.entries()) progress.documentFinished(doc, seen.counts, failedPages[i]!);
+      if (seen.ended) {
         progress.stop();
+        const { status } = seen;
         const failed = status.documents.filter((d) => d.state === 'failed');
-        process.stderr.write(`\nbatch ${batchId} ${status.state}: ${status.docsCompleted} ok, ${failed.length} failed; ${status.pagesDone} pages\n`);
-        for (const doc of failed) process.stderr.write(`  failed: ${doc.name}: ${doc.error?.message ?? 'unknown'} [${doc.error?.code ?? '?'}]\n`);
+        stream.write(`\nbatch ${batchId} ${status.state}: ${status.docsCompleted} ok, ${failed.length} failed; ${status.pagesDone} pages\n`);
+        for (const doc of failed) stream.write(`  failed: ${doc.name}: ${doc.error?.message ?? 'unknown'} [${doc.error?.code ?? '?'}]\n`);
         return status.state === 'completed' ? 0 : 1;
       }
-      await sleep(POLL_MS);
+      await sleep(LOOK_MS);
     }
   } finally {
     progress.stop();
   }
+}
+
+/** "page N: why [code]" for each page of a finished document that failed alone (its results still in Redis). */
+async function failedPageLines(client: JobClient, doc: DocumentRecord): Promise<string[]> {
+  if (doc.pagesFailed === 0 || doc.state !== 'completed' || doc.fetchedAt !== undefined) return [];
+  const outcomes = await client.outcomes(doc.docId);
+  return outcomes.flatMap((o) => (o.ok ? [] : [`page ${o.page}: ${o.error.message} [${o.error.code}]`]));
 }
