@@ -166,6 +166,14 @@ export class SqliteJobStore implements JobStore {
     return store;
   }
 
+  /**
+   * The open connection, for the page-result cache's own table in the same file (`--cache store`):
+   * the database's exclusive lock lets no second connection in. Closed with the store.
+   */
+  get database(): DatabaseSync {
+    return this.#db;
+  }
+
   #stmt(sql: string): StatementSync {
     let statement = this.#statements.get(sql);
     if (!statement) {
