@@ -157,7 +157,7 @@ const file = writeResults('jobs', {
   medianPagesPerSec: { layout: round(median(perRound.map((r) => r.layout))), jobs: round(median(perRound.map((r) => r.jobs))) },
   jobsOverLayout: ratio,
   storeMsPerPage: round(storeMsPerPage, 3),
-  storeWorkload: { jobs: storeJobs, pagesPerJob: PAGES, synchronous: 'FULL for the job, NORMAL after', journal: 'WAL' },
+  storeWorkload: { jobs: storeJobs, pagesPerJob: PAGES, synchronous: 'FULL for the job and for its terminal state, NORMAL for the pages', journal: 'WAL' },
   churn: { jobs: churnJobs, ttlSeconds: config.jobTtlS, seconds: round(churnS, 1), samples },
 });
 process.stderr.write(`durable jobs ÷ /v1/layout: ${formatRatio(ratio)}; store ${storeMsPerPage.toFixed(3)} ms/page; results in ${file}\n`);

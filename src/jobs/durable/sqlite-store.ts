@@ -1,8 +1,10 @@
 /**
  * The embedded JobStore: one SQLite database (Node's built-in node:sqlite, WAL) and a folder of
- * spooled uploads, both in the data directory. A job is committed with synchronous=FULL (its
- * upload fsync'd before), everything after it with NORMAL (durable across kill -9; a page result
- * lost to a power cut is only run again). The database is opened in
+ * spooled uploads, both in the data directory. Two commits are fsync'd (synchronous=FULL): the
+ * job (its upload fsync'd before) — the 202's promise — and its terminal state with its outbox
+ * entry, after which its upload is deleted. Everything between (start, pages, requeues) commits
+ * with NORMAL, no fsync: durable across kill -9, and a page lost to a power cut is only run
+ * again. The database is opened in
  * exclusive locking mode and written at once, so its lock — taken by the kernel, released when
  * the process dies, even by kill -9 — is the data directory's: a second server refuses to start.
  * A file that is not a readable database is reported by name and never reset.
@@ -87,6 +89,20 @@ export class SqliteJobStore implements JobStore {
     }
   }
 
+  /**
+   * Runs one commit with synchronous=FULL — the write-ahead log fsync'd before it returns — and
+   * goes back to the connection's NORMAL. The setting cannot change inside a transaction: this
+   * goes around one.
+   */
+  #durable<T>(work: () => T): T {
+    this.#stmt('PRAGMA synchronous = FULL').run();
+    try {
+      return work();
+    } finally {
+      this.#stmt('PRAGMA synchronous = NORMAL').run();
+    }
+  }
+
   /** Runs a write, answering LAYOUT_ERR_STORAGE_FULL for a full disk. */
   #write<T>(what: string, work: () => T): T {
     try {
@@ -104,15 +120,10 @@ export class SqliteJobStore implements JobStore {
       throw storageFull(err, `upload ${job.name}`, this.location) ?? err;
     }
     try {
-      // FULL for this commit: the write-ahead log is fsync'd before the 202 is sent.
-      this.#db.exec('PRAGMA synchronous = FULL');
-      try {
-        this.#write(`job ${job.id}`, () => this.#stmt(
-          `INSERT INTO jobs (id, name, state, sha256, size, options, created_at) VALUES (?, ?, 'queued', ?, ?, ?, ?)`,
-        ).run(job.id, job.name, job.sha256, bytes.byteLength, JSON.stringify(job.options), job.createdAt));
-      } finally {
-        this.#db.exec('PRAGMA synchronous = NORMAL');
-      }
+      // Fsync'd before the 202 is sent.
+      this.#write(`job ${job.id}`, () => this.#durable(() => this.#stmt(
+        `INSERT INTO jobs (id, name, state, sha256, size, options, created_at) VALUES (?, ?, 'queued', ?, ?, ?, ?)`,
+      ).run(job.id, job.name, job.sha256, bytes.byteLength, JSON.stringify(job.options), job.createdAt)));
     } catch (err) {
       await removeFile(file);
       throw err;
@@ -177,7 +188,8 @@ export class SqliteJobStore implements JobStore {
 
   async finish(id: string, state: 'completed' | 'failed' | 'canceled', error?: JobErrorInfo): Promise<boolean> {
     const now = Date.now();
-    const changed = this.#write(`job ${id}`, () => this.#transaction(() => {
+    // Fsync'd: the upload goes next, and the callback must leave even after a power cut.
+    const changed = this.#write(`job ${id}`, () => this.#durable(() => this.#transaction(() => {
       const { changes } = this.#stmt(
         `UPDATE jobs SET state = ?, error_code = ?, error_message = ?, finished_at = ? WHERE id = ? AND state IN ('queued', 'running')`,
       ).run(state, error?.code ?? null, error?.message ?? null, now, id);
@@ -187,7 +199,7 @@ export class SqliteJobStore implements JobStore {
         this.#stmt('INSERT OR IGNORE INTO outbox (job_id, url, key, next_at) VALUES (?, ?, ?, ?)').run(id, options.callbackUrl, `${id}:${state}`, now);
       }
       return true;
-    }));
+    })));
     if (changed) await removeFile(this.#uploadPath(id));
     return changed;
   }
