@@ -1,17 +1,18 @@
 /**
  * Where finished page results are kept for reuse: nowhere (`off`), an in-process LRU bounded by
- * bytes (`memory:SIZE`), or Redis shared by every worker and server (`redis`). A hit skips the
- * devices. Each cache counts its own hits and misses for /metrics.
+ * bytes (`memory:SIZE`), Redis shared by every worker and server (`redis`), or the embedded job
+ * store's database (`store:SIZE`, store-cache.ts). A hit skips the devices. Each cache counts its
+ * own hits and misses for /metrics; an entry that does not read back as a page result is a miss.
  */
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { PageResult } from '../model/index.js';
 
 export interface CacheStats {
-  readonly kind: 'off' | 'memory' | 'redis';
+  readonly kind: 'off' | 'memory' | 'redis' | 'store';
   readonly hits: number;
   readonly misses: number;
-  /** Entries and bytes held (memory cache only). */
+  /** Entries and bytes held (the memory and store caches). */
   readonly entries?: number;
   readonly bytes?: number;
 }
@@ -29,19 +30,35 @@ export function cacheable(result: PageResult & { device?: string; deviceIndex?: 
   return rest as PageResult;
 }
 
-abstract class CountingCache implements ResultCache {
+/** The stored text as a page result; undefined when it is not one (a damaged entry). */
+function parseResult(raw: string): PageResult | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  const result = value as Partial<PageResult> | null;
+  const shaped = typeof result === 'object' && result !== null && Array.isArray(result.regions) && typeof result.input === 'object' && result.input !== null;
+  return shaped ? (result as PageResult) : undefined;
+}
+
+export abstract class CountingCache implements ResultCache {
   abstract readonly kind: CacheStats['kind'];
   protected hits = 0;
   protected misses = 0;
 
   async get(key: string): Promise<PageResult | undefined> {
     const raw = await this.read(key);
-    if (raw === undefined) {
+    const result = raw === undefined ? undefined : parseResult(raw);
+    if (!result) {
+      // A damaged entry is dropped, so the page's fresh result can take its place.
+      if (raw !== undefined) await this.discard(key);
       this.misses += 1;
       return undefined;
     }
     this.hits += 1;
-    return JSON.parse(raw) as PageResult;
+    return result;
   }
 
   set(key: string, result: PageResult): Promise<void> {
@@ -54,6 +71,7 @@ abstract class CountingCache implements ResultCache {
 
   protected abstract read(key: string): Promise<string | undefined>;
   protected abstract write(key: string, value: string): Promise<void>;
+  protected abstract discard(key: string): Promise<void>;
 }
 
 export class NoCache implements ResultCache {
@@ -88,6 +106,11 @@ export class MemoryCache extends CountingCache {
     return Promise.resolve();
   }
 
+  protected discard(key: string): Promise<void> {
+    this.#lru.delete(key);
+    return Promise.resolve();
+  }
+
   override stats(): CacheStats {
     return { ...super.stats(), entries: this.#lru.size, bytes: this.#lru.calculatedSize };
   }
@@ -113,5 +136,9 @@ export class RedisCache extends CountingCache {
 
   protected async write(key: string, value: string): Promise<void> {
     await this.#redis.set(REDIS_PREFIX + key, value, 'EX', this.#ttlSeconds);
+  }
+
+  protected async discard(key: string): Promise<void> {
+    await this.#redis.del(REDIS_PREFIX + key);
   }
 }

@@ -46,6 +46,23 @@ export interface ServiceState {
   close(): Promise<void>;
 }
 
+/** How often a failing cache (a full disk) is logged at most: one line per interval, with a count. */
+const CACHE_ERROR_LOG_MS = 60_000;
+
+/** Logs the store cache's skipped reads and writes, at most once a minute, so a full disk is one line, not one per page. */
+function cacheErrorLog(logger: Logger | undefined): (err: unknown, action: 'read' | 'write') => void {
+  let lastAt = -Infinity;
+  let skipped = 0;
+  return (err, action) => {
+    skipped += 1;
+    const now = Date.now();
+    if (now - lastAt < CACHE_ERROR_LOG_MS) return;
+    logger?.warn({ err, action, skipped }, 'page-result cache: skipped (the page itself is unaffected)');
+    lastAt = now;
+    skipped = 0;
+  };
+}
+
 export async function createServiceState(options: ServiceStateOptions): Promise<ServiceState> {
   const { config, logger } = options;
   const callbacks = callbackSettings(config);
@@ -58,7 +75,13 @@ export async function createServiceState(options: ServiceStateOptions): Promise<
   const store = cluster ? undefined : await SqliteJobStore.open(config.dataDir);
   let engine: Engine;
   try {
-    const cache = runsJobsHere ? createResultCache(parseCacheSpec(config.cache, cluster !== undefined), cluster?.redis, config.jobTtlS) : undefined;
+    // Embedded, the cache's default is a table in the job store's database: a restart keeps it.
+    const cache = runsJobsHere ? createResultCache(parseCacheSpec(config.cache, cluster !== undefined, store !== undefined), {
+      redis: cluster?.redis,
+      database: store?.database,
+      ttlSeconds: config.jobTtlS,
+      onError: cacheErrorLog(logger),
+    }) : undefined;
     engine = await createEngine({
       config,
       modelPath: options.modelPath,

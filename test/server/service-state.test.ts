@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryCache, NoCache } from '../../src/cache/index.js';
+import { NoCache, StoreCache } from '../../src/cache/index.js';
 import { EmbeddedJobService } from '../../src/jobs/index.js';
 import { buildServer, createServiceState } from '../../src/server/index.js';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
@@ -19,7 +19,7 @@ describe('service state', { timeout: 120_000 }, () => {
     const state = await createServiceState({ config, modelPath });
     const pool = state.engine.pool;
     assert.ok(state.jobs instanceof EmbeddedJobService);
-    assert.ok(state.cache instanceof MemoryCache, 'memory:256MiB without --redis');
+    assert.ok(state.cache instanceof StoreCache, 'store:256MiB (the data directory\'s database) without --redis');
     assert.equal(state.clusterWorker, undefined);
     const app = await buildServer({ state });
     assert.equal(app.doclayout.jobs, state.jobs);

@@ -37,7 +37,7 @@ export function registerWorkerCommand(program: Command): void {
     const logger = pino({ level: config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime, ...(tracing ? { mixin: traceLogFields } : {}) }, pino.destination(2));
     const modelPath = resolveModelPath(config);
     const cluster = new Cluster(jobSettings(config));
-    const cache = createResultCache(parseCacheSpec(config.cache, true), cluster.redis, config.jobTtlS);
+    const cache = createResultCache(parseCacheSpec(config.cache, true), { redis: cluster.redis, ttlSeconds: config.jobTtlS });
     const engine = await createEngine({ config, modelPath, cache });
     try {
       await engine.ready();

@@ -1,8 +1,10 @@
 /**
  * The embedded JobStore: one SQLite database (Node's built-in node:sqlite, WAL) and a folder of
- * spooled uploads, both in the data directory. A job is committed with synchronous=FULL (its
- * upload fsync'd before), everything after it with NORMAL (durable across kill -9; a page result
- * lost to a power cut is only run again). The database is opened in
+ * spooled uploads, both in the data directory. Two commits are fsync'd (synchronous=FULL): the
+ * job (its upload fsync'd before) — the 202's promise — and its terminal state with its outbox
+ * entry, after which its upload is deleted. Everything between (start, pages, requeues) commits
+ * with NORMAL, no fsync: durable across kill -9, and a page lost to a power cut is only run
+ * again. The database is opened in
  * exclusive locking mode and written at once, so its lock — taken by the kernel, released when
  * the process dies, even by kill -9 — is the data directory's: a second server refuses to start.
  * A file that is not a readable database is reported by name and never reset.
@@ -10,103 +12,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { DataDirInUseError, DocumentExpiredError, JobStoreCorruptError } from '../../errors.js';
-import type { JobState, StoredPage } from '../job-service.js';
+import { DocumentExpiredError } from '../../errors.js';
+import type { StoredPage } from '../job-service.js';
 import type { JobErrorInfo, PageOutcome } from '../types.js';
 import { removeFile, storageFull, writeDurably } from './data-dir.js';
 import type { JobCounts, JobStore, NewJob, OutboxEntry, StoredJob } from './job-store.js';
-import { loadSqlite } from './sqlite-module.js';
-
-const SCHEMA_VERSION = 1;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS jobs (
-  id TEXT PRIMARY KEY,
-  name TEXT NOT NULL,
-  state TEXT NOT NULL,
-  sha256 TEXT NOT NULL,
-  size INTEGER NOT NULL,
-  options TEXT NOT NULL,
-  pages_total INTEGER,
-  pdf INTEGER,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  error_code TEXT,
-  error_message TEXT,
-  created_at INTEGER NOT NULL,
-  finished_at INTEGER
-);
-CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state, created_at);
-CREATE INDEX IF NOT EXISTS jobs_by_finish ON jobs(finished_at) WHERE finished_at IS NOT NULL;
-CREATE TABLE IF NOT EXISTS pages (
-  job_id TEXT NOT NULL,
-  page INTEGER NOT NULL,
-  ok INTEGER NOT NULL,
-  body TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  PRIMARY KEY (job_id, page)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS pages_by_seq ON pages(job_id, seq);
-CREATE TABLE IF NOT EXISTS outbox (
-  job_id TEXT PRIMARY KEY,
-  url TEXT NOT NULL,
-  key TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_at INTEGER NOT NULL,
-  last_error TEXT
-);
-`;
-
-/** SQLite result codes (primary) that decide how a failed open is reported. */
-const SQLITE_BUSY = 5;
-const SQLITE_LOCKED = 6;
-const SQLITE_CORRUPT = 11;
-const SQLITE_NOTADB = 26;
-
-const JOB_COLUMNS = `id, name, state, sha256, size, options, pages_total, pdf, attempts, error_code, error_message, created_at, finished_at,
-  (SELECT count(*) FROM pages WHERE job_id = jobs.id) AS pages_done,
-  (SELECT count(*) FROM pages WHERE job_id = jobs.id AND ok = 0) AS pages_failed`;
-
-type Row = Record<string, unknown>;
-
-function toJob(row: Row): StoredJob {
-  const error = row.error_code ? { code: String(row.error_code), message: String(row.error_message ?? '') } : undefined;
-  return {
-    id: String(row.id),
-    name: String(row.name),
-    state: String(row.state) as JobState,
-    sha256: String(row.sha256),
-    size: Number(row.size),
-    options: JSON.parse(String(row.options)) as StoredJob['options'],
-    pagesTotal: row.pages_total === null ? null : Number(row.pages_total),
-    pdf: row.pdf === null ? null : Number(row.pdf) === 1,
-    pagesDone: Number(row.pages_done),
-    pagesFailed: Number(row.pages_failed),
-    attempts: Number(row.attempts),
-    ...(error ? { error } : {}),
-    createdAt: Number(row.created_at),
-    ...(row.finished_at === null ? {} : { finishedAt: Number(row.finished_at) }),
-  };
-}
-
-function toOutcome(row: Row): PageOutcome {
-  const body: unknown = JSON.parse(String(row.body));
-  return Number(row.ok) === 1
-    ? { page: Number(row.page), ok: true, result: body as Extract<PageOutcome, { ok: true }>['result'] }
-    : { page: Number(row.page), ok: false, error: body as JobErrorInfo };
-}
-
-function errcode(err: unknown): number | undefined {
-  const code = (err as { errcode?: unknown }).errcode;
-  return typeof code === 'number' ? code & 0xff : undefined;
-}
-
-function openError(err: unknown, dir: string, file: string): Error {
-  const code = errcode(err);
-  const message = err instanceof Error ? err.message : String(err);
-  if (code === SQLITE_BUSY || code === SQLITE_LOCKED || /database is locked/i.test(message)) return DataDirInUseError(dir);
-  if (code === SQLITE_CORRUPT || code === SQLITE_NOTADB || /malformed|not a database|corrupt/i.test(message)) return JobStoreCorruptError(file, message);
-  return err instanceof Error ? err : new Error(message);
-}
+import { JOB_COLUMNS, toJob, toOutboxEntry, toOutcome } from './sqlite-rows.js';
+import { openJobDatabase } from './sqlite-schema.js';
 
 export class SqliteJobStore implements JobStore {
   readonly location: string;
@@ -130,40 +42,18 @@ export class SqliteJobStore implements JobStore {
     const absolute = path.resolve(dir);
     fs.mkdirSync(path.join(absolute, 'uploads'), { recursive: true });
     const file = path.join(absolute, 'jobs.db');
-    const { DatabaseSync } = await loadSqlite();
-    let db: DatabaseSync | undefined;
-    try {
-      db = new DatabaseSync(file, { timeout: 0 });
-      // Before the first access: no shared-memory index, and the lock is held until close.
-      db.exec('PRAGMA locking_mode = EXCLUSIVE');
-      const check = db.prepare('PRAGMA quick_check').all().map((r) => String(Object.values(r)[0]));
-      if (check.length !== 1 || check[0] !== 'ok') throw JobStoreCorruptError(file, check.slice(0, 3).join('; '));
-      const version = Number(db.prepare('PRAGMA user_version').get()?.user_version ?? 0);
-      if (version > SCHEMA_VERSION) throw JobStoreCorruptError(file, `schema version ${version} is newer than this doclayout's (${SCHEMA_VERSION})`);
-      // Frees the pages of expired jobs (takes effect on a new database only).
-      db.exec('PRAGMA auto_vacuum = INCREMENTAL');
-      db.exec('PRAGMA journal_mode = WAL');
-      // NORMAL in WAL: a commit survives the process's death (kill -9) but may not survive a power
-      // loss. Enough for page results and states — one lost is run or set again. The job itself
-      // (the 202's promise) is committed with FULL: see accept().
-      db.exec('PRAGMA synchronous = NORMAL');
-      // A write now: the exclusive lock is taken here, not at the first job.
-      db.exec('BEGIN IMMEDIATE');
-      db.exec(SCHEMA);
-      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-      db.exec(`UPDATE jobs SET state = 'queued' WHERE state = 'running'`);
-      db.exec('COMMIT');
-    } catch (err) {
-      try {
-        db?.close();
-      } catch {
-        // Closing a database that never opened.
-      }
-      throw openError(err, absolute, file);
-    }
+    const db = await openJobDatabase(absolute, file);
     const store = new SqliteJobStore(absolute, file, db);
     store.#removeOrphanUploads();
     return store;
+  }
+
+  /**
+   * The open connection, for the page-result cache's own table in the same file (`--cache store`):
+   * the database's exclusive lock lets no second connection in. Closed with the store.
+   */
+  get database(): DatabaseSync {
+    return this.#db;
   }
 
   #stmt(sql: string): StatementSync {
@@ -199,6 +89,20 @@ export class SqliteJobStore implements JobStore {
     }
   }
 
+  /**
+   * Runs one commit with synchronous=FULL — the write-ahead log fsync'd before it returns — and
+   * goes back to the connection's NORMAL. The setting cannot change inside a transaction: this
+   * goes around one.
+   */
+  #durable<T>(work: () => T): T {
+    this.#stmt('PRAGMA synchronous = FULL').run();
+    try {
+      return work();
+    } finally {
+      this.#stmt('PRAGMA synchronous = NORMAL').run();
+    }
+  }
+
   /** Runs a write, answering LAYOUT_ERR_STORAGE_FULL for a full disk. */
   #write<T>(what: string, work: () => T): T {
     try {
@@ -216,15 +120,10 @@ export class SqliteJobStore implements JobStore {
       throw storageFull(err, `upload ${job.name}`, this.location) ?? err;
     }
     try {
-      // FULL for this commit: the write-ahead log is fsync'd before the 202 is sent.
-      this.#db.exec('PRAGMA synchronous = FULL');
-      try {
-        this.#write(`job ${job.id}`, () => this.#stmt(
-          `INSERT INTO jobs (id, name, state, sha256, size, options, created_at) VALUES (?, ?, 'queued', ?, ?, ?, ?)`,
-        ).run(job.id, job.name, job.sha256, bytes.byteLength, JSON.stringify(job.options), job.createdAt));
-      } finally {
-        this.#db.exec('PRAGMA synchronous = NORMAL');
-      }
+      // Fsync'd before the 202 is sent.
+      this.#write(`job ${job.id}`, () => this.#durable(() => this.#stmt(
+        `INSERT INTO jobs (id, name, state, sha256, size, options, created_at) VALUES (?, ?, 'queued', ?, ?, ?, ?)`,
+      ).run(job.id, job.name, job.sha256, bytes.byteLength, JSON.stringify(job.options), job.createdAt)));
     } catch (err) {
       await removeFile(file);
       throw err;
@@ -289,7 +188,8 @@ export class SqliteJobStore implements JobStore {
 
   async finish(id: string, state: 'completed' | 'failed' | 'canceled', error?: JobErrorInfo): Promise<boolean> {
     const now = Date.now();
-    const changed = this.#write(`job ${id}`, () => this.#transaction(() => {
+    // Fsync'd: the upload goes next, and the callback must leave even after a power cut.
+    const changed = this.#write(`job ${id}`, () => this.#durable(() => this.#transaction(() => {
       const { changes } = this.#stmt(
         `UPDATE jobs SET state = ?, error_code = ?, error_message = ?, finished_at = ? WHERE id = ? AND state IN ('queued', 'running')`,
       ).run(state, error?.code ?? null, error?.message ?? null, now, id);
@@ -299,7 +199,7 @@ export class SqliteJobStore implements JobStore {
         this.#stmt('INSERT OR IGNORE INTO outbox (job_id, url, key, next_at) VALUES (?, ?, ?, ?)').run(id, options.callbackUrl, `${id}:${state}`, now);
       }
       return true;
-    }));
+    })));
     if (changed) await removeFile(this.#uploadPath(id));
     return changed;
   }
@@ -331,7 +231,7 @@ export class SqliteJobStore implements JobStore {
 
   dueCallbacks(now: number, limit: number): Promise<OutboxEntry[]> {
     const rows = this.#stmt('SELECT job_id, url, key, attempts, next_at FROM outbox WHERE next_at <= ? ORDER BY next_at LIMIT ?').all(now, limit);
-    return Promise.resolve(rows.map((r) => ({ jobId: String(r.job_id), url: String(r.url), key: String(r.key), attempts: Number(r.attempts), nextAt: Number(r.next_at) })));
+    return Promise.resolve(rows.map(toOutboxEntry));
   }
 
   callbackDone(jobId: string): Promise<void> {
