@@ -128,7 +128,10 @@ export interface BatchStatus extends BatchRecord {
   readonly documents: readonly DocumentRecord[];
 }
 
-/** The submitter's W3C trace context, when its request was traced: the pages' spans join its trace. */
+/**
+ * The submitter's W3C trace context as doclayout versions before BullMQ's telemetry wrote it in
+ * the job data: still read (a job queued by one of them joins its trace), no longer written.
+ */
 const traceFields = { traceparent: z.string().optional(), tracestate: z.string().optional() };
 
 export const docJobSchema = z.object({ batchId: z.string(), docId: z.string(), ...traceFields });
