@@ -2,10 +2,9 @@
  * Redis and BullMQ spans, loaded (by start.ts) only when tracing is on in a process that uses
  * Redis: @opentelemetry/instrumentation-ioredis makes a client span per command, only inside a
  * trace (`requireParentSpan`: a worker's idle polling makes none) and showing keys, not values
- * (redisStatement); BullMQ's own telemetry
- * (bullmq-otel) makes producer spans where a job is added and a consumer span where it is
- * processed, and carries the adder's W3C context to the worker in the job's options — the one
- * way a cluster job's trace crosses Redis.
+ * (redisStatement); BullMQ's own telemetry (bullmq-otel) makes producer spans where a job is
+ * added and a consumer span where it is processed, and carries the adder's W3C context to the
+ * worker in the job's options — the one way a cluster job's trace crosses Redis.
  *
  * BullMQ also traces its background loops (polling for a job, the stalled-job check, close…).
  * Outside a trace those would be a root trace every few seconds per queue, so such spans are
