@@ -12,7 +12,7 @@ import os from 'node:os';
 import { DelayedError, WaitingChildrenError, Worker, type Job } from 'bullmq';
 import type { PageChain } from '../engine/index.js';
 import { RetriesExhaustedError, toLayoutError, type LayoutError } from '../errors.js';
-import { contextFrom, inSpan } from '../tracing/index.js';
+import { bullmqTelemetry, contextFrom, inContext, inSpan } from '../tracing/index.js';
 import { Ewma } from '../util/ewma.js';
 import { notifyCallback, type CallbackOptions } from './callback.js';
 import type { Cluster } from './cluster.js';
@@ -121,8 +121,10 @@ export class ClusterWorker extends EventEmitter {
       stalledInterval: cluster.settings.stalledIntervalMs,
       maxStalledCount: cluster.settings.maxStalled,
       autorun: false,
+      ...bullmqTelemetry(),
     };
-    this.#docWorker = new Worker(cluster.names.docs, (job, token) => this.#processDocument(job, token), {
+    // A job queued by an older doclayout carries its trace context in its data (read, no longer written).
+    this.#docWorker = new Worker(cluster.names.docs, (job, token) => inContext(contextFrom(job.data), () => this.#processDocument(job, token)), {
       ...common,
       concurrency: options.docConcurrency ?? DEFAULT_DOC_CONCURRENCY,
     });
@@ -228,12 +230,10 @@ export class ClusterWorker extends EventEmitter {
     const pending: number[] = [];
     for (const page of plan.pages) if (!(await results.has(doc.docId, page))) pending.push(page);
     const parent = { id: job.id!, queue: job.queueQualifiedName };
-    // The submitter's trace context goes on to each page (absent when its request was not traced).
-    const { traceparent, tracestate } = docJobSchema.parse(job.data);
-    const trace = { ...(traceparent ? { traceparent } : {}), ...(tracestate ? { tracestate } : {}) };
+    // The trace context goes on to each page with BullMQ's telemetry (in the job's options).
     await pagesQueue.addBulk(pending.map((page) => ({
       name: 'page',
-      data: { batchId: doc.batchId, docId: doc.docId, page, ...trace },
+      data: { batchId: doc.batchId, docId: doc.docId, page },
       opts: this.#cluster.pageJobOptions(pageJobId(doc.docId, page), parent),
     })));
     return false;
@@ -281,7 +281,10 @@ export class ClusterWorker extends EventEmitter {
     }
   }
 
-  /** A page job, in a `cluster.page` span under the submitter's trace when its job carries one. */
+  /**
+   * A page job, in a `cluster.page` span under BullMQ's span of it (which continues the
+   * submitter's trace), or under the context an older doclayout put in its data.
+   */
   #processPage(job: Job, token: string | undefined): Promise<string> {
     const data = pageJobSchema.parse(job.data);
     return inSpan('cluster.page', { 'doclayout.job.doc_id': data.docId, 'doclayout.page.number': data.page, 'doclayout.job.attempt': job.attemptsMade + 1 }, async (span) => {

@@ -6,6 +6,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { jobTimings, type Config } from '../config.js';
+import { bullmqTelemetry } from '../tracing/index.js';
 import { createRedis, redisOptions } from './connection.js';
 import { DocumentStore } from './document-store.js';
 import { BULL_PREFIX, queueNames, type QueueNames } from './names.js';
@@ -57,8 +58,9 @@ export class Cluster {
     this.documents = new DocumentStore(this.redis, settings.queue, settings.ttlSeconds);
     this.results = new ResultStore(this.redis, this.documents.keys, settings.ttlSeconds);
     const connection = redisOptions(settings.redisUrl);
-    this.docsQueue = new Queue(this.names.docs, { connection, prefix: BULL_PREFIX });
-    this.pagesQueue = new Queue(this.names.pages, { connection, prefix: BULL_PREFIX });
+    // BullMQ's own spans when tracing is on: a job carries its adder's trace context to its worker.
+    this.docsQueue = new Queue(this.names.docs, { connection, prefix: BULL_PREFIX, ...bullmqTelemetry() });
+    this.pagesQueue = new Queue(this.names.pages, { connection, prefix: BULL_PREFIX, ...bullmqTelemetry() });
   }
 
   /** A document job: retried on worker crashes; kept (for dedup and status) until the TTL. */

@@ -6,7 +6,6 @@
 import { FINISHED_STATES, type BatchRecord, type BatchState, type BatchStatus, type DocumentOptions, type DocumentRecord, type PageOutcome } from './types.js';
 import type { Cluster } from './cluster.js';
 import { checkBatchId, documentId } from './names.js';
-import { currentCarrier } from '../tracing/index.js';
 
 export interface SubmittedDocument {
   readonly docId: string;
@@ -58,7 +57,8 @@ export class JobClient {
     // one still queued or waiting for its pages is left alone (same job id: add is a no-op).
     const existing = created ? undefined : await this.cluster.docsQueue.getJob(docId);
     if (existing && (await existing.isFailed())) await existing.retry();
-    else await this.cluster.docsQueue.add('document', { batchId, docId, ...currentCarrier() }, this.cluster.docJobOptions(docId));
+    // When tracing is on, BullMQ's telemetry puts the active trace context in the job's options.
+    else await this.cluster.docsQueue.add('document', { batchId, docId }, this.cluster.docJobOptions(docId));
     return { docId, created };
   }
 

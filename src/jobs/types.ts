@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { InternalError } from '../errors.js';
 import type { LayoutParams, PageResult } from '../model/index.js';
+import type { TraceCarrier } from '../tracing/index.js';
 
 /** What a document is analysed with: the parameters of /v1/layout and `analyze`. */
 export interface DocumentOptions {
@@ -19,6 +20,12 @@ export interface DocumentOptions {
   readonly callbackUrl?: string;
   /** Who submitted it (API key's tenant): only that tenant reads or cancels it; its pages take turns with other tenants'. */
   readonly tenant?: string;
+  /**
+   * The W3C trace context of the request that submitted it, kept with an embedded job when
+   * tracing is on: its callback deliveries join that trace. Never stored in Redis (a cluster's
+   * job carries it in BullMQ's job options), so not in the schema below.
+   */
+  readonly trace?: TraceCarrier;
 }
 
 export const documentOptionsSchema = z.object({
@@ -128,7 +135,10 @@ export interface BatchStatus extends BatchRecord {
   readonly documents: readonly DocumentRecord[];
 }
 
-/** The submitter's W3C trace context, when its request was traced: the pages' spans join its trace. */
+/**
+ * The submitter's W3C trace context as doclayout versions before BullMQ's telemetry wrote it in
+ * the job data: still read (a job queued by one of them joins its trace), no longer written.
+ */
 const traceFields = { traceparent: z.string().optional(), tracestate: z.string().optional() };
 
 export const docJobSchema = z.object({ batchId: z.string(), docId: z.string(), ...traceFields });

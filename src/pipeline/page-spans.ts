@@ -3,7 +3,9 @@
  * carries). The stages run on prep threads and the model on the inference thread; the spans are
  * recorded here, on the thread that hands them the work, from the wall time of each hand-off and
  * the timings the threads measure (decode or render, resize, post-process, overlay/crops): one
- * exporter per process, none per thread, and a thread that dies loses no span.
+ * exporter per process, none per thread, and a thread that dies loses no span. So the trace
+ * context goes no further than this thread: the prep and inference threads' messages carry none
+ * (README "Tracing" says why spans made in the threads would add nothing).
  */
 import type { LayoutError } from '../errors.js';
 import { contextFrom, failSpan, pastSpan, withSpan } from '../tracing/index.js';

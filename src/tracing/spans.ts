@@ -87,6 +87,11 @@ export function pastSpan(name: string, parent: Context, startMs: number, endMs: 
   return span;
 }
 
+/** Runs `work` with `ctx` as the active context (as is when tracing is off). */
+export function inContext<T>(ctx: Context, work: () => T): T {
+  return active ? context.with(ctx, work) : work();
+}
+
 /** The context of `span` under `parent` (the parent of spans made inside it). */
 export function withSpan(parent: Context, span: Span | undefined): Context {
   return span ? trace.setSpan(parent, span) : parent;

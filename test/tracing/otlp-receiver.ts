@@ -11,13 +11,15 @@ export interface ReceivedSpan {
   readonly parentSpanId: string | undefined;
   readonly name: string;
   readonly attributes: Readonly<Record<string, string | number | boolean>>;
+  /** The span's status code: 0 unset, 1 ok, 2 error. */
+  readonly status: number;
   /** The resource's attributes (service.name, doclayout.process, process.pid). */
   readonly resource: Readonly<Record<string, string | number | boolean>>;
 }
 
 interface OtlpValue { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean }
 interface OtlpAttribute { key: string; value: OtlpValue }
-interface OtlpSpan { traceId: string; spanId: string; parentSpanId?: string; name: string; attributes?: OtlpAttribute[] }
+interface OtlpSpan { traceId: string; spanId: string; parentSpanId?: string; name: string; attributes?: OtlpAttribute[]; status?: { code?: number } }
 interface OtlpTraces { resourceSpans?: Array<{ resource?: { attributes?: OtlpAttribute[] }; scopeSpans?: Array<{ spans?: OtlpSpan[] }> }> }
 
 function attributes(list: readonly OtlpAttribute[] | undefined): Record<string, string | number | boolean> {
@@ -50,7 +52,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
           const resource = attributes(rs.resource?.attributes);
           for (const ss of rs.scopeSpans ?? []) {
             for (const s of ss.spans ?? []) {
-              spans.push({ traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId || undefined, name: s.name, attributes: attributes(s.attributes), resource });
+              spans.push({ traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId || undefined, name: s.name, attributes: attributes(s.attributes), status: s.status?.code ?? 0, resource });
             }
           }
         }

@@ -8,14 +8,34 @@
  * cannot export (no listener, a malformed endpoint) never fails a request.
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { request } from 'undici';
-import { multipart, twoPagePdf, whitePage } from '../server/helpers.js';
+import { loadSqlite } from '../../src/jobs/durable/sqlite-module.js';
+import { multipart, tempDataDir, twoPagePdf, whitePage } from '../server/helpers.js';
 import { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 import { killServes, post, ready, startServe, stop, waitFor } from '../helpers/serve-child.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';
+const JOB_TRACE_ID = '3d0e2a0c7b0e4f5f9c1d2e3f4a5b6c7d';
+
+/** An embedded job submitted with `fields`, polled until it is finished; its final state. */
+async function runJob(url: string, fields: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<{ id: string; state: string }> {
+  const body = multipart([{ name: 'job.png', bytes: await whitePage(300, 300) }], fields);
+  const res = await request(`${url}/v1/jobs`, { method: 'POST', headers: { ...body.headers, ...headers }, body: body.payload });
+  const { id } = await res.body.json() as { id: string };
+  assert.equal(res.statusCode, 202);
+  let state = 'queued';
+  await waitFor(async () => {
+    const view = await (await request(`${url}/v1/jobs/${id}`)).body.json() as { state: string };
+    state = view.state;
+    return state !== 'queued' && state !== 'running';
+  }, `job ${id} finished`, 30_000);
+  return { id, state };
+}
 
 after(killServes);
 
@@ -28,7 +48,7 @@ describe('tracing (OTLP/HTTP to a loopback receiver)', { timeout: 240_000 }, () 
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         OTEL_SERVICE_NAME: 'doclayout-test',
         OTEL_BSP_SCHEDULE_DELAY: '100',
-      });
+      }, ['--data-dir', tempDataDir()]);
       await ready(url);
       const body = multipart([{ name: 'page.png', bytes: await whitePage(400, 400) }]);
       const res = await request(`${url}/v1/layout?crops=true`, { method: 'POST', headers: { ...body.headers, traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` }, body: body.payload });
@@ -103,14 +123,53 @@ describe('tracing (OTLP/HTTP to a loopback receiver)', { timeout: 240_000 }, () 
     }
   });
 
+  it('an embedded job keeps its request\'s trace context, and its callback attempts are spans', async () => {
+    const receiver = await startOtlpReceiver();
+    const hook = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const dataDir = tempDataDir();
+    try {
+      const { child, url } = await startServe({
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100', DOCLAYOUT_CALLBACK_ALLOW: '127.0.0.1',
+      }, ['--data-dir', dataDir]);
+      await ready(url);
+      const callbackUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/cb?sig=xyz`;
+      const job = await runJob(url, { callbackUrl }, { traceparent: `00-${JOB_TRACE_ID}-${CALLER_SPAN}-01` });
+      assert.equal(job.state, 'completed');
+      await waitFor(() => receiver.spans.some((s) => s.name === 'job.callback'), 'the callback\'s span', 10_000);
+      const callback = receiver.spans.filter((s) => s.name === 'job.callback');
+      assert.equal(callback.length, 1);
+      assert.equal(callback[0]!.resource['doclayout.process'], 'server');
+      assert.equal(callback[0]!.attributes['doclayout.callback.outcome'], 'delivered');
+      assert.equal(callback[0]!.attributes['http.response.status_code'], 204);
+      assert.ok(!JSON.stringify(callback[0]!.attributes).includes('xyz'));
+      await stop(child);
+      // The options stored with the job (read once the server has let go of its database) name a
+      // span of the request's trace: its handler's.
+      const { DatabaseSync } = await loadSqlite();
+      const db = new DatabaseSync(path.join(dataDir, 'jobs.db'), { readOnly: true });
+      const row = db.prepare('SELECT options FROM jobs WHERE id = ?').get(job.id) as { options: string };
+      db.close();
+      const [, traceId, spanId] = ((JSON.parse(row.options) as { trace?: { traceparent?: string } }).trace?.traceparent ?? '').split('-');
+      assert.equal(traceId, JOB_TRACE_ID, row.options);
+      const handler = receiver.spans.find((s) => s.spanId === spanId);
+      assert.ok(handler, 'the stored context is a span the server exported');
+      assert.match(handler.name, /^handler/);
+    } finally {
+      await new Promise<void>((resolve) => hook.close(() => resolve()));
+      await receiver.close();
+    }
+  });
+
   for (const [what, endpoint] of [['unreachable', 'http://127.0.0.1:9'], ['malformed', 'not a url::']] as const) {
-    it(`an ${what} OTLP endpoint never fails a request`, async () => {
-      const { child, url, output } = await startServe({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '50' });
+    it(`an ${what} OTLP endpoint never fails a request or a job`, async () => {
+      const { child, url, output } = await startServe({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '50' }, ['--data-dir', tempDataDir()]);
       await ready(url);
       for (let i = 0; i < 3; i += 1) assert.equal(await post(`${url}/v1/layout`, await whitePage(300, 300), `p${i}.png`), 200);
-      // Exports were attempted (and failed) meanwhile; the server still answers.
+      // Exports were attempted (and failed) meanwhile; the server still answers, and runs jobs.
       await new Promise((r) => setTimeout(r, 300));
       assert.equal(await post(`${url}/v1/layout`, await whitePage(300, 300), 'last.png'), 200);
+      assert.equal((await runJob(url, {}, { traceparent: `00-${JOB_TRACE_ID}-${CALLER_SPAN}-01` })).state, 'completed');
       assert.match(output(), /"trace_id":"[0-9a-f]{32}"/);
       await stop(child);
       assert.equal(child.exitCode, 0);

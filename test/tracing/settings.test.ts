@@ -3,10 +3,11 @@
  * the lower layers call add nothing to a page's messages.
  */
 import assert from 'node:assert/strict';
+import { createRequire, registerHooks } from 'node:module';
 import { describe, it } from 'node:test';
 import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
 import { samplerFromEnv } from '../../src/tracing/sampler.js';
-import { currentCarrier, inSpan, tracesExporter, tracingActive } from '../../src/tracing/index.js';
+import { bullmqTelemetry, currentCarrier, inSpan, startTracing, tracesExporter, tracingActive } from '../../src/tracing/index.js';
 
 describe('tracing settings', () => {
   it('is on only with an OTLP endpoint or a named exporter', () => {
@@ -33,5 +34,22 @@ describe('tracing settings', () => {
     assert.equal(tracingActive(), false);
     assert.equal(currentCarrier(), undefined);
     assert.equal(await inSpan('x', {}, async (span) => span), undefined);
+  });
+
+  it('off, a Redis process loads no instrumentation and gives BullMQ no telemetry', async () => {
+    // Every module resolved from here on (the on path's is checked in callback-trace.test.ts).
+    const resolved: string[] = [];
+    const hooks = registerHooks({ resolve: (specifier, ctx, next) => { resolved.push(specifier); return next(specifier, ctx); } });
+    try {
+      assert.equal(await startTracing('server', {}, { redis: true }), false);
+      // What the cluster's queues and workers spread into their options: nothing.
+      assert.deepEqual(bullmqTelemetry(), {});
+    } finally {
+      hooks.deregister();
+    }
+    assert.deepEqual(resolved.filter((s) => /instrumentation|bullmq-otel|sdk-trace|exporter/.test(s)), []);
+    // Nor before it, by a static import somewhere (bullmq-otel and the instrumentations' hook are CommonJS).
+    const cached = Object.keys(createRequire(import.meta.url).cache);
+    assert.deepEqual(cached.filter((file) => /bullmq-otel|require-in-the-middle|instrumentation-ioredis/.test(file)), []);
   });
 });

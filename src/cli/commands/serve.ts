@@ -34,8 +34,9 @@ export function registerServeCommand(program: Command): void {
 }
 
 export async function runServe(config: Config): Promise<void> {
-  // Before anything that makes spans; off (nothing loaded) unless OTEL_* asks for it.
-  const tracing = await startTracing('server');
+  // Before anything that makes spans; off (nothing loaded) unless OTEL_* asks for it. With
+  // --redis, before the cluster's queues are made: they take BullMQ's telemetry option then.
+  const tracing = await startTracing('server', process.env, { redis: Boolean(config.redis) });
   const logger: Logger = pino({ level: config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime, ...(tracing ? { mixin: traceLogFields } : {}) });
   const modelPath = resolveModelPath(config);
   const gpuTelemetry: GpuTelemetry | undefined = config.gpuTelemetryMs > 0 ? createGpuTelemetry({ intervalMs: config.gpuTelemetryMs }) : undefined;

@@ -33,7 +33,7 @@ export function registerWorkerCommand(program: Command): void {
   ).action(async (options: Record<string, unknown>) => {
     const config = configFromOptions(options, WORKER_OPTIONS);
     if (!config.redis) throw InvalidParamError('--redis', 'a worker needs the queue: --redis redis://HOST:PORT');
-    const tracing = await startTracing('cluster-worker');
+    const tracing = await startTracing('cluster-worker', process.env, { redis: true });
     const logger = pino({ level: config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime, ...(tracing ? { mixin: traceLogFields } : {}) }, pino.destination(2));
     const modelPath = resolveModelPath(config);
     const cluster = new Cluster(jobSettings(config));

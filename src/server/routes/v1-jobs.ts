@@ -15,6 +15,7 @@ import { errorDoc, layoutQuerySchema } from '../layout-response.js';
 import { parseRequestOptions } from '../request-input.js';
 import { readLayoutInput } from '../analysis-route.js';
 import { ANONYMOUS } from '../tenancy.js';
+import { currentCarrier } from '../../tracing/index.js';
 import { jobFollowRoutes } from './v1-job-follow.js';
 
 const jobDoc = {
@@ -76,6 +77,11 @@ function withUrl(view: JobView): JobView & { statusUrl: string } {
   return { ...view, statusUrl: `/v1/jobs/${encodeURIComponent(view.id)}` };
 }
 
+function traceOption(): Pick<DocumentOptions, 'trace'> {
+  const trace = currentCarrier();
+  return trace ? { trace } : {};
+}
+
 export function v1JobsRoutes(app: FastifyInstance, options: { ctx: ServerContext }): Promise<void> {
   const { ctx } = options;
 
@@ -107,6 +113,9 @@ export function v1JobsRoutes(app: FastifyInstance, options: { ctx: ServerContext
       maxPdfPages: ctx.config.maxPdfPages,
       ...(callback ? { callbackUrl: callback } : {}),
       ...(request.tenant && request.tenant.name !== ANONYMOUS ? { tenant: request.tenant.name } : {}),
+      // This request's trace context, kept with an embedded job (its callbacks join the trace);
+      // a cluster's job carries it in BullMQ's job options. Absent when tracing is off.
+      ...(ctx.jobs.backend === 'embedded' ? traceOption() : {}),
     };
     const view = withUrl(await ctx.jobs.submit(file, documentOptions));
     reply.code(202).header('location', view.statusUrl);
