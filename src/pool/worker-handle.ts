@@ -3,15 +3,15 @@
  * watchdog, restarts with exponential backoff, recycling, and stopping. It keeps no books on
  * work: the pool's device slot (device.ts) holds the batches, and this asks it what it holds.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { RESTART_BACKOFF_MAX_MS } from '../config.js';
 import type { PoolConfig } from './pool-config.js';
 import { errorFromCode, NoDeviceReadyError, WorkerCrashError, type LayoutError } from '../errors.js';
-import { maxBatchFor, type DeviceSpec } from './devices.js';
+import type { DeviceSpec } from './devices.js';
 import type { ParentMessage, WireOutcome, WireTask, WorkerMessage } from './protocol.js';
 import type { DeviceState, PoolModel, PriorityClass, WorkerEntry } from './types.js';
-import { removeTempDirSync, tryOwnedTempDirSync } from '../util/owned-temp.js';
+import { forkWorker, initMessage } from './worker-process.js';
 import { WorkerWatchdog } from './worker-watchdog.js';
 
 /** The worker program a device runs unless told otherwise. */
@@ -140,7 +140,6 @@ export class WorkerHandle {
   }
 
   #spawn(): void {
-    const modelPath = this.#model.path;
     this.#stopping = false;
     this.#recycleRequested = false;
     this.#recycleWanted = undefined;
@@ -151,36 +150,15 @@ export class WorkerHandle {
     clearTimeout(this.#restartTimer);
     clearInterval(this.#watchdogTimer);
     this.#setState('starting');
-    // A temp dir of its own (onnxruntime leaves mat-debug-<pid>.log and .ses files in TMPDIR),
-    // removed here when the process exits: a SIGKILLed worker cannot clean up after itself.
-    const tempDir = tryOwnedTempDirSync('worker');
-    const env = tempDir === undefined ? process.env : { ...process.env, TMPDIR: tempDir, TMP: tempDir, TEMP: tempDir };
-    const child = fork(this.#entry.path, [...(this.#entry.args ?? [])], { env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = forkWorker(this.#entry);
     this.#child = child;
-    if (tempDir !== undefined) {
-      // Registered first: the dir is gone by the time anyone else hears of the exit.
-      child.once('exit', () => removeTempDirSync(tempDir));
-      // A fork that never started emits 'error' and no 'exit'.
-      child.once('error', () => { if (child.pid === undefined) removeTempDirSync(tempDir); });
-    }
     this.#startedAt = Date.now();
     this.#watchdog.restart();
     // A replaced process's late messages concern nothing the pool still holds.
     child.on('message', (message: WorkerMessage) => { if (child === this.#child) this.#onMessage(message); });
     child.on('exit', (code, signal) => this.#onExit(child, code, signal));
     child.on('error', () => { /* 'exit' follows and carries the facts */ });
-    this.#send({
-      type: 'init',
-      modelPath,
-      device: this.spec.device,
-      intraOpNumThreads: this.spec.intraOpNumThreads,
-      prepThreads: this.spec.prepThreads ?? 1,
-      overlapStages: this.spec.overlapStages ?? true,
-      maxPixels: this.#config.maxPixels,
-      maxBatch: maxBatchFor(this.spec.kind, this.#config),
-      heartbeatIntervalMs: this.#config.heartbeatIntervalMs,
-      nice: this.spec.nice ?? 0,
-    });
+    this.#send(initMessage(this.spec, this.#model, this.#config));
     this.#watchdogTimer = setInterval(() => this.#checkHeartbeat(), this.#watchdog.checkEveryMs);
     this.#watchdogTimer.unref();
   }
