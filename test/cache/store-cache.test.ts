@@ -6,16 +6,15 @@
  * parsed, and refused where it cannot work, with LAYOUT_ERR_INVALID_PARAM at start.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { createResultCache, parseCacheSpec, StoreCache } from '../../src/cache/index.js';
 import { SqliteJobStore } from '../../src/jobs/index.js';
 import type { PageResult } from '../../src/model/index.js';
 import { buildServer, createServiceState } from '../../src/server/index.js';
 import { writeFixtureModel } from '../fixtures/fixture-model.js';
 import { waitFor } from '../jobs/helpers.js';
+import { fillToLastByte, mountTmpfs, unmountTmpfs } from '../helpers/tmpfs.js';
 import { json, tempDataDir, testConfig, twoPagePdf } from '../server/helpers.js';
 
 const result = (i: number): PageResult => ({
@@ -156,18 +155,11 @@ describe('store cache', () => {
   });
 });
 
-const canMount = process.platform === 'linux' && process.getuid?.() === 0;
+const tmpfs = mountTmpfs(2048);
 
-describe('store cache on a full disk', { skip: canMount ? false : 'needs to mount a small tmpfs (root on Linux)' }, () => {
-  const mountDir = fs.mkdtempSync(path.join(tempDataDir(), 'tmpfs-'));
-  let mounted = false;
-  before(() => {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2048k', 'tmpfs', mountDir], { stdio: 'ignore' });
-    mounted = true;
-  });
-  after(() => {
-    if (mounted) execFileSync('umount', [mountDir]);
-  });
+describe('store cache on a full disk', { skip: tmpfs.skip }, () => {
+  const mountDir = tmpfs.dir;
+  after(() => unmountTmpfs(tmpfs));
 
   it('skips the write and reports it, never throwing; writes again once space returns', async () => {
     const store = await SqliteJobStore.open(mountDir);
@@ -175,14 +167,7 @@ describe('store cache on a full disk', { skip: canMount ? false : 'needs to moun
     const cache = new StoreCache({ database: store.database, maxBytes: 100_000_000, maxAgeMs: 60_000, onError: (err) => errors.push(err) });
     try {
       await cache.set('before', result(1));
-      const filler = path.join(mountDir, 'filler');
-      fs.writeFileSync(filler, Buffer.alloc(0));
-      const chunk = Buffer.alloc(64 * 1024, 1);
-      try {
-        for (;;) fs.appendFileSync(filler, chunk);
-      } catch (err) {
-        assert.equal((err as NodeJS.ErrnoException).code, 'ENOSPC');
-      }
+      const filler = fillToLastByte(mountDir);
       const big = { ...result(2), regions: Array.from({ length: 2_000 }, (_, i) => ({ ...result(2).regions[0]!, order: i })) };
       for (let i = 0; i < 20; i++) await assert.doesNotReject(cache.set(`full-${i}`, big));
       assert.ok(errors.length > 0, 'the skipped writes were reported');

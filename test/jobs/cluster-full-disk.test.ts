@@ -8,59 +8,24 @@
  * skipped with the reason otherwise.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { resolveConfig } from '../../src/config.js';
 import { Cluster, JobClient, jobSettings } from '../../src/jobs/index.js';
 import { RedisServer, skipWithoutRedis } from '../fixtures/redis-server.js';
 import { tallyPages, workerCounter } from './cluster-tally.js';
-import { clusterEnv, startWorker, stopWorker, tempDir, waitFor, type WorkerProcess } from './helpers.js';
+import { clusterEnv, startWorker, stopWorker, waitFor, type WorkerProcess } from './helpers.js';
 import { taggedPdf } from './serve-process.js';
+import { fillToLastByte, mountTmpfs, resizeTmpfs, unmountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
 
 const DOCUMENTS = 4;
 const PAGES = 3;
 /** How long the disk stays full once every split has been refused: longer than a failing document's attempts take (2, 1 s apart). */
 const FULL_FOR_MS = 8_000;
 
-function mountTmpfs(): { dir: string; skip: string | false } {
-  const dir = tempDir('worker-spool-tmpfs');
-  if (process.platform !== 'linux') return { dir, skip: 'needs a tmpfs mount (Linux)' };
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], { stdio: 'pipe' });
-    return { dir, skip: false };
-  } catch (err) {
-    fs.rmSync(dir, { recursive: true, force: true });
-    return { dir, skip: `cannot mount a tmpfs here (needs root): ${String((err as { stderr?: Buffer }).stderr ?? err).trim()}` };
-  }
-}
-
-/** Fills `dir` to the last byte; returns the filler's path. */
-function fill(dir: string): string {
-  const filler = path.join(dir, 'filler');
-  const fd = fs.openSync(filler, 'w');
-  const chunk = Buffer.alloc(64 * 1024, 1);
-  try {
-    for (let size = chunk.length; size >= 1; size = Math.floor(size / 2)) {
-      for (;;) {
-        try {
-          fs.writeSync(fd, chunk, 0, size);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-          break;
-        }
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return filler;
-}
-
 const redisSkip = skipWithoutRedis();
-const tmpfs = redisSkip ? { dir: '', skip: redisSkip } : mountTmpfs();
+const tmpfs: Tmpfs = redisSkip ? { dir: '', skip: redisSkip } : mountTmpfs(1024);
 
 describe('a full disk under a cluster worker\'s spool', { skip: tmpfs.skip, timeout: 300_000 }, () => {
   let redis: RedisServer;
@@ -76,14 +41,13 @@ describe('a full disk under a cluster worker\'s spool', { skip: tmpfs.skip, time
     if (worker) await stopWorker(worker, 'SIGKILL');
     await cluster?.close();
     await redis?.destroy();
-    execFileSync('umount', [tmpfs.dir]);
-    fs.rmSync(tmpfs.dir, { recursive: true, force: true });
+    if (tmpfs.dir) unmountTmpfs(tmpfs);
   });
 
   it('nothing fails while the spool is full; once it has room every document completes, each page stored once', async (t) => {
     // Two attempts 1 s apart: a document or page that counted the full disk as a fault would fail within seconds.
     worker = await startWorker(clusterEnv(redis.url, { TMPDIR: tmpfs.dir, DOCLAYOUT_JOB_ATTEMPTS: '2' }));
-    const filler = fill(tmpfs.dir);
+    const filler = fillToLastByte(tmpfs.dir);
     const client = new JobClient(cluster);
     await client.createBatch('full');
     for (let i = 0; i < DOCUMENTS; i++) {
@@ -104,7 +68,7 @@ describe('a full disk under a cluster worker\'s spool', { skip: tmpfs.skip, time
     );
 
     // Space returns: the tmpfs grows under the filler.
-    execFileSync('mount', ['-o', 'remount,size=64m', tmpfs.dir]);
+    resizeTmpfs(tmpfs, 64 * 1024);
     await waitFor(async () => ['completed', 'failed'].includes((await client.status('full'))?.state ?? ''), 'the batch to finish once space returned', 180_000);
     const counts = await tallyPages(client, 'full', PAGES);
     await waitFor(async () => (await workerCounter(cluster, 'pagesStored')) >= DOCUMENTS * PAGES, 'the heartbeat to count every page', 10_000).catch(() => undefined);

@@ -6,17 +6,17 @@
  * LAYOUT_ERR_STORAGE_FULL, loses nothing accepted, and serves again once space returns.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { SqliteJobStore } from '../../src/jobs/index.js';
 import { richPage } from '../export/sample-results.js';
 import { json, multipart, startServer, tempDataDir, twoPagePdf, whitePage, type TestServer } from '../server/helpers.js';
 import { taggedPdf, waitUntil } from './serve-process.js';
+import { fillToLastByte, mountTmpfs, unmountTmpfs } from '../helpers/tmpfs.js';
 
 const options = { params: {}, pdfDpi: 144, maxPdfPages: 0 };
 const result = (page: number) => ({ regions: [], input: { name: 'a.png', page, width: 10, height: 10 } }) as never;
@@ -124,49 +124,11 @@ describe('a large finished job', { timeout: 120_000 }, () => {
   });
 });
 
-function tryMount(dir: string, sizeKb: number): boolean {
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k`, 'tmpfs', dir], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const tmpfs = mountTmpfs(8 * 1024);
 
-/** Writes until the filesystem is full; returns the filler file to delete. */
-function fillUp(dir: string): string {
-  const filler = path.join(dir, 'filler');
-  const fd = fs.openSync(filler, 'w');
-  const chunk = Buffer.alloc(64 * 1024, 1);
-  try {
-    for (;;) fs.writeSync(fd, chunk);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  }
-  // The last bytes, down to one.
-  for (let size = 32 * 1024; size >= 1; size = Math.floor(size / 2)) {
-    try {
-      for (;;) fs.writeSync(fd, chunk.subarray(0, size));
-    } catch {
-      // Full at this size: try a smaller one.
-    }
-  }
-  fs.closeSync(fd);
-  return filler;
-}
-
-const canMount = process.platform === 'linux' && process.getuid?.() === 0;
-
-describe('a full disk under the data directory', { skip: canMount ? false : 'needs to mount a small tmpfs (root on Linux)', timeout: 180_000 }, () => {
-  const mountDir = fs.mkdtempSync(path.join(tempDataDir(), 'tmpfs-'));
-  let mounted = false;
-  before(() => {
-    mounted = tryMount(mountDir, 8 * 1024);
-    assert.ok(mounted, 'mount a small tmpfs');
-  });
-  after(() => {
-    if (mounted) execFileSync('umount', [mountDir]);
-  });
+describe('a full disk under the data directory', { skip: tmpfs.skip, timeout: 180_000 }, () => {
+  const mountDir = tmpfs.dir;
+  after(() => unmountTmpfs(tmpfs));
 
   it('answers 507 with Retry-After, loses nothing accepted, and serves again once space returns', async () => {
     const server = await startServer({ config: { dataDir: mountDir } });
@@ -176,7 +138,7 @@ describe('a full disk under the data directory', { skip: canMount ? false : 'nee
       const before = await submit(await taggedPdf('before', 6), 'before.pdf');
       assert.equal(before.statusCode, 202, before.body);
       const beforeId = json<{ id: string }>(before.body).id;
-      const filler = fillUp(mountDir);
+      const filler = fillToLastByte(mountDir);
 
       const refused = await submit(await twoPagePdf(), 'full.pdf');
       assert.equal(refused.statusCode, 507, refused.body);

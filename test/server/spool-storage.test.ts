@@ -6,14 +6,12 @@
  * fixture model). Needs `mount -t tmpfs` (root, as in CI); skipped with the reason otherwise.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PDFDocument } from 'pdf-lib';
 import { spoolPdf, spoolUsage } from '../../src/document/pdf-spool.js';
+import { fillToLastByte, mountTmpfs, unmountTmpfs } from '../helpers/tmpfs.js';
 import { json, multipart, startServer, type TestServer } from './helpers.js';
 
 interface ErrorJson { error: { code: string; message: string } }
@@ -26,40 +24,7 @@ async function pdfOf(bytes: number): Promise<Buffer> {
   return Buffer.from(await doc.save());
 }
 
-/** Fills `dir` to the last byte; returns the filler's path. */
-function fill(dir: string): string {
-  const filler = path.join(dir, 'filler');
-  const fd = fs.openSync(filler, 'w');
-  const chunk = Buffer.alloc(64 * 1024, 1);
-  try {
-    for (let size = chunk.length; size >= 1; size = Math.floor(size / 2)) {
-      for (;;) {
-        try {
-          fs.writeSync(fd, chunk, 0, size);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-          break;
-        }
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return filler;
-}
-
-function mountTmpfs(): { dir: string; skip: string | undefined } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'doclayout-spool-tmpfs-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir], { stdio: 'pipe' });
-    return { dir, skip: undefined };
-  } catch (err) {
-    fs.rmSync(dir, { recursive: true, force: true });
-    return { dir, skip: `cannot mount a tmpfs here (needs root): ${String((err as { stderr?: Buffer }).stderr ?? err).trim()}` };
-  }
-}
-
-const tmpfs = mountTmpfs();
+const tmpfs = mountTmpfs(2048);
 
 describe('PDF spool on a full disk', { timeout: 180_000, skip: tmpfs.skip }, () => {
   let server: TestServer;
@@ -79,13 +44,12 @@ describe('PDF spool on a full disk', { timeout: 180_000, skip: tmpfs.skip }, () 
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;
     await server?.close();
-    execFileSync('umount', [tmpfs.dir]);
-    fs.rmSync(tmpfs.dir, { recursive: true, force: true });
+    unmountTmpfs(tmpfs);
   });
 
   it('a PDF the disk cannot take is a 507 with Retry-After; /readyz fails while the disk is full; both recover when space returns', async () => {
     const pdf = await pdfOf(300_000);
-    const filler = fill(tmpfs.dir);
+    const filler = fillToLastByte(tmpfs.dir);
     const full = await layout(pdf);
     assert.equal(full.statusCode, 507, full.body);
     assert.equal(json<ErrorJson>(full.body).error.code, 'LAYOUT_ERR_STORAGE_FULL');
