@@ -14,7 +14,8 @@ import type { PageChain } from '../engine/index.js';
 import { RetriesExhaustedError, toLayoutError, type LayoutError } from '../errors.js';
 import { contextFrom, inSpan } from '../tracing/index.js';
 import { Ewma } from '../util/ewma.js';
-import { notifyCallback, type CallbackOptions } from './callback.js';
+import { CALLBACK_DEFAULTS, type CallbackOptions } from './callback.js';
+import { CallbackOutbox } from './callback-outbox.js';
 import type { Cluster } from './cluster.js';
 import { redisOptions } from './connection.js';
 import { BULL_PREFIX, pageJobId } from './names.js';
@@ -23,6 +24,7 @@ import { finalOutcome } from './lifecycle.js';
 import { planPages, runPage, type PageRunnerContext } from './page-runner.js';
 import { CAPACITY_ATTEMPTS, classifyError, isInputError, retryDelayMs, retryKind } from './retry-policy.js';
 import { docJobSchema, FINISHED_STATES, pageJobSchema, type DocumentRecord, type PageOutcome } from './types.js';
+import { RedisOutbox } from './redis-outbox.js';
 import { WorkerRegistry } from './worker-registry.js';
 
 export interface ClusterWorkerOptions {
@@ -95,7 +97,8 @@ export class ClusterWorker extends EventEmitter {
   readonly #docWorker: Worker;
   readonly #pageWorker: Worker;
   readonly #registry: WorkerRegistry;
-  readonly #callbacks: CallbackOptions | undefined;
+  /** The cluster's callbacks: every worker delivers from the one outbox in Redis. */
+  readonly #outbox: CallbackOutbox;
   readonly #counters = { pagesRun: 0, pagesStored: 0, cacheHits: 0, failedPages: 0, capacityRetries: 0 };
   readonly #documentCounters = { spools: 0, pageTreeParses: 0 };
   /** The PDFs open here: a document's split and page jobs on this worker fetch, spool and parse it once. */
@@ -109,7 +112,7 @@ export class ClusterWorker extends EventEmitter {
     super();
     const { cluster } = options;
     this.#cluster = cluster;
-    this.#callbacks = options.callbacks;
+    this.#outbox = clusterOutbox(cluster, options.callbacks);
     this.id = options.workerId ?? `${os.hostname()}-${process.pid}`;
     this.#open = new OpenDocuments(options.openDocuments);
     this.#ctx = { engine: options.engine, maxPixels: options.maxPixels, ...(options.spoolMaxMb !== undefined ? { spoolMaxMb: options.spoolMaxMb } : {}), counters: this.#documentCounters, documents: this.#open };
@@ -181,6 +184,7 @@ export class ClusterWorker extends EventEmitter {
     void this.#docWorker.run().catch((err: unknown) => this.emit('error', toLayoutError(err)));
     void this.#pageWorker.run().catch((err: unknown) => this.emit('error', toLayoutError(err)));
     this.#registry.start();
+    this.#outbox.start();
   }
 
   /** Page jobs this worker holds at most right now. */
@@ -270,13 +274,8 @@ export class ClusterWorker extends EventEmitter {
     const changed = await this.#cluster.documents.finish(doc, state, error);
     if (!changed) return;
     this.emit('document', { docId: doc.docId, state });
-    if (doc.options.callbackUrl) {
-      const record = await this.#cluster.documents.getDocument(doc.docId);
-      // The callback is best-effort with its own bounded retries: it never fails the document.
-      // The same Idempotency-Key as the embedded store's outbox: a receiver can drop repeats.
-      const headers = { 'idempotency-key': `${doc.docId}:${state}` };
-      await notifyCallback(doc.options.callbackUrl, { id: doc.batchId, document: record }, { ...this.#callbacks, headers }).catch(() => undefined);
-    }
+    // Its callback, if any, was written with the state: deliver it now rather than at the next look.
+    this.#outbox.wake();
   }
 
   /** A page job, in a `cluster.page` span under the submitter's trace when its job carries one. */
@@ -345,15 +344,33 @@ export class ClusterWorker extends EventEmitter {
     throw new DelayedError();
   }
 
-  /** Stops fetching, finishes the jobs it holds, closes its open PDFs (spool files removed), then leaves the registry. Idempotent. */
+  /**
+   * Stops fetching, finishes the jobs it holds and the callback attempts in flight (undelivered
+   * ones stay in Redis for the other workers), closes its open PDFs (spool files removed), then
+   * leaves the registry. Idempotent.
+   */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await Promise.all([this.#pageWorker.close(), this.#docWorker.close()]);
+      await this.#outbox.close();
       await this.#open.close();
       await this.#registry.stop();
     })();
     return this.#closing;
   }
+}
+
+/**
+ * The outbox in Redis, delivering `{ id: batch id, document: its record }` (a document gone with
+ * its TTL drops its callback). A claimed entry is left to its worker for two attempts' time.
+ */
+function clusterOutbox(cluster: Cluster, callbacks: CallbackOptions = {}): CallbackOutbox {
+  const leaseMs = 2 * (callbacks.timeoutMs ?? CALLBACK_DEFAULTS.timeoutMs) + 1_000;
+  const body = async (docId: string): Promise<unknown> => {
+    const document = await cluster.documents.getDocument(docId);
+    return document ? { id: document.batchId, document } : undefined;
+  };
+  return new CallbackOutbox(new RedisOutbox(cluster.redis, cluster.documents.keys, leaseMs), body, callbacks);
 }
 
 /** Whether this run of the job is its last: failing it now fails it for good. */

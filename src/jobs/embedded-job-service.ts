@@ -19,7 +19,7 @@ import { JobCanceledError, PoolClosedError, QueueFullError } from '../errors.js'
 import type { PageResult } from '../model/index.js';
 import { sha256Hex } from './document-store.js';
 import type { CallbackOptions } from './callback.js';
-import { CallbackOutbox } from './durable/callback-outbox.js';
+import { CallbackOutbox } from './callback-outbox.js';
 import type { JobStore, StoredJob } from './durable/job-store.js';
 import type { JobMetrics, JobProgress, JobService, JobView } from './job-service.js';
 import { iso } from './job-service.js';
