@@ -20,10 +20,10 @@ import type { Cluster } from './cluster.js';
 import { redisOptions } from './connection.js';
 import { BULL_PREFIX, pageJobId } from './names.js';
 import { OpenDocuments, type OpenDocumentsOptions } from './open-documents.js';
-import { finalOutcome } from './lifecycle.js';
+import { Lifecycle } from './lifecycle/index.js';
 import { planPages, runPage, type PageRunnerContext } from './page-runner.js';
 import { CAPACITY_ATTEMPTS, classifyError, isInputError, retryDelayMs, retryKind } from './retry-policy.js';
-import { docJobSchema, FINISHED_STATES, pageJobSchema, type DocumentRecord, type PageOutcome } from './types.js';
+import { docJobSchema, FINISHED_STATES, pageJobSchema, type DocumentRecord, type DocumentState, type PageOutcome } from './types.js';
 import { RedisOutbox } from './redis-outbox.js';
 import { WorkerRegistry } from './worker-registry.js';
 
@@ -99,6 +99,8 @@ export class ClusterWorker extends EventEmitter {
   readonly #registry: WorkerRegistry;
   /** The cluster's callbacks: every worker delivers from the one outbox in Redis. */
   readonly #outbox: CallbackOutbox;
+  /** What a document's end means (failed run, failed-page rule): the same lifecycle as the embedded store's. */
+  readonly #lifecycle: Lifecycle;
   readonly #counters = { pagesRun: 0, pagesStored: 0, cacheHits: 0, failedPages: 0, capacityRetries: 0 };
   readonly #documentCounters = { spools: 0, pageTreeParses: 0 };
   /** The PDFs open here: a document's split and page jobs on this worker fetch, spool and parse it once. */
@@ -113,6 +115,7 @@ export class ClusterWorker extends EventEmitter {
     const { cluster } = options;
     this.#cluster = cluster;
     this.#outbox = clusterOutbox(cluster, options.callbacks);
+    this.#lifecycle = new Lifecycle(cluster.records, this.#outbox);
     this.id = options.workerId ?? `${os.hostname()}-${process.pid}`;
     this.#open = new OpenDocuments(options.openDocuments);
     this.#ctx = { engine: options.engine, maxPixels: options.maxPixels, ...(options.spoolMaxMb !== undefined ? { spoolMaxMb: options.spoolMaxMb } : {}), counters: this.#documentCounters, documents: this.#open };
@@ -220,10 +223,11 @@ export class ClusterWorker extends EventEmitter {
     try {
       plan = await planPages(this.#ctx, doc, () => documents.getBytes(doc));
     } catch (err) {
-      const error = classifyError(err, `document ${doc.name}`);
-      // Not the input's fault: BullMQ runs the split again, until its last attempt fails the document.
-      if (!isInputError(error) && !lastAttempt(job)) throw error;
-      await this.#finishDocument(doc, 'failed', { code: error.code, message: error.message });
+      // BullMQ runs the split again (its attempts, its backoff) until the policy or its last attempt says no.
+      const runs = job.opts.attempts ?? 1;
+      const decision = await this.#lifecycle.runFailed(doc.docId, err, { attempts: job.attemptsMade + 1, faultAttempts: runs, capacityAttempts: runs, what: `document ${doc.name}` });
+      if (decision.retry) throw decision.error;
+      this.#ended(doc.docId, 'failed', decision.changed);
       return true;
     }
     await documents.setPages(doc, plan.pages, plan.pageCount, plan.pdf);
@@ -249,15 +253,16 @@ export class ClusterWorker extends EventEmitter {
     // Failed children by job key (<prefix>:<queue>:<job id>), with their last error.
     const failures = await job.getIgnoredChildrenFailures().catch(() => ({} as Record<string, string>));
     const stored = new Set((await results.read(docId)).map((o) => o.page));
+    const outOfAttempts: PageOutcome[] = [];
     for (const page of doc.pages ?? []) {
       if (stored.has(page)) continue;
       const key = Object.keys(failures).find((k) => k.endsWith(`:${pageJobId(docId, page)}`));
       const reason = (key && failures[key]) || 'the page job failed';
       const error = RetriesExhaustedError(pageJobId(docId, page), this.#cluster.settings.attempts, reason);
-      await results.write(doc, { page, ok: false, error: { code: error.code, message: error.message } });
+      outOfAttempts.push({ page, ok: false, error: { code: error.code, message: error.message } });
     }
-    const { state, error } = finalOutcome(await results.read(docId));
-    await this.#finishDocument(doc, state, error);
+    const { state, changed } = await this.#lifecycle.pagesDone(docId, outOfAttempts);
+    this.#ended(docId, state, changed);
     return state;
   }
 
@@ -265,17 +270,13 @@ export class ClusterWorker extends EventEmitter {
     const { docId } = docJobSchema.parse(job.data);
     const doc = await this.#cluster.documents.getDocument(docId);
     if (!doc || FINISHED_STATES.includes(doc.state)) return;
-    const error = classifyError(err, `document ${doc.name}`);
-    await this.#finishDocument(doc, 'failed', { code: error.code, message: error.message });
+    this.#ended(docId, 'failed', await this.#lifecycle.fail(docId, err, `document ${doc.name}`));
   }
 
-  async #finishDocument(doc: DocumentRecord, state: 'completed' | 'failed', error?: { code: string; message: string }): Promise<void> {
-    this.#open.finish(doc.docId);
-    const changed = await this.#cluster.documents.finish(doc, state, error);
-    if (!changed) return;
-    this.emit('document', { docId: doc.docId, state });
-    // Its callback, if any, was written with the state: deliver it now rather than at the next look.
-    this.#outbox.wake();
+  /** The document has a final state (this worker's when `changed`; its callback then woken by the lifecycle): its open PDF here is of no more use. */
+  #ended(docId: string, state: DocumentState, changed: boolean): void {
+    this.#open.finish(docId);
+    if (changed) this.emit('document', { docId, state });
   }
 
   /** A page job, in a `cluster.page` span under the submitter's trace when its job carries one. */
@@ -371,9 +372,4 @@ function clusterOutbox(cluster: Cluster, callbacks: CallbackOptions = {}): Callb
     return document ? { id: document.batchId, document } : undefined;
   };
   return new CallbackOutbox(new RedisOutbox(cluster.redis, cluster.documents.keys, leaseMs), body, callbacks);
-}
-
-/** Whether this run of the job is its last: failing it now fails it for good. */
-function lastAttempt(job: Job): boolean {
-  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }

@@ -84,14 +84,21 @@ describe('cluster callbacks through the outbox in Redis', { skip, timeout: 240_0
     await redis?.destroy();
   });
 
-  function clusterOn(queue: string): Cluster {
+  function newCluster(queue: string): Cluster {
     const cluster = new Cluster(jobSettings(resolveConfig({ redis: redis.url, queue, jobLockMs: 2_000 }, {})));
     clusters.push(cluster);
     return cluster;
   }
 
+  /** The test's own handle on a queue (submitting, reading the outbox), one per queue. */
+  const handles = new Map<string, Cluster>();
+  function clusterOn(queue: string): Cluster {
+    if (!handles.has(queue)) handles.set(queue, newCluster(queue));
+    return handles.get(queue)!;
+  }
+
   function startWorkerOn(queue: string, options: CallbackOptions = callbacks): ClusterWorker {
-    const worker = new ClusterWorker({ cluster: clusterOn(queue), engine, maxPixels: config.maxPixels, callbacks: options });
+    const worker = new ClusterWorker({ cluster: newCluster(queue), engine, maxPixels: config.maxPixels, callbacks: options });
     worker.on('error', () => undefined);
     workers.push(worker);
     worker.start();
