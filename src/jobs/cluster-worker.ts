@@ -1,7 +1,8 @@
 /**
  * A worker's side of the cluster: BullMQ workers that take document jobs (split into page jobs,
- * then finalised when the pages are done) and page jobs (run on this machine's PageAnalyzer —
- * its device pool — and stored idempotently). It holds no more page jobs than its devices can
+ * then finalised when the pages are done: document-jobs.ts) and page jobs (run on this machine's
+ * PageAnalyzer — its device pool — and stored idempotently), and the delivery of the cluster's
+ * callbacks from their outbox in Redis. It holds no more page jobs than its devices can
  * start well within the job lock (three rounds of their capacity while pages are quick, one when
  * slow), so jobs wait in Redis, where another worker can take them, rather than here. `close()` stops fetching and
  * finishes what it holds; a worker killed outright loses its locks and BullMQ's stalled-job
@@ -9,22 +10,23 @@
  */
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
-import { DelayedError, WaitingChildrenError, Worker, type Job } from 'bullmq';
+import { DelayedError, Worker, type Job } from 'bullmq';
 import type { PageChain } from '../engine/index.js';
-import { RetriesExhaustedError, toLayoutError, type LayoutError } from '../errors.js';
+import { toLayoutError, type LayoutError } from '../errors.js';
 import { contextFrom, inSpan } from '../tracing/index.js';
 import { Ewma } from '../util/ewma.js';
-import { CALLBACK_DEFAULTS, type CallbackOptions } from './callback.js';
-import { CallbackOutbox } from './callback-outbox.js';
+import type { CallbackOptions } from './callback.js';
+import type { CallbackOutbox } from './callback-outbox.js';
 import type { Cluster } from './cluster.js';
 import { redisOptions } from './connection.js';
-import { BULL_PREFIX, pageJobId } from './names.js';
+import { DocumentJobs } from './document-jobs.js';
+import { BULL_PREFIX } from './names.js';
 import { OpenDocuments, type OpenDocumentsOptions } from './open-documents.js';
 import { Lifecycle } from './lifecycle/index.js';
-import { planPages, runPage, type PageRunnerContext } from './page-runner.js';
+import { runPage, type PageRunnerContext } from './page-runner.js';
 import { CAPACITY_ATTEMPTS, classifyError, isInputError, retryDelayMs, retryKind } from './retry-policy.js';
-import { docJobSchema, FINISHED_STATES, pageJobSchema, type DocumentRecord, type DocumentState, type PageOutcome } from './types.js';
-import { RedisOutbox } from './redis-outbox.js';
+import { FINISHED_STATES, pageJobSchema, type DocumentRecord, type PageOutcome } from './types.js';
+import { clusterOutbox } from './redis-outbox.js';
 import { WorkerRegistry } from './worker-registry.js';
 
 export interface ClusterWorkerOptions {
@@ -87,8 +89,6 @@ const PAGE_MS_EWMA_WEIGHT = 0.2;
 const HELD_ROUNDS = 3;
 /** Document jobs in progress at once per worker. */
 const DEFAULT_DOC_CONCURRENCY = 2;
-/** Steps of a document job (kept in its data, so a retry resumes at the right one). */
-type DocStep = 'split' | 'wait';
 
 export class ClusterWorker extends EventEmitter {
   readonly id: string;
@@ -99,8 +99,8 @@ export class ClusterWorker extends EventEmitter {
   readonly #registry: WorkerRegistry;
   /** The cluster's callbacks: every worker delivers from the one outbox in Redis. */
   readonly #outbox: CallbackOutbox;
-  /** What a document's end means (failed run, failed-page rule): the same lifecycle as the embedded store's. */
-  readonly #lifecycle: Lifecycle;
+  /** Document jobs: split, then the document's end through the job lifecycle (the embedded store's too). */
+  readonly #documents: DocumentJobs;
   readonly #counters = { pagesRun: 0, pagesStored: 0, cacheHits: 0, failedPages: 0, capacityRetries: 0 };
   readonly #documentCounters = { spools: 0, pageTreeParses: 0 };
   /** The PDFs open here: a document's split and page jobs on this worker fetch, spool and parse it once. */
@@ -115,10 +115,16 @@ export class ClusterWorker extends EventEmitter {
     const { cluster } = options;
     this.#cluster = cluster;
     this.#outbox = clusterOutbox(cluster, options.callbacks);
-    this.#lifecycle = new Lifecycle(cluster.records, this.#outbox);
     this.id = options.workerId ?? `${os.hostname()}-${process.pid}`;
     this.#open = new OpenDocuments(options.openDocuments);
     this.#ctx = { engine: options.engine, maxPixels: options.maxPixels, ...(options.spoolMaxMb !== undefined ? { spoolMaxMb: options.spoolMaxMb } : {}), counters: this.#documentCounters, documents: this.#open };
+    this.#documents = new DocumentJobs({
+      cluster,
+      pages: this.#ctx,
+      open: this.#open,
+      lifecycle: new Lifecycle(cluster.records, this.#outbox),
+      finished: (docId, state) => this.emit('document', { docId, state }),
+    });
     const connection = redisOptions(cluster.settings.redisUrl);
     const common = {
       connection,
@@ -128,7 +134,7 @@ export class ClusterWorker extends EventEmitter {
       maxStalledCount: cluster.settings.maxStalled,
       autorun: false,
     };
-    this.#docWorker = new Worker(cluster.names.docs, (job, token) => this.#processDocument(job, token), {
+    this.#docWorker = new Worker(cluster.names.docs, (job, token) => this.#documents.process(job, token), {
       ...common,
       concurrency: options.docConcurrency ?? DEFAULT_DOC_CONCURRENCY,
     });
@@ -147,7 +153,7 @@ export class ClusterWorker extends EventEmitter {
     // ends failed with the last error, so its batch counts it and `submit --wait` returns.
     this.#docWorker.on('failed', (job, err) => {
       if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
-      void this.#documentOutOfAttempts(job, err).catch((e: unknown) => this.emit('error', toLayoutError(e)));
+      void this.#documents.outOfAttempts(job, err).catch((e: unknown) => this.emit('error', toLayoutError(e)));
     });
     this.#registry = new WorkerRegistry(cluster, this.id, () => ({
       devices: options.devices ?? [],
@@ -198,85 +204,6 @@ export class ClusterWorker extends EventEmitter {
   counters(): Readonly<WorkerCounters> {
     const reads = this.#cluster.documents.reads();
     return { ...this.#counters, documentFetches: reads.fetches, documentBytesRead: reads.bytes, ...this.#documentCounters, openDocuments: this.#open.size };
-  }
-
-  async #processDocument(job: Job, token: string | undefined): Promise<string> {
-    const { docId } = docJobSchema.parse(job.data);
-    const { documents } = this.#cluster;
-    const doc = await documents.getDocument(docId);
-    if (!doc || FINISHED_STATES.includes(doc.state)) return 'finished';
-    let step: DocStep = (job.data as { step?: DocStep }).step ?? 'split';
-    if (step === 'split') {
-      const failed = await this.#split(job, doc);
-      if (failed) return 'failed';
-      await job.updateData({ ...job.data, step: 'wait' });
-      step = 'wait';
-    }
-    if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
-    return this.#finalize(job, docId);
-  }
-
-  /** Plans the pages and adds a child job for each page without a result. True if the document failed. */
-  async #split(job: Job, doc: DocumentRecord): Promise<boolean> {
-    const { documents, results, pagesQueue } = this.#cluster;
-    let plan;
-    try {
-      plan = await planPages(this.#ctx, doc, () => documents.getBytes(doc));
-    } catch (err) {
-      // BullMQ runs the split again (its attempts, its backoff) until the policy or its last attempt says no.
-      const runs = job.opts.attempts ?? 1;
-      const decision = await this.#lifecycle.runFailed(doc.docId, err, { attempts: job.attemptsMade + 1, faultAttempts: runs, capacityAttempts: runs, what: `document ${doc.name}` });
-      if (decision.retry) throw decision.error;
-      this.#ended(doc.docId, 'failed', decision.changed);
-      return true;
-    }
-    await documents.setPages(doc, plan.pages, plan.pageCount, plan.pdf);
-    const pending: number[] = [];
-    for (const page of plan.pages) if (!(await results.has(doc.docId, page))) pending.push(page);
-    const parent = { id: job.id!, queue: job.queueQualifiedName };
-    // The submitter's trace context goes on to each page (absent when its request was not traced).
-    const { traceparent, tracestate } = docJobSchema.parse(job.data);
-    const trace = { ...(traceparent ? { traceparent } : {}), ...(tracestate ? { tracestate } : {}) };
-    await pagesQueue.addBulk(pending.map((page) => ({
-      name: 'page',
-      data: { batchId: doc.batchId, docId: doc.docId, page, ...trace },
-      opts: this.#cluster.pageJobOptions(pageJobId(doc.docId, page), parent),
-    })));
-    return false;
-  }
-
-  /** Every child is done: pages with no result failed for good; the document takes its state. */
-  async #finalize(job: Job, docId: string): Promise<string> {
-    const { documents, results } = this.#cluster;
-    const doc = await documents.getDocument(docId);
-    if (!doc || FINISHED_STATES.includes(doc.state)) return 'finished';
-    // Failed children by job key (<prefix>:<queue>:<job id>), with their last error.
-    const failures = await job.getIgnoredChildrenFailures().catch(() => ({} as Record<string, string>));
-    const stored = new Set((await results.read(docId)).map((o) => o.page));
-    const outOfAttempts: PageOutcome[] = [];
-    for (const page of doc.pages ?? []) {
-      if (stored.has(page)) continue;
-      const key = Object.keys(failures).find((k) => k.endsWith(`:${pageJobId(docId, page)}`));
-      const reason = (key && failures[key]) || 'the page job failed';
-      const error = RetriesExhaustedError(pageJobId(docId, page), this.#cluster.settings.attempts, reason);
-      outOfAttempts.push({ page, ok: false, error: { code: error.code, message: error.message } });
-    }
-    const { state, changed } = await this.#lifecycle.pagesDone(docId, outOfAttempts);
-    this.#ended(docId, state, changed);
-    return state;
-  }
-
-  async #documentOutOfAttempts(job: Job, err: Error): Promise<void> {
-    const { docId } = docJobSchema.parse(job.data);
-    const doc = await this.#cluster.documents.getDocument(docId);
-    if (!doc || FINISHED_STATES.includes(doc.state)) return;
-    this.#ended(docId, 'failed', await this.#lifecycle.fail(docId, err, `document ${doc.name}`));
-  }
-
-  /** The document has a final state (this worker's when `changed`; its callback then woken by the lifecycle): its open PDF here is of no more use. */
-  #ended(docId: string, state: DocumentState, changed: boolean): void {
-    this.#open.finish(docId);
-    if (changed) this.emit('document', { docId, state });
   }
 
   /** A page job, in a `cluster.page` span under the submitter's trace when its job carries one. */
@@ -359,17 +286,4 @@ export class ClusterWorker extends EventEmitter {
     })();
     return this.#closing;
   }
-}
-
-/**
- * The outbox in Redis, delivering `{ id: batch id, document: its record }` (a document gone with
- * its TTL drops its callback). A claimed entry is left to its worker for two attempts' time.
- */
-function clusterOutbox(cluster: Cluster, callbacks: CallbackOptions = {}): CallbackOutbox {
-  const leaseMs = 2 * (callbacks.timeoutMs ?? CALLBACK_DEFAULTS.timeoutMs) + 1_000;
-  const body = async (docId: string): Promise<unknown> => {
-    const document = await cluster.documents.getDocument(docId);
-    return document ? { id: document.batchId, document } : undefined;
-  };
-  return new CallbackOutbox(new RedisOutbox(cluster.redis, cluster.documents.keys, leaseMs), body, callbacks);
 }

@@ -8,25 +8,23 @@
  *   retryable error) skips the pages it has, and runs again a page that was in flight;
  * - stopping (SIGTERM) lets the pages in flight finish and leaves unfinished jobs queued, to go on
  *   at the next start; after kill -9 the next start finds them the same way;
- * - what a run's end means — retried or failed (the retry policy), the failed-page rule, cancel,
- *   the callback woken — is the job lifecycle's (lifecycle/), shared with the cluster: this is
- *   its scheduler, an in-process queue;
+ * - what a run's end means — retried or failed, the failed-page rule, cancel, the callback woken —
+ *   is the job lifecycle's (lifecycle/), shared with the cluster; this is its scheduler;
  * - callbacks leave through the store's outbox (callback-outbox.ts);
  * - finished jobs are removed TTL after they finish, rows and files.
  */
 import { randomBytes } from 'node:crypto';
-import { analyzeOpenedDocument, openDocument, type DocumentPages, type PageAnalyzer, type UploadedFile } from '../document/index.js';
+import type { UploadedFile } from '../document/index.js';
 import type { PageChain } from '../engine/index.js';
 import { JobCanceledError, PoolClosedError, QueueFullError } from '../errors.js';
-import type { PageResult } from '../model/index.js';
 import { sha256Hex } from './document-store.js';
 import type { CallbackOptions } from './callback.js';
 import { CallbackOutbox } from './callback-outbox.js';
 import type { JobStore, StoredJob } from './durable/job-store.js';
+import { runEmbeddedJob, type EmbeddedRunContext } from './embedded-run.js';
 import type { JobMetrics, JobProgress, JobService, JobView } from './job-service.js';
 import { isFinalState, jobView, Lifecycle } from './lifecycle/index.js';
-import { pageCacheKey } from './page-runner.js';
-import type { DocumentOptions, PageOutcome } from './types.js';
+import type { DocumentOptions } from './types.js';
 
 /** Jobs accepted and not finished (queued or running) at most; more gets 429 until some finish. */
 export const MAX_JOBS = 10_000;
@@ -52,41 +50,14 @@ export interface EmbeddedJobServiceOptions {
   readonly callbacks?: CallbackOptions;
 }
 
-/**
- * The analyzer as one job's document sees it while the service stops: pages in flight finish
- * (and are stored); a page asked for after that waits for them, then is refused as the pool
- * would refuse it, which ends the document's run without aborting anything.
- */
-function drainable<R extends PageResult>(inner: PageAnalyzer<R>, stopping: () => boolean): PageAnalyzer<R> {
-  const inFlight = new Set<Promise<unknown>>();
-  return {
-    get modelName() {
-      return inner.modelName;
-    },
-    capacity: () => inner.capacity(),
-    async analyze(page, params, options) {
-      if (stopping()) {
-        await Promise.allSettled([...inFlight]);
-        throw PoolClosedError();
-      }
-      const run = inner.analyze(page, params, options);
-      inFlight.add(run);
-      try {
-        return await run;
-      } finally {
-        inFlight.delete(run);
-      }
-    },
-    close: () => inner.close(),
-  };
-}
-
 export class EmbeddedJobService implements JobService {
   readonly backend = 'embedded' as const;
   readonly #options: EmbeddedJobServiceOptions;
   readonly #store: JobStore;
   readonly #outbox: CallbackOutbox;
   readonly #lifecycle: Lifecycle;
+  /** What a run of a job needs: the store, the engine's page chain, the limits, whether the service stops. */
+  readonly #runContext: EmbeddedRunContext;
   /** Job ids waiting for a turn, oldest first. */
   readonly #queue: string[] = [];
   readonly #running = new Map<string, { readonly abort: AbortController; readonly done: Promise<void> }>();
@@ -102,6 +73,12 @@ export class EmbeddedJobService implements JobService {
     this.#store = options.store;
     this.#outbox = new CallbackOutbox(this.#store, (id) => this.get(id), options.callbacks);
     this.#lifecycle = new Lifecycle(this.#store, this.#outbox);
+    const { engine, maxPixels, spoolMaxMb } = options;
+    this.#runContext = {
+      store: this.#store, engine, maxPixels, ...(spoolMaxMb !== undefined ? { spoolMaxMb } : {}),
+      stopping: () => this.#closing,
+      onStored: () => void (this.#counters.pagesStored += 1),
+    };
     const expireMs = Math.min(EXPIRE_EVERY_MS, Math.max(50, options.ttlSeconds * 250));
     this.#expireTimer = setInterval(() => void this.#expire(), expireMs);
     this.#expireTimer.unref();
@@ -207,41 +184,13 @@ export class EmbeddedJobService implements JobService {
     if (!(await this.#store.start(id))) return;
     const job = (await this.#store.job(id))!;
     try {
-      await this.#lifecycle.pagesDone(id, await this.#analyze(job, signal));
+      await this.#lifecycle.pagesDone(id, await runEmbeddedJob(this.#runContext, job, signal));
     } catch (err) {
       await this.#failedRun(job, err);
     }
   }
 
-  /**
-   * Runs the pages the job has no outcome for yet, storing each as it arrives. Returns the PDF
-   * pages that failed alone (LAYOUT_ERR_PDF): page errors, which fail the job as the cluster's would.
-   */
-  async #analyze(job: StoredJob, signal: AbortSignal): Promise<PageOutcome[]> {
-    const { engine, maxPixels, spoolMaxMb } = this.#options;
-    const limits = { maxPixels, pdfDpi: job.options.pdfDpi, maxPdfPages: job.options.maxPdfPages, ...(spoolMaxMb !== undefined ? { spoolMaxMb } : {}) };
-    const bytes = await this.#store.upload(job.id);
-    const source = await openDocument({ name: job.name, bytes }, job.options.pages, limits);
-    const pdf = source.mediaType === 'pdf';
-    await this.#store.opened(job.id, source.selected.length, pdf);
-    const done = await this.#store.donePages(job.id);
-    const remaining: DocumentPages = { ...source, selected: source.selected.filter((p) => !done.has(p)) };
-    // The cache in front of the pool, as for a cluster's page jobs; stopping refuses new pages only.
-    const cached = drainable(engine.cached((page, modelSha256) => pageCacheKey({ sha256: job.sha256, pdf, options: job.options }, page, modelSha256)), () => this.#closing);
-    const doc = await analyzeOpenedDocument({ analyzer: cached, limits }, job.name, remaining, {
-      params: job.options.params,
-      signal,
-      // Nobody waits on a job's pages: interactive requests go ahead of them.
-      admission: { priority: 'batch', ...(job.options.tenant ? { tenant: job.options.tenant } : {}) },
-      // Inside the page's window slot: a page counts as done only once it is stored.
-      onPage: async (page) => {
-        if (await this.#store.storePage(job.id, { page: page.result.input.page ?? 1, ok: true, result: page.result })) this.#counters.pagesStored += 1;
-      },
-    });
-    return doc.failedPages.map((failed) => ({ page: failed.page, ok: false, error: { code: failed.error.code, message: failed.error.message } }));
-  }
-
-  /** A run that threw: canceled, stopping (back to the queue), or as the lifecycle decides: retried later, or failed. */
+  /** A run that threw: canceled, stopping (back to the queue), or what the lifecycle decides: retried later, or failed. */
   async #failedRun(job: StoredJob, err: unknown): Promise<void> {
     const current = await this.#store.job(job.id).catch(() => undefined);
     if (!current || current.state !== 'running') return;

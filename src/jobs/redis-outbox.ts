@@ -8,7 +8,9 @@
  * claimed, so one that kills its worker still spends one of the bounded attempts.
  */
 import type { Redis } from 'ioredis';
-import type { OutboxEntry, OutboxStore } from './callback-outbox.js';
+import { CALLBACK_DEFAULTS, type CallbackOptions } from './callback.js';
+import { CallbackOutbox, type OutboxEntry, type OutboxStore } from './callback-outbox.js';
+import type { Cluster } from './cluster.js';
 import type { DataKeys } from './names.js';
 
 /**
@@ -75,4 +77,17 @@ export class RedisOutbox implements OutboxStore {
   pending(): Promise<number> {
     return this.#redis.zcard(this.#keys.callbacks);
   }
+}
+
+/**
+ * The outbox in Redis, delivering `{ id: batch id, document: its record }` (a document gone with
+ * its TTL drops its callback). A claimed entry is left to its worker for two attempts' time.
+ */
+export function clusterOutbox(cluster: Cluster, callbacks: CallbackOptions = {}): CallbackOutbox {
+  const leaseMs = 2 * (callbacks.timeoutMs ?? CALLBACK_DEFAULTS.timeoutMs) + 1_000;
+  const body = async (docId: string): Promise<unknown> => {
+    const document = await cluster.documents.getDocument(docId);
+    return document ? { id: document.batchId, document } : undefined;
+  };
+  return new CallbackOutbox(new RedisOutbox(cluster.redis, cluster.documents.keys, leaseMs), body, callbacks);
 }
