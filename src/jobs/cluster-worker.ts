@@ -1,7 +1,8 @@
 /**
  * A worker's side of the cluster: BullMQ workers that take document jobs (split into page jobs,
- * then finalised when the pages are done) and page jobs (run on this machine's PageAnalyzer —
- * its device pool — and stored idempotently). It holds no more page jobs than its devices can
+ * then finalised when the pages are done: document-jobs.ts) and page jobs (run on this machine's
+ * PageAnalyzer — its device pool — and stored idempotently), and the delivery of the cluster's
+ * callbacks from their outbox in Redis. It holds no more page jobs than its devices can
  * start well within the job lock (three rounds of their capacity while pages are quick, one when
  * slow), so jobs wait in Redis, where another worker can take them, rather than here. `close()` stops fetching and
  * finishes what it holds; a worker killed outright loses its locks and BullMQ's stalled-job
@@ -9,20 +10,24 @@
  */
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
-import { DelayedError, WaitingChildrenError, Worker, type Job } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import type { PageChain } from '../engine/index.js';
-import { RetriesExhaustedError, toLayoutError, type LayoutError } from '../errors.js';
+import { toLayoutError, type LayoutError } from '../errors.js';
 import { bullmqTelemetry, contextFrom, inContext, inSpan } from '../tracing/index.js';
 import { Ewma } from '../util/ewma.js';
-import { notifyCallback, type CallbackOptions } from './callback.js';
+import type { CallbackOptions } from './callback.js';
+import type { CallbackOutbox } from './callback-outbox.js';
 import type { Cluster } from './cluster.js';
 import { redisOptions } from './connection.js';
-import { BULL_PREFIX, pageJobId } from './names.js';
+import { DocumentJobs } from './document-jobs.js';
+import { BULL_PREFIX } from './names.js';
 import { OpenDocuments, type OpenDocumentsOptions } from './open-documents.js';
-import { finalOutcome } from './lifecycle.js';
-import { planPages, runPage, type PageRunnerContext } from './page-runner.js';
-import { CAPACITY_ATTEMPTS, classifyError, isInputError, retryDelayMs, retryKind } from './retry-policy.js';
-import { docJobSchema, FINISHED_STATES, pageJobSchema, type DocumentRecord, type PageOutcome } from './types.js';
+import { Lifecycle } from './lifecycle/index.js';
+import { runPage, type PageRunnerContext } from './page-runner.js';
+import { waitForCapacity } from './capacity-wait.js';
+import { classifyError, isInputError } from './retry-policy.js';
+import { FINISHED_STATES, pageJobSchema, type DocumentRecord, type PageOutcome } from './types.js';
+import { clusterOutbox } from './redis-outbox.js';
 import { WorkerRegistry } from './worker-registry.js';
 
 export interface ClusterWorkerOptions {
@@ -85,8 +90,6 @@ const PAGE_MS_EWMA_WEIGHT = 0.2;
 const HELD_ROUNDS = 3;
 /** Document jobs in progress at once per worker. */
 const DEFAULT_DOC_CONCURRENCY = 2;
-/** Steps of a document job (kept in its data, so a retry resumes at the right one). */
-type DocStep = 'split' | 'wait';
 
 export class ClusterWorker extends EventEmitter {
   readonly id: string;
@@ -95,7 +98,10 @@ export class ClusterWorker extends EventEmitter {
   readonly #docWorker: Worker;
   readonly #pageWorker: Worker;
   readonly #registry: WorkerRegistry;
-  readonly #callbacks: CallbackOptions | undefined;
+  /** The cluster's callbacks: every worker delivers from the one outbox in Redis. */
+  readonly #outbox: CallbackOutbox;
+  /** Document jobs: split, then the document's end through the job lifecycle (the embedded store's too). */
+  readonly #documents: DocumentJobs;
   readonly #counters = { pagesRun: 0, pagesStored: 0, cacheHits: 0, failedPages: 0, capacityRetries: 0 };
   readonly #documentCounters = { spools: 0, pageTreeParses: 0 };
   /** The PDFs open here: a document's split and page jobs on this worker fetch, spool and parse it once. */
@@ -109,10 +115,18 @@ export class ClusterWorker extends EventEmitter {
     super();
     const { cluster } = options;
     this.#cluster = cluster;
-    this.#callbacks = options.callbacks;
+    this.#outbox = clusterOutbox(cluster, options.callbacks);
     this.id = options.workerId ?? `${os.hostname()}-${process.pid}`;
     this.#open = new OpenDocuments(options.openDocuments);
     this.#ctx = { engine: options.engine, maxPixels: options.maxPixels, ...(options.spoolMaxMb !== undefined ? { spoolMaxMb: options.spoolMaxMb } : {}), counters: this.#documentCounters, documents: this.#open };
+    this.#documents = new DocumentJobs({
+      cluster,
+      pages: this.#ctx,
+      open: this.#open,
+      lifecycle: new Lifecycle(cluster.records, this.#outbox),
+      finished: (docId, state) => this.emit('document', { docId, state }),
+      capacityWait: () => { this.#counters.capacityRetries += 1; },
+    });
     const connection = redisOptions(cluster.settings.redisUrl);
     const common = {
       connection,
@@ -124,7 +138,7 @@ export class ClusterWorker extends EventEmitter {
       ...bullmqTelemetry(),
     };
     // A job queued by an older doclayout carries its trace context in its data (read, no longer written).
-    this.#docWorker = new Worker(cluster.names.docs, (job, token) => inContext(contextFrom(job.data), () => this.#processDocument(job, token)), {
+    this.#docWorker = new Worker(cluster.names.docs, (job, token) => inContext(contextFrom(job.data), () => this.#documents.process(job, token)), {
       ...common,
       concurrency: options.docConcurrency ?? DEFAULT_DOC_CONCURRENCY,
     });
@@ -143,7 +157,7 @@ export class ClusterWorker extends EventEmitter {
     // ends failed with the last error, so its batch counts it and `submit --wait` returns.
     this.#docWorker.on('failed', (job, err) => {
       if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
-      void this.#documentOutOfAttempts(job, err).catch((e: unknown) => this.emit('error', toLayoutError(e)));
+      void this.#documents.outOfAttempts(job, err).catch((e: unknown) => this.emit('error', toLayoutError(e)));
     });
     this.#registry = new WorkerRegistry(cluster, this.id, () => ({
       devices: options.devices ?? [],
@@ -183,6 +197,7 @@ export class ClusterWorker extends EventEmitter {
     void this.#docWorker.run().catch((err: unknown) => this.emit('error', toLayoutError(err)));
     void this.#pageWorker.run().catch((err: unknown) => this.emit('error', toLayoutError(err)));
     this.#registry.start();
+    this.#outbox.start();
   }
 
   /** Page jobs this worker holds at most right now. */
@@ -193,92 +208,6 @@ export class ClusterWorker extends EventEmitter {
   counters(): Readonly<WorkerCounters> {
     const reads = this.#cluster.documents.reads();
     return { ...this.#counters, documentFetches: reads.fetches, documentBytesRead: reads.bytes, ...this.#documentCounters, openDocuments: this.#open.size };
-  }
-
-  async #processDocument(job: Job, token: string | undefined): Promise<string> {
-    const { docId } = docJobSchema.parse(job.data);
-    const { documents } = this.#cluster;
-    const doc = await documents.getDocument(docId);
-    if (!doc || FINISHED_STATES.includes(doc.state)) return 'finished';
-    let step: DocStep = (job.data as { step?: DocStep }).step ?? 'split';
-    if (step === 'split') {
-      const failed = await this.#split(job, token, doc);
-      if (failed) return 'failed';
-      await job.updateData({ ...job.data, step: 'wait' });
-      step = 'wait';
-    }
-    if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
-    return this.#finalize(job, docId);
-  }
-
-  /** Plans the pages and adds a child job for each page without a result. True if the document failed. */
-  async #split(job: Job, token: string | undefined, doc: DocumentRecord): Promise<boolean> {
-    const { documents, results, pagesQueue } = this.#cluster;
-    let plan;
-    try {
-      plan = await planPages(this.#ctx, doc, () => documents.getBytes(doc));
-    } catch (err) {
-      const error = classifyError(err, `document ${doc.name}`);
-      // Refused for capacity (a full spool disk): the split waits in Redis without spending an attempt.
-      if (!isInputError(error)) await this.#waitForCapacity(job, token, error);
-      // Another fault: BullMQ runs the split again, until its last attempt fails the document.
-      if (!isInputError(error) && !lastAttempt(job)) throw error;
-      await this.#finishDocument(doc, 'failed', { code: error.code, message: error.message });
-      return true;
-    }
-    await documents.setPages(doc, plan.pages, plan.pageCount, plan.pdf);
-    const pending: number[] = [];
-    for (const page of plan.pages) if (!(await results.has(doc.docId, page))) pending.push(page);
-    const parent = { id: job.id!, queue: job.queueQualifiedName };
-    // The trace context goes on to each page with BullMQ's telemetry (in the job's options).
-    await pagesQueue.addBulk(pending.map((page) => ({
-      name: 'page',
-      data: { batchId: doc.batchId, docId: doc.docId, page },
-      opts: this.#cluster.pageJobOptions(pageJobId(doc.docId, page), parent),
-    })));
-    return false;
-  }
-
-  /** Every child is done: pages with no result failed for good; the document takes its state. */
-  async #finalize(job: Job, docId: string): Promise<string> {
-    const { documents, results } = this.#cluster;
-    const doc = await documents.getDocument(docId);
-    if (!doc || FINISHED_STATES.includes(doc.state)) return 'finished';
-    // Failed children by job key (<prefix>:<queue>:<job id>), with their last error.
-    const failures = await job.getIgnoredChildrenFailures().catch(() => ({} as Record<string, string>));
-    const stored = new Set((await results.read(docId)).map((o) => o.page));
-    for (const page of doc.pages ?? []) {
-      if (stored.has(page)) continue;
-      const key = Object.keys(failures).find((k) => k.endsWith(`:${pageJobId(docId, page)}`));
-      const reason = (key && failures[key]) || 'the page job failed';
-      const error = RetriesExhaustedError(pageJobId(docId, page), this.#cluster.settings.attempts, reason);
-      await results.write(doc, { page, ok: false, error: { code: error.code, message: error.message } });
-    }
-    const { state, error } = finalOutcome(await results.read(docId));
-    await this.#finishDocument(doc, state, error);
-    return state;
-  }
-
-  async #documentOutOfAttempts(job: Job, err: Error): Promise<void> {
-    const { docId } = docJobSchema.parse(job.data);
-    const doc = await this.#cluster.documents.getDocument(docId);
-    if (!doc || FINISHED_STATES.includes(doc.state)) return;
-    const error = classifyError(err, `document ${doc.name}`);
-    await this.#finishDocument(doc, 'failed', { code: error.code, message: error.message });
-  }
-
-  async #finishDocument(doc: DocumentRecord, state: 'completed' | 'failed', error?: { code: string; message: string }): Promise<void> {
-    this.#open.finish(doc.docId);
-    const changed = await this.#cluster.documents.finish(doc, state, error);
-    if (!changed) return;
-    this.emit('document', { docId: doc.docId, state });
-    if (doc.options.callbackUrl) {
-      const record = await this.#cluster.documents.getDocument(doc.docId);
-      // The callback is best-effort with its own bounded retries: it never fails the document.
-      // The same Idempotency-Key as the embedded store's outbox: a receiver can drop repeats.
-      const headers = { 'idempotency-key': `${doc.docId}:${state}` };
-      await notifyCallback(doc.options.callbackUrl, { id: doc.batchId, document: record }, { ...this.#callbacks, headers }).catch(() => undefined);
-    }
   }
 
   /**
@@ -338,39 +267,25 @@ export class ClusterWorker extends EventEmitter {
   /**
    * A page that failed for a reason other than its input is run again (retry-policy.ts): refused
    * for capacity (a full pool, a tenant's limit, a draining server, a full disk) it waits (see
-   * #waitForCapacity); any other failure is thrown, so BullMQ spends an attempt.
+   * capacity-wait.ts); any other failure is thrown, so BullMQ spends an attempt.
    */
   async #retryPage(job: Job, token: string | undefined, error: LayoutError): Promise<never> {
-    await this.#waitForCapacity(job, token, error);
+    await waitForCapacity(job, token, error, () => { this.#counters.capacityRetries += 1; });
     throw error;
   }
 
   /**
-   * A job (a page, or a document's split) refused for capacity waits its backoff delayed in Redis
-   * without spending one of its attempts, up to CAPACITY_ATTEMPTS times: this throws
-   * DelayedError. Returns for any other error, or once those tries are spent.
+   * Stops fetching, finishes the jobs it holds and the callback attempts in flight (undelivered
+   * ones stay in Redis for the other workers), closes its open PDFs (spool files removed), then
+   * leaves the registry. Idempotent.
    */
-  async #waitForCapacity(job: Job, token: string | undefined, error: LayoutError): Promise<void> {
-    const waited = Number((job.data as { capacityRetries?: unknown }).capacityRetries ?? 0);
-    if (retryKind(error.code) !== 'capacity' || token === undefined || waited + 1 >= CAPACITY_ATTEMPTS) return;
-    await job.updateData({ ...(job.data as object), capacityRetries: waited + 1 });
-    await job.moveToDelayed(Date.now() + retryDelayMs(waited + 1, error), token);
-    this.#counters.capacityRetries += 1;
-    throw new DelayedError();
-  }
-
-  /** Stops fetching, finishes the jobs it holds, closes its open PDFs (spool files removed), then leaves the registry. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await Promise.all([this.#pageWorker.close(), this.#docWorker.close()]);
+      await this.#outbox.close();
       await this.#open.close();
       await this.#registry.stop();
     })();
     return this.#closing;
   }
-}
-
-/** Whether this run of the job is its last: failing it now fails it for good. */
-function lastAttempt(job: Job): boolean {
-  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }

@@ -10,6 +10,7 @@ import { bullmqTelemetry } from '../tracing/index.js';
 import { createRedis, redisOptions } from './connection.js';
 import { DocumentStore } from './document-store.js';
 import { BULL_PREFIX, queueNames, type QueueNames } from './names.js';
+import { RedisJobRecords } from './redis-records.js';
 import { ResultStore } from './result-store.js';
 
 export interface JobSettings {
@@ -43,6 +44,8 @@ export class Cluster {
   readonly redis: Redis;
   readonly documents: DocumentStore;
   readonly results: ResultStore;
+  /** Documents and results as the job lifecycle (lifecycle/) sees them. */
+  readonly records: RedisJobRecords;
   readonly docsQueue: Queue;
   readonly pagesQueue: Queue;
   #closing: Promise<void> | undefined;
@@ -57,6 +60,7 @@ export class Cluster {
     this.redis.on('error', (err: Error) => this.#onError?.(err));
     this.documents = new DocumentStore(this.redis, settings.queue, settings.ttlSeconds);
     this.results = new ResultStore(this.redis, this.documents.keys, settings.ttlSeconds);
+    this.records = new RedisJobRecords(this.documents, this.results);
     const connection = redisOptions(settings.redisUrl);
     // BullMQ's own spans when tracing is on: a job carries its adder's trace context to its worker.
     this.docsQueue = new Queue(this.names.docs, { connection, prefix: BULL_PREFIX, ...bullmqTelemetry() });

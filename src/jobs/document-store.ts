@@ -45,7 +45,11 @@ redis.call('HSET', KEYS[1], 'pageCount', ARGV[2], 'pdf', ARGV[3], 'state', 'runn
 redis.call('HINCRBY', KEYS[2], 'pagesTotal', ARGV[4])
 return 1`;
 
-/** Moves a document to a finished state once; the batch counts it once. */
+/**
+ * Moves a document to a finished state once; the batch counts it once. A document with a
+ * callbackUrl gets its outbox entry (redis-outbox.ts) in the same script: the callback is due as
+ * the state changes, and lives as long as the document's record.
+ */
 const FINISH_DOCUMENT = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state or state == 'completed' or state == 'failed' or state == 'canceled' then return 0 end
@@ -53,6 +57,15 @@ redis.call('HSET', KEYS[1], 'state', ARGV[1], 'finishedAt', ARGV[2])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'error', ARGV[3]) end
 if ARGV[1] == 'completed' then redis.call('HINCRBY', KEYS[2], 'docsCompleted', 1)
 elseif ARGV[1] == 'failed' then redis.call('HINCRBY', KEYS[2], 'docsFailed', 1) end
+local ok, options = pcall(cjson.decode, redis.call('HGET', KEYS[1], 'options') or '{}')
+local url = ok and type(options) == 'table' and options.callbackUrl
+if type(url) == 'string' and url ~= '' then
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl <= 0 then ttl = tonumber(ARGV[5]) * 1000 end
+  redis.call('HSET', KEYS[4], 'url', url, 'key', ARGV[4] .. ':' .. ARGV[1], 'attempts', 0)
+  redis.call('PEXPIRE', KEYS[4], ttl)
+  redis.call('ZADD', KEYS[3], ARGV[2], ARGV[4])
+end
 return 1`;
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -194,9 +207,12 @@ export class DocumentStore {
     await this.#redis.eval(SET_PAGES, 2, this.keys.doc(doc.docId), this.keys.batch(doc.batchId), JSON.stringify(pages), String(pageCount), pdf ? '1' : '0', String(pages.length));
   }
 
-  /** Moves the document to a finished state; true for the call that did it. */
+  /** Moves the document to a finished state (with its callback's outbox entry); true for the call that did it. */
   async finish(doc: Pick<DocumentRecord, 'docId' | 'batchId'>, state: Exclude<DocumentState, 'queued' | 'running'>, error?: JobErrorInfo): Promise<boolean> {
-    const done = await this.#redis.eval(FINISH_DOCUMENT, 2, this.keys.doc(doc.docId), this.keys.batch(doc.batchId), state, String(Date.now()), error ? JSON.stringify(error) : '');
+    const done = await this.#redis.eval(
+      FINISH_DOCUMENT, 4, this.keys.doc(doc.docId), this.keys.batch(doc.batchId), this.keys.callbacks, this.keys.callback(doc.docId),
+      state, String(Date.now()), error ? JSON.stringify(error) : '', doc.docId, String(this.#ttlSeconds),
+    );
     if (done === 1) this.#bytes.delete(doc.docId);
     return done === 1;
   }

@@ -8,25 +8,23 @@
  *   retryable error) skips the pages it has, and runs again a page that was in flight;
  * - stopping (SIGTERM) lets the pages in flight finish and leaves unfinished jobs queued, to go on
  *   at the next start; after kill -9 the next start finds them the same way;
- * - a failed run is retried or not by the retry policy (retry-policy.ts);
- * - callbacks leave through the store's outbox (durable/callback-outbox.ts);
+ * - what a run's end means — retried or failed, the failed-page rule, cancel, the callback woken —
+ *   is the job lifecycle's (lifecycle/), shared with the cluster; this is its scheduler;
+ * - callbacks leave through the store's outbox (callback-outbox.ts);
  * - finished jobs are removed TTL after they finish, rows and files.
  */
 import { randomBytes } from 'node:crypto';
-import { analyzeOpenedDocument, openDocument, type DocumentPages, type PageAnalyzer, type UploadedFile } from '../document/index.js';
+import type { UploadedFile } from '../document/index.js';
 import type { PageChain } from '../engine/index.js';
 import { JobCanceledError, PoolClosedError, QueueFullError } from '../errors.js';
-import type { PageResult } from '../model/index.js';
 import { sha256Hex } from './document-store.js';
 import type { CallbackOptions } from './callback.js';
-import { CallbackOutbox } from './durable/callback-outbox.js';
+import { CallbackOutbox } from './callback-outbox.js';
 import type { JobStore, StoredJob } from './durable/job-store.js';
+import { runEmbeddedJob, type EmbeddedRunContext } from './embedded-run.js';
 import type { JobMetrics, JobProgress, JobService, JobView } from './job-service.js';
-import { iso } from './job-service.js';
-import { finalOutcome, isFinalState } from './lifecycle.js';
-import { pageCacheKey } from './page-runner.js';
-import { classifyError, retryDelayMs, shouldRetry } from './retry-policy.js';
-import type { DocumentOptions, PageOutcome } from './types.js';
+import { isFinalState, jobView, Lifecycle } from './lifecycle/index.js';
+import type { DocumentOptions } from './types.js';
 
 /** Jobs accepted and not finished (queued or running) at most; more gets 429 until some finish. */
 export const MAX_JOBS = 10_000;
@@ -52,40 +50,14 @@ export interface EmbeddedJobServiceOptions {
   readonly callbacks?: CallbackOptions;
 }
 
-/**
- * The analyzer as one job's document sees it while the service stops: pages in flight finish
- * (and are stored); a page asked for after that waits for them, then is refused as the pool
- * would refuse it, which ends the document's run without aborting anything.
- */
-function drainable<R extends PageResult>(inner: PageAnalyzer<R>, stopping: () => boolean): PageAnalyzer<R> {
-  const inFlight = new Set<Promise<unknown>>();
-  return {
-    get modelName() {
-      return inner.modelName;
-    },
-    capacity: () => inner.capacity(),
-    async analyze(page, params, options) {
-      if (stopping()) {
-        await Promise.allSettled([...inFlight]);
-        throw PoolClosedError();
-      }
-      const run = inner.analyze(page, params, options);
-      inFlight.add(run);
-      try {
-        return await run;
-      } finally {
-        inFlight.delete(run);
-      }
-    },
-    close: () => inner.close(),
-  };
-}
-
 export class EmbeddedJobService implements JobService {
   readonly backend = 'embedded' as const;
   readonly #options: EmbeddedJobServiceOptions;
   readonly #store: JobStore;
   readonly #outbox: CallbackOutbox;
+  readonly #lifecycle: Lifecycle;
+  /** What a run of a job needs: the store, the engine's page chain, the limits, whether the service stops. */
+  readonly #runContext: EmbeddedRunContext;
   /** Job ids waiting for a turn, oldest first. */
   readonly #queue: string[] = [];
   readonly #running = new Map<string, { readonly abort: AbortController; readonly done: Promise<void> }>();
@@ -99,7 +71,14 @@ export class EmbeddedJobService implements JobService {
   constructor(options: EmbeddedJobServiceOptions) {
     this.#options = options;
     this.#store = options.store;
-    this.#outbox = new CallbackOutbox(this.#store, (id) => this.#callbackBody(id), options.callbacks);
+    this.#outbox = new CallbackOutbox(this.#store, (id) => this.get(id), options.callbacks);
+    this.#lifecycle = new Lifecycle(this.#store, this.#outbox);
+    const { engine, maxPixels, spoolMaxMb } = options;
+    this.#runContext = {
+      store: this.#store, engine, maxPixels, ...(spoolMaxMb !== undefined ? { spoolMaxMb } : {}),
+      stopping: () => this.#closing,
+      onStored: () => void (this.#counters.pagesStored += 1),
+    };
     const expireMs = Math.min(EXPIRE_EVERY_MS, Math.max(50, options.ttlSeconds * 250));
     this.#expireTimer = setInterval(() => void this.#expire(), expireMs);
     this.#expireTimer.unref();
@@ -127,43 +106,28 @@ export class EmbeddedJobService implements JobService {
     const job = await this.#store.accept({ id, name: file.name, sha256: sha256Hex(file.bytes), options, createdAt: Date.now() }, file.bytes);
     this.#queue.push(id);
     this.#pump();
-    return this.#view(job, []);
+    return jobView(job);
   }
 
   async get(id: string): Promise<JobView | undefined> {
     const job = await this.#store.job(id);
     if (!job) return undefined;
-    return this.#view(job, isFinished(job) ? await this.#allPages(id) : []);
-  }
-
-  /** A finished job's pages in page order, read a slice at a time so a large job never holds the event loop. */
-  async #allPages(id: string): Promise<PageOutcome[]> {
-    const pages: PageOutcome[] = [];
-    for (let seq = 0; ;) {
-      const slice = await this.#store.pagesAfter(id, seq, FOLLOW_PAGES);
-      for (const stored of slice) pages.push(stored.outcome);
-      if (slice.length < FOLLOW_PAGES) break;
-      seq = slice.at(-1)!.seq;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    return pages.sort((a, b) => a.page - b.page);
+    return jobView(job, isFinalState(job.state) ? await this.#lifecycle.outcomes(id) : undefined);
   }
 
   async follow(id: string, afterSeq: number): Promise<JobProgress | undefined> {
     const job = await this.#store.job(id);
     if (!job) return undefined;
-    const { pages: _omitted, ...view } = this.#view(job, []);
-    return { view, pages: await this.#store.pagesAfter(id, afterSeq, FOLLOW_PAGES) };
+    return { view: jobView(job), pages: await this.#store.pagesAfter(id, afterSeq, FOLLOW_PAGES) };
   }
 
   async cancel(id: string): Promise<JobView | undefined> {
     const job = await this.#store.job(id);
     if (!job) return undefined;
-    if (await this.#store.finish(id, 'canceled')) {
+    if (await this.#lifecycle.cancel(id)) {
       const at = this.#queue.indexOf(id);
       if (at >= 0) this.#queue.splice(at, 1);
       this.#running.get(id)?.abort.abort(JobCanceledError(id));
-      this.#outbox.wake();
     }
     return this.get(id);
   }
@@ -220,91 +184,27 @@ export class EmbeddedJobService implements JobService {
     if (!(await this.#store.start(id))) return;
     const job = (await this.#store.job(id))!;
     try {
-      await this.#analyze(job, signal);
-      const { state, error } = finalOutcome(await this.#allPages(id));
-      await this.#store.finish(id, state, error);
-      this.#outbox.wake();
+      await this.#lifecycle.pagesDone(id, await runEmbeddedJob(this.#runContext, job, signal));
     } catch (err) {
       await this.#failedRun(job, err);
     }
   }
 
-  /** Runs the pages the job has no outcome for yet, storing each as it arrives. */
-  async #analyze(job: StoredJob, signal: AbortSignal): Promise<void> {
-    const { engine, maxPixels, spoolMaxMb } = this.#options;
-    const limits = { maxPixels, pdfDpi: job.options.pdfDpi, maxPdfPages: job.options.maxPdfPages, ...(spoolMaxMb !== undefined ? { spoolMaxMb } : {}) };
-    const bytes = await this.#store.upload(job.id);
-    const source = await openDocument({ name: job.name, bytes }, job.options.pages, limits);
-    const pdf = source.mediaType === 'pdf';
-    await this.#store.opened(job.id, source.selected.length, pdf);
-    const done = await this.#store.donePages(job.id);
-    const remaining: DocumentPages = { ...source, selected: source.selected.filter((p) => !done.has(p)) };
-    // The cache in front of the pool, as for a cluster's page jobs; stopping refuses new pages only.
-    const cached = drainable(engine.cached((page, modelSha256) => pageCacheKey({ sha256: job.sha256, pdf, options: job.options }, page, modelSha256)), () => this.#closing);
-    const doc = await analyzeOpenedDocument({ analyzer: cached, limits }, job.name, remaining, {
-      params: job.options.params,
-      signal,
-      // Nobody waits on a job's pages: interactive requests go ahead of them.
-      admission: { priority: 'batch', ...(job.options.tenant ? { tenant: job.options.tenant } : {}) },
-      // Inside the page's window slot: a page counts as done only once it is stored.
-      onPage: async (page) => {
-        if (await this.#store.storePage(job.id, { page: page.result.input.page ?? 1, ok: true, result: page.result })) this.#counters.pagesStored += 1;
-      },
-    });
-    // A PDF page that failed alone (LAYOUT_ERR_PDF) is a page error, and fails the job as the cluster's would.
-    for (const failed of doc.failedPages) {
-      await this.#store.storePage(job.id, { page: failed.page, ok: false, error: { code: failed.error.code, message: failed.error.message } });
-    }
-  }
-
-  /** A run that threw: canceled, stopping (back to the queue), retried later, or failed. */
+  /** A run that threw: canceled, stopping (back to the queue), or what the lifecycle decides: retried later, or failed. */
   async #failedRun(job: StoredJob, err: unknown): Promise<void> {
     const current = await this.#store.job(job.id).catch(() => undefined);
     if (!current || current.state !== 'running') return;
     if (this.#closing) return this.#store.requeue(job.id);
-    const error = classifyError(err, `job ${job.id}`, this.#store.location);
-    const info = { code: error.code, message: error.message };
-    let delayMs = retryDelayMs(current.attempts + 1, error);
-    if (!shouldRetry(error, current.attempts + 1, FAULT_ATTEMPTS)) {
-      try {
-        await this.#store.finish(job.id, 'failed', info);
-        this.#outbox.wake();
-        return;
-      } catch (finishErr) {
-        // Not even the failure could be written (a full disk): the job runs again later, and ends then.
-        delayMs = retryDelayMs(1, classifyError(finishErr, `job ${job.id}`, this.#store.location));
-      }
-    } else {
-      // On a full disk even this may not be written: the job is tried again all the same.
-      await this.#store.requeue(job.id, info).catch(() => undefined);
-    }
+    const decision = await this.#lifecycle.runFailed(job.id, err, { attempts: current.attempts + 1, faultAttempts: FAULT_ATTEMPTS, what: `job ${job.id}`, where: this.#store.location });
+    if (!decision.retry) return;
+    // On a full disk even this may not be written: the job is tried again all the same.
+    if (decision.counted) await this.#store.requeue(job.id, { code: decision.error.code, message: decision.error.message }).catch(() => undefined);
     const timer = setTimeout(() => {
       this.#retryTimers.delete(timer);
       this.#queue.push(job.id);
       this.#pump();
-    }, delayMs);
+    }, decision.delayMs);
     this.#retryTimers.add(timer);
-  }
-
-  async #callbackBody(id: string): Promise<JobView | undefined> {
-    return this.get(id);
-  }
-
-  #view(job: StoredJob, pages: readonly PageOutcome[]): JobView {
-    const finished = job.state === 'completed' || job.state === 'failed';
-    return {
-      id: job.id,
-      state: job.state,
-      name: job.name,
-      pagesDone: job.pagesDone,
-      pagesTotal: job.pagesTotal,
-      pagesFailed: job.pagesFailed + (job.state === 'failed' && job.pagesTotal !== null ? job.pagesTotal - job.pagesDone : 0),
-      createdAt: iso(job.createdAt)!,
-      ...(job.options.tenant ? { tenant: job.options.tenant } : {}),
-      ...(job.finishedAt ? { finishedAt: iso(job.finishedAt)! } : {}),
-      ...(job.error && job.state !== 'queued' && job.state !== 'running' ? { error: job.error } : {}),
-      ...(finished ? { pages } : {}),
-    };
   }
 
   async #expire(): Promise<void> {
@@ -317,8 +217,4 @@ export class EmbeddedJobService implements JobService {
       // A full disk or a closing store: the next round tries again.
     }
   }
-}
-
-function isFinished(job: StoredJob): boolean {
-  return isFinalState(job.state);
 }

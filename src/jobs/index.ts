@@ -22,5 +22,5 @@ export { storedPagesAfter } from './stored-pages.js';
 export { EmbeddedJobService, MAX_JOBS } from './embedded-job-service.js';
 export { SqliteJobStore } from './durable/sqlite-store.js';
 export type { JobStore, StoredJob } from './durable/job-store.js';
-export { finalOutcome, isFinalState, type FinalState } from './lifecycle.js';
+export { finalOutcome, isFinalState, jobView, Lifecycle, type FinalState, type JobRecord, type LifecycleStore, type RunDecision } from './lifecycle/index.js';
 export { RETRY_POLICY, isInputError, retryKind, shouldRetry, retryDelayMs, classifyError, type RetryKind } from './retry-policy.js';

@@ -5,6 +5,7 @@
  */
 import { FINISHED_STATES, type BatchRecord, type BatchState, type BatchStatus, type DocumentOptions, type DocumentRecord, type PageOutcome } from './types.js';
 import type { Cluster } from './cluster.js';
+import { Lifecycle } from './lifecycle/index.js';
 import { checkBatchId, documentId } from './names.js';
 
 export interface SubmittedDocument {
@@ -33,9 +34,12 @@ export function batchState(batch: BatchRecord, documents: readonly DocumentRecor
 
 export class JobClient {
   readonly cluster: Cluster;
+  /** Cancel is the lifecycle's (the workers deliver the callbacks it leaves in the outbox). */
+  readonly #lifecycle: Lifecycle;
 
   constructor(cluster: Cluster) {
     this.cluster = cluster;
+    this.#lifecycle = new Lifecycle(cluster.records);
   }
 
   async createBatch(batchId: string): Promise<void> {
@@ -96,7 +100,7 @@ export class JobClient {
     const docs = await documents.getDocuments(await documents.documentIds(batchId));
     for (const doc of docs) {
       if (FINISHED_STATES.includes(doc.state)) continue;
-      await documents.finish(doc, 'canceled');
+      await this.#lifecycle.cancel(doc.docId);
       // A locked job (in a worker's hands) cannot be removed; it ends by itself.
       await docsQueue.remove(doc.docId, { removeChildren: true }).catch(() => 0);
     }

@@ -73,6 +73,10 @@ export function dataKeys(queue: string) {
     results: (docId: string) => `${base}:doc:${docId}:results`,
     /** The pages in the order their results were stored (a job's event stream numbers them so). */
     resultOrder: (docId: string) => `${base}:doc:${docId}:order`,
+    /** A finished document's callback still to deliver (url, key, attempts): the cluster's outbox entry. */
+    callback: (docId: string) => `${base}:doc:${docId}:callback`,
+    /** Sorted set of document ids with a callback to deliver, by when it is due (or its lease ends). */
+    callbacks: `${base}:callbacks`,
     /** Sorted set of batch ids by creation time, for `jobs list`. */
     batches: `${base}:batches`,
     /** Hash worker id → heartbeat JSON. */

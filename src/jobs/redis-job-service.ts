@@ -7,8 +7,9 @@ import type { UploadedFile } from '../document/index.js';
 import type { Cluster } from './cluster.js';
 import { JobClient } from './job-client.js';
 import type { JobMetrics, JobProgress, JobService, JobView } from './job-service.js';
-import { iso } from './job-service.js';
+import { jobView } from './lifecycle/index.js';
 import { newBatchId } from './names.js';
+import { batchJobRecord } from './redis-records.js';
 import { FINISHED_STATES, type BatchStatus, type DocumentOptions } from './types.js';
 import { listWorkers } from './worker-registry.js';
 
@@ -54,19 +55,7 @@ export class RedisJobService implements JobService {
     const doc = status.documents[0];
     const finished = doc !== undefined && FINISHED_STATES.includes(doc.state);
     const pages = withPages && finished && doc.state !== 'canceled' ? await this.#client.outcomes(doc.docId) : undefined;
-    return {
-      id: status.batchId,
-      state: doc?.state ?? 'queued',
-      name: doc?.name ?? '',
-      pagesDone: doc?.pagesDone ?? 0,
-      pagesTotal: doc?.pages?.length ?? null,
-      pagesFailed: doc?.pagesFailed ?? 0,
-      createdAt: iso(status.createdAt)!,
-      ...(doc?.options.tenant ? { tenant: doc.options.tenant } : {}),
-      ...(doc?.finishedAt ? { finishedAt: iso(doc.finishedAt)! } : {}),
-      ...(doc?.error ? { error: doc.error } : {}),
-      ...(pages ? { pages } : {}),
-    };
+    return jobView(batchJobRecord(status), pages);
   }
 
   async metrics(): Promise<JobMetrics> {

@@ -62,11 +62,11 @@ export function retryDelayMs(attempt: number, error?: LayoutError): number {
   return Number.isFinite(hinted) && hinted > 0 ? Math.max(backoff, hinted * 1000) : backoff;
 }
 
-/** Whether another try is due after `attempts` failed ones. */
-export function shouldRetry(error: Pick<LayoutError, 'code'>, attempts: number, faultAttempts: number): boolean {
+/** Whether another try is due after `attempts` failed ones (capacity: CAPACITY_ATTEMPTS tries unless the caller's runs are fewer). */
+export function shouldRetry(error: Pick<LayoutError, 'code'>, attempts: number, faultAttempts: number, capacityAttempts = CAPACITY_ATTEMPTS): boolean {
   const kind = retryKind(error.code);
   if (kind === 'never') return false;
-  return attempts < (kind === 'capacity' ? CAPACITY_ATTEMPTS : faultAttempts);
+  return attempts < (kind === 'capacity' ? capacityAttempts : faultAttempts);
 }
 
 /** Any thrown value as a LayoutError, with a full or unwritable disk (ENOSPC, SQLITE_FULL…) as LAYOUT_ERR_STORAGE_FULL. */

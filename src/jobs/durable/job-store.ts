@@ -5,6 +5,7 @@
  * stops under it), TTL expiry, and the outbox of callbacks still to deliver. The embedded store is
  * SQLite in a data directory (sqlite-store.ts).
  */
+import type { OutboxEntry, OutboxStore } from '../callback-outbox.js';
 import type { JobState, StoredPage } from '../job-service.js';
 import type { DocumentOptions, JobErrorInfo, PageOutcome } from '../types.js';
 
@@ -36,15 +37,7 @@ export interface NewJob {
   readonly createdAt: number;
 }
 
-/** A finished job's callback, kept until delivered, refused, or out of attempts. */
-export interface OutboxEntry {
-  readonly jobId: string;
-  readonly url: string;
-  /** Sent as the Idempotency-Key header: the same on every attempt, across restarts. */
-  readonly key: string;
-  readonly attempts: number;
-  readonly nextAt: number;
-}
+export type { OutboxEntry };
 
 export interface JobCounts {
   readonly queued: number;
@@ -54,7 +47,8 @@ export interface JobCounts {
   readonly canceled: number;
 }
 
-export interface JobStore {
+/** The job store, and the outbox of its callbacks (callback-outbox.ts delivers them). */
+export interface JobStore extends OutboxStore {
   /** The data directory (for messages and metrics). */
   readonly location: string;
   /** Spools the upload and records the job, both on disk (fsync'd) before this resolves. */
@@ -85,10 +79,5 @@ export interface JobStore {
   counts(): Promise<JobCounts>;
   /** Deletes jobs finished more than ttlMs ago, with their pages, uploads and callbacks; returns how many. */
   expire(now: number, ttlMs: number): Promise<number>;
-  /** Callbacks due at `now`, oldest first. */
-  dueCallbacks(now: number, limit: number): Promise<OutboxEntry[]>;
-  /** A callback attempt's end: done (delivered, refused or out of attempts), or tried again at nextAt. */
-  callbackDone(jobId: string): Promise<void>;
-  callbackRetry(jobId: string, nextAt: number, lastError: string): Promise<void>;
   close(): Promise<void>;
 }

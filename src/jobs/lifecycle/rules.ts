@@ -2,15 +2,15 @@
  * The rules of a job's life that both stores share (the embedded SQLite one and the cluster's
  * Redis one): which states are final, and the failed-page rule — a document all of whose pages
  * have an outcome is `completed`, unless a page failed (bad input, or out of retries): then it is
- * `failed` with the error of its first failed page, in page order. The retry policy beside it is
- * retry-policy.ts.
+ * `failed` with the error of its first failed page, in page order. Whether a failed run is tried
+ * again is the retry policy's (retry-policy.ts), applied in lifecycle.ts.
  */
-import type { JobErrorInfo, PageOutcome } from './types.js';
+import { FINISHED_STATES, type JobErrorInfo, type PageOutcome } from '../types.js';
 
 export type FinalState = 'completed' | 'failed' | 'canceled';
 
 export function isFinalState(state: string): state is FinalState {
-  return state === 'completed' || state === 'failed' || state === 'canceled';
+  return (FINISHED_STATES as readonly string[]).includes(state);
 }
 
 /** A document's final state from its page outcomes (the failed-page rule). */
