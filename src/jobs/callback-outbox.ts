@@ -8,6 +8,7 @@
  * refused address) is not. Where the store is shared by many deliverers (the cluster's workers),
  * `dueCallbacks` leases what it returns, so normally one of them delivers each.
  */
+import { detached, type TraceCarrier } from '../tracing/index.js';
 import { CALLBACK_DEFAULTS, notifyCallback, type CallbackOptions } from './callback.js';
 
 /** A finished job's callback, kept until delivered, refused, or out of attempts. */
@@ -19,6 +20,8 @@ export interface OutboxEntry {
   /** Attempts made before this one. */
   readonly attempts: number;
   readonly nextAt: number;
+  /** The W3C context the job ended in, when the store keeps it with the entry (Redis). */
+  readonly trace?: TraceCarrier;
 }
 
 /** Where the outbox's entries live: the embedded SQLite store, or Redis (redis-outbox.ts). */
@@ -39,6 +42,7 @@ export class CallbackOutbox {
   readonly #store: OutboxStore;
   readonly #body: (jobId: string) => Promise<unknown | undefined>;
   readonly #options: CallbackOptions;
+  readonly #traceOf: ((jobId: string) => Promise<TraceCarrier | undefined>) | undefined;
   readonly #inFlight = new Map<string, Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
@@ -46,11 +50,15 @@ export class CallbackOutbox {
   #again = false;
   #closed = false;
 
-  /** `body` builds what is POSTed (undefined: the job is gone, the callback is dropped). */
-  constructor(store: OutboxStore, body: (jobId: string) => Promise<unknown | undefined>, options: CallbackOptions = {}) {
+  /**
+   * `body` builds what is POSTed (undefined: the job is gone, the callback is dropped); `traceOf`
+   * finds the job's trace context where the store keeps it with the job rather than the entry.
+   */
+  constructor(store: OutboxStore, body: (jobId: string) => Promise<unknown | undefined>, options: CallbackOptions = {}, traceOf?: (jobId: string) => Promise<TraceCarrier | undefined>) {
     this.#store = store;
     this.#body = body;
     this.#options = options;
+    this.#traceOf = traceOf;
   }
 
   start(): void {
@@ -65,7 +73,8 @@ export class CallbackOutbox {
   #schedule(ms: number): void {
     if (this.#closed) return;
     if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
+    // In no trace: a delivery's spans join its job's trace (below), never the one that woke the outbox.
+    this.#timer = setTimeout(() => detached(() => {
       if (this.#polling) {
         this.#again = true;
         return;
@@ -76,7 +85,7 @@ export class CallbackOutbox {
         this.#again = false;
         this.#schedule(again ? 0 : POLL_MS);
       });
-    }, ms);
+    }), ms);
     this.#timer.unref();
   }
 
@@ -87,7 +96,7 @@ export class CallbackOutbox {
       const due = room > 0 ? await this.#store.dueCallbacks(Date.now(), room) : [];
       for (const entry of due) {
         if (this.#closed || this.#inFlight.has(entry.jobId)) continue;
-        const delivery = this.#deliver(entry.jobId, entry.url, entry.key, entry.attempts).catch(() => undefined).finally(() => {
+        const delivery = this.#deliver(entry).catch(() => undefined).finally(() => {
           this.#inFlight.delete(entry.jobId);
           this.wake();
         });
@@ -98,16 +107,19 @@ export class CallbackOutbox {
     }
   }
 
-  async #deliver(jobId: string, url: string, key: string, attemptsBefore: number): Promise<void> {
+  async #deliver(entry: OutboxEntry): Promise<void> {
+    const { jobId, url, key, attempts: attemptsBefore } = entry;
     const body = await this.#body(jobId);
     if (body === undefined) return this.#store.callbackDone(jobId);
     const attempts = this.#options.attempts ?? CALLBACK_DEFAULTS.attempts;
-    const onAttempt = this.#options.onAttempt;
+    const trace = entry.trace ?? (await this.#traceOf?.(jobId));
     const outcome = await notifyCallback(url, body, {
       ...this.#options,
       attempts: 1,
+      // Numbered across the stored attempts, in what onAttempt reports and in the spans.
+      firstAttempt: attemptsBefore + 1,
       headers: { 'idempotency-key': key },
-      ...(onAttempt ? { onAttempt: (a) => onAttempt({ ...a, attempt: attemptsBefore + 1 }) } : {}),
+      ...(trace ? { trace } : {}),
     });
     if (outcome.delivered || outcome.refused || attemptsBefore + 1 >= attempts) return this.#store.callbackDone(jobId);
     const backoffMs = (this.#options.backoffMs ?? CALLBACK_DEFAULTS.backoffMs) * 2 ** attemptsBefore;

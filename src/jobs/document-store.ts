@@ -9,6 +9,7 @@ import fsp from 'node:fs/promises';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { DocumentExpiredError } from '../errors.js';
+import { currentCarrier } from '../tracing/index.js';
 import { dataKeys, type DataKeys } from './names.js';
 import { z } from 'zod';
 import { documentHashSchema, documentOptionsSchema, fromRedis, jobErrorSchema, type BatchRecord, type DocumentOptions, type DocumentRecord, type DocumentState, type JobErrorInfo } from './types.js';
@@ -63,6 +64,7 @@ if type(url) == 'string' and url ~= '' then
   local ttl = redis.call('PTTL', KEYS[1])
   if ttl <= 0 then ttl = tonumber(ARGV[5]) * 1000 end
   redis.call('HSET', KEYS[4], 'url', url, 'key', ARGV[4] .. ':' .. ARGV[1], 'attempts', 0)
+  if ARGV[6] ~= '' then redis.call('HSET', KEYS[4], 'trace', ARGV[6]) end
   redis.call('PEXPIRE', KEYS[4], ttl)
   redis.call('ZADD', KEYS[3], ARGV[2], ARGV[4])
 end
@@ -209,9 +211,12 @@ export class DocumentStore {
 
   /** Moves the document to a finished state (with its callback's outbox entry); true for the call that did it. */
   async finish(doc: Pick<DocumentRecord, 'docId' | 'batchId'>, state: Exclude<DocumentState, 'queued' | 'running'>, error?: JobErrorInfo): Promise<boolean> {
+    // The trace this end happens in (a document job's, when traced): its callback's spans join it.
+    const trace = currentCarrier();
     const done = await this.#redis.eval(
       FINISH_DOCUMENT, 4, this.keys.doc(doc.docId), this.keys.batch(doc.batchId), this.keys.callbacks, this.keys.callback(doc.docId),
       state, String(Date.now()), error ? JSON.stringify(error) : '', doc.docId, String(this.#ttlSeconds),
+      trace ? JSON.stringify(trace) : '',
     );
     if (done === 1) this.#bytes.delete(doc.docId);
     return done === 1;

@@ -71,7 +71,8 @@ export class EmbeddedJobService implements JobService {
   constructor(options: EmbeddedJobServiceOptions) {
     this.#options = options;
     this.#store = options.store;
-    this.#outbox = new CallbackOutbox(this.#store, (id) => this.get(id), options.callbacks);
+    // An embedded job keeps its submitter's trace context with its options (POST /v1/jobs).
+    this.#outbox = new CallbackOutbox(this.#store, (id) => this.get(id), options.callbacks, async (id) => (await this.#store.job(id))?.options.trace);
     this.#lifecycle = new Lifecycle(this.#store, this.#outbox);
     const { engine, maxPixels, spoolMaxMb } = options;
     this.#runContext = {

@@ -1,13 +1,14 @@
 /**
  * The cluster's callback outbox in Redis, delivered by every worker through CallbackOutbox: a
  * sorted set of document ids by when their callback is due, and a hash per entry (url, key,
- * attempts) that FINISH_DOCUMENT writes with the document's final state and that expires with
+ * attempts, the trace it ended in) that FINISH_DOCUMENT writes with the document's final state and that expires with
  * the document's record. Many workers share it, so taking an entry leases it: the claim moves its
  * due time past the lease, and only a worker that dies (or stalls) mid-delivery lets another take
  * it after that — at least once, with the same Idempotency-Key. An attempt is counted when it is
  * claimed, so one that kills its worker still spends one of the bounded attempts.
  */
 import type { Redis } from 'ioredis';
+import type { TraceCarrier } from '../tracing/index.js';
 import { CALLBACK_DEFAULTS, type CallbackOptions } from './callback.js';
 import { CallbackOutbox, type OutboxEntry, type OutboxStore } from './callback-outbox.js';
 import type { Cluster } from './cluster.js';
@@ -23,13 +24,13 @@ local out = {}
 for i = 1, #due, 2 do
   local id = due[i]
   local key = ARGV[4] .. id .. ARGV[5]
-  local entry = redis.call('HMGET', key, 'url', 'key')
+  local entry = redis.call('HMGET', key, 'url', 'key', 'trace')
   if not entry[1] then
     redis.call('ZREM', KEYS[1], id)
   else
     redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[3]), id)
     local attempts = redis.call('HINCRBY', key, 'attempts', 1)
-    table.insert(out, { id, entry[1], entry[2], tostring(attempts - 1), due[i + 1] })
+    table.insert(out, { id, entry[1], entry[2], tostring(attempts - 1), due[i + 1], entry[3] or '' })
   end
 end
 return out`;
@@ -43,6 +44,17 @@ end
 redis.call('HSET', KEYS[2], 'lastError', ARGV[2])
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
 return 1`;
+
+/** The trace context FINISH_DOCUMENT kept with the entry; a damaged one is only no trace. */
+function traceCarrier(json: string): TraceCarrier | undefined {
+  try {
+    const value = JSON.parse(json) as { traceparent?: unknown; tracestate?: unknown };
+    if (typeof value.traceparent !== 'string') return undefined;
+    return { traceparent: value.traceparent, ...(typeof value.tracestate === 'string' ? { tracestate: value.tracestate } : {}) };
+  } catch {
+    return undefined;
+  }
+}
 
 export class RedisOutbox implements OutboxStore {
   readonly #redis: Redis;
@@ -62,7 +74,9 @@ export class RedisOutbox implements OutboxStore {
 
   async dueCallbacks(now: number, limit: number): Promise<OutboxEntry[]> {
     const claimed = (await this.#redis.eval(CLAIM, 1, this.#keys.callbacks, String(now), String(limit), String(this.#leaseMs), ...this.#entryKey)) as string[][];
-    return claimed.map(([jobId, url, key, attempts, nextAt]) => ({ jobId: jobId!, url: url!, key: key!, attempts: Number(attempts), nextAt: Number(nextAt) }));
+    return claimed.map(([jobId, url, key, attempts, nextAt, trace]) => ({
+      jobId: jobId!, url: url!, key: key!, attempts: Number(attempts), nextAt: Number(nextAt), ...(trace ? { trace: traceCarrier(trace) } : {}),
+    }));
   }
 
   async callbackDone(jobId: string): Promise<void> {

@@ -7,6 +7,6 @@
 export { bullmqTelemetry, startTracing, stopTracing, routeTracing, type TracingOptions } from './start.js';
 export { tracesExporter } from './settings.js';
 export {
-  contextFrom, currentCarrier, failSpan, inContext, inSpan, pastSpan, traceLogFields, tracer, tracingActive, withSpan,
+  contextFrom, currentCarrier, detached, failSpan, inContext, inSpan, pastSpan, traceLogFields, tracer, tracingActive, withSpan,
   SpanStatusCode, type Attributes, type Context, type Span, type TraceCarrier,
 } from './spans.js';

@@ -3,7 +3,7 @@
  * (no allocation beyond a shared no-op span) until an SDK registers itself (start.ts). A page's
  * trace context crosses process and thread boundaries as a W3C `traceparent`/`tracestate` pair.
  */
-import { context, propagation, trace, SpanStatusCode, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { context, propagation, trace, ROOT_CONTEXT, SpanStatusCode, type Attributes, type Context, type Span } from '@opentelemetry/api';
 
 export { SpanStatusCode, type Attributes, type Context, type Span };
 
@@ -90,6 +90,11 @@ export function pastSpan(name: string, parent: Context, startMs: number, endMs: 
 /** Runs `work` with `ctx` as the active context (as is when tracing is off). */
 export function inContext<T>(ctx: Context, work: () => T): T {
   return active ? context.with(ctx, work) : work();
+}
+
+/** Runs `work` in no trace (the root context): work fired by a timer that any traced request may have armed. */
+export function detached<T>(work: () => T): T {
+  return active ? context.with(ROOT_CONTEXT, work) : work();
 }
 
 /** The context of `span` under `parent` (the parent of spans made inside it). */

@@ -143,6 +143,8 @@ describe('tracing (OTLP/HTTP to a loopback receiver)', { timeout: 240_000 }, () 
       assert.equal(callback[0]!.attributes['doclayout.callback.outcome'], 'delivered');
       assert.equal(callback[0]!.attributes['http.response.status_code'], 204);
       assert.ok(!JSON.stringify(callback[0]!.attributes).includes('xyz'));
+      // Read back by the outbox from the job's stored options: the submitter's trace, not the one that woke the outbox.
+      assert.equal(callback[0]!.traceId, JOB_TRACE_ID, 'the callback joins the job\'s trace');
       await stop(child);
       // The options stored with the job (read once the server has let go of its database) name a
       // span of the request's trace: its handler's.
