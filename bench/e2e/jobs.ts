@@ -11,7 +11,8 @@
  *      every 250 jobs: flat when expiry keeps up.
  * The model is the tiny test fixture (a few ms a page), so the store's share is as large as it
  * gets: with a real model's hundreds of ms a page it is smaller still.
- * --quick: 2 rounds, 100 jobs (results to the temp folder). Writes bench/results/jobs-<time>.json.
+ * --rounds (default 7), --docs per side and round (default 24 four-page PDFs).
+ * --quick: 2 rounds, 6 documents, 100 jobs (results to the temp folder). Writes bench/results/jobs-<time>.json.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,9 +28,14 @@ import { intOption } from '../common/options.js';
 import { writeResults } from '../common/results.js';
 import { formatRatio, median, round, roundOrder, summarizeRatios } from '../common/stats.js';
 
-const rounds = intOption('rounds', 'BENCH_ROUNDS', 5, 2);
+const rounds = intOption('rounds', 'BENCH_ROUNDS', 7, 2);
 const churnJobs = intOption('jobs', 'BENCH_JOBS', 2_000, 100);
-const DOCS = 6;
+/**
+ * Documents per side and round. With the fixture model a page takes a few ms, so six 4-page
+ * documents made a side of about one second, and a GC pause or a scheduler hiccup swung single
+ * rounds by ±30 %; 24 make it about four.
+ */
+const DOCS = intOption('docs', 'BENCH_DOCS', 24, 6);
 const PAGES = 4;
 const TARGET_RATIO = 0.95;
 const MIB = 1024 * 1024;
