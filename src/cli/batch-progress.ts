@@ -6,7 +6,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { DocumentRecord } from '../jobs/index.js';
-import type { BatchCounts, FollowedPage } from './batch-follow.js';
+import type { FollowedPage, BatchCounts } from './batch-follow.js';
 
 /** A non-terminal's pages-done line at most this often, ms. */
 const PAGES_LINE_EVERY_MS = 10_000;

@@ -106,10 +106,10 @@ describe('cluster callbacks through the outbox in Redis', { skip, timeout: 240_0
   }
 
   /** Submits one image with a callback to `url`; its document id. */
-  async function submit(queue: string, batchId: string, url: string): Promise<string> {
+  async function submit(queue: string, submissionId: string, url: string): Promise<string> {
     const client = new JobClient(clusterOn(queue));
-    await client.createBatch(batchId);
-    const { docId } = await client.submitDocument(batchId, { name: 'cb.png', bytes: page }, { params: {}, pdfDpi: config.pdfDpi, maxPdfPages: 0, callbackUrl: url });
+    await client.createSubmission(submissionId);
+    const { docId } = await client.submitDocument(submissionId, { name: 'cb.png', bytes: page }, { params: {}, pdfDpi: config.pdfDpi, maxPdfPages: 0, callbackUrl: url });
     return docId;
   }
 
