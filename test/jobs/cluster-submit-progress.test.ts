@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { waitForBatch } from '../../src/cli/commands/submit.js';
+import { waitForSubmission } from '../../src/cli/commands/submit.js';
 import { resolveConfig } from '../../src/config.js';
 import { RedisServer, skipWithoutRedis } from '../fixtures/redis-server.js';
 import { pageKeys, readJsonl, startFaultyCluster, tempDir, type FaultyCluster } from './helpers.js';
@@ -49,7 +49,7 @@ describe('submit --wait follows the stored pages', { skip, timeout: 180_000 }, (
     await client.submitDocument('lines', { name: 'short.pdf', bytes: await taggedPdf('lines-short', 2) }, options);
     const jsonl = path.join(tempDir('follow-out'), 'pages.jsonl');
     const out = capture(false);
-    const code = await waitForBatch(client, 'lines', { jsonl }, { stream: out.stream, lineEveryMs: 0 });
+    const code = await waitForSubmission(client, 'lines', { jsonl }, { stream: out.stream, lineEveryMs: 0 });
     const text = out.text();
     assert.equal(code, 0, text);
 
@@ -81,7 +81,7 @@ describe('submit --wait follows the stored pages', { skip, timeout: 180_000 }, (
     await client.createSubmission('bar');
     await client.submitDocument('bar', { name: 'bar.pdf', bytes: await taggedPdf('bar', 5) }, options);
     const out = capture(true);
-    assert.equal(await waitForBatch(client, 'bar', {}, { stream: out.stream }), 0, out.text());
+    assert.equal(await waitForSubmission(client, 'bar', {}, { stream: out.stream }), 0, out.text());
     const text = out.text();
     const named = new Set([...text.matchAll(/bar\.pdf p\.(\d)/g)].map((m) => m[1]));
     assert.ok(named.size >= 3, `the bar named at least 3 of the 5 pages as they were stored:\n${JSON.stringify(text)}`);

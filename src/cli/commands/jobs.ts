@@ -11,8 +11,8 @@ import { checkSubmissionId, submissionJson, type JobClient, type SubmissionStatu
 import { FORMAT_FLAG_HELP } from '../export-files.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
 import { CLUSTER_OPTIONS, openClient, REMOVED_CLUSTER_OPTIONS } from '../job-flags.js';
-import { checkOutputTarget, BatchOutput, type OutputTarget } from '../batch-output.js';
-import { waitForBatch } from './submit.js';
+import { checkOutputTarget, SubmissionOutput, type OutputTarget } from '../submission-output.js';
+import { waitForSubmission } from './submit.js';
 
 const JOBS_OPTIONS: readonly OptionName[] = CLUSTER_OPTIONS;
 
@@ -74,8 +74,8 @@ export function registerJobsCommand(program: Command): void {
   ).action((submissionId: string, flags: OutputTarget & Record<string, unknown>) => withClient(flags, async (client) => {
     checkOutputTarget(flags);
     if (!flags.out && !flags.jsonl) throw InvalidParamError('--out', 'give --out DIR or --jsonl FILE');
-    if (flags.wait) return waitForBatch(client, checkSubmissionId(submissionId), flags);
-    const output = new BatchOutput(client, flags);
+    if (flags.wait) return waitForSubmission(client, checkSubmissionId(submissionId), flags);
+    const output = new SubmissionOutput(client, flags);
     await output.prepare();
     const written = await output.writeFinished(await mustStatus(client, submissionId));
     process.stderr.write(`${written.length} document(s) written\n`);

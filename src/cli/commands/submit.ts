@@ -15,9 +15,9 @@ import { FORMAT_FLAG_HELP } from '../export-files.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
 import { expandInputs } from '../input-files.js';
 import { addParamOptions, CLUSTER_OPTIONS, documentOptions, openClient, REMOVED_CLUSTER_OPTIONS } from '../job-flags.js';
-import { BatchFollower } from '../batch-follow.js';
-import { checkOutputTarget, BatchOutput, type OutputTarget } from '../batch-output.js';
-import { createBatchProgress, type BatchProgressOptions } from '../batch-progress.js';
+import { SubmissionFollower } from '../submission-follow.js';
+import { checkOutputTarget, SubmissionOutput, type OutputTarget } from '../submission-output.js';
+import { createSubmissionProgress, type SubmissionProgressOptions } from '../submission-progress.js';
 
 const SUBMIT_OPTIONS: readonly OptionName[] = [...CLUSTER_OPTIONS, 'pdfDpi', 'maxPdfPages', 'threshold'];
 /** How often the submitter reads the pages stored since it last looked, ms. */
@@ -79,18 +79,18 @@ async function runSubmit(client: JobClient, inputs: string[], flags: SubmitFlags
     process.stdout.write(`${submissionId}\n`);
     return 0;
   }
-  return waitForBatch(client, submissionId, flags);
+  return waitForSubmission(client, submissionId, flags);
 }
 
 /**
  * Follows the submission to its end, page by page as the workers store them, writing results as
  * documents finish. Exit code 1 if any failed.
  */
-export async function waitForBatch(client: JobClient, submissionId: string, target: OutputTarget, options: BatchProgressOptions = {}): Promise<number> {
-  const output = new BatchOutput(client, target);
+export async function waitForSubmission(client: JobClient, submissionId: string, target: OutputTarget, options: SubmissionProgressOptions = {}): Promise<number> {
+  const output = new SubmissionOutput(client, target);
   await output.prepare();
-  const follower = new BatchFollower(client, submissionId);
-  const progress = createBatchProgress(options);
+  const follower = new SubmissionFollower(client, submissionId);
+  const progress = createSubmissionProgress(options);
   const stream = options.stream ?? process.stderr;
   try {
     for (let look = 0; ; look++) {

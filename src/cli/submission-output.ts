@@ -26,7 +26,7 @@ export function checkOutputTarget(target: OutputTarget): void {
   if (target.format !== undefined && !target.out) throw InvalidParamError('--format', 'needs --out DIR');
 }
 
-export class BatchOutput {
+export class SubmissionOutput {
   readonly #client: JobClient;
   readonly #target: OutputTarget;
   readonly #written = new Set<string>();

@@ -13,7 +13,7 @@ export interface FollowedPage {
   readonly page: number;
 }
 
-export interface BatchCounts {
+export interface SubmissionCounts {
   /** Pages stored so far: those followed, or a finished document's own count where higher (pages written by an earlier run). */
   readonly pagesDone: number;
   /** Pages known: the total grows as workers open the documents. */
@@ -24,19 +24,19 @@ export interface BatchCounts {
   readonly running: ReadonlyArray<{ readonly name: string; readonly done: number; readonly total: number }>;
 }
 
-export interface BatchLook {
+export interface SubmissionLook {
   /** The submission as last read (this look, or an earlier one). */
   readonly status: SubmissionStatus;
   /** Pages stored since the last look, in the order stored, document by document. */
   readonly pages: readonly FollowedPage[];
   /** Documents finished since the last look, every page of theirs followed. */
   readonly finished: readonly DocumentRecord[];
-  readonly counts: BatchCounts;
+  readonly counts: SubmissionCounts;
   /** The submission ended and every document was followed to its end. */
   readonly ended: boolean;
 }
 
-export class BatchFollower {
+export class SubmissionFollower {
   readonly #client: JobClient;
   readonly #submissionId: string;
   /** Pages followed per document (how far into its stored-page list). */
@@ -50,7 +50,7 @@ export class BatchFollower {
   }
 
   /** Reads the pages stored since the last look; the submission's record too with `readStatus` (always on the first look). */
-  async look(readStatus: boolean): Promise<BatchLook> {
+  async look(readStatus: boolean): Promise<SubmissionLook> {
     if (readStatus || !this.#status) {
       const status = await this.#client.status(this.#submissionId);
       if (!status) throw new Error(`batch ${this.#submissionId} is gone (expired?)`);
@@ -80,7 +80,7 @@ export class BatchFollower {
     return { status, pages, finished, counts: this.#counts(status), ended };
   }
 
-  #counts(status: SubmissionStatus): BatchCounts {
+  #counts(status: SubmissionStatus): SubmissionCounts {
     let pagesDone = 0;
     const running: Array<{ name: string; done: number; total: number }> = [];
     for (const doc of status.documents) {
