@@ -1,7 +1,7 @@
 /**
  * Exactly-once results on a real Redis: a page written twice (a re-delivered job) is stored once
- * and counted once; documents are created once per (submission, name) and finish once; a Redis cache
- * is shared by every client of the server.
+ * and counted once; documents are created once per (submission, name) and finish once; stored
+ * names stay those of earlier versions; a Redis cache is shared by every client of the server.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -45,6 +45,20 @@ describe('result and document stores', { skip, timeout: 60_000 }, () => {
     assert.equal(await documents.finish(doc, 'failed'), false);
     assert.equal((await documents.getSubmission('b1'))!.docsCompleted, 1);
     assert.deepEqual(await documents.documentIds('b1'), [docId]);
+  });
+
+  it('keeps the stored names of earlier versions: a submission is a `batch` in Redis', async () => {
+    const { documents, redis: r } = cluster;
+    await documents.createSubmission('b3');
+    const docId = documentId('b3', 'a.png');
+    await documents.addDocument({ docId, submissionId: 'b3', name: 'a.png', bytes: Buffer.from('x'), options });
+    // Spelled out, not built with dataKeys: records written before the rename must still be found.
+    assert.equal(await r.hget('doclayout-data:stores:batch:b3', 'docsTotal'), '1');
+    assert.deepEqual(await r.lrange('doclayout-data:stores:batch:b3:docs', 0, -1), [docId]);
+    assert.ok((await r.zscore('doclayout-data:stores:batches', 'b3')) !== null);
+    assert.equal(await r.hget(`doclayout-data:stores:doc:${docId}`, 'batchId'), 'b3');
+    assert.equal(await r.hget(`doclayout-data:stores:doc:${docId}`, 'submissionId'), null);
+    assert.equal((await documents.getDocument(docId))!.submissionId, 'b3');
   });
 
   it('keeps document bytes for the TTL only', async () => {
