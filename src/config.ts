@@ -81,7 +81,7 @@ export const optionSpecs = {
   tenantHeader: { kind: 'string', default: undefined, env: 'DOCLAYOUT_TENANT_HEADER', flag: '--tenant-header <name>', pattern: { re: /^[A-Za-z0-9-]{1,64}$/, expected: 'an HTTP header name' }, description: 'Without API keys: the header a trusted proxy sets to name the tenant (only behind such a proxy: clients could set it too)' },
   tenantMaxPages: { kind: 'int', default: 0, env: 'DOCLAYOUT_TENANT_MAX_PAGES', flag: '--tenant-max-pages <n>', unit: 'pages', min: 0, description: 'Pages one tenant may have accepted and unanswered (queued or running) on sync routes; more gets 429 (0 = no limit)' },
   tenantMaxQueued: { kind: 'int', default: 0, env: 'DOCLAYOUT_TENANT_MAX_QUEUED', flag: '--tenant-max-queued <n>', unit: 'pages', min: 0, description: 'Pages one tenant may have waiting for a device on sync routes; more gets 429 (0 = no limit)' },
-  // --- batch jobs on a cluster (src/jobs, issue #9) ---
+  // --- jobs on a cluster (src/jobs, issue #9) ---
   redis: { kind: 'string', default: undefined, env: 'DOCLAYOUT_REDIS', flag: '--redis <url>', description: 'redis://HOST:PORT[/DB] of the job queue (serve: /v1/jobs survive restarts; without it they run in process)' },
   queue: { kind: 'string', default: 'doclayout', env: 'DOCLAYOUT_QUEUE', flag: '--queue <name>', description: 'Cluster queue name: workers and submitters of one cluster share it' },
   cache: { kind: 'string', default: undefined, env: 'DOCLAYOUT_CACHE', flag: '--cache <spec>', description: 'Page-result cache for jobs: off | memory[:SIZE] | store[:SIZE] | redis (default: redis with --redis, else store:256MiB, a table in the data directory\'s database, kept across restarts)' },

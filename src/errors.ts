@@ -93,7 +93,7 @@ export const WorkerCrashError = define('LAYOUT_ERR_WORKER_CRASHED', 500, 'Worker
 export const TenantLimitError = define('LAYOUT_ERR_TENANT_LIMIT', 429, 'Tenant %s is at its %s limit (%s pages); retry later');
 export const RetriesExhaustedError = define('LAYOUT_ERR_RETRIES_EXHAUSTED', 500, 'Task %s failed on %s workers in a row; last error: %s');
 
-// --- jobs (queued batches, issue #9) ------------------------------------------------------------
+// --- jobs (embedded jobs, cluster submissions, issue #9) ----------------------------------------
 export const JobNotFoundError = define('LAYOUT_ERR_JOB_NOT_FOUND', 404, 'No job or batch %s (unknown, or expired after its time to live)');
 export const DocumentExpiredError = define('LAYOUT_ERR_DOCUMENT_EXPIRED', 410, 'The bytes of document %s are gone from the store (expired or fetched)');
 export const JobCanceledError = define('LAYOUT_ERR_JOB_CANCELED', 409, 'Job %s was canceled');

@@ -35,7 +35,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PDFDocument } from 'pdf-lib';
 import { resolveConfig } from '../../src/config.js';
 import { analyzeDocument, poolAnalyzer } from '../../src/document/index.js';
-import { Cluster, JobClient, jobSettings, listWorkers, newBatchId, type WorkerInfo } from '../../src/jobs/index.js';
+import { Cluster, JobClient, jobSettings, listWorkers, newSubmissionId, type WorkerInfo } from '../../src/jobs/index.js';
 import { createPool } from '../../src/pool/index.js';
 import { RedisServer } from '../../test/fixtures/redis-server.js';
 import { intOption, quick, stringOption } from '../common/options.js';
@@ -106,7 +106,7 @@ async function startWorker(redisUrl: string, queue: string, workerThreads: numbe
   return child;
 }
 
-/** How often the bench reads the batch's progress, ms: often enough to time a 20 s run to 0.1 %, rarely enough to cost nothing. */
+/** How often the bench reads the submission's progress, ms: often enough to time a 20 s run to 0.1 %, rarely enough to cost nothing. */
 const POLL_MS = 50;
 /** Submitting time per page, per configuration (ms), over the timed rounds. */
 const submitMs: Record<string, number[]> = {};
@@ -133,21 +133,21 @@ const counts: Record<string, Counts[]> = {};
 
 /** Submits the workload into the paused queue, then times the worker(s) draining it: pages/s through Redis. */
 async function measureCluster(client: JobClient, work: Workload, label: string, workerCount: number): Promise<number> {
-  const batchId = newBatchId('bench');
+  const submissionId = newSubmissionId('bench');
   const options = { params: {}, pdfDpi: PDF_DPI, maxPdfPages: 0 };
   const { docsQueue } = client.cluster;
   const before = await countsAfter(client, Date.now(), workerCount);
   await docsQueue.pause();
   const submitStarted = performance.now();
-  await client.createBatch(batchId);
-  for (const doc of work.documents) await client.submitDocument(batchId, doc, options);
+  await client.createSubmission(submissionId);
+  for (const doc of work.documents) await client.submitDocument(submissionId, doc, options);
   (submitMs[label] ??= []).push((performance.now() - submitStarted) / work.pageCount);
   const started = performance.now();
   await docsQueue.resume();
   for (;;) {
-    const batch = await client.cluster.documents.getBatch(batchId);
-    if (batch && batch.docsCompleted + batch.docsFailed === work.documents.length) {
-      if (batch.docsFailed > 0) throw new Error(`${batch.docsFailed} documents failed`);
+    const submission = await client.cluster.documents.getSubmission(submissionId);
+    if (submission && submission.docsCompleted + submission.docsFailed === work.documents.length) {
+      if (submission.docsFailed > 0) throw new Error(`${submission.docsFailed} documents failed`);
       break;
     }
     await sleep(POLL_MS);

@@ -1,6 +1,6 @@
 /**
  * Where and how a document's results are written — shared by `analyze` and by `submit --wait` /
- * `jobs results`, so a batch run on a cluster leaves exactly the files a local run would:
+ * `jobs results`, so a submission run on a cluster leaves exactly the files a local run would:
  * `<out>/<folders>/<stem>.json` (a page result for an image, `{ model, input, pages[] }` for a PDF,
  * where a page that failed alone is `{ page, error }` in its place — the body /v1/layout answers,
  * from export/json-body.ts), or one JSON line per analysed page.

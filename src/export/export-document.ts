@@ -37,7 +37,7 @@ export function exportDocument(format: 'page' | 'alto' | 'coco', doc: ExportDocu
 }
 
 /**
- * Several documents (a batch request) as one download: COCO as one dataset; PAGE and ALTO as a
+ * Several documents (a multi-file request) as one download: COCO as one dataset; PAGE and ALTO as a
  * zip with each document's file(s) — a multi-page PDF's PAGE files in a folder of its own.
  */
 export function exportDocuments(format: 'page' | 'alto' | 'coco', docs: readonly ExportDocument[], options: ExportOptions = {}): ExportFile {

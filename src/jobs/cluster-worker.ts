@@ -154,7 +154,7 @@ export class ClusterWorker extends EventEmitter {
       if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) this.#counters.failedPages += 1;
     });
     // A document job out of attempts (its split or its finalising kept failing): the document
-    // ends failed with the last error, so its batch counts it and `submit --wait` returns.
+    // ends failed with the last error, so its submission counts it and `submit --wait` returns.
     this.#docWorker.on('failed', (job, err) => {
       if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
       void this.#documents.outOfAttempts(job, err).catch((e: unknown) => this.emit('error', toLayoutError(e)));

@@ -86,7 +86,7 @@ export class DocumentJobs {
     // The trace context goes on to each page with BullMQ's telemetry (in the job's options).
     await pagesQueue.addBulk(pending.map((page) => ({
       name: 'page',
-      data: { batchId: doc.batchId, docId: doc.docId, page },
+      data: { batchId: doc.submissionId, docId: doc.docId, page }, // job data: batchId (names.ts)
       opts: cluster.pageJobOptions(pageJobId(doc.docId, page), parent),
     })));
     return false;

@@ -1,8 +1,8 @@
 /**
- * Batches and documents in Redis. A document's bytes are stored once, under a time to live (or
+ * Submissions and documents in Redis. A document's bytes are stored once, under a time to live (or
  * only referenced by path when the workers share a filesystem); its record says where it stands.
- * Creating a document is idempotent: the same (batch, input name) submitted again finds the
- * record made the first time, which is how a re-run submitter resumes a batch.
+ * Creating a document is idempotent: the same (submission, input name) submitted again finds the
+ * record made the first time, which is how a re-run submitter resumes a submission.
  */
 import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
@@ -12,14 +12,14 @@ import { DocumentExpiredError } from '../errors.js';
 import { currentCarrier } from '../tracing/index.js';
 import { dataKeys, type DataKeys } from './names.js';
 import { z } from 'zod';
-import { documentHashSchema, documentOptionsSchema, fromRedis, jobErrorSchema, type BatchRecord, type DocumentOptions, type DocumentRecord, type DocumentState, type JobErrorInfo } from './types.js';
+import { documentHashSchema, documentOptionsSchema, fromRedis, jobErrorSchema, type DocumentOptions, type DocumentRecord, type DocumentState, type JobErrorInfo, type SubmissionRecord } from './types.js';
 
 /** Document bytes a worker keeps in memory, so the pages of one PDF fetch it once, bytes. */
 const BYTES_CACHE_BYTES = 256 * 1024 * 1024;
 
 export interface NewDocument {
   readonly docId: string;
-  readonly batchId: string;
+  readonly submissionId: string;
   readonly name: string;
   readonly options: DocumentOptions;
   /** The bytes to store in Redis, or… */
@@ -28,7 +28,7 @@ export interface NewDocument {
   readonly path?: string;
 }
 
-/** Claims the record (HSETNX) and, only if it is new, fills it and counts it in its batch. */
+/** Claims the record (HSETNX) and, only if it is new, fills it and counts it in its submission. */
 const CREATE_DOCUMENT = `
 if redis.call('HSETNX', KEYS[1], 'name', ARGV[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], unpack(cjson.decode(ARGV[2])))
@@ -47,7 +47,7 @@ redis.call('HINCRBY', KEYS[2], 'pagesTotal', ARGV[4])
 return 1`;
 
 /**
- * Moves a document to a finished state once; the batch counts it once. A document with a
+ * Moves a document to a finished state once; the submission counts it once. A document with a
  * callbackUrl gets its outbox entry (redis-outbox.ts) in the same script: the callback is due as
  * the state changes, and lives as long as the document's record.
  */
@@ -83,7 +83,7 @@ export function parseDocument(docId: string, hash: Record<string, string>): Docu
   const h = fromRedis(documentHashSchema, hash, `document ${docId}`);
   return {
     docId,
-    batchId: h.batchId,
+    submissionId: h.batchId, // stored as batchId (names.ts)
     name: h.name,
     state: h.state,
     size: int(h.size),
@@ -121,14 +121,14 @@ export class DocumentStore {
     return this.#ttlSeconds;
   }
 
-  /** Creates the batch record if new (same id again = resume) and lists it for `jobs list`. */
-  async createBatch(batchId: string): Promise<void> {
+  /** Creates the submission's record if new (same id again = resume) and lists it for `jobs list`. */
+  async createSubmission(submissionId: string): Promise<void> {
     const now = Date.now();
     await this.#redis
       .multi()
-      .hsetnx(this.keys.batch(batchId), 'createdAt', String(now))
-      .expire(this.keys.batch(batchId), this.#ttlSeconds)
-      .zadd(this.keys.batches, 'NX', now, batchId)
+      .hsetnx(this.keys.submission(submissionId), 'createdAt', String(now))
+      .expire(this.keys.submission(submissionId), this.#ttlSeconds)
+      .zadd(this.keys.submissions, 'NX', now, submissionId)
       .exec();
   }
 
@@ -148,7 +148,7 @@ export class DocumentStore {
       size = bytes.byteLength;
     }
     const fields = [
-      'batchId', doc.batchId,
+      'batchId', doc.submissionId, // stored as batchId (names.ts)
       'state', 'queued',
       'size', String(size),
       'sha256', sha256,
@@ -160,7 +160,7 @@ export class DocumentStore {
       'createdAt', String(Date.now()),
     ];
     const created = await this.#redis.eval(
-      CREATE_DOCUMENT, 3, docKey, this.keys.batchDocs(doc.batchId), this.keys.batch(doc.batchId),
+      CREATE_DOCUMENT, 3, docKey, this.keys.submissionDocs(doc.submissionId), this.keys.submission(doc.submissionId),
       doc.name, JSON.stringify(fields), String(this.#ttlSeconds), doc.docId,
     );
     return created === 1;
@@ -204,17 +204,17 @@ export class DocumentStore {
     return bytes;
   }
 
-  /** Records which pages the document has (once) and adds them to the batch's total. */
+  /** Records which pages the document has (once) and adds them to the submission's total. */
   async setPages(doc: DocumentRecord, pages: readonly number[], pageCount: number, pdf: boolean): Promise<void> {
-    await this.#redis.eval(SET_PAGES, 2, this.keys.doc(doc.docId), this.keys.batch(doc.batchId), JSON.stringify(pages), String(pageCount), pdf ? '1' : '0', String(pages.length));
+    await this.#redis.eval(SET_PAGES, 2, this.keys.doc(doc.docId), this.keys.submission(doc.submissionId), JSON.stringify(pages), String(pageCount), pdf ? '1' : '0', String(pages.length));
   }
 
   /** Moves the document to a finished state (with its callback's outbox entry); true for the call that did it. */
-  async finish(doc: Pick<DocumentRecord, 'docId' | 'batchId'>, state: Exclude<DocumentState, 'queued' | 'running'>, error?: JobErrorInfo): Promise<boolean> {
+  async finish(doc: Pick<DocumentRecord, 'docId' | 'submissionId'>, state: Exclude<DocumentState, 'queued' | 'running'>, error?: JobErrorInfo): Promise<boolean> {
     // The trace this end happens in (a document job's, when traced): its callback's spans join it.
     const trace = currentCarrier();
     const done = await this.#redis.eval(
-      FINISH_DOCUMENT, 4, this.keys.doc(doc.docId), this.keys.batch(doc.batchId), this.keys.callbacks, this.keys.callback(doc.docId),
+      FINISH_DOCUMENT, 4, this.keys.doc(doc.docId), this.keys.submission(doc.submissionId), this.keys.callbacks, this.keys.callback(doc.docId),
       state, String(Date.now()), error ? JSON.stringify(error) : '', doc.docId, String(this.#ttlSeconds),
       trace ? JSON.stringify(trace) : '',
     );
@@ -232,15 +232,15 @@ export class DocumentStore {
       .exec();
   }
 
-  async documentIds(batchId: string): Promise<string[]> {
-    return this.#redis.lrange(this.keys.batchDocs(batchId), 0, -1);
+  async documentIds(submissionId: string): Promise<string[]> {
+    return this.#redis.lrange(this.keys.submissionDocs(submissionId), 0, -1);
   }
 
-  async getBatch(batchId: string): Promise<BatchRecord | undefined> {
-    const h = await this.#redis.hgetall(this.keys.batch(batchId));
+  async getSubmission(submissionId: string): Promise<SubmissionRecord | undefined> {
+    const h = await this.#redis.hgetall(this.keys.submission(submissionId));
     if (!h.createdAt) return undefined;
     return {
-      batchId,
+      submissionId,
       createdAt: int(h.createdAt),
       canceled: h.canceled === '1',
       docsTotal: int(h.docsTotal),
@@ -252,20 +252,20 @@ export class DocumentStore {
     };
   }
 
-  async isCanceled(batchId: string): Promise<boolean> {
-    return (await this.#redis.hget(this.keys.batch(batchId), 'canceled')) === '1';
+  async isCanceled(submissionId: string): Promise<boolean> {
+    return (await this.#redis.hget(this.keys.submission(submissionId), 'canceled')) === '1';
   }
 
-  async markCanceled(batchId: string): Promise<void> {
-    await this.#redis.hset(this.keys.batch(batchId), 'canceled', '1');
+  async markCanceled(submissionId: string): Promise<void> {
+    await this.#redis.hset(this.keys.submission(submissionId), 'canceled', '1');
   }
 
-  /** Batch ids, newest first; ids whose records expired are dropped from the index. */
-  async listBatches(limit = 50): Promise<string[]> {
-    const ids = await this.#redis.zrevrange(this.keys.batches, 0, limit - 1);
-    const alive = await Promise.all(ids.map((id) => this.#redis.exists(this.keys.batch(id))));
+  /** Submission ids, newest first; ids whose records expired are dropped from the index. */
+  async listSubmissions(limit = 50): Promise<string[]> {
+    const ids = await this.#redis.zrevrange(this.keys.submissions, 0, limit - 1);
+    const alive = await Promise.all(ids.map((id) => this.#redis.exists(this.keys.submission(id))));
     const gone = ids.filter((_, i) => alive[i] === 0);
-    if (gone.length > 0) await this.#redis.zrem(this.keys.batches, ...gone);
+    if (gone.length > 0) await this.#redis.zrem(this.keys.submissions, ...gone);
     return ids.filter((_, i) => alive[i] === 1);
   }
 }

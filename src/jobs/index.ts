@@ -1,15 +1,16 @@
 /**
- * Batch jobs on a cluster (issue #9): documents and results in Redis, BullMQ queues of document
+ * Jobs on a cluster (issue #9): documents and results in Redis, BullMQ queues of document
  * and page jobs, workers that run pages on their device pool, and the client that submits and
- * reads batches. The server's /v1/jobs and the CLI's worker/submit/jobs commands import this door.
+ * reads submissions (a cluster's sets of documents; `batch` in Redis and on the wire: names.ts).
+ * The server's /v1/jobs and the CLI's worker/submit/jobs commands import this door.
  */
 export { Cluster, jobSettings, type JobSettings } from './cluster.js';
 export { ClusterWorker, type ClusterWorkerOptions, type WorkerCounters } from './cluster-worker.js';
-export { JobClient, batchState, type QueueCounts, type SubmittedDocument } from './job-client.js';
+export { JobClient, submissionState, type QueueCounts, type SubmittedDocument } from './job-client.js';
 export { notifyCallback, callbackSettings, CALLBACK_DEFAULTS, type CallbackAttempt, type CallbackOptions, type CallbackOutcome } from './callback.js';
 export { CallbackGuard } from './callback-guard.js';
 export { listWorkers, HEARTBEAT_MS, type WorkerInfo } from './worker-registry.js';
-export { BULL_PREFIX, checkBatchId, newBatchId, documentId, pageJobId, queueNames, DEFAULT_QUEUE } from './names.js';
+export { BULL_PREFIX, checkSubmissionId, newSubmissionId, documentId, documentJson, submissionJson, pageJobId, queueNames, DEFAULT_QUEUE } from './names.js';
 export { createRedis, redisOptions } from './connection.js';
 export { openDocumentKey, pageCacheKey, planPages, runPage, type DocumentBytes, type PagePlan, type PageRunnerContext } from './page-runner.js';
 export { OpenDocuments, OPEN_DOCUMENTS_IDLE_MS, OPEN_DOCUMENTS_MAX, OPEN_DOCUMENTS_MAX_BYTES, type OpenDocumentsOptions } from './open-documents.js';

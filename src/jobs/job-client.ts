@@ -1,16 +1,16 @@
 /**
- * The submitting and reading side of a cluster: add documents to a batch, read a batch's state
- * and results, cancel it, list batches, count the queues. Used by `doclayout submit` / `jobs`,
+ * The submitting and reading side of a cluster: add documents to a submission, read a
+ * submission's state and results, cancel it, list submissions, count the queues. Used by `doclayout submit` / `jobs`,
  * and by the HTTP server's /v1/jobs when it has Redis.
  */
-import { FINISHED_STATES, type BatchRecord, type BatchState, type BatchStatus, type DocumentOptions, type DocumentRecord, type PageOutcome } from './types.js';
+import { FINISHED_STATES, type DocumentOptions, type DocumentRecord, type PageOutcome, type SubmissionRecord, type SubmissionState, type SubmissionStatus } from './types.js';
 import type { Cluster } from './cluster.js';
 import { Lifecycle } from './lifecycle/index.js';
-import { checkBatchId, documentId } from './names.js';
+import { checkSubmissionId, documentId } from './names.js';
 
 export interface SubmittedDocument {
   readonly docId: string;
-  /** False when the batch already had it (a resumed submission): nothing was stored again. */
+  /** False when the submission already had it (a resumed submission): nothing was stored again. */
   readonly created: boolean;
 }
 
@@ -23,8 +23,8 @@ export interface QueueCounts {
   readonly waitingChildren: number;
 }
 
-export function batchState(batch: BatchRecord, documents: readonly DocumentRecord[]): BatchState {
-  if (batch.canceled) return 'canceled';
+export function submissionState(submission: SubmissionRecord, documents: readonly DocumentRecord[]): SubmissionState {
+  if (submission.canceled) return 'canceled';
   const finished = documents.filter((d) => FINISHED_STATES.includes(d.state));
   if (documents.length > 0 && finished.length === documents.length) {
     return documents.some((d) => d.state === 'failed') ? 'failed' : documents.every((d) => d.state === 'canceled') ? 'canceled' : 'completed';
@@ -42,17 +42,17 @@ export class JobClient {
     this.#lifecycle = new Lifecycle(cluster.records);
   }
 
-  async createBatch(batchId: string): Promise<void> {
-    await this.cluster.documents.createBatch(checkBatchId(batchId));
+  async createSubmission(submissionId: string): Promise<void> {
+    await this.cluster.documents.createSubmission(checkSubmissionId(submissionId));
   }
 
   /**
-   * Stores one document of the batch (bytes, or a shared path) and queues its document job.
+   * Stores one document of the submission (bytes, or a shared path) and queues its document job.
    * Idempotent: the job id is the document id, so a resumed submitter adds nothing twice.
    */
-  async submitDocument(batchId: string, input: { name: string; bytes?: Uint8Array; path?: string }, options: DocumentOptions): Promise<SubmittedDocument> {
-    const docId = documentId(batchId, input.name);
-    const created = await this.cluster.documents.addDocument({ docId, batchId, name: input.name, options, ...(input.bytes ? { bytes: input.bytes } : { path: input.path! }) });
+  async submitDocument(submissionId: string, input: { name: string; bytes?: Uint8Array; path?: string }, options: DocumentOptions): Promise<SubmittedDocument> {
+    const docId = documentId(submissionId, input.name);
+    const created = await this.cluster.documents.addDocument({ docId, submissionId, name: input.name, options, ...(input.bytes ? { bytes: input.bytes } : { path: input.path! }) });
     if (!created) {
       const existing = await this.cluster.documents.getDocument(docId);
       if (existing && FINISHED_STATES.includes(existing.state)) return { docId, created };
@@ -62,18 +62,18 @@ export class JobClient {
     const existing = created ? undefined : await this.cluster.docsQueue.getJob(docId);
     if (existing && (await existing.isFailed())) await existing.retry();
     // When tracing is on, BullMQ's telemetry puts the active trace context in the job's options.
-    else await this.cluster.docsQueue.add('document', { batchId, docId }, this.cluster.docJobOptions(docId));
+    else await this.cluster.docsQueue.add('document', { batchId: submissionId, docId }, this.cluster.docJobOptions(docId)); // job data: batchId (names.ts)
     return { docId, created };
   }
 
-  async status(batchId: string): Promise<BatchStatus | undefined> {
-    // Documents first: the batch's counters only grow, so once every document read is finished,
+  async status(submissionId: string): Promise<SubmissionStatus | undefined> {
+    // Documents first: the submission's counters only grow, so once every document read is finished,
     // the counters read after them count all of them (read the other way round, the last document
     // could finish in between and be missing from docsCompleted).
-    const documents = await this.cluster.documents.getDocuments(await this.cluster.documents.documentIds(batchId));
-    const batch = await this.cluster.documents.getBatch(batchId);
-    if (!batch) return undefined;
-    return { ...batch, state: batchState(batch, documents), documents };
+    const documents = await this.cluster.documents.getDocuments(await this.cluster.documents.documentIds(submissionId));
+    const submission = await this.cluster.documents.getSubmission(submissionId);
+    if (!submission) return undefined;
+    return { ...submission, state: submissionState(submission, documents), documents };
   }
 
   outcomes(docId: string): Promise<PageOutcome[]> {
@@ -90,27 +90,27 @@ export class JobClient {
   }
 
   /**
-   * Cancels every unfinished document of the batch and removes its waiting jobs. Jobs a worker
+   * Cancels every unfinished document of the submission and removes its waiting jobs. Jobs a worker
    * holds right now finish on their own and find their document canceled.
    */
-  async cancel(batchId: string): Promise<BatchStatus | undefined> {
+  async cancel(submissionId: string): Promise<SubmissionStatus | undefined> {
     const { documents, docsQueue } = this.cluster;
-    if (!(await documents.getBatch(batchId))) return undefined;
-    await documents.markCanceled(batchId);
-    const docs = await documents.getDocuments(await documents.documentIds(batchId));
+    if (!(await documents.getSubmission(submissionId))) return undefined;
+    await documents.markCanceled(submissionId);
+    const docs = await documents.getDocuments(await documents.documentIds(submissionId));
     for (const doc of docs) {
       if (FINISHED_STATES.includes(doc.state)) continue;
       await this.#lifecycle.cancel(doc.docId);
       // A locked job (in a worker's hands) cannot be removed; it ends by itself.
       await docsQueue.remove(doc.docId, { removeChildren: true }).catch(() => 0);
     }
-    return this.status(batchId);
+    return this.status(submissionId);
   }
 
-  async listBatches(limit?: number): Promise<BatchRecord[]> {
-    const ids = await this.cluster.documents.listBatches(limit);
-    const batches = await Promise.all(ids.map((id) => this.cluster.documents.getBatch(id)));
-    return batches.filter((b): b is BatchRecord => b !== undefined);
+  async listSubmissions(limit?: number): Promise<SubmissionRecord[]> {
+    const ids = await this.cluster.documents.listSubmissions(limit);
+    const submissions = await Promise.all(ids.map((id) => this.cluster.documents.getSubmission(id)));
+    return submissions.filter((s): s is SubmissionRecord => s !== undefined);
   }
 
   async queueCounts(): Promise<{ documents: QueueCounts; pages: QueueCounts; stalled: number }> {

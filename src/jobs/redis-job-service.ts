@@ -1,5 +1,5 @@
 /**
- * /v1/jobs on a cluster: a job is a batch of one document, stored in Redis and run by the
+ * /v1/jobs on a cluster: a job is a submission of one document, stored in Redis and run by the
  * cluster's workers. Nothing lives in the server, so a restarted server (or any other instance)
  * answers for every job.
  */
@@ -8,9 +8,9 @@ import type { Cluster } from './cluster.js';
 import { JobClient } from './job-client.js';
 import type { JobMetrics, JobProgress, JobService, JobView } from './job-service.js';
 import { jobView } from './lifecycle/index.js';
-import { newBatchId } from './names.js';
-import { batchJobRecord } from './redis-records.js';
-import { FINISHED_STATES, type BatchStatus, type DocumentOptions } from './types.js';
+import { newSubmissionId } from './names.js';
+import { submissionJobRecord } from './redis-records.js';
+import { FINISHED_STATES, type DocumentOptions, type SubmissionStatus } from './types.js';
 import { listWorkers } from './worker-registry.js';
 
 /** Pages a follower reads per look. */
@@ -25,8 +25,8 @@ export class RedisJobService implements JobService {
   }
 
   async submit(file: UploadedFile, options: DocumentOptions): Promise<JobView> {
-    const id = newBatchId('job');
-    await this.#client.createBatch(id);
+    const id = newSubmissionId('job');
+    await this.#client.createSubmission(id);
     await this.#client.submitDocument(id, { name: file.name, bytes: file.bytes }, options);
     return (await this.get(id))!;
   }
@@ -51,11 +51,11 @@ export class RedisJobService implements JobService {
     return status ? this.#view(status) : undefined;
   }
 
-  async #view(status: BatchStatus, withPages = true): Promise<JobView> {
+  async #view(status: SubmissionStatus, withPages = true): Promise<JobView> {
     const doc = status.documents[0];
     const finished = doc !== undefined && FINISHED_STATES.includes(doc.state);
     const pages = withPages && finished && doc.state !== 'canceled' ? await this.#client.outcomes(doc.docId) : undefined;
-    return jobView(batchJobRecord(status), pages);
+    return jobView(submissionJobRecord(status), pages);
   }
 
   async metrics(): Promise<JobMetrics> {

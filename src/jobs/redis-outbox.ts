@@ -12,7 +12,7 @@ import type { TraceCarrier } from '../tracing/index.js';
 import { CALLBACK_DEFAULTS, type CallbackOptions } from './callback.js';
 import { CallbackOutbox, type OutboxEntry, type OutboxStore } from './callback-outbox.js';
 import type { Cluster } from './cluster.js';
-import type { DataKeys } from './names.js';
+import { documentJson, type DataKeys } from './names.js';
 
 /**
  * Takes up to ARGV[2] entries due at ARGV[1]: each one's due time moves to now + lease (ARGV[3])
@@ -94,14 +94,15 @@ export class RedisOutbox implements OutboxStore {
 }
 
 /**
- * The outbox in Redis, delivering `{ id: batch id, document: its record }` (a document gone with
- * its TTL drops its callback). A claimed entry is left to its worker for two attempts' time.
+ * The outbox in Redis, delivering `{ id: submission id, document: its record }` in the public
+ * JSON callbacks always had (documentJson: `batchId`); a document gone with its TTL drops its
+ * callback. A claimed entry is left to its worker for two attempts' time.
  */
 export function clusterOutbox(cluster: Cluster, callbacks: CallbackOptions = {}): CallbackOutbox {
   const leaseMs = 2 * (callbacks.timeoutMs ?? CALLBACK_DEFAULTS.timeoutMs) + 1_000;
   const body = async (docId: string): Promise<unknown> => {
     const document = await cluster.documents.getDocument(docId);
-    return document ? { id: document.batchId, document } : undefined;
+    return document ? { id: document.submissionId, document: documentJson(document) } : undefined;
   };
   return new CallbackOutbox(new RedisOutbox(cluster.redis, cluster.documents.keys, leaseMs), body, callbacks);
 }

@@ -1,17 +1,17 @@
 /**
  * The cluster's records as the job lifecycle sees them (lifecycle/): a document is a job, its
  * page outcomes are the result store's, and its final state is FINISH_DOCUMENT's (which writes
- * the callback's outbox entry with it). A document id names its batch, so the id is enough.
+ * the callback's outbox entry with it). A document id names its submission, so the id is enough.
  */
 import type { DocumentStore } from './document-store.js';
 import type { StoredPage } from './job-service.js';
 import type { FinalState, JobRecord, LifecycleStore } from './lifecycle/index.js';
-import { batchOfDocument } from './names.js';
+import { submissionOfDocument } from './names.js';
 import type { ResultStore } from './result-store.js';
-import type { BatchStatus, JobErrorInfo, PageOutcome } from './types.js';
+import type { JobErrorInfo, PageOutcome, SubmissionStatus } from './types.js';
 
-function ref(docId: string): { docId: string; batchId: string } {
-  return { docId, batchId: batchOfDocument(docId) };
+function ref(docId: string): { docId: string; submissionId: string } {
+  return { docId, submissionId: submissionOfDocument(docId) };
 }
 
 export class RedisJobRecords implements LifecycleStore {
@@ -36,11 +36,11 @@ export class RedisJobRecords implements LifecycleStore {
   }
 }
 
-/** A /v1/jobs job on the cluster (a batch of one document) as a job record; queued until its document is stored. */
-export function batchJobRecord(status: BatchStatus): JobRecord {
+/** A /v1/jobs job on the cluster (a submission of one document) as a job record; queued until its document is stored. */
+export function submissionJobRecord(status: SubmissionStatus): JobRecord {
   const doc = status.documents[0];
   return {
-    id: status.batchId,
+    id: status.submissionId,
     state: doc?.state ?? 'queued',
     name: doc?.name ?? '',
     options: doc?.options ?? {},

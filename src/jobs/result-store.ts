@@ -1,6 +1,6 @@
 /**
  * Page results in Redis, written idempotently: one hash field per (document, page), set only if
- * absent, and the batch's counters move only for the write that created it. Delivery is
+ * absent, and the submission's counters move only for the write that created it. Delivery is
  * at-least-once (a page whose worker died runs again elsewhere); this makes results exactly-once.
  */
 import type { Redis } from 'ioredis';
@@ -33,10 +33,10 @@ export class ResultStore {
   }
 
   /** Stores the page's outcome unless one is there; true for the write that stored it. */
-  async write(doc: Pick<DocumentRecord, 'docId' | 'batchId'>, outcome: PageOutcome): Promise<boolean> {
+  async write(doc: Pick<DocumentRecord, 'docId' | 'submissionId'>, outcome: PageOutcome): Promise<boolean> {
     const stored = await this.#redis.eval(
       WRITE_RESULT, 5,
-      this.#keys.results(doc.docId), this.#keys.doc(doc.docId), this.#keys.batch(doc.batchId), this.#keys.counters, this.#keys.resultOrder(doc.docId),
+      this.#keys.results(doc.docId), this.#keys.doc(doc.docId), this.#keys.submission(doc.submissionId), this.#keys.counters, this.#keys.resultOrder(doc.docId),
       String(outcome.page), JSON.stringify(outcome), outcome.ok ? '1' : '0', String(this.#ttlSeconds),
     );
     return stored === 1;

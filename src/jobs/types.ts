@@ -1,5 +1,5 @@
 /**
- * The records batch jobs share between submitters, workers and servers, and the zod schemas that
+ * The records cluster jobs share between submitters, workers and servers, and the zod schemas that
  * check them where they cross a process boundary (job data from BullMQ, records from Redis).
  */
 import { z } from 'zod';
@@ -47,7 +47,7 @@ export const pageOutcomeSchema = z.discriminatedUnion('ok', [
   z.object({ page: z.number().int().positive(), ok: z.literal(false), error: jobErrorSchema }),
 ]);
 
-/** A document's hash in Redis, field by field (Redis hands back strings). */
+/** A document's hash in Redis, field by field (Redis hands back strings); its submission's id is stored as `batchId` (names.ts). */
 export const documentHashSchema = z.looseObject({
   batchId: z.string(),
   name: z.string(),
@@ -85,7 +85,8 @@ export interface JobErrorInfo {
 
 export interface DocumentRecord {
   readonly docId: string;
-  readonly batchId: string;
+  /** The submission it belongs to (`batchId` in Redis and in public JSON: names.ts). */
+  readonly submissionId: string;
   /** Input name (relative path for the CLI, file name for HTTP): results and errors carry it. */
   readonly name: string;
   readonly state: DocumentState;
@@ -116,8 +117,9 @@ export type PageOutcome =
   | { readonly page: number; readonly ok: true; readonly result: PageResult & { device?: string } }
   | { readonly page: number; readonly ok: false; readonly error: JobErrorInfo };
 
-export interface BatchRecord {
-  readonly batchId: string;
+/** A cluster's set of submitted documents (`doclayout submit`'s batch id names it): its counters. */
+export interface SubmissionRecord {
+  readonly submissionId: string;
   readonly createdAt: number;
   readonly canceled: boolean;
   readonly docsTotal: number;
@@ -128,10 +130,10 @@ export interface BatchRecord {
   readonly pagesFailed: number;
 }
 
-export type BatchState = 'queued' | 'running' | 'completed' | 'failed' | 'canceled';
+export type SubmissionState = 'queued' | 'running' | 'completed' | 'failed' | 'canceled';
 
-export interface BatchStatus extends BatchRecord {
-  readonly state: BatchState;
+export interface SubmissionStatus extends SubmissionRecord {
+  readonly state: SubmissionState;
   readonly documents: readonly DocumentRecord[];
 }
 
@@ -141,6 +143,7 @@ export interface BatchStatus extends BatchRecord {
  */
 const traceFields = { traceparent: z.string().optional(), tracestate: z.string().optional() };
 
+/** Job data keep the submission's id as `batchId` (names.ts): a job queued by an earlier version still reads. */
 export const docJobSchema = z.object({ batchId: z.string(), docId: z.string(), ...traceFields });
 export type DocJobData = z.infer<typeof docJobSchema>;
 

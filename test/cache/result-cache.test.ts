@@ -76,7 +76,7 @@ describe('a cached page', () => {
     await engine.ready();
     const bytes = await sharp({ create: { width: 300, height: 400, channels: 3, background: '#fff' } }).png().toBuffer();
     const doc = {
-      docId: 'b.1', batchId: 'b', name: 'one.png', state: 'running', size: bytes.byteLength, sha256: sha256Hex(bytes), source: 'redis',
+      docId: 'b.1', submissionId: 'b', name: 'one.png', state: 'running', size: bytes.byteLength, sha256: sha256Hex(bytes), source: 'redis',
       options: { params: { threshold: 0.4 }, pdfDpi: 144, maxPdfPages: 0 }, pdf: false, pagesDone: 0, pagesFailed: 0, createdAt: 0,
     } satisfies DocumentRecord;
     const ctx = { engine, maxPixels: 100_000_000 };

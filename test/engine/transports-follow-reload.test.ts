@@ -87,10 +87,10 @@ describe('a cluster worker follows a reload', { skip: skipWithoutRedis(), timeou
     await redis?.destroy();
   });
 
-  const runBatch = async (batchId: string, bytes: Buffer): Promise<string> => {
-    await client.createBatch(batchId);
-    const { docId } = await client.submitDocument(batchId, { name: 'same.png', bytes }, { params: {}, pdfDpi: 144, maxPdfPages: 0 });
-    await waitFor(async () => (await client.status(batchId))?.state === 'completed', `batch ${batchId} completed`, 60_000);
+  const runSubmission = async (submissionId: string, bytes: Buffer): Promise<string> => {
+    await client.createSubmission(submissionId);
+    const { docId } = await client.submitDocument(submissionId, { name: 'same.png', bytes }, { params: {}, pdfDpi: 144, maxPdfPages: 0 });
+    await waitFor(async () => (await client.status(submissionId))?.state === 'completed', `submission ${submissionId} completed`, 60_000);
     const [outcome] = await client.outcomes(docId);
     assert.ok(outcome?.ok, JSON.stringify(outcome));
     return outcome.result.model;
@@ -98,12 +98,12 @@ describe('a cluster worker follows a reload', { skip: skipWithoutRedis(), timeou
 
   it('caches under the model that ran each page: after a reload the same document runs on the new model', async () => {
     const bytes = await whitePage(200, 260);
-    assert.equal(await runBatch('before', bytes), 'fixture-v3');
+    assert.equal(await runSubmission('before', bytes), 'fixture-v3');
     assert.equal(worker.counters().pagesRun, 1);
     await engine.reload(writeFixtureModel({ variant: 'v2' }));
-    assert.equal(await runBatch('after', bytes), 'fixture-v2');
+    assert.equal(await runSubmission('after', bytes), 'fixture-v2');
     assert.equal(worker.counters().pagesRun, 2, 'the page ran again rather than answering from the old model\'s cache entry');
-    assert.equal(await runBatch('again', bytes), 'fixture-v2');
+    assert.equal(await runSubmission('again', bytes), 'fixture-v2');
     assert.equal(worker.counters().cacheHits, 1, 'the new model\'s result is found under its own key');
   });
 });

@@ -27,7 +27,7 @@ const callbacks: CallbackOptions = { guard: new CallbackGuard('127.0.0.1/32'), b
 
 interface Hit {
   readonly key: string | undefined;
-  readonly body: { id: string; document: { docId: string; state: string } };
+  readonly body: { id: string; document: { docId: string; batchId?: string; submissionId?: string; state: string } };
   readonly at: number;
 }
 
@@ -106,10 +106,10 @@ describe('cluster callbacks through the outbox in Redis', { skip, timeout: 240_0
   }
 
   /** Submits one image with a callback to `url`; its document id. */
-  async function submit(queue: string, batchId: string, url: string): Promise<string> {
+  async function submit(queue: string, submissionId: string, url: string): Promise<string> {
     const client = new JobClient(clusterOn(queue));
-    await client.createBatch(batchId);
-    const { docId } = await client.submitDocument(batchId, { name: 'cb.png', bytes: page }, { params: {}, pdfDpi: config.pdfDpi, maxPdfPages: 0, callbackUrl: url });
+    await client.createSubmission(submissionId);
+    const { docId } = await client.submitDocument(submissionId, { name: 'cb.png', bytes: page }, { params: {}, pdfDpi: config.pdfDpi, maxPdfPages: 0, callbackUrl: url });
     return docId;
   }
 
@@ -128,6 +128,9 @@ describe('cluster callbacks through the outbox in Redis', { skip, timeout: 240_0
       const delivered = hook.hits[2]!.body;
       assert.equal(delivered.id, 'retry');
       assert.equal(delivered.document.docId, docId);
+      // The public body keeps the name it always had: `batchId`, never the code's `submissionId`.
+      assert.equal(delivered.document.batchId, 'retry');
+      assert.equal(delivered.document.submissionId, undefined);
       assert.equal(delivered.document.state, 'completed');
       await waitFor(async () => (await pending('cb-retry')) === 0, 'the entry removed once delivered', 10_000);
       await sleep(1_500);

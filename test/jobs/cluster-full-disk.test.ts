@@ -1,7 +1,7 @@
 /**
  * Issue 27, item 7: a full disk under a cluster worker's spool. A real `doclayout worker` process
- * spools PDFs to its TMPDIR, here a small tmpfs filled to the last byte before a batch of
- * multi-page PDFs is submitted. While no byte can be written, nothing fails: a split or a page
+ * spools PDFs to its TMPDIR, here a small tmpfs filled to the last byte before a submission of
+ * multi-page PDFs is made. While no byte can be written, nothing fails: a split or a page
  * refused with LAYOUT_ERR_STORAGE_FULL (a `capacity` error in retry-policy.ts) waits in Redis
  * without spending an attempt. Once the tmpfs is enlarged (`mount -o remount,size=…`) every
  * document completes and each page is stored once. Needs `mount -t tmpfs` (root on Linux);
@@ -49,7 +49,7 @@ describe('a full disk under a cluster worker\'s spool', { skip: tmpfs.skip, time
     worker = await startWorker(clusterEnv(redis.url, { TMPDIR: tmpfs.dir, DOCLAYOUT_JOB_ATTEMPTS: '2' }));
     const filler = fillToLastByte(tmpfs.dir);
     const client = new JobClient(cluster);
-    await client.createBatch('full');
+    await client.createSubmission('full');
     for (let i = 0; i < DOCUMENTS; i++) {
       await client.submitDocument('full', { name: `full-${i}.pdf`, bytes: await taggedPdf(`full-${i}`, PAGES) }, { params: {}, pdfDpi: resolveConfig({}, {}).pdfDpi, maxPdfPages: 0 });
     }
@@ -69,7 +69,7 @@ describe('a full disk under a cluster worker\'s spool', { skip: tmpfs.skip, time
 
     // Space returns: the tmpfs grows under the filler.
     resizeTmpfs(tmpfs, 64 * 1024);
-    await waitFor(async () => ['completed', 'failed'].includes((await client.status('full'))?.state ?? ''), 'the batch to finish once space returned', 180_000);
+    await waitFor(async () => ['completed', 'failed'].includes((await client.status('full'))?.state ?? ''), 'the submission to finish once space returned', 180_000);
     const counts = await tallyPages(client, 'full', PAGES);
     await waitFor(async () => (await workerCounter(cluster, 'pagesStored')) >= DOCUMENTS * PAGES, 'the heartbeat to count every page', 10_000).catch(() => undefined);
     const stored = await workerCounter(cluster, 'pagesStored');

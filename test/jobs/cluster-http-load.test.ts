@@ -1,6 +1,6 @@
 /**
  * Issue 27, item 5: a real `doclayout serve --redis … --cluster-worker` process whose pool is kept
- * full by HTTP load on /v1/layout (a one-page queue: callers get 429) while it runs a batch of
+ * full by HTTP load on /v1/layout (a one-page queue: callers get 429) while it runs a submission of
  * multi-page PDFs as cluster page jobs. A page refused for capacity waits in Redis without
  * spending an attempt (retry-policy.ts): every page ends stored ok — none failed, none lost, none
  * stored twice — and the worker's heartbeat shows the refusals it waited out.
@@ -64,7 +64,7 @@ describe('serve --cluster-worker with its pool full of HTTP load', { skip, timeo
       }
     });
 
-    await client.createBatch('load');
+    await client.createSubmission('load');
     for (let i = 0; i < DOCUMENTS; i++) {
       await client.submitDocument('load', { name: `load-${i}.pdf`, bytes: await taggedPdf(`load-${i}`, PAGES) }, { params: {}, pdfDpi: resolveConfig({}, {}).pdfDpi, maxPdfPages: 0 });
     }
@@ -75,7 +75,7 @@ describe('serve --cluster-worker with its pool full of HTTP load', { skip, timeo
       flooding = false;
       await Promise.all(flood);
     }
-    await waitFor(async () => ['completed', 'failed'].includes((await client.status('load'))?.state ?? ''), 'the batch to finish', 180_000);
+    await waitFor(async () => ['completed', 'failed'].includes((await client.status('load'))?.state ?? ''), 'the submission to finish', 180_000);
     const counts = await tallyPages(client, 'load', PAGES);
     // The heartbeat is at most a couple of seconds old: wait for it to show every page.
     await waitFor(async () => (await workerCounter(cluster, 'pagesStored')) >= DOCUMENTS * PAGES, 'the heartbeat to count every page', 10_000).catch(() => undefined);

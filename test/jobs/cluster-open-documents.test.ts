@@ -14,7 +14,7 @@ import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { resolveConfig, type Config } from '../../src/config.js';
 import { analyzeDocument, poolAnalyzer } from '../../src/document/index.js';
-import type { BatchStatus, ClusterWorker, JobClient, WorkerCounters } from '../../src/jobs/index.js';
+import type { SubmissionStatus, ClusterWorker, JobClient, WorkerCounters } from '../../src/jobs/index.js';
 import type { LayoutPool } from '../../src/pool/index.js';
 import { RedisServer, skipWithoutRedis } from '../fixtures/redis-server.js';
 import { startFaultyCluster, waitFor, type FaultyCluster } from './helpers.js';
@@ -74,12 +74,12 @@ describe('a PDF on a cluster worker', { skip, timeout: 180_000 }, () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  async function finished(batchId: string): Promise<BatchStatus> {
-    let status: BatchStatus | undefined;
+  async function finished(submissionId: string): Promise<SubmissionStatus> {
+    let status: SubmissionStatus | undefined;
     await waitFor(async () => {
-      status = await client.status(batchId);
+      status = await client.status(submissionId);
       return status !== undefined && status.state !== 'queued' && status.state !== 'running';
-    }, `batch ${batchId} finished`, 120_000);
+    }, `submission ${submissionId} finished`, 120_000);
     return status!;
   }
 
@@ -100,7 +100,7 @@ describe('a PDF on a cluster worker', { skip, timeout: 180_000 }, () => {
     const pages = 6;
     const bytes = await contentPdf(pages);
     const start = worker.counters();
-    await client.createBatch('once');
+    await client.createSubmission('once');
     const { docId } = await client.submitDocument('once', { name: 'doc.pdf', bytes }, options);
     assert.equal((await finished('once')).state, 'completed');
     assert.deepEqual(opened(worker.counters(), start), { documentFetches: 1, spools: 1, pageTreeParses: 1 });
@@ -115,7 +115,7 @@ describe('a PDF on a cluster worker', { skip, timeout: 180_000 }, () => {
     const bytes = await contentPdf(pages);
     const start = worker.counters();
     const restarts = pool.snapshot().devices[0]!.restarts;
-    await client.createBatch('crash');
+    await client.createSubmission('crash');
     const { docId } = await client.submitDocument('crash', { name: 'crash-once.pdf', bytes }, options);
     assert.equal((await finished('crash')).state, 'completed');
     assert.ok(fs.existsSync(marker), 'the device crashed under one of its pages');

@@ -2,8 +2,8 @@
  * The failure paths of a cluster, each with real processes: a worker killed with SIGKILL mid-run
  * (its jobs come back through BullMQ's stalled-job check and the other worker finishes them),
  * Redis itself restarted mid-run (AOF keeps the queue; clients reconnect), a submitter that
- * resumes with the same batch id, a worker stopped with SIGTERM (finishes what it holds, exits
- * 0), and a batch canceled before any worker takes it.
+ * resumes with the same --batch-id, a worker stopped with SIGTERM (finishes what it holds, exits
+ * 0), and a submission canceled before any worker takes it.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -69,7 +69,7 @@ describe('cluster recovery', { skip, timeout: 300_000 }, () => {
     await waitFor(async () => ((await jobs.status('k9'))?.pagesDone ?? 0) >= 6, 'six pages done');
     victim!.child.kill('SIGKILL');
     assert.equal((await victim!.exited).signal, 'SIGKILL');
-    // The submitter resumes the batch (same id: nothing is queued twice) and collects everything.
+    // The submitter resumes the submission (same id: nothing is queued twice) and collects everything.
     const jsonl = path.join(tempDir('k9-out'), 'pages.jsonl');
     const waited = await runCli(['submit', inputs, '--batch-id', 'k9', '--wait', '--jsonl', jsonl], env);
     assert.equal(waited.code, 0, waited.stderr);
@@ -108,7 +108,7 @@ describe('cluster recovery', { skip, timeout: 300_000 }, () => {
     await waitFor(async () => ((await jobs.status('st'))?.pagesDone ?? 0) >= 3, 'three pages done');
     const exit = await stopWorker(w, 'SIGTERM');
     assert.equal(exit.code, 0, w.stderr());
-    // Nothing it held is left active or lost: a second worker finishes the batch.
+    // Nothing it held is left active or lost: a second worker finishes the submission.
     const counts = await jobs.queueCounts();
     assert.equal(counts.pages.active, 0);
     await worker(queue);
@@ -117,7 +117,7 @@ describe('cluster recovery', { skip, timeout: 300_000 }, () => {
     assert.equal((await jobs.status('st'))!.pagesDone, PAGES);
   });
 
-  it('cancel: a canceled batch is never run', async () => {
+  it('cancel: a canceled submission is never run', async () => {
     const queue = 'cancel';
     const env = clusterEnv(redis.url, { DOCLAYOUT_QUEUE: queue });
     const jobs = open(queue);

@@ -51,10 +51,14 @@ describe('a cluster of two workers', { skip, timeout: 180_000 }, () => {
     assert.deepEqual(keys, expected);
     // Both workers took part.
     const status = await runCli(['jobs', 'status', 'run1', '--json'], clusterEnv(redis.url));
-    const batch = JSON.parse(status.stdout);
-    assert.equal(batch.state, 'failed');
-    assert.equal(batch.pagesDone, 18);
-    assert.equal(batch.pagesFailed, 1);
+    const record = JSON.parse(status.stdout);
+    assert.equal(record.state, 'failed');
+    assert.equal(record.pagesDone, 18);
+    assert.equal(record.pagesFailed, 1);
+    // Scripts read `batchId` (the code's submissionId), on the record and on each document.
+    assert.equal(record.batchId, 'run1');
+    assert.equal(record.submissionId, undefined);
+    assert.ok(record.documents.length === 15 && record.documents.every((d: Record<string, unknown>) => d.batchId === 'run1' && !('submissionId' in d)));
     const devices = new Set(readJsonl(jsonl).map((l) => (l as unknown as { device?: string }).device));
     assert.ok(devices.size >= 1);
   });
@@ -104,7 +108,7 @@ describe('a cluster of two workers', { skip, timeout: 180_000 }, () => {
     assert.equal(bad.code, 2);
   });
 
-  it('status --redis shows both workers and the queue; jobs list shows the batch', async () => {
+  it('status --redis shows both workers and the queue; jobs list shows the submission', async () => {
     const status = await runCli(['status', '--redis', redis.url, '--json'], clusterEnv(redis.url));
     assert.equal(status.code, 0, status.stderr);
     const cluster = JSON.parse(status.stdout);
@@ -116,5 +120,8 @@ describe('a cluster of two workers', { skip, timeout: 180_000 }, () => {
     assert.match(table.stdout, /WORKER\s+HOST\s+DEVICES/);
     const list = await runCli(['jobs', 'list'], clusterEnv(redis.url));
     assert.match(list.stdout, /run1\s+failed\s+docs 15\/15 \(2 failed\)\s+pages 18\/18/);
+    const listed = JSON.parse((await runCli(['jobs', 'list', '--json'], clusterEnv(redis.url))).stdout) as Array<Record<string, unknown>>;
+    const run1 = listed.find((s) => s.batchId === 'run1');
+    assert.ok(run1 && run1.state === 'failed' && !('submissionId' in run1) && !('documents' in run1), JSON.stringify(listed));
   });
 });

@@ -1,6 +1,6 @@
 /**
  * `submit --wait` shows progress page by page from the pages' stored order — the per-document
- * list the job event stream follows — not from the batch's counters: with real Redis and a real
+ * list the job event stream follows — not from the submission's counters: with real Redis and a real
  * cluster worker on a slow device (300 ms a page), the pages of a document still running show up
  * one look at a time before the document's own line, results are still written as documents
  * finish, and a terminal's bar names each page as it is stored.
@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { waitForBatch } from '../../src/cli/commands/submit.js';
+import { waitForSubmission } from '../../src/cli/commands/submit.js';
 import { resolveConfig } from '../../src/config.js';
 import { RedisServer, skipWithoutRedis } from '../fixtures/redis-server.js';
 import { pageKeys, readJsonl, startFaultyCluster, tempDir, type FaultyCluster } from './helpers.js';
@@ -44,12 +44,12 @@ describe('submit --wait follows the stored pages', { skip, timeout: 180_000 }, (
 
   it('a non-terminal gets pages-done lines naming documents under way, then each document\'s line; results are written', async () => {
     const { client } = rig;
-    await client.createBatch('lines');
+    await client.createSubmission('lines');
     await client.submitDocument('lines', { name: 'long.pdf', bytes: await taggedPdf('lines-long', 6) }, options);
     await client.submitDocument('lines', { name: 'short.pdf', bytes: await taggedPdf('lines-short', 2) }, options);
     const jsonl = path.join(tempDir('follow-out'), 'pages.jsonl');
     const out = capture(false);
-    const code = await waitForBatch(client, 'lines', { jsonl }, { stream: out.stream, lineEveryMs: 0 });
+    const code = await waitForSubmission(client, 'lines', { jsonl }, { stream: out.stream, lineEveryMs: 0 });
     const text = out.text();
     assert.equal(code, 0, text);
 
@@ -78,10 +78,10 @@ describe('submit --wait follows the stored pages', { skip, timeout: 180_000 }, (
 
   it('a terminal\'s bar steps page by page, naming the page just stored', async () => {
     const { client } = rig;
-    await client.createBatch('bar');
+    await client.createSubmission('bar');
     await client.submitDocument('bar', { name: 'bar.pdf', bytes: await taggedPdf('bar', 5) }, options);
     const out = capture(true);
-    assert.equal(await waitForBatch(client, 'bar', {}, { stream: out.stream }), 0, out.text());
+    assert.equal(await waitForSubmission(client, 'bar', {}, { stream: out.stream }), 0, out.text());
     const text = out.text();
     const named = new Set([...text.matchAll(/bar\.pdf p\.(\d)/g)].map((m) => m[1]));
     assert.ok(named.size >= 3, `the bar named at least 3 of the 5 pages as they were stored:\n${JSON.stringify(text)}`);

@@ -16,10 +16,10 @@ export interface PageTally {
   documents: Record<string, number>;
 }
 
-/** Counts the batch's pages; `pagesEach` is what every document was submitted with. */
-export async function tallyPages(client: JobClient, batchId: string, pagesEach: number): Promise<PageTally> {
-  const status = await client.status(batchId);
-  if (!status) throw new Error(`batch ${batchId} is gone`);
+/** Counts the submission's pages; `pagesEach` is what every document was submitted with. */
+export async function tallyPages(client: JobClient, submissionId: string, pagesEach: number): Promise<PageTally> {
+  const status = await client.status(submissionId);
+  if (!status) throw new Error(`submission ${submissionId} is gone`);
   const t: PageTally = { accepted: 0, finished: 0, failed: 0, lost: 0, duplicated: 0, documents: {} };
   const { redis, documents } = client.cluster;
   for (const doc of status.documents) {

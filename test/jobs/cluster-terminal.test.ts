@@ -72,12 +72,12 @@ describe('cluster: every document reaches a final state, and capacity is not a f
         await sleep(5);
       }
     });
-    await client.createBatch('qf');
+    await client.createSubmission('qf');
     for (const file of files) await client.submitDocument('qf', { name: path.basename(file), bytes: fs.readFileSync(file) }, options);
     await waitFor(() => worker.counters().capacityRetries >= 3, 'page jobs refused for capacity and put back', 60_000);
     flooding = false;
     await Promise.all(flood);
-    await waitFor(async () => ['completed', 'failed'].includes((await client.status('qf'))?.state ?? ''), 'the batch finished', 120_000);
+    await waitFor(async () => ['completed', 'failed'].includes((await client.status('qf'))?.state ?? ''), 'the submission finished', 120_000);
     const status = (await client.status('qf'))!;
     assert.ok(refused > 0, 'the pool really was full');
     assert.equal(status.state, 'completed', JSON.stringify(status.documents.map((d) => [d.name, d.state, d.error])));

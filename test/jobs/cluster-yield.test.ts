@@ -63,7 +63,7 @@ describe('a co-located cluster worker yields to interactive pages', { skip, time
     const client = new JobClient(cluster);
     const dir = tempDir('yield');
     const files = await writePages(dir, DOCUMENTS);
-    await client.createBatch('mixed');
+    await client.createSubmission('mixed');
     for (const file of files) {
       await client.submitDocument('mixed', { name: path.basename(file), bytes: fs.readFileSync(file) }, { params: {}, pdfDpi: config.pdfDpi, maxPdfPages: 0 });
     }
@@ -92,7 +92,7 @@ describe('a co-located cluster worker yields to interactive pages', { skip, time
     assert.equal(worker.pageJobLimit, HELD);
     await waitFor(async () => (await active()) === HELD || (await client.queueCounts()).pages.waiting === 0, 'three rounds held again');
 
-    await waitFor(async () => (await client.status('mixed'))?.state === 'completed', 'the batch completed');
+    await waitFor(async () => (await client.status('mixed'))?.state === 'completed', 'the submission completed');
     assert.equal(new Set(stored).size, DOCUMENTS, 'every page stored');
     assert.equal(stored.length, DOCUMENTS, 'and stored once');
   });

@@ -51,22 +51,22 @@ async function sqliteStore(): Promise<StoreUnderTest> {
 async function redisStore(url: string): Promise<StoreUnderTest> {
   const cluster = new Cluster(jobSettings(resolveConfig({ redis: url, queue: 'lifecycle' }, {})));
   const service = new RedisJobService(cluster);
-  const batchOf = new Map<string, string>();
+  const submissionOf = new Map<string, string>();
   let n = 0;
   return {
     store: cluster.records,
     async newJob(name) {
-      const batchId = `job-${++n}`;
-      await cluster.documents.createBatch(batchId);
-      const docId = `${batchId}.d`;
-      await cluster.documents.addDocument({ docId, batchId, name, options, bytes: new Uint8Array([1]) });
+      const submissionId = `job-${++n}`;
+      await cluster.documents.createSubmission(submissionId);
+      const docId = `${submissionId}.d`;
+      await cluster.documents.addDocument({ docId, submissionId, name, options, bytes: new Uint8Array([1]) });
       const doc = (await cluster.documents.getDocument(docId))!;
       await cluster.documents.setPages(doc, [1, 2], 2, true);
-      batchOf.set(docId, batchId);
+      submissionOf.set(docId, submissionId);
       return docId;
     },
     async view(docId) {
-      return (await service.get(batchOf.get(docId)!))!;
+      return (await service.get(submissionOf.get(docId)!))!;
     },
     async callbackKey(docId) {
       return (await cluster.redis.hget(cluster.documents.keys.callback(docId), 'key')) ?? undefined;

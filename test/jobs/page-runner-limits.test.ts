@@ -14,7 +14,7 @@ import { twoPagePdf } from '../server/helpers.js';
 
 function record(bytes: Uint8Array): DocumentRecord {
   return {
-    docId: 'doc-1', batchId: 'batch-1', name: 'two.pdf', state: 'queued', size: bytes.byteLength,
+    docId: 'doc-1', submissionId: 'submission-1', name: 'two.pdf', state: 'queued', size: bytes.byteLength,
     sha256: crypto.createHash('sha256').update(bytes).digest('hex'), source: 'redis',
     options: { params: {}, pdfDpi: 150, maxPdfPages: 0 }, pagesDone: 0, pagesFailed: 0, createdAt: Date.now(),
   } as DocumentRecord;

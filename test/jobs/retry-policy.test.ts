@@ -3,14 +3,14 @@
  * hook kills the worker process on that page, every time) is retried by BullMQ with backoff
  * until its attempts are spent, then its document fails with LAYOUT_ERR_RETRIES_EXHAUSTED; a
  * corrupt page is run once and fails its document with its own code; the good document in the
- * same batch completes, and the worker lives on (the pool restarts its device).
+ * same submission completes, and the worker lives on (the pool restarts its device).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { resolveConfig } from '../../src/config.js';
 import { createEngine } from '../../src/engine/index.js';
-import { Cluster, ClusterWorker, JobClient, jobSettings, pageJobId, type BatchStatus } from '../../src/jobs/index.js';
+import { Cluster, ClusterWorker, JobClient, jobSettings, pageJobId, type SubmissionStatus } from '../../src/jobs/index.js';
 import type { LayoutPool } from '../../src/pool/index.js';
 import { RedisServer, skipWithoutRedis } from '../fixtures/redis-server.js';
 import { fixtureModelPath, startFaultyCluster, waitFor, type FaultyCluster } from './helpers.js';
@@ -47,15 +47,15 @@ describe('retry policy', { skip, timeout: 120_000 }, () => {
     const png = await sharp({ create: { width: 200, height: 260, channels: 3, background: '#fff' } }).png().toBuffer();
     const corrupt = Buffer.concat([png.subarray(0, 8), Buffer.alloc(64, 7)]);
     const options = { params: {}, pdfDpi: 144, maxPdfPages: 0 };
-    await client.createBatch('r1');
+    await client.createSubmission('r1');
     const ok = await client.submitDocument('r1', { name: 'ok.png', bytes: png }, options);
     const crash = await client.submitDocument('r1', { name: 'crash-me.png', bytes: png }, options);
     const bad = await client.submitDocument('r1', { name: 'corrupt.png', bytes: corrupt }, options);
-    let status: BatchStatus | undefined;
+    let status: SubmissionStatus | undefined;
     await waitFor(async () => {
       status = await client.status('r1');
       return status!.state !== 'queued' && status!.state !== 'running';
-    }, 'the batch finished', 90_000);
+    }, 'the submission finished', 90_000);
     const byName = Object.fromEntries(status!.documents.map((d) => [d.name, d]));
     assert.equal(byName['ok.png']!.state, 'completed');
     assert.equal(byName['crash-me.png']!.state, 'failed');
@@ -92,9 +92,9 @@ describe('fetch limit', { skip, timeout: 120_000 }, () => {
       assert.equal(worker.pageJobLimit, 3, 'before any page: three rounds of capacity');
       worker.start();
       const png = await sharp({ create: { width: 120, height: 160, channels: 3, background: '#fff' } }).png().toBuffer();
-      await jobs.createBatch('slow');
+      await jobs.createSubmission('slow');
       for (let i = 0; i < 3; i++) await jobs.submitDocument('slow', { name: `p${i}.png`, bytes: png }, { params: {}, pdfDpi: 144, maxPdfPages: 0 });
-      await waitFor(async () => (await jobs.status('slow'))!.state === 'completed', 'slow batch done', 60_000);
+      await waitFor(async () => (await jobs.status('slow'))!.state === 'completed', 'slow submission done', 60_000);
       assert.equal(worker.pageJobLimit, 1, 'slow pages: one round only');
     } finally {
       await worker.close();

@@ -150,11 +150,11 @@ describe('tracing across a Redis cluster worker', { skip: skipWithoutRedis(), ti
     // This process does not trace: the job carries no BullMQ telemetry, only the old data fields.
     const cluster = new Cluster(jobSettings(testConfig(), redis.url));
     try {
-      const batchId = 'old-trace';
-      await new JobClient(cluster).createBatch(batchId);
-      const docId = documentId(batchId, 'old.png');
-      await cluster.documents.addDocument({ docId, batchId, name: 'old.png', options: { params: {}, pdfDpi: 150, maxPdfPages: 0 }, bytes: await whitePage(200, 200) });
-      await cluster.docsQueue.add('document', { batchId, docId, traceparent: `00-${OLD_TRACE_ID}-${OLD_SPAN}-01` }, cluster.docJobOptions(docId));
+      const submissionId = 'old-trace';
+      await new JobClient(cluster).createSubmission(submissionId);
+      const docId = documentId(submissionId, 'old.png');
+      await cluster.documents.addDocument({ docId, submissionId, name: 'old.png', options: { params: {}, pdfDpi: 150, maxPdfPages: 0 }, bytes: await whitePage(200, 200) });
+      await cluster.docsQueue.add('document', { batchId: submissionId, docId, traceparent: `00-${OLD_TRACE_ID}-${OLD_SPAN}-01` }, cluster.docJobOptions(docId));
       const inTrace = (): ReceivedSpan[] => receiver.spans.filter((s) => s.traceId === OLD_TRACE_ID);
       await waitFor(() => inTrace().some((s) => s.name === 'cluster.page') && inTrace().some((s) => s.name === 'page.inference'), 'the old job\'s page in its trace', 60_000);
       // The first span of the trace made here hangs under the context the job's data named.

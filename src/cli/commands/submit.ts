@@ -10,22 +10,23 @@ import fsp from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { OptionName } from '../../config.js';
-import { checkBatchId, newBatchId, type DocumentRecord, type JobClient } from '../../jobs/index.js';
+import { checkSubmissionId, newSubmissionId, type DocumentRecord, type JobClient } from '../../jobs/index.js';
 import { FORMAT_FLAG_HELP } from '../export-files.js';
-import { BatchOutput, checkOutputTarget, type OutputTarget } from '../batch-output.js';
-import { BatchFollower } from '../batch-follow.js';
-import { createBatchProgress, type BatchProgressOptions } from '../batch-progress.js';
 import { addConfigOptions, configFromOptions } from '../config-options.js';
 import { expandInputs } from '../input-files.js';
 import { addParamOptions, CLUSTER_OPTIONS, documentOptions, openClient, REMOVED_CLUSTER_OPTIONS } from '../job-flags.js';
+import { SubmissionFollower } from '../submission-follow.js';
+import { checkOutputTarget, SubmissionOutput, type OutputTarget } from '../submission-output.js';
+import { createSubmissionProgress, type SubmissionProgressOptions } from '../submission-progress.js';
 
 const SUBMIT_OPTIONS: readonly OptionName[] = [...CLUSTER_OPTIONS, 'pdfDpi', 'maxPdfPages', 'threshold'];
 /** How often the submitter reads the pages stored since it last looked, ms. */
 const LOOK_MS = 250;
-/** The batch record (documents' states, pages planned: no stream has them) is read every this many looks. */
+/** The submission's record (documents' states, pages planned: no stream has them) is read every this many looks. */
 const STATUS_EVERY_LOOKS = 2;
 
 interface SubmitFlags extends OutputTarget, Record<string, unknown> {
+  /** --batch-id: the submission's id (the flag keeps its name: names.ts). */
   batchId?: string;
   wait?: boolean;
   sharedPath?: boolean;
@@ -60,36 +61,36 @@ export function registerSubmitCommand(program: Command): void {
 }
 
 async function runSubmit(client: JobClient, inputs: string[], flags: SubmitFlags, options: ReturnType<typeof documentOptions>): Promise<number> {
-  const batchId = flags.batchId ? checkBatchId(flags.batchId) : newBatchId();
+  const submissionId = flags.batchId ? checkSubmissionId(flags.batchId) : newSubmissionId();
   const { files, missing } = await expandInputs(inputs);
   for (const arg of missing) process.stderr.write(`doclayout: no input matches ${arg}\n`);
   if (files.length === 0) {
     process.stderr.write('doclayout: nothing to submit\n');
     return 1;
   }
-  await client.createBatch(batchId);
+  await client.createSubmission(submissionId);
   let created = 0;
   for (const file of files) {
     const input = flags.sharedPath ? { name: file.relative, path: file.path } : { name: file.relative, bytes: await fsp.readFile(file.path) };
-    if ((await client.submitDocument(batchId, input, options)).created) created += 1;
+    if ((await client.submitDocument(submissionId, input, options)).created) created += 1;
   }
-  process.stderr.write(`batch ${batchId}: ${created} document(s) queued${created < files.length ? `, ${files.length - created} already in the batch` : ''}\n`);
+  process.stderr.write(`batch ${submissionId}: ${created} document(s) queued${created < files.length ? `, ${files.length - created} already in the batch` : ''}\n`);
   if (!flags.wait) {
-    process.stdout.write(`${batchId}\n`);
+    process.stdout.write(`${submissionId}\n`);
     return 0;
   }
-  return waitForBatch(client, batchId, flags);
+  return waitForSubmission(client, submissionId, flags);
 }
 
 /**
- * Follows the batch to its end, page by page as the workers store them, writing results as
+ * Follows the submission to its end, page by page as the workers store them, writing results as
  * documents finish. Exit code 1 if any failed.
  */
-export async function waitForBatch(client: JobClient, batchId: string, target: OutputTarget, options: BatchProgressOptions = {}): Promise<number> {
-  const output = new BatchOutput(client, target);
+export async function waitForSubmission(client: JobClient, submissionId: string, target: OutputTarget, options: SubmissionProgressOptions = {}): Promise<number> {
+  const output = new SubmissionOutput(client, target);
   await output.prepare();
-  const follower = new BatchFollower(client, batchId);
-  const progress = createBatchProgress(options);
+  const follower = new SubmissionFollower(client, submissionId);
+  const progress = createSubmissionProgress(options);
   const stream = options.stream ?? process.stderr;
   try {
     for (let look = 0; ; look++) {
@@ -104,7 +105,7 @@ export async function waitForBatch(client: JobClient, batchId: string, target: O
         progress.stop();
         const { status } = seen;
         const failed = status.documents.filter((d) => d.state === 'failed');
-        stream.write(`\nbatch ${batchId} ${status.state}: ${status.docsCompleted} ok, ${failed.length} failed; ${status.pagesDone} pages\n`);
+        stream.write(`\nbatch ${submissionId} ${status.state}: ${status.docsCompleted} ok, ${failed.length} failed; ${status.pagesDone} pages\n`);
         for (const doc of failed) stream.write(`  failed: ${doc.name}: ${doc.error?.message ?? 'unknown'} [${doc.error?.code ?? '?'}]\n`);
         return status.state === 'completed' ? 0 : 1;
       }

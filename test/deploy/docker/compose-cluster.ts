@@ -1,7 +1,7 @@
 /**
  * The compose "cluster" profile with the CPU override: Redis (AOF) and two worker containers; a
- * `doclayout submit --wait` from the host finishes a batch with every page exactly once although
- * one worker container is crashed mid-batch (its jobs come back through the stalled-job check,
+ * `doclayout submit --wait` from the host finishes a submission with every page exactly once although
+ * one worker container is crashed mid-run (its jobs come back through the stalled-job check,
  * and the container itself by its restart policy).
  */
 import { after, describe, it } from 'node:test';
@@ -65,13 +65,13 @@ export function composeClusterSuite(ctx: LiveContext): void {
       client = new JobClient(new Cluster(jobSettings(resolveConfig({ redis: redisUrl, queue: 'doclayout' }, {}))));
     });
 
-    it('submit --wait: a worker container crashed mid-batch, every page arrives exactly once', async (t) => {
+    it('submit --wait: a worker container crashed mid-run, every page arrives exactly once', async (t) => {
       const { engine, tmp } = ctx.get();
       const inputs = fs.mkdtempSync(path.join(tmp, 'batch-'));
       for (let i = 0; i < IMAGES; i++) fs.writeFileSync(path.join(inputs, `page-${String(i).padStart(3, '0')}.jpg`), samplePage(samples[i % samples.length]));
       await writePdf(path.join(inputs, 'doc.pdf'), PDF_PAGES);
       const jsonl = path.join(tmp, 'batch.jsonl');
-      // Read before the batch starts, so the crash lands the moment the batch is under way.
+      // Read before the submission starts, so the crash lands the moment it is under way.
       const victim = await compose!.container('doclayout-worker-cpu', 0);
       const victimPid = await initPid(engine, victim);
       const submit = spawn(process.execPath, [cli, 'submit', inputs, '--redis', redisUrl, '--batch-id', 'deploy', '--wait', '--jsonl', jsonl], {
@@ -85,10 +85,10 @@ export function composeClusterSuite(ctx: LiveContext): void {
       const timer = setTimeout(() => submit.kill('SIGKILL'), 400_000);
       try {
         const done = async (): Promise<number> => (await client!.status('deploy'))?.pagesDone ?? 0;
-        await waitFor(async () => (await done()) >= 4, 'four pages of the batch done', 180_000, () => stderr);
+        await waitFor(async () => (await done()) >= 4, 'four pages of the submission done', 180_000, () => stderr);
         const atCrash = await done();
         const restarts = await crashAndAwaitRestart(engine, victim, victimPid);
-        assert.ok(atCrash < PAGES, `the batch was over (${atCrash} pages) before the crash`);
+        assert.ok(atCrash < PAGES, `the submission was over (${atCrash} pages) before the crash`);
         const code = await exited;
         t.diagnostic(`crashed a worker at ${atCrash}/${PAGES} pages; it restarted ${restarts}×`);
         assert.equal(code, 0, stderr);

@@ -1,46 +1,46 @@
 /**
- * `submit --wait`'s progress, page by page as the workers store them (batch-follow.ts). On a
+ * `submit --wait`'s progress, page by page as the workers store them (submission-follow.ts). On a
  * terminal: a bar of pages done out of pages known (the total grows as workers open the
  * documents) with the page just stored. Otherwise (logs, CI): a line per finished document, and
  * every `lineEveryMs` a pages-done line naming the documents under way.
  */
 import cliProgress from 'cli-progress';
 import type { DocumentRecord } from '../jobs/index.js';
-import type { BatchCounts, FollowedPage } from './batch-follow.js';
+import type { FollowedPage, SubmissionCounts } from './submission-follow.js';
 
 /** A non-terminal's pages-done line at most this often, ms. */
 const PAGES_LINE_EVERY_MS = 10_000;
 /** Documents under way named in a pages-done line. */
 const RUNNING_SHOWN = 3;
 
-interface BatchProgress {
+interface SubmissionProgress {
   /** Pages just stored, and the counts after them. */
-  pages(pages: readonly FollowedPage[], counts: BatchCounts): void;
+  pages(pages: readonly FollowedPage[], counts: SubmissionCounts): void;
   /** `failedPages`: "page N: why [code]" for each page that failed alone. */
-  documentFinished(doc: DocumentRecord, counts: BatchCounts, failedPages: readonly string[]): void;
+  documentFinished(doc: DocumentRecord, counts: SubmissionCounts, failedPages: readonly string[]): void;
   stop(): void;
 }
 
-export interface BatchProgressOptions {
+export interface SubmissionProgressOptions {
   readonly stream?: NodeJS.WriteStream;
   readonly lineEveryMs?: number;
 }
 
-export function createBatchProgress(options: BatchProgressOptions = {}): BatchProgress {
+export function createSubmissionProgress(options: SubmissionProgressOptions = {}): SubmissionProgress {
   const stream = options.stream ?? process.stderr;
   const started = Date.now();
   const rate = (pages: number): string => (pages / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(2);
   const line = (doc: DocumentRecord): string => doc.state === 'completed'
     ? `${doc.name}: ${doc.pagesDone} page(s)`
     : `${doc.state.toUpperCase()} ${doc.name}${doc.error ? `: ${doc.error.message} [${doc.error.code}]` : ''}`;
-  const docs = (c: BatchCounts): string => `${c.docsDone}/${c.docsTotal}`;
+  const docs = (c: SubmissionCounts): string => `${c.docsDone}/${c.docsTotal}`;
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       { format: 'batch [{bar}] {value}/{total} pages | {docs} documents | {rate} pages/s | {last}', hideCursor: true, stream },
       cliProgress.Presets.shades_classic,
     );
     bar.start(1, 0, { docs: '0/0', rate: '0.00', last: '' });
-    const show = (c: BatchCounts, last?: string): void => {
+    const show = (c: SubmissionCounts, last?: string): void => {
       bar.setTotal(Math.max(1, c.pagesTotal));
       bar.update(c.pagesDone, { docs: docs(c), rate: rate(c.pagesDone), ...(last !== undefined ? { last } : {}) });
     };

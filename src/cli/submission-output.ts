@@ -1,13 +1,13 @@
 /**
- * Writes the finished documents of a batch where `analyze` would have (`--out DIR` or
+ * Writes the finished documents of a submission where `analyze` would have (`--out DIR` or
  * `--jsonl FILE`), each once: a document's results are deleted from Redis after they are on
- * disk, and its record marked fetched, so a re-run (submit again with the same batch id, or
+ * disk, and its record marked fetched, so a re-run (submit again with the same --batch-id, or
  * `jobs results`) writes only what is new.
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { InvalidParamError } from '../errors.js';
-import type { BatchStatus, DocumentRecord, JobClient } from '../jobs/index.js';
+import type { DocumentRecord, JobClient, SubmissionStatus } from '../jobs/index.js';
 import type { ExportFormat } from '../export/index.js';
 import { CocoCollector, parseFormats, writeFormatFiles } from './export-files.js';
 import { jsonlLines, writeDocumentJson } from './result-files.js';
@@ -26,7 +26,7 @@ export function checkOutputTarget(target: OutputTarget): void {
   if (target.format !== undefined && !target.out) throw InvalidParamError('--format', 'needs --out DIR');
 }
 
-export class BatchOutput {
+export class SubmissionOutput {
   readonly #client: JobClient;
   readonly #target: OutputTarget;
   readonly #written = new Set<string>();
@@ -45,8 +45,8 @@ export class BatchOutput {
     return Boolean(this.#target.out || this.#target.jsonl);
   }
 
-  /** Writes every completed, not yet fetched document of the batch; returns those it wrote. */
-  async writeFinished(status: BatchStatus): Promise<DocumentRecord[]> {
+  /** Writes every completed, not yet fetched document of the submission; returns those it wrote. */
+  async writeFinished(status: SubmissionStatus): Promise<DocumentRecord[]> {
     const written: DocumentRecord[] = [];
     if (!this.enabled) return written;
     for (const doc of status.documents) {

@@ -1,19 +1,19 @@
 /**
- * `submit --wait`'s view of a batch. Each document's pages are read as they are stored — the
+ * `submit --wait`'s view of a submission. Each document's pages are read as they are stored — the
  * per-document list that a job's event stream (/v1/jobs/:id/events) follows — so progress moves
- * page by page, documents still running included. The batch record (its documents' states and
+ * page by page, documents still running included. The submission's record (its documents' states and
  * planned pages) has no stream: it is read on some looks only. A document seen finished had all
  * its pages in the list when its state was read, so it is reported once they are all followed,
  * and before its results are written (writing them deletes the list).
  */
-import { FINISHED_STATES, storedPagesAfter, type BatchStatus, type DocumentRecord, type JobClient } from '../jobs/index.js';
+import { FINISHED_STATES, storedPagesAfter, type DocumentRecord, type JobClient, type SubmissionStatus } from '../jobs/index.js';
 
 export interface FollowedPage {
   readonly doc: DocumentRecord;
   readonly page: number;
 }
 
-export interface BatchCounts {
+export interface SubmissionCounts {
   /** Pages stored so far: those followed, or a finished document's own count where higher (pages written by an earlier run). */
   readonly pagesDone: number;
   /** Pages known: the total grows as workers open the documents. */
@@ -24,36 +24,36 @@ export interface BatchCounts {
   readonly running: ReadonlyArray<{ readonly name: string; readonly done: number; readonly total: number }>;
 }
 
-export interface BatchLook {
-  /** The batch as last read (this look, or an earlier one). */
-  readonly status: BatchStatus;
+export interface SubmissionLook {
+  /** The submission as last read (this look, or an earlier one). */
+  readonly status: SubmissionStatus;
   /** Pages stored since the last look, in the order stored, document by document. */
   readonly pages: readonly FollowedPage[];
   /** Documents finished since the last look, every page of theirs followed. */
   readonly finished: readonly DocumentRecord[];
-  readonly counts: BatchCounts;
-  /** The batch ended and every document was followed to its end. */
+  readonly counts: SubmissionCounts;
+  /** The submission ended and every document was followed to its end. */
   readonly ended: boolean;
 }
 
-export class BatchFollower {
+export class SubmissionFollower {
   readonly #client: JobClient;
-  readonly #batchId: string;
+  readonly #submissionId: string;
   /** Pages followed per document (how far into its stored-page list). */
   readonly #seen = new Map<string, number>();
   readonly #finished = new Set<string>();
-  #status: BatchStatus | undefined;
+  #status: SubmissionStatus | undefined;
 
-  constructor(client: JobClient, batchId: string) {
+  constructor(client: JobClient, submissionId: string) {
     this.#client = client;
-    this.#batchId = batchId;
+    this.#submissionId = submissionId;
   }
 
-  /** Reads the pages stored since the last look; the batch record too with `readStatus` (always on the first look). */
-  async look(readStatus: boolean): Promise<BatchLook> {
+  /** Reads the pages stored since the last look; the submission's record too with `readStatus` (always on the first look). */
+  async look(readStatus: boolean): Promise<SubmissionLook> {
     if (readStatus || !this.#status) {
-      const status = await this.#client.status(this.#batchId);
-      if (!status) throw new Error(`batch ${this.#batchId} is gone (expired?)`);
+      const status = await this.#client.status(this.#submissionId);
+      if (!status) throw new Error(`batch ${this.#submissionId} is gone (expired?)`);
       this.#status = status;
     }
     const status = this.#status;
@@ -80,7 +80,7 @@ export class BatchFollower {
     return { status, pages, finished, counts: this.#counts(status), ended };
   }
 
-  #counts(status: BatchStatus): BatchCounts {
+  #counts(status: SubmissionStatus): SubmissionCounts {
     let pagesDone = 0;
     const running: Array<{ name: string; done: number; total: number }> = [];
     for (const doc of status.documents) {
