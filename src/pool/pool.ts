@@ -1,8 +1,8 @@
 /**
  * The device pool: one worker process per device, one bounded admission queue, speed-weighted
- * least-outstanding dispatch, dynamic batching, deadlines and aborts, and recovery — a worker
- * that dies has its batch re-queued at the front for the others, so every accepted request is
- * answered exactly once.
+ * least-outstanding dispatch with dynamic batching (batch-pump.ts), deadlines and aborts, and
+ * recovery — a worker that dies has its batch re-queued at the front for the others, so every
+ * accepted request is answered exactly once.
  */
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
@@ -12,6 +12,7 @@ import {
 } from '../errors.js';
 import type { LayoutParams } from '../model/index.js';
 import { Admission } from './admission.js';
+import { BatchPump } from './batch-pump.js';
 import { Device } from './device.js';
 import { poolDeviceSpecs, type DeviceSpec } from './devices.js';
 import { Dispatcher } from './dispatcher.js';
@@ -35,13 +36,6 @@ export interface PoolOptions {
 
 /** The largest delay setTimeout honours, ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-/**
- * Batches a device may have waiting in its pipeline (sent, run not begun) when the next one
- * carries batch pages: one, prepared while the current run goes on, so the device never waits for
- * a batch page's decode. Interactive pages use the full lookahead, and the worker runs an
- * interactive batch before a batch-class one waiting there: only the run in progress is ahead.
- */
-const BATCH_CLASS_LOOKAHEAD = 1;
 
 class DevicePool extends EventEmitter implements LayoutPool {
   readonly #config: PoolConfig;
@@ -49,9 +43,8 @@ class DevicePool extends EventEmitter implements LayoutPool {
   readonly #admission: Admission;
   readonly #queue: Admission['queue'];
   readonly #dispatcher: Dispatcher;
-  #batchCounter = 0;
+  readonly #batches: BatchPump;
   #state: PoolSnapshot['state'] = 'starting';
-  #delayTimer: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
   #idleWaiters: Array<() => void> = [];
   #readyWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
@@ -74,10 +67,14 @@ class DevicePool extends EventEmitter implements LayoutPool {
       onResult: (handle, batchId, outcomes) => this.#onResult(slot(handle), batchId, outcomes),
       onExit: (handle, error, planned) => this.#onWorkerExit(slot(handle), error, planned),
       onStateChange: (handle, state, reason) => this.#onStateChange(handle, state, reason),
-      onRunStarted: (handle, batchId) => { slot(handle).runStarted(batchId); this.#pump(); },
+      onRunStarted: (handle, batchId) => { slot(handle).runStarted(batchId); this.#batches.pump(); },
       heldTaskIds: (handle) => slot(handle).heldTaskIds(),
       mayRecycle: (handle) => this.#mayRecycle(slot(handle)),
     }, options.workerEntry?.[index]), options.config));
+    // No device takes pages: the queue waits for one, unless every device failed for good.
+    this.#batches = new BatchPump(this.#devices, this.#admission, this.#dispatcher, options.config, () => {
+      if (this.#allFailed()) for (const task of this.#queue.drain()) this.#fail(task, this.#noDeviceError());
+    });
     // What killed workers (and a killed server) left in the temp root: their temp dirs, PDF spools.
     this.#swept = sweepStaleTemp(['worker', 'pdf']).then(() => {});
     // A device that cannot start is reported through its state (and ready()), not here.
@@ -112,7 +109,7 @@ class DevicePool extends EventEmitter implements LayoutPool {
     }
     this.#counters.accepted += 1;
     task.arm(timeoutMs, options.signal, (t, error, ending) => this.#fail(t, error, ending));
-    this.#pump();
+    this.#batches.pump();
     return task.promise;
   }
 
@@ -147,7 +144,7 @@ class DevicePool extends EventEmitter implements LayoutPool {
       assertOpen: () => {
         if (this.#state === 'draining' || this.#state === 'closed') throw PoolClosedError();
       },
-      pump: () => this.#pump(),
+      pump: () => this.#batches.pump(),
     }));
     this.#reloads = run.catch(() => {});
     return run;
@@ -161,7 +158,7 @@ class DevicePool extends EventEmitter implements LayoutPool {
         await this.#nextIdle();
       }
       this.#state = 'closed';
-      clearTimeout(this.#delayTimer);
+      this.#batches.stop();
       await Promise.all([...this.#devices.map((d) => d.handle.stop()), this.#swept]);
       for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(PoolClosedError());
     })();
@@ -170,7 +167,7 @@ class DevicePool extends EventEmitter implements LayoutPool {
 
   async destroy(err: Error = PoolClosedError()): Promise<void> {
     this.#state = 'closed';
-    clearTimeout(this.#delayTimer);
+    this.#batches.stop();
     const error = err as LayoutError;
     for (const task of this.#queue.drain()) this.#fail(task, error);
     for (const device of this.#devices) for (const batch of device.dropBatches()) for (const task of batch.tasks) this.#fail(task, error);
@@ -180,52 +177,7 @@ class DevicePool extends EventEmitter implements LayoutPool {
     await Promise.all(this.#devices.map((d) => d.handle.stop()));
   }
 
-  // --- dispatch --------------------------------------------------------------------------------
-
-  #pump(): void {
-    if (this.#state === 'closed') return;
-    this.#pumpLanes();
-    while (this.#queue.size > 0) {
-      const alive = this.#devices.filter((d) => d.accepting && !d.interactiveOnly);
-      if (alive.length === 0) {
-        if (this.#allFailed()) for (const task of this.#queue.drain()) this.#fail(task, this.#noDeviceError());
-        return;
-      }
-      const index = this.#dispatcher.pick(alive.map((d) => ({ index: d.index, outstanding: d.outstanding })));
-      const device = index === undefined ? undefined : this.#devices[index];
-      // The best device is full: waiting for it beats sending work to a slower one.
-      if (!device || !device.canTakeBatch) return;
-      const limit = device.maxBatch;
-      const take = { batchClass: device.waitingBatches < BATCH_CLASS_LOOKAHEAD };
-      if (!this.#queue.peek(take)) return;
-      // Dynamic batching: when other work is in flight, give a short batch a moment to fill.
-      // An idle pool sends at once, so a lone request sees no added latency.
-      if (this.#queue.size < limit && this.#devices.some((d) => d.hasBatch) && this.#config.maxQueueDelayMs > 0) {
-        const waitedMs = performance.now() - this.#queue.peek(take)!.enqueuedAt;
-        if (waitedMs < this.#config.maxQueueDelayMs) {
-          clearTimeout(this.#delayTimer);
-          this.#delayTimer = setTimeout(() => this.#pump(), this.#config.maxQueueDelayMs - waitedMs + 1);
-          return;
-        }
-      }
-      const now = performance.now();
-      device.send(++this.#batchCounter, this.#admission.take(limit, take, now), now);
-    }
-  }
-
-  /**
-   * Interactive lanes first: an idle lane takes the next interactive page, so it runs beside (and
-   * at a higher priority than) the batch page its device may be running. Devices still take
-   * interactive pages as before when every lane is busy.
-   */
-  #pumpLanes(): void {
-    for (const lane of this.#devices) {
-      if (!lane.interactiveOnly || !lane.accepting || lane.hasBatch) continue;
-      if (this.#queue.sizeOf('interactive') === 0) return;
-      const now = performance.now();
-      lane.send(++this.#batchCounter, this.#admission.take(1, { batchClass: false }, now), now);
-    }
-  }
+  // --- devices' events -------------------------------------------------------------------------
 
   #onResult(device: Device, batchId: number, outcomes: readonly WireOutcome[]): void {
     const answered = device.answer(batchId, outcomes, performance.now());
@@ -236,7 +188,7 @@ class DevicePool extends EventEmitter implements LayoutPool {
       if ('result' in settled) this.#complete(settled.task, settled.result);
       else this.#fail(settled.task, settled.error);
     }
-    this.#pump();
+    this.#batches.pump();
     this.#wakeIdle();
   }
 
@@ -257,14 +209,14 @@ class DevicePool extends EventEmitter implements LayoutPool {
       task.queued = true;
       this.#queue.unshift(task);
     }
-    this.#pump();
+    this.#batches.pump();
     this.#wakeIdle();
   }
 
   #onReady(): void {
     if (this.#state === 'starting') this.#state = 'ready';
     for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
-    this.#pump();
+    this.#batches.pump();
   }
 
   #onStateChange(handle: WorkerHandle, state: DeviceSnapshot['state'], reason?: string): void {

@@ -1,30 +1,19 @@
 /**
  * One device's worker process, supervised: spawning, the init handshake, heartbeats and the
- * watchdog, restarts with exponential backoff, recycling, and stopping. It keeps no books on
- * work: the pool's device slot (device.ts) holds the batches, and this asks it what it holds.
+ * watchdog (worker-watchdog.ts), restarts with backoff (restart-backoff.ts), recycling
+ * (worker-recycle.ts keeps its books), and stopping. It keeps no books on work: the pool's device
+ * slot (device.ts) holds the batches, and this asks it what it holds.
  */
 import type { ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { RESTART_BACKOFF_MAX_MS } from '../config.js';
 import type { PoolConfig } from './pool-config.js';
 import { errorFromCode, NoDeviceReadyError, WorkerCrashError, type LayoutError } from '../errors.js';
 import type { DeviceSpec } from './devices.js';
 import type { ParentMessage, WireOutcome, WireTask, WorkerMessage } from './protocol.js';
 import type { DeviceState, PoolModel, PriorityClass, WorkerEntry } from './types.js';
-import { forkWorker, initMessage } from './worker-process.js';
+import { RestartBackoff } from './restart-backoff.js';
+import { forkWorker, initMessage, isAlive, terminate, WORKER_MAIN } from './worker-process.js';
+import { WorkerRecycle } from './worker-recycle.js';
 import { WorkerWatchdog } from './worker-watchdog.js';
-
-/** The worker program a device runs unless told otherwise. */
-const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
-
-/**
- * After SIGTERM, a worker gets this long to release its session before SIGKILL, ms. Releasing a
- * CUDA context can take a second; if the worker is wedged, SIGKILL is safe anyway (the driver
- * frees a dead process's device memory).
- */
-const STOP_GRACE_MS = 2_000;
-/** A worker that stays up this long after a restart has its backoff reset, ms. */
-const HEALTHY_AFTER_MS = 30_000;
 
 export interface WorkerCallbacks {
   onReady(handle: WorkerHandle): void;
@@ -60,17 +49,8 @@ export class WorkerHandle {
   readonly #watchdog: WorkerWatchdog;
   #watchdogTimer: NodeJS.Timeout | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
-  #consecutiveFailures = 0;
-  #startedAt = 0;
-  #pagesSinceStart = 0;
-  #recycleRequested = false;
-  /** A recycle the pool has not let start yet (another device is being replaced): its reason. */
-  #recycleWanted: string | undefined;
-  /** From a recycle's start until its new process serves (or fails, or stops). */
-  #recycling = false;
-  /** The recycled process was sent SIGTERM; it has STOP_GRACE_MS to exit before SIGKILL. */
-  #recycleExitTimer: NodeJS.Timeout | undefined;
-  #recycleKilled = false;
+  readonly #backoff: RestartBackoff;
+  readonly #recycle: WorkerRecycle;
   #stopping = false;
   #exitReason: string | undefined;
   /** Callers of start() waiting for this start to serve (or to fail). */
@@ -80,10 +60,6 @@ export class WorkerHandle {
   rssMb: number | undefined;
   /** Crash restarts (exits nobody asked for). */
   restarts = 0;
-  /** Planned replacements: after recycleAfterPages pages, above recycleRssMb, or bloated while idle. */
-  recycles = 0;
-  /** Recycles whose process did not exit within STOP_GRACE_MS of its SIGTERM and was killed (also in recycles). */
-  recycleKills = 0;
   lastError: { code: string; message: string; at: string } | undefined;
 
   constructor(spec: DeviceSpec, index: number, model: PoolModel, config: PoolConfig, callbacks: WorkerCallbacks, entry: WorkerEntry = { path: WORKER_MAIN }) {
@@ -93,6 +69,8 @@ export class WorkerHandle {
     this.#config = config;
     this.#callbacks = callbacks;
     this.#watchdog = new WorkerWatchdog(config);
+    this.#backoff = new RestartBackoff(config.restartBackoffMs);
+    this.#recycle = new WorkerRecycle(config);
     this.#entry = entry;
   }
 
@@ -105,9 +83,19 @@ export class WorkerHandle {
     return this.#model;
   }
 
+  /** Planned replacements (see WorkerRecycle.recycles). */
+  get recycles(): number {
+    return this.#recycle.recycles;
+  }
+
+  /** Recycles whose process had to be SIGKILLed (also in recycles). */
+  get recycleKills(): number {
+    return this.#recycle.kills;
+  }
+
   /** Being replaced: a recycle under way (until its new process serves), or a (re)start. */
   get replacing(): boolean {
-    return this.#recycling || this.#state === 'starting' || this.#state === 'restarting' || this.#state === 'draining';
+    return this.#recycle.underWay || this.#state === 'starting' || this.#state === 'restarting' || this.#state === 'draining';
   }
 
   get pid(): number | undefined {
@@ -123,8 +111,8 @@ export class WorkerHandle {
   get accepting(): boolean {
     const child = this.#child;
     // An exited child still reads 'busy' while its exit is handled: never send it more.
-    const alive = child !== undefined && child.exitCode === null && child.signalCode === null;
-    return alive && (this.#state === 'ready' || this.#state === 'busy') && !this.#recycleRequested;
+    const alive = child !== undefined && isAlive(child);
+    return alive && (this.#state === 'ready' || this.#state === 'busy') && !this.#recycle.requested;
   }
 
   /**
@@ -141,18 +129,13 @@ export class WorkerHandle {
 
   #spawn(): void {
     this.#stopping = false;
-    this.#recycleRequested = false;
-    this.#recycleWanted = undefined;
-    this.#recycleKilled = false;
-    clearTimeout(this.#recycleExitTimer);
-    this.#recycleExitTimer = undefined;
-    this.#pagesSinceStart = 0;
+    this.#recycle.newProcess();
     clearTimeout(this.#restartTimer);
     clearInterval(this.#watchdogTimer);
     this.#setState('starting');
     const child = forkWorker(this.#entry);
     this.#child = child;
-    this.#startedAt = Date.now();
+    this.#backoff.started();
     this.#watchdog.restart();
     // A replaced process's late messages concern nothing the pool still holds.
     child.on('message', (message: WorkerMessage) => { if (child === this.#child) this.#onMessage(message); });
@@ -173,14 +156,8 @@ export class WorkerHandle {
    * lets it (one recycle at a time, never its last ready device); until then it keeps serving.
    */
   requestRecycle(reason: string): void {
-    if (this.#recycleRequested || (this.#state !== 'ready' && this.#state !== 'busy')) return;
-    if (!this.#callbacks.mayRecycle(this)) {
-      this.#recycleWanted ??= reason;
-      return;
-    }
-    this.#recycleWanted = undefined;
-    this.#recycling = true;
-    this.#recycleRequested = true;
+    if (this.#recycle.requested || (this.#state !== 'ready' && this.#state !== 'busy')) return;
+    if (!this.#recycle.begin(reason, this.#callbacks.mayRecycle(this))) return;
     this.#exitReason = `recycled: ${reason}`;
     this.#setState('draining', this.#exitReason);
     this.#afterWork();
@@ -188,29 +165,15 @@ export class WorkerHandle {
 
   /** A recycle that had to wait for its turn: starts it if the pool now lets it. */
   retryRecycle(): void {
-    if (this.#recycleWanted !== undefined) this.requestRecycle(this.#recycleWanted);
+    const reason = this.#recycle.waitingReason;
+    if (reason !== undefined) this.requestRecycle(reason);
   }
 
   /** Nothing held any more: back to ready, or, when a replacement is due, exit now. */
   #afterWork(): void {
     if (this.#callbacks.heldTaskIds(this).length > 0) return;
-    if (this.#recycleRequested) this.#endRecycled();
+    if (this.#recycle.requested) this.#recycle.endProcess(this.#child, (why) => { this.#exitReason = `${this.#exitReason ?? 'recycled'}; ${why}`; });
     else if (this.#state === 'busy') this.#setState('ready');
-  }
-
-  /** SIGTERM to the recycled process; one that has not exited STOP_GRACE_MS later is killed, and counted. */
-  #endRecycled(): void {
-    const child = this.#child;
-    if (this.#recycleExitTimer || !child) return;
-    this.#kill('SIGTERM');
-    this.#recycleExitTimer = setTimeout(() => {
-      if (child !== this.#child || child.exitCode !== null || child.signalCode !== null) return;
-      this.#recycleKilled = true;
-      this.recycleKills += 1;
-      this.#exitReason = `${this.#exitReason ?? 'recycled'}; did not exit within ${STOP_GRACE_MS} ms of SIGTERM: killed`;
-      child.kill('SIGKILL');
-    }, STOP_GRACE_MS);
-    this.#recycleExitTimer.unref();
   }
 
   /** Graceful: asks the worker to release its session and exit; SIGKILL if it does not. */
@@ -218,16 +181,11 @@ export class WorkerHandle {
     this.#stopping = true;
     clearTimeout(this.#restartTimer);
     const child = this.#child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) {
+    if (!child || !isAlive(child)) {
       this.#setState('stopped');
       return;
     }
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    // SIGTERM rather than an IPC message: it also reaches a worker whose channel is broken.
-    this.#kill('SIGTERM');
-    const killTimer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-    await exited;
-    clearTimeout(killTimer);
+    await terminate(child);
   }
 
   kill(): void {
@@ -243,7 +201,7 @@ export class WorkerHandle {
 
   #kill(signal: NodeJS.Signals): void {
     const child = this.#child;
-    if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
+    if (child && isAlive(child)) child.kill(signal);
   }
 
   #onMessage(message: WorkerMessage): void {
@@ -266,7 +224,8 @@ export class WorkerHandle {
         break;
       case 'heartbeat': {
         this.rssMb = message.rssMb;
-        if (this.#config.recycleRssMb > 0 && message.rssMb > this.#config.recycleRssMb) this.requestRecycle(`RSS ${message.rssMb} MiB > ${this.#config.recycleRssMb} MiB`);
+        const overRss = this.#recycle.overRss(message.rssMb);
+        if (overRss !== undefined) this.requestRecycle(overRss);
         // Only a worker holding nothing: one with work is replaced after it, never under it.
         const bloat = this.#watchdog.idleBloat(message.rssMb, this.#state === 'ready' && this.#callbacks.heldTaskIds(this).length === 0);
         if (bloat !== undefined) this.requestRecycle(bloat);
@@ -277,12 +236,11 @@ export class WorkerHandle {
         this.#callbacks.onRunStarted(this, message.batchId);
         break;
       case 'result': {
-        this.#pagesSinceStart += message.outcomes.length;
+        const due = this.#recycle.served(message.outcomes.length);
         this.#watchdog.ran(message.runMs, message.outcomes.length);
-        if (Date.now() - this.#startedAt > HEALTHY_AFTER_MS) this.#consecutiveFailures = 0;
+        this.#backoff.served();
         // Asked before the pool hears the result, so it sends nothing more to a worker on its way out.
-        const recycleAfter = this.#config.recycleAfterPages;
-        if (recycleAfter > 0 && this.#pagesSinceStart >= recycleAfter) this.requestRecycle(`${this.#pagesSinceStart} pages served`);
+        if (due !== undefined) this.requestRecycle(due);
         this.#callbacks.onResult(this, message.batchId, message.outcomes, message.runMs);
         this.#afterWork();
         break;
@@ -293,7 +251,7 @@ export class WorkerHandle {
   #checkHeartbeat(): void {
     if (this.#state === 'stopped' || this.#state === 'failed' || this.#state === 'restarting') return;
     // A recycled process told to exit stops beating: its exit timer is in charge now.
-    if (this.#recycleExitTimer) return;
+    if (this.#recycle.exiting) return;
     this.#killIfHung(this.#watchdog.silence(this.#state === 'starting'));
   }
 
@@ -306,10 +264,8 @@ export class WorkerHandle {
   #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (child !== this.#child) return;
     clearInterval(this.#watchdogTimer);
-    clearTimeout(this.#recycleExitTimer);
+    const { recycled, killed } = this.#recycle.processExited();
     const taskIds = [...this.#callbacks.heldTaskIds(this)];
-    const recycled = this.#recycleRequested;
-    const killed = this.#recycleKilled;
     const reason = this.#exitReason ?? `code ${code}, signal ${signal}`;
     this.#exitReason = undefined;
     const error = WorkerCrashError(this.spec.id, reason, taskIds.length > 0 ? taskIds.join(',') : 'none', {
@@ -324,14 +280,9 @@ export class WorkerHandle {
       this.#setState('stopped');
       return;
     }
-    // Recycling is planned: no backoff. A crash doubles the delay each time in a row.
-    const firstMs = this.#config.restartBackoffMs;
-    const delayMs = recycled ? 0 : Math.min(Math.max(RESTART_BACKOFF_MAX_MS, firstMs), firstMs * 2 ** this.#consecutiveFailures);
-    if (recycled) this.recycles += 1;
-    else {
-      this.#consecutiveFailures += 1;
-      this.restarts += 1;
-    }
+    const delayMs = this.#backoff.nextDelayMs(recycled);
+    if (recycled) this.#recycle.countRecycle();
+    else this.restarts += 1;
     this.#setState('restarting', reason);
     this.#restartTimer = setTimeout(() => this.#spawn(), delayMs);
   }
@@ -339,7 +290,7 @@ export class WorkerHandle {
   #setState(state: DeviceState, reason?: string): void {
     if (this.#state === state) return;
     this.#state = state;
-    if (state === 'ready' || state === 'failed' || state === 'stopped') this.#recycling = false;
+    if (state === 'ready' || state === 'failed' || state === 'stopped') this.#recycle.settled();
     this.#callbacks.onStateChange(this, state, reason);
     if (state === 'ready') for (const waiter of this.#startWaiters.splice(0)) waiter.resolve();
     if (state === 'failed' || state === 'stopped') {

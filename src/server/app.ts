@@ -1,7 +1,8 @@
 /**
- * Builds the HTTP service around the service's state (service-state.ts: engine, cache, jobs): fastify with multipart, OpenAPI (/docs, /openapi.json), one error shape, request ids in
- * every log line, load shedding, metrics, and the routes. It builds none of that state; it owns
- * what it is handed from then on: `onClose` → `state.close()` (jobs, then the pool).
+ * Builds the HTTP service around the service's state (service-state.ts: engine, cache, jobs):
+ * fastify with multipart, OpenAPI (/docs, /openapi.json), one error shape (error-replies.ts),
+ * request ids in every log line, load shedding, metrics, and the routes. It builds none of that
+ * state; it owns what it is handed from then on: `onClose` → `state.close()` (jobs, then the pool).
  */
 import { randomUUID } from 'node:crypto';
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -11,14 +12,15 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import { routeTracing } from '../tracing/index.js';
 import type { Config } from '../config.js';
-import { MalformedRequestError, MethodNotAllowedError, NotFoundError, OverloadedError, PoolClosedError } from '../errors.js';
+import { MalformedRequestError, OverloadedError, PoolClosedError } from '../errors.js';
 import { registerJobMetrics } from './job-metrics.js';
 import { tenancyHook } from './tenancy.js';
 import { clientErrorHandler } from './client-errors.js';
 import type { GpuTelemetry } from '../telemetry/gpu.js';
 import { ConnectionTracker } from './connection-tracker.js';
 import type { ServerContext } from './context.js';
-import { errorBody, mapError } from './error-map.js';
+import { errorBody } from './error-map.js';
+import { registerErrorReplies } from './error-replies.js';
 import { discardRestOfBody, DISCARD_TIME_LIMITS } from './discard-body.js';
 import { registerJsonBodyParser } from './json-body-parser.js';
 import { LoadShedder } from './load-shedder.js';
@@ -65,7 +67,6 @@ const MB = 1024 * 1024;
 /** JSON bodies carry files as base64 (4/3 larger) plus a few options. */
 const JSON_OVERHEAD_BYTES = 64 * 1024;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
-const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 /**
  * How often Node looks for connections past their header/upload time: a quarter of the shorter
@@ -225,32 +226,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     ctx.metrics.observeRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
   });
 
-  app.setErrorHandler((err, request, reply) => {
-    const { statusCode, headers, error } = mapError(err, config);
-    const format = request.routeOptions.config.errorFormat;
-    const status = format === 'paddlex' && error.code === 'LAYOUT_ERR_INVALID_PARAM' ? 422 : statusCode;
-    const fields = { code: error.code, status, route: request.routeOptions.url };
-    if (status >= 500 && status !== 503) request.log.error({ ...fields, err }, 'request failed');
-    else request.log.info({ ...fields, message: error.message }, 'request refused');
-    reply.code(status).headers(headers);
-    if (format === 'paddlex') {
-      const body = request.body as { logId?: unknown } | undefined;
-      const logId = typeof body?.logId === 'string' && body.logId ? body.logId : request.id;
-      return reply.send({ logId, errorCode: status, errorMsg: error.message, ...errorBody(error) });
-    }
-    if (format === 'seed') return reply.send({ status: 'error', message: error.message, ...errorBody(error) });
-    return reply.send(errorBody(error));
-  });
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? '/';
-    // A path that exists for other methods is a 405 with `Allow`, not a missing route.
-    const allowed = HTTP_METHODS.filter((method) => method !== request.method && app.findRoute({ method, url: path }) !== null);
-    if (allowed.length > 0) {
-      reply.code(405).header('allow', allowed.join(', ')).send(errorBody(MethodNotAllowedError(request.method, path, allowed.join(', '))));
-      return;
-    }
-    reply.code(404).send(errorBody(NotFoundError(request.method, path)));
-  });
+  registerErrorReplies(app as unknown as FastifyInstance, config);
 
   await app.register(healthRoutes, { ctx });
   await app.register(metricsRoutes, { ctx });
