@@ -29,7 +29,7 @@ CREATE INDEX IF NOT EXISTS page_cache_by_use ON page_cache(used_at, bytes);
 /** A hit older than this rewrites its use time (LRU order is exact to about this much). */
 const TOUCH_MS = 60_000;
 /** Rows looked at per statement when evicting, removed per statement when expiring: each statement stays short. */
-const BATCH = 32;
+const ROWS_PER_STATEMENT = 32;
 /** How often a write also removes a batch of entries past their age, ms (at most). */
 const SWEEP_EVERY_MS = 60_000;
 
@@ -83,7 +83,7 @@ export class StoreCache extends CountingCache {
     // At start (before any request): what a smaller SIZE or the time stopped left over its bounds.
     try {
       this.#transaction(() => {
-        while (this.#account(this.#expire.all(this.#now() - options.maxAgeMs, BATCH)).length > 0);
+        while (this.#account(this.#expire.all(this.#now() - options.maxAgeMs, ROWS_PER_STATEMENT)).length > 0);
         this.#evictToBound();
       });
     } catch (err) {
@@ -135,7 +135,7 @@ export class StoreCache extends CountingCache {
         this.#evictToBound();
         if (now - this.#lastSweep >= Math.min(SWEEP_EVERY_MS, this.#options.maxAgeMs)) {
           this.#lastSweep = now;
-          this.#account(this.#expire.all(now - this.#options.maxAgeMs, BATCH));
+          this.#account(this.#expire.all(now - this.#options.maxAgeMs, ROWS_PER_STATEMENT));
         }
       });
     } catch (err) {
@@ -156,7 +156,7 @@ export class StoreCache extends CountingCache {
   /** Removes the least recently used entries until the total is within the bound, one row a statement. */
   #evictToBound(): void {
     while (this.#bytes > this.#options.maxBytes) {
-      const oldest = this.#oldest.all(BATCH);
+      const oldest = this.#oldest.all(ROWS_PER_STATEMENT);
       if (oldest.length === 0) return;
       for (const row of oldest) {
         if (this.#bytes <= this.#options.maxBytes) return;
