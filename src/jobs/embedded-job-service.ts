@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import type { UploadedFile } from '../document/index.js';
 import type { PageChain } from '../engine/index.js';
+import { contextFrom, detached, inSpan } from '../tracing/index.js';
 import { JobCanceledError, PoolClosedError, QueueFullError } from '../errors.js';
 import { sha256Hex } from './document-store.js';
 import type { CallbackOptions } from './callback.js';
@@ -171,7 +172,8 @@ export class EmbeddedJobService implements JobService {
       const id = this.#queue.shift()!;
       if (this.#running.has(id)) continue;
       const abort = new AbortController();
-      const done = this.#run(id, abort.signal)
+      // In no trace: the run joins its own job's trace (#run), not the request that pumped it.
+      const done = detached(() => this.#run(id, abort.signal))
         .catch(() => undefined)
         .finally(() => {
           this.#running.delete(id);
@@ -185,7 +187,10 @@ export class EmbeddedJobService implements JobService {
     if (!(await this.#store.start(id))) return;
     const job = (await this.#store.job(id))!;
     try {
-      await this.#lifecycle.pagesDone(id, await runEmbeddedJob(this.#runContext, job, signal));
+      // One `job.run` span per run, in the submitter's trace (kept with the job, so also after a restart).
+      const attributes = { 'doclayout.job.id': id, 'doclayout.job.attempt': job.attempts + 1 };
+      const outcomes = await inSpan('job.run', attributes, () => runEmbeddedJob(this.#runContext, job, signal), contextFrom(job.options.trace));
+      await this.#lifecycle.pagesDone(id, outcomes);
     } catch (err) {
       await this.#failedRun(job, err);
     }

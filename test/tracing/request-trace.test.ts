@@ -157,6 +157,17 @@ describe('tracing (OTLP/HTTP to a loopback receiver)', { timeout: 240_000 }, () 
       const handler = receiver.spans.find((s) => s.spanId === spanId);
       assert.ok(handler, 'the stored context is a span the server exported');
       assert.match(handler.name, /^handler/);
+      // The job ran in that trace: one job.run span under the handler, its page under the run.
+      const run = receiver.spans.find((s) => s.name === 'job.run');
+      assert.ok(run, 'the job\'s run is a span');
+      assert.equal(run.traceId, JOB_TRACE_ID);
+      assert.equal(run.parentSpanId, spanId, 'the run is under the handler that accepted the job');
+      assert.equal(run.attributes['doclayout.job.id'], job.id);
+      const page = receiver.spans.find((s) => s.name === 'engine.page' && s.traceId === JOB_TRACE_ID);
+      assert.ok(page, 'the job\'s page is in its trace');
+      let above: ReceivedSpan | undefined = page;
+      while (above && above.spanId !== run.spanId) above = receiver.spans.find((s) => s.spanId === above!.parentSpanId);
+      assert.ok(above, 'the page is under the run');
     } finally {
       await new Promise<void>((resolve) => hook.close(() => resolve()));
       await receiver.close();
