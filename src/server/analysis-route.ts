@@ -47,10 +47,23 @@ export async function readLayoutInput(ctx: ServerContext, request: FastifyReques
   return input;
 }
 
-/** The routes that take an upload the way /v1/layout does (/v1/layout, /analyze). */
-export function analyzeUpload(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, route: string): Promise<AnalyzedDocument<EngineResult>> {
-  return analyzeForRoute(ctx, request, reply, route, async () => {
+/**
+ * The routes that take an upload the way /v1/layout does (/v1/layout, /v1/export, /analyze):
+ * the document analysed with the request's options and the route's own `extra` (what its answer
+ * needs: page images, crops), and the upload it came from (an image's page image is the upload).
+ */
+export async function analyzeUpload(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  route: string,
+  extra: Partial<AnalysisInput['options']> = {},
+): Promise<{ readonly doc: AnalyzedDocument<EngineResult>; readonly upload: UploadedFile }> {
+  let upload: UploadedFile | undefined;
+  const doc = await analyzeForRoute(ctx, request, reply, route, async () => {
     const input = await readLayoutInput(ctx, request);
-    return { file: input.files[0]!, options: parseRequestOptions(input.fields, ctx.config), priority: input.fields.priority };
+    upload = input.files[0]!;
+    return { file: upload, options: { ...parseRequestOptions(input.fields, ctx.config), ...extra }, priority: input.fields.priority };
   });
+  return { doc, upload: upload! };
 }

@@ -61,7 +61,7 @@ export function seedCompatRoutes(app: FastifyInstance, options: { ctx: ServerCon
     },
   }, async (request: FastifyRequest, reply: FastifyReply) => {
     const started = performance.now();
-    const doc = await analyzeUpload(ctx, request, reply, '/analyze');
+    const { doc } = await analyzeUpload(ctx, request, reply, '/analyze');
     const results = doc.pages.map((p) => p.result);
     const first = results[0]!;
     // A PDF's regions are concatenated, each tagged with its page.

@@ -10,15 +10,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { UploadedFile } from '../../document/index.js';
 import { InvalidParamError } from '../../errors.js';
-import { analyzeForRoute, readLayoutInput } from '../analysis-route.js';
+import { analyzeUpload } from '../analysis-route.js';
 import type { ServerContext } from '../context.js';
 import { cropsAnswer, EXPORT_KINDS, exportNeeds, pageImagesAnswer, withPageImages, type ExportKind } from '../export-answer.js';
 import { cropsQueryDoc, parseCrops, sendExport } from '../export-reply.js';
 import { exportDocument } from '../../export/index.js';
 import { documentBody, errorDoc, layoutQuerySchema } from '../layout-response.js';
-import { parseRequestOptions } from '../request-input.js';
 
 function parseKind(value: unknown): ExportKind {
   if (typeof value === 'string' && (EXPORT_KINDS as readonly string[]).includes(value)) return value as ExportKind;
@@ -41,14 +39,9 @@ export function v1ExportRoutes(app: FastifyInstance, options: { ctx: ServerConte
     // Checked before the upload is analysed: a bad kind costs no device time.
     const kind = parseKind((request.params as { kind?: unknown }).kind);
     const crops = kind === 'crops' ? parseCrops({ crops: query.cropLabels ?? 'true', cropFormat: query.cropFormat }) : undefined;
-    let upload: UploadedFile | undefined;
-    const doc = await analyzeForRoute(ctx, request, reply, '/v1/export', async () => {
-      const input = await readLayoutInput(ctx, request);
-      upload = input.files[0]!;
-      return { file: upload, options: { ...parseRequestOptions(input.fields, ctx.config), ...exportNeeds(kind), ...(crops ? { crops } : {}) }, priority: input.fields.priority };
-    });
+    const { doc, upload } = await analyzeUpload(ctx, request, reply, '/v1/export', { ...exportNeeds(kind), ...(crops ? { crops } : {}) });
     const failed = doc.failedPages.map((f) => f.page);
-    const exported = withPageImages(doc, upload!);
+    const exported = withPageImages(doc, upload);
     if (kind === 'crops') return sendExport(reply, cropsAnswer(doc, exported, 'json', documentBody(doc, performance.now() - started), ctx.version), failed);
     if (kind === 'image') return sendExport(reply, pageImagesAnswer(doc, exported), failed);
     return sendExport(reply, exportDocument(kind, exported, { softwareVersion: ctx.version }), failed);

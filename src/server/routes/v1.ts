@@ -7,13 +7,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { knownModels } from '../../model/index.js';
-import { analyzeForRoute, readLayoutInput } from '../analysis-route.js';
+import { analyzeUpload } from '../analysis-route.js';
 import type { ServerContext } from '../context.js';
 import { exportDocument } from '../../export/index.js';
-import type { UploadedFile } from '../../document/index.js';
 import { cropsAnswer, exportNeeds, withPageImages } from '../export-answer.js';
 import { cropsQueryDoc, formatQueryDoc, parseCrops, parseFormat, sendExport } from '../export-reply.js';
-import { parseRequestOptions } from '../request-input.js';
 import { documentBody, documentResultDoc, errorDoc, layoutQuerySchema } from '../layout-response.js';
 import { statusBody, statusSchema } from '../status-body.js';
 
@@ -55,16 +53,11 @@ export function v1Routes(app: FastifyInstance, options: { ctx: ServerContext }):
     // Checked before the upload is analysed: a bad format costs no device time.
     const format = parseFormat(request.query as Record<string, unknown>);
     const crops = parseCrops(request.query as Record<string, unknown>);
-    let upload: UploadedFile | undefined;
-    const doc = await analyzeForRoute(ctx, request, reply, '/v1/layout', async () => {
-      const input = await readLayoutInput(ctx, request);
-      upload = input.files[0]!;
-      return { file: upload, options: { ...parseRequestOptions(input.fields, ctx.config), ...exportNeeds(format), ...(crops ? { crops } : {}) }, priority: input.fields.priority };
-    });
+    const { doc, upload } = await analyzeUpload(ctx, request, reply, '/v1/layout', { ...exportNeeds(format), ...(crops ? { crops } : {}) });
     const failed = doc.failedPages.map((f) => f.page);
-    if (crops) return sendExport(reply, cropsAnswer(doc, withPageImages(doc, upload!), format, documentBody(doc, performance.now() - started), ctx.version), failed);
+    if (crops) return sendExport(reply, cropsAnswer(doc, withPageImages(doc, upload), format, documentBody(doc, performance.now() - started), ctx.version), failed);
     if (format === 'json') return documentBody(doc, performance.now() - started);
-    return sendExport(reply, exportDocument(format, withPageImages(doc, upload!), { softwareVersion: ctx.version }), failed);
+    return sendExport(reply, exportDocument(format, withPageImages(doc, upload), { softwareVersion: ctx.version }), failed);
   });
 
   app.get('/v1/status', {
