@@ -70,11 +70,12 @@ export class DocumentJobs {
     try {
       plan = await planPages(this.#ctx.pages, doc, () => documents.getBytes(doc));
     } catch (err) {
+      const error = classifyError(err, `document ${doc.name}`);
       // Refused for capacity (a full spool disk): the split waits in Redis without spending an attempt.
-      await waitForCapacity(job, token, classifyError(err, `document ${doc.name}`), this.#ctx.capacityWait);
+      await waitForCapacity(job, token, error, this.#ctx.capacityWait);
       // Another fault: BullMQ runs the split again (its attempts, its backoff), until the policy or its last attempt says no.
       const runs = job.opts.attempts ?? 1;
-      const decision = await lifecycle.runFailed(doc.docId, err, { attempts: job.attemptsMade + 1, faultAttempts: runs, capacityAttempts: runs, what: `document ${doc.name}` });
+      const decision = await lifecycle.runFailed(doc.docId, error, { attempts: job.attemptsMade + 1, faultAttempts: runs, capacityAttempts: runs, what: `document ${doc.name}` });
       if (decision.retry) throw decision.error;
       this.#ended(doc.docId, 'failed', decision.changed);
       return true;
